@@ -1,0 +1,175 @@
+"""Command-line interface: ``idle-assets run | init | validate``.
+
+Logging is configured here and only here. Errors the user can fix print as
+plain messages (exit code 2); ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .config import demo_config_path, load_config
+from .errors import IdleAssetsError
+
+log = logging.getLogger("pipeline")
+
+RUN_EXAMPLES = """\
+examples:
+  idle-assets run                                  # the bundled demo project
+  idle-assets run --config configs/volos.yaml
+  idle-assets run --config configs/volos.yaml --out /tmp/volos
+"""
+INIT_EXAMPLES = """\
+examples:
+  idle-assets init --municipality 9105 --osm volos.osm.pbf \\
+      --boundaries kallikratis_dimoi_simpl50m.gpkg --out configs/volos.yaml
+  idle-assets init --municipality "Βόλου" --osm volos.osm.pbf --boundaries dimoi.gpkg
+"""
+VALIDATE_EXAMPLES = """\
+examples:
+  idle-assets validate --config configs/volos.yaml
+"""
+
+
+def _default_boundaries() -> Path | None:
+    root = os.environ.get("IDLE_ASSETS_SHARED_DATA")
+    candidates = [Path(root) / "boundaries"] if root else []
+    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "data" / "boundaries")
+    for folder in candidates:
+        f = folder / "kallikratis_dimoi_simpl50m.gpkg"
+        if f.exists():
+            return f
+    return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .runner import run_project
+
+    config_path = Path(args.config) if args.config else demo_config_path()
+    config = load_config(config_path)
+    start = time.perf_counter()
+    result = run_project(config, Path(args.out) if args.out else None)
+    print(f"idle-assets {__version__}: project '{config.project.name}' ({config_path})")
+    print(result.summary())
+    print("files written:")
+    for f in result.files:
+        print(f"  {f}")
+    map_file = next((f for f in result.files if f.suffix == ".html"), None)
+    if map_file:
+        print(f"open the map: {map_file.resolve().as_uri()}")
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .init_config import municipality_config, slug
+
+    boundaries = Path(args.boundaries) if args.boundaries else _default_boundaries()
+    if boundaries is None:
+        raise IdleAssetsError("no Kallikratis boundaries file: pass --boundaries FILE "
+                              "(e.g. kallikratis_dimoi_simpl50m.gpkg from geodata.gov.gr)")
+    out = Path(args.out) if args.out else Path("configs") / f"{slug(args.municipality)}.yaml"
+    if out.exists() and not args.force:
+        raise IdleAssetsError(f"{out} exists; pass --force to overwrite it")
+    text = municipality_config(args.municipality, Path(args.osm), boundaries, out)
+    from .io import write_text
+
+    write_text(text, out)
+    print(f"wrote {out}\nnext: idle-assets validate --config {out} && idle-assets run --config {out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .extract import extract
+    from .profiles import load_profiles
+    from .transform import transform
+
+    config = load_config(Path(args.config))
+    profiles = load_profiles(config.profiles)
+    raw = extract(config)
+    attach = config.sources.survey.attach_distance_m if config.sources.survey else 0.0
+    prepared = transform(raw, config.crs, attach)
+    print(f"config {args.config}: valid; {len(profiles)} use profiles: {', '.join(p.name for p in profiles)}")
+    print(f"project CRS: {prepared.crs.to_string()}")
+    report = prepared.report.frame()
+    for row in report.itertuples():
+        print(f"  {row.source}: {row.action}: {row.count}" + (f" ({row.detail})" if row.detail else ""))
+    dropped = report[report["action"].str.startswith(("dropped", "not attached"))]
+    if len(dropped):
+        print(f"warning: {int(dropped['count'].sum())} input records were dropped or not attached (listed above)")
+    print(f"{len(prepared.inventory)} idle assets would be scored")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="idle-assets", formatter_class=fmt,
+        description="Find a municipality's idle public land and buildings, score them for "
+                    "social-economy uses and publish maps and tables.",
+        epilog=RUN_EXAMPLES + INIT_EXAMPLES + VALIDATE_EXAMPLES,
+    )
+    parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate}")
+
+    run = sub.add_parser("run", help="run all stages and write tables and maps", formatter_class=fmt,
+                         epilog=RUN_EXAMPLES, description="Run extract, transform, features, score, match and publish.")
+    run.add_argument("--config", help="project YAML (default: the bundled demo project)")
+    run.add_argument("--out", help="write every output under this folder (default: data/processed/<project>/ and maps/<project>/)")
+    run.set_defaults(func=cmd_run)
+
+    init = sub.add_parser("init", help="write a config for a Greek municipality", formatter_class=fmt,
+                          epilog=INIT_EXAMPLES, description="Write a ready project config for a Kallikratis municipality.")
+    init.add_argument("--municipality", required=True, help="Kallikratis code (KWD_YPES, e.g. 9105) or Greek name")
+    init.add_argument("--osm", required=True, help="OSM extract (.osm.pbf) covering the municipality")
+    init.add_argument("--boundaries", help="Kallikratis municipalities file (default: ../shared/data's copy if present)")
+    init.add_argument("--out", help="config file to write (default: configs/<name>.yaml)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config")
+    init.set_defaults(func=cmd_init)
+
+    val = sub.add_parser("validate", help="check the config and every input without running", formatter_class=fmt,
+                         epilog=VALIDATE_EXAMPLES, description="Read and check every input; report problems with file, row and reason.")
+    val.add_argument("--config", required=True, help="project YAML")
+    val.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("pyogrio", "fiona", "rasterio", "urllib3", "matplotlib"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    if not args.debug:
+        import warnings
+
+        warnings.filterwarnings("ignore", module="pyrosm")
+    try:
+        return args.func(args)
+    except IdleAssetsError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; outputs already written are complete, none is half-written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}\n(run again with --debug for the traceback "
+              "and please report it)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""Project configuration: one YAML file per municipality, validated with pydantic.
+
+Unknown keys are errors reported with their path (``sources.osm.pth``), relative
+paths are resolved against the folder of the YAML file, and every problem in a
+file is reported at once in one :class:`~pipeline.errors.ConfigError`.
+
+Example
+-------
+.. code-block:: yaml
+
+    project: {name: volos, title: Δήμος Βόλου}
+    crs: EPSG:2100
+    boundary: {path: kallikratis.gpkg, code: "9105"}
+    sources:
+      osm: {path: volos.osm.pbf}
+      register: {path: register.csv}
+      survey: {path: survey.csv, attach_distance_m: 50}
+    profiles:
+      use: [social_farm, recycling_centre]
+      weights: {social_farm: {area_m2: 0.4}}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from . import settings
+from .errors import ConfigError
+
+PYROSM_SCHEME = "pyrosm:"
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    value = Path(value).expanduser()
+    if base is not None and not value.is_absolute():
+        value = Path(base) / value
+    return value
+
+
+FilePath = Annotated[Path, AfterValidator(_resolve)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_crs(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        CRS.from_user_input(value)
+    except CRSError as exc:
+        raise ValueError(f"{value!r} is not a CRS pyproj understands ({exc})") from None
+    return value
+
+
+class ProjectInfo(_Strict):
+    """Identity of the project; ``name`` names the output folders."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="slug: lower-case, digits, - and _")
+    title: str | None = None
+
+
+class BoundarySpec(_Strict):
+    """Where the study area comes from: a polygon file (optionally one feature of
+    it, chosen by code or name, e.g. a Kallikratis municipality) or a lon/lat box."""
+
+    path: FilePath | None = None
+    layer: str | None = None
+    code: str | None = None
+    name: str | None = None
+    code_field: str = "KWD_YPES"
+    name_field: str = "NAME"
+    crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(
+        None, description="CRS to assume when the file has none"
+    )
+    bbox: tuple[float, float, float, float] | None = Field(
+        None, description="west, south, east, north in degrees (EPSG:4326)"
+    )
+    attribution: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "BoundarySpec":
+        if (self.path is None) == (self.bbox is None):
+            raise ValueError("give exactly one of 'path' or 'bbox'")
+        if self.bbox is not None:
+            w, s, e, n = self.bbox
+            if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+                raise ValueError(f"bbox {self.bbox} is not west < east, south < north in degrees")
+        if self.code is not None and self.name is not None:
+            raise ValueError("give 'code' or 'name', not both")
+        return self
+
+
+class OsmSource(_Strict):
+    """An OpenStreetMap extract: a local ``.osm.pbf`` file, or ``pyrosm:NAME``
+    for an extract shipped with pyrosm (``pyrosm:test_pbf``)."""
+
+    path: str
+    attribution: str = settings.OSM_ATTRIBUTION
+
+    @field_validator("path")
+    @classmethod
+    def _resolve_path(cls, value: str, info: ValidationInfo) -> str:
+        if value.startswith(PYROSM_SCHEME):
+            return value
+        return str(_resolve(Path(value), info))
+
+
+class TableSource(_Strict):
+    """A CSV or XLSX table (asset register or field survey)."""
+
+    path: FilePath
+    sheet: str | int | None = Field(None, description="XLSX sheet; default the first")
+    encoding: str | None = Field(None, description="CSV text encoding; default UTF-8 (with or without BOM)")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="canonical column name -> column name in the file"
+    )
+    attribution: str | None = None
+
+
+class RegisterSource(TableSource):
+    """The municipality's asset register. Rows are located by ``osm_ref``
+    (``way/123``) or by coordinates ``x``/``y`` in ``crs``."""
+
+    crs: Annotated[str, AfterValidator(_check_crs)] = settings.WGS84
+
+
+class SurveySource(TableSource):
+    """Field survey export (KoboToolbox / ODK CSV or XLSX)."""
+
+    attach_distance_m: float = Field(settings.SURVEY_ATTACH_DISTANCE_M, gt=0)
+
+
+class Sources(_Strict):
+    """The inputs of a project. ``register`` is stored as ``asset_register``
+    (pydantic models have a ``register`` attribute of their own)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    osm: OsmSource
+    asset_register: RegisterSource | None = Field(None, alias="register")
+    survey: SurveySource | None = None
+
+
+class ProfilesSpec(_Strict):
+    """Which use profiles to score, extra profile files, and weight overrides."""
+
+    use: list[str] | None = Field(None, description="built-in or file profile names; default all")
+    files: list[FilePath] = Field(default_factory=list)
+    weights: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+
+class OutputSpec(_Strict):
+    tables: FilePath | None = None
+    maps: FilePath | None = None
+
+
+class ProjectConfig(_Strict):
+    """A validated project configuration. Build it with :func:`load_config`."""
+
+    project: ProjectInfo
+    crs: str = Field("auto", description="metric CRS of the project, or 'auto' for a UTM zone")
+    boundary: BoundarySpec
+    sources: Sources
+    profiles: ProfilesSpec = Field(default_factory=ProfilesSpec)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    attribution: list[str] = Field(default_factory=list, description="extra credits for maps and tables")
+    source_file: Path | None = Field(None, exclude=True)
+
+    @field_validator("crs")
+    @classmethod
+    def _metric_crs(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        _check_crs(value)
+        crs = CRS.from_user_input(value)
+        if not crs.is_projected:
+            raise ValueError(f"{value} is not a projected (metric) CRS; use e.g. EPSG:2100 or 'auto'")
+        return value
+
+    def output_dirs(self, out: Path | None = None) -> tuple[Path, Path]:
+        """Folders for tables and maps: ``out`` and ``out/maps`` when given, else
+        the config's ``output`` section, else ``data/processed/<name>`` and
+        ``maps/<name>`` under the current folder."""
+        if out is not None:
+            return Path(out), Path(out) / "maps"
+        name = self.project.name
+        tables = self.output.tables or Path("data/processed") / name
+        maps = self.output.maps or Path("maps") / name
+        return tables, maps
+
+    def attributions(self) -> list[str]:
+        """Every credit the project's outputs must carry, without repeats."""
+        credits = [self.sources.osm.attribution, self.boundary.attribution]
+        for src in (self.sources.asset_register, self.sources.survey):
+            credits.append(src.attribution if src else None)
+        credits.extend(self.attribution)
+        return list(dict.fromkeys(c for c in credits if c))
+
+
+def format_validation_error(exc: ValidationError) -> list[str]:
+    """One line per pydantic error, led by the dotted key path."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"{loc}: {msg}")
+    return lines
+
+
+def read_yaml(path: Path) -> Any:
+    """Read a YAML file, turning I/O and syntax errors into :class:`ConfigError`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [f"cannot read the file ({exc})"]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
+
+
+def config_from_dict(data: Any, base_dir: Path, title: str = "config") -> ProjectConfig:
+    """Validate a config mapping; relative paths are taken from ``base_dir``."""
+    if not isinstance(data, dict):
+        raise ConfigError(title, ["the file must be a YAML mapping (key: value), not a list or text"])
+    try:
+        return ProjectConfig.model_validate(data, context={"base_dir": Path(base_dir)})
+    except ValidationError as exc:
+        raise ConfigError(title, format_validation_error(exc)) from None
+
+
+def load_config(path: str | Path) -> ProjectConfig:
+    """Read and validate a project YAML file.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem with its key path.
+    """
+    path = Path(path)
+    cfg = config_from_dict(read_yaml(path), path.resolve().parent, title=f"config {path}")
+    return cfg.model_copy(update={"source_file": path})
+
+
+def demo_config_path() -> Path:
+    """The bundled demo project (``configs/demo.yaml`` of the checkout)."""
+    return Path(__file__).resolve().parent.parent / "configs" / "demo.yaml"
+
+
+Language = Literal["en", "el"]

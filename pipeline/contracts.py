@@ -1,0 +1,178 @@
+"""Data contracts checked at every stage boundary.
+
+A contract names the columns a stage's output must have, their kind, whether
+they may hold missing values, the CRS and the id column that must be unique.
+:func:`check` gathers every violation and raises one
+:class:`~pipeline.errors.ContractError`. The contracts below are the written
+interface between stages; later stages may add columns, never drop these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+from pandas.api import types as ptypes
+
+from .errors import ContractError
+
+_KIND_CHECKS = {
+    "str": lambda s: ptypes.is_string_dtype(s) or ptypes.is_object_dtype(s),
+    "float": ptypes.is_float_dtype,
+    "int": ptypes.is_integer_dtype,
+    "bool": ptypes.is_bool_dtype,
+    "number": lambda s: ptypes.is_numeric_dtype(s) and not ptypes.is_bool_dtype(s),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # str | float | int | bool | number
+    nullable: bool = False
+    allowed: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What a stage's output table must look like."""
+
+    name: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()
+    geometry_types: frozenset[str] | None = None  # None: not a GeoDataFrame
+    metric_crs: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def check(df: pd.DataFrame, contract: Contract, crs=None) -> pd.DataFrame:
+    """Check ``df`` against ``contract``; return it unchanged or raise.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+    contract : Contract
+    crs : optional
+        The CRS the output must be in (the project CRS).
+    """
+    problems: list[str] = []
+    for col in contract.columns:
+        if col.name not in df.columns:
+            problems.append(f"column '{col.name}' is missing")
+            continue
+        s = df[col.name]
+        if len(s) and not _KIND_CHECKS[col.kind](s) and not s.isna().all():
+            problems.append(f"column '{col.name}' should hold {col.kind} values, has dtype {s.dtype}")
+        n_missing = int(s.isna().sum())
+        if n_missing and not col.nullable:
+            problems.append(f"column '{col.name}' has {n_missing} missing value(s)")
+        if col.allowed is not None:
+            bad = sorted(set(s.dropna().astype(str)) - col.allowed)
+            if bad:
+                problems.append(f"column '{col.name}' has values {bad} outside {sorted(col.allowed)}")
+    key = [c for c in contract.unique if c in df.columns]
+    if key and len(key) == len(contract.unique):
+        dup = df.duplicated(subset=key, keep=False)
+        if dup.any():
+            ids = df.loc[dup, key].drop_duplicates().head(5).to_dict("records")
+            problems.append(f"{'+'.join(key)} is not unique: {int(dup.sum())} rows share ids, e.g. {ids}")
+    if contract.geometry_types is not None:
+        if not isinstance(df, gpd.GeoDataFrame):
+            problems.append("is not a GeoDataFrame")
+        else:
+            types = set(df.geom_type.dropna().unique())
+            if types - contract.geometry_types:
+                problems.append(
+                    f"geometry types {sorted(types - contract.geometry_types)} not allowed "
+                    f"(expected {sorted(contract.geometry_types)})"
+                )
+            n_empty = int((df.geometry.is_empty | df.geometry.isna()).sum())
+            if n_empty:
+                problems.append(f"{n_empty} empty or missing geometries")
+            n_invalid = int((~df.geometry.is_valid).sum())
+            if n_invalid:
+                problems.append(f"{n_invalid} invalid geometries")
+            if df.crs is None:
+                problems.append("has no CRS")
+            elif crs is not None and not df.crs.equals(crs):
+                problems.append(f"CRS is {df.crs.to_string()}, expected {crs}")
+            elif contract.metric_crs and not df.crs.is_projected:
+                problems.append(f"CRS {df.crs.to_string()} is not metric")
+    if problems:
+        raise ContractError(f"{contract.name} (stage output contract)", problems)
+    return df
+
+
+POLYGONS = frozenset({"Polygon", "MultiPolygon"})
+KINDS = frozenset({"land", "building"})
+
+INVENTORY = Contract(
+    name="inventory",
+    columns=(
+        Column("asset_id", "str"),
+        Column("name", "str", nullable=True),
+        Column("kind", "str", allowed=KINDS),
+        Column("area_m2", "float"),
+        Column("sources", "str"),
+        Column("idle_evidence", "str"),
+        Column("geometry_source", "str"),
+        Column("osm_ref", "str", nullable=True),
+        Column("register_id", "str", nullable=True),
+        Column("survey_ids", "str", nullable=True),
+        Column("landuse", "str", nullable=True),
+        Column("building", "str", nullable=True),
+        Column("condition", "str", nullable=True),
+        Column("occupancy", "str", nullable=True),
+    ),
+    unique=("asset_id",),
+    geometry_types=POLYGONS,
+    metric_crs=True,
+)
+
+SCORES = Contract(
+    name="scores",
+    columns=(
+        Column("asset_id", "str"),
+        Column("use", "str"),
+        Column("eligible", "bool"),
+        Column("excluded_by", "str", nullable=True),
+        Column("score", "float", nullable=True),
+        Column("rank", "number", nullable=True),
+        Column("reason_en", "str"),
+        Column("reason_el", "str"),
+    ),
+    unique=("asset_id", "use"),
+)
+
+CONTRIBUTIONS = Contract(
+    name="contributions",
+    columns=(
+        Column("asset_id", "str"),
+        Column("use", "str"),
+        Column("criterion", "str"),
+        Column("raw", "str", nullable=True),
+        Column("value", "float"),
+        Column("weight", "float"),
+        Column("points", "float"),
+        Column("missing", "bool"),
+    ),
+    unique=("asset_id", "use", "criterion"),
+)
+
+MATCHING = Contract(
+    name="matching",
+    columns=(
+        Column("asset_id", "str"),
+        Column("name", "str", nullable=True),
+        Column("kind", "str", allowed=KINDS),
+        Column("best_use", "str", nullable=True),
+        Column("score", "float", nullable=True),
+        Column("rank_in_use", "number", nullable=True),
+        Column("runner_up", "str", nullable=True),
+        Column("runner_up_score", "float", nullable=True),
+        Column("reason_en", "str"),
+        Column("reason_el", "str"),
+    ),
+    unique=("asset_id",),
+)

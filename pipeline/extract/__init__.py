@@ -1,0 +1,66 @@
+"""Stage 1, extract: read every source named in the config, unchanged.
+
+Each source is read by its own module; :func:`extract` reads them all and, if
+any fail, raises one :class:`~pipeline.errors.InputError` listing the problems
+of every source, so a user fixes all of them in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+
+from .. import settings
+from ..config import ProjectConfig
+from ..errors import InputError
+from .boundary import read_boundary
+from .osm import OsmLayers, read_osm
+from .register import read_register
+from .survey import read_survey
+
+__all__ = ["RawSources", "extract", "read_boundary", "read_osm", "read_register", "read_survey"]
+
+
+@dataclass
+class RawSources:
+    """Everything read from the inputs, in the sources' own CRSs."""
+
+    boundary: gpd.GeoDataFrame
+    osm: OsmLayers
+    register: gpd.GeoDataFrame | None = None
+    survey: gpd.GeoDataFrame | None = None
+
+
+def context_bbox(boundary: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """Lon/lat box of the boundary grown by ``CONTEXT_BUFFER_M``."""
+    metric = boundary.to_crs(boundary.estimate_utm_crs())
+    grown = metric.buffer(settings.CONTEXT_BUFFER_M).to_crs(settings.WGS84)
+    return tuple(float(v) for v in grown.total_bounds)
+
+
+def extract(config: ProjectConfig) -> RawSources:
+    """Read the boundary, OSM, register and survey of a project.
+
+    Raises
+    ------
+    InputError
+        Gathering the problems of every source that could not be read.
+    """
+    problems: list[str] = []
+
+    def attempt(fn, *args):
+        try:
+            return fn(*args)
+        except InputError as exc:
+            problems.extend(f"{exc.title}: {p}" for p in exc.problems)
+            return None
+
+    src = config.sources
+    register = attempt(read_register, src.asset_register) if src.asset_register else None
+    survey = attempt(read_survey, src.survey) if src.survey else None
+    boundary = attempt(read_boundary, config.boundary)
+    osm = attempt(read_osm, src.osm.path, context_bbox(boundary)) if boundary is not None else None
+    if problems:
+        raise InputError(f"project {config.project.name}", problems)
+    return RawSources(boundary=boundary, osm=osm, register=register, survey=survey)

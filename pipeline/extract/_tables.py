@@ -1,0 +1,112 @@
+"""Helpers shared by the table sources (register, survey): column mapping,
+number parsing and row-level problem collection."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}([.,]\d{3})+|\d+)([.,]\d+)?$")
+
+
+def canonicalise(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping: dict[str, str],
+                 required: tuple[str, ...], what: str) -> pd.DataFrame:
+    """Rename the file's columns to canonical names.
+
+    ``mapping`` (from the config) wins; otherwise the first alias present (case
+    insensitive) is used. Missing required columns are one error listing them all.
+    """
+    lower = {c.lower(): c for c in df.columns}
+    rename: dict[str, str] = {}
+    problems = []
+    for canon, file_col in mapping.items():
+        if canon not in aliases:
+            problems.append(f"columns.{canon}: not a known column (known: {', '.join(aliases)})")
+        elif file_col not in df.columns:
+            problems.append(f"columns.{canon}: the file has no column '{file_col}'")
+        else:
+            rename[file_col] = canon
+    for canon, names in aliases.items():
+        if canon in rename.values():
+            continue
+        for name in (canon, *names):
+            if name.lower() in lower and lower[name.lower()] not in rename:
+                rename[lower[name.lower()]] = canon
+                break
+    out = df.rename(columns=rename)
+    missing = [c for c in required if c not in out.columns]
+    if missing:
+        problems.append(
+            f"required column(s) {missing} not found; the file has {list(df.columns)} "
+            "(map them under 'columns:' in the config)"
+        )
+    if problems:
+        raise InputError(what, problems)
+    for canon in aliases:
+        if canon not in out.columns:
+            out[canon] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    out = out[list(aliases)].copy()
+    out.insert(0, "row", np.arange(2, len(out) + 2))  # line number in the file (header is line 1)
+    return out
+
+
+def parse_number(value) -> float:
+    """A number as people type it in Greek or English spreadsheets.
+
+    ``1234.5``, ``1234,5`` and ``1.234,5`` are all 1234.5. One separator of a
+    kind is the decimal mark (Greek usage: ``12,5`` is twelve and a half);
+    repeated or mixed separators are thousands marks. Empty gives NaN; text
+    that is not a number raises ValueError.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return np.nan
+    text = str(value).strip().replace("\u00a0", " ").replace(" ", "")
+    if text == "":
+        return np.nan
+    if not _NUMBER.match(text):
+        raise ValueError(f"{value!r} is not a number")
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        text = text.replace(thousands, "").replace(decimal, ".")
+    else:
+        for mark in (",", "."):
+            if text.count(mark) > 1:
+                text = text.replace(mark, "")
+        text = text.replace(",", ".")
+    return float(text)
+
+
+def parse_numbers(series: pd.Series, label: str, ids: pd.Series, rows: pd.Series, problems: list[str]) -> pd.Series:
+    """Parse a column of numbers, adding one problem per bad cell."""
+    out = []
+    for value, rid, row in zip(series, ids, rows):
+        try:
+            out.append(parse_number(value))
+        except ValueError as exc:
+            problems.append(f"row {row} ({rid}): {label}: {exc}")
+            out.append(np.nan)
+    return pd.Series(out, index=series.index, dtype=float)
+
+
+def blank(value) -> bool:
+    """True for None, NaN and whitespace-only text."""
+    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
+
+
+def map_text(series: pd.Series, fn=lambda v: v) -> pd.Series:
+    """Apply ``fn`` to each non-blank cell (as stripped text); blanks become None.
+
+    The result is always an object column holding str or None (pandas would
+    otherwise turn an all-missing result into floats).
+    """
+    return pd.Series([None if blank(v) else fn(str(v).strip()) for v in series], index=series.index, dtype=object)
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Strip whitespace; empty strings become missing (None)."""
+    return map_text(series)

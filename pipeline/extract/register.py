@@ -1,0 +1,85 @@
+"""The municipality's asset register (CSV/XLSX).
+
+Canonical columns (map others under ``columns:`` in the config):
+``register_id`` (required), ``name``, ``owner``, ``status`` (required),
+``kind`` (land/building), ``osm_ref`` (``way/123``), ``x`` and ``y`` (in the
+register's ``crs``), ``area_m2``, ``notes``. Each row needs a location:
+``osm_ref`` or ``x`` and ``y``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..config import RegisterSource
+from ..errors import InputError
+from ..io import read_table
+from ._tables import blank, canonicalise, clean_text, map_text, parse_numbers
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "register_id": ("id", "asset_id", "κωδικός", "κωδικος", "α/α"),
+    "name": ("title", "ονομασία", "ονομασια", "περιγραφή"),
+    "owner": ("ownership", "ιδιοκτήτης", "ιδιοκτησία"),
+    "status": ("use_status", "κατάσταση", "κατασταση", "χρήση"),
+    "kind": ("type", "asset_type", "είδος", "τύπος"),
+    "osm_ref": ("osm", "osm_id"),
+    "x": ("lon", "longitude", "easting", "γεωγραφικό μήκος"),
+    "y": ("lat", "latitude", "northing", "γεωγραφικό πλάτος"),
+    "area_m2": ("area", "εμβαδόν", "εμβαδον"),
+    "notes": ("comments", "παρατηρήσεις", "σχόλια"),
+}
+KIND_VALUES = {
+    "land": "land", "plot": "land", "parcel": "land", "γη": "land", "οικόπεδο": "land",
+    "αγροτεμάχιο": "land", "έκταση": "land",
+    "building": "building", "κτίριο": "building", "κτήριο": "building", "ακίνητο": "building",
+}
+_OSM_REF = r"^(node|way|relation)/\d+$"
+
+
+def read_register(src: RegisterSource) -> gpd.GeoDataFrame:
+    """Read and check the register; point geometry where coordinates are given.
+
+    Raises
+    ------
+    InputError
+        One error naming every bad row, field and what is wrong.
+    """
+    what = f"register {src.path}"
+    df = canonicalise(read_table(src.path, what, src.sheet, src.encoding), ALIASES, src.columns,
+                      ("register_id", "status"), what)
+    for col in ("register_id", "name", "owner", "status", "kind", "osm_ref", "notes"):
+        df[col] = clean_text(df[col])
+    problems: list[str] = []
+    rid = df["register_id"].fillna("no id")
+    for row in df.loc[df["register_id"].isna(), "row"]:
+        problems.append(f"row {row}: register_id is empty")
+    dup = df["register_id"].notna() & df["register_id"].duplicated(keep=False)
+    for value in df.loc[dup, "register_id"].unique():
+        rows = df.loc[df["register_id"] == value, "row"].tolist()
+        problems.append(f"rows {rows}: register_id {value!r} is used more than once")
+    for col in ("x", "y", "area_m2"):
+        df[col] = parse_numbers(df[col], col, rid, df["row"], problems)
+    kinds = map_text(df["kind"], lambda v: KIND_VALUES.get(v.casefold()))
+    for row, r, k in zip(df["row"], rid, df["kind"]):
+        if not blank(k) and k.casefold() not in KIND_VALUES:
+            problems.append(f"row {row} ({r}): kind {k!r} is not land or building")
+    df["kind"] = kinds.astype(object)
+    refs = map_text(df["osm_ref"], str.lower)
+    bad_ref = refs.notna() & ~refs.fillna("").str.match(_OSM_REF).astype(bool)
+    for row, r, v in zip(df.loc[bad_ref, "row"], rid[bad_ref], df.loc[bad_ref, "osm_ref"]):
+        problems.append(f"row {row} ({r}): osm_ref {v!r} is not like 'way/123'")
+    df["osm_ref"] = refs.where(~bad_ref, None).astype(object)
+    has_xy = df["x"].notna() & df["y"].notna()
+    half_xy = df["x"].notna() ^ df["y"].notna()
+    for row, r in zip(df.loc[half_xy, "row"], rid[half_xy]):
+        problems.append(f"row {row} ({r}): give both x and y, or neither")
+    no_loc = df["osm_ref"].isna() & ~has_xy & ~half_xy
+    for row, r in zip(df.loc[no_loc, "row"], rid[no_loc]):
+        problems.append(f"row {row} ({r}): no location; give osm_ref (way/123) or x and y")
+    if problems:
+        raise InputError(what, problems)
+    geometry = gpd.points_from_xy(df["x"].where(has_xy), df["y"].where(has_xy), crs=src.crs)
+    geometry = np.where(has_xy, geometry, None)
+    return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=list(geometry), crs=src.crs)

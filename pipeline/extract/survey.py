@@ -1,0 +1,83 @@
+"""Field survey exports from KoboToolbox or ODK (CSV/XLSX).
+
+Canonical columns: ``survey_id`` (required; Kobo ``_id``/``_uuid``, ODK
+``KEY``), ``latitude`` and ``longitude`` (required; or Kobo ``_geolocation``
+as ``"[lat, lon]"``), ``precision_m``, ``condition`` (good/fair/poor/ruin),
+``occupancy`` (in use/partly used/vacant/abandoned), ``access``, ``photo``
+(kept as a link), ``notes``, ``surveyor`` (private: never published), ``date``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import settings
+from ..config import SurveySource
+from ..errors import InputError
+from ..io import read_table
+from ._tables import canonicalise, clean_text, map_text, parse_numbers
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "survey_id": ("_id", "_uuid", "KEY", "meta/instanceID", "instanceID", "id"),
+    "latitude": ("lat", "_geolocation_latitude", "_location_latitude", "location-Latitude", "gps_latitude"),
+    "longitude": ("lon", "lng", "_geolocation_longitude", "_location_longitude", "location-Longitude", "gps_longitude"),
+    "precision_m": ("precision", "_geolocation_precision", "_location_precision", "location-Accuracy", "accuracy"),
+    "geolocation": ("_geolocation",),
+    "condition": ("building_condition", "κατάσταση"),
+    "occupancy": ("use", "occupancy_status", "χρήση"),
+    "access": ("road_access", "πρόσβαση"),
+    "photo": ("photo_url", "_attachments", "image", "φωτογραφία"),
+    "notes": ("comments", "remarks", "παρατηρήσεις"),
+    "surveyor": ("username", "_submitted_by", "enumerator"),
+    "date": ("_submission_time", "today", "SubmissionDate", "start"),
+}
+CONDITIONS = {"good", "fair", "poor", "ruin"}
+OCCUPANCY = {"in use", "partly used", "vacant", "abandoned"}
+
+
+def _split_geolocation(df: pd.DataFrame) -> None:
+    """Fill latitude/longitude from Kobo's ``_geolocation`` ``"[lat, lon]"``."""
+    need = df["latitude"].isna() & df["geolocation"].notna()
+    if need.any():
+        parts = df.loc[need, "geolocation"].astype(str).str.strip("[]() ").str.split(r"[,\s]+", n=1, expand=True, regex=True)
+        if parts.shape[1] == 2:
+            df.loc[need, "latitude"] = parts[0]
+            df.loc[need, "longitude"] = parts[1]
+
+
+def read_survey(src: SurveySource) -> gpd.GeoDataFrame:
+    """Read and check a survey export; points in EPSG:4326.
+
+    Raises
+    ------
+    InputError
+        One error naming every bad row, field and what is wrong.
+    """
+    what = f"survey {src.path}"
+    raw = read_table(src.path, what, src.sheet, src.encoding)
+    df = canonicalise(raw, ALIASES, src.columns, ("survey_id",), what)
+    _split_geolocation(df)
+    problems: list[str] = []
+    for col in ("survey_id", "condition", "occupancy", "access", "photo", "notes", "surveyor", "date"):
+        df[col] = clean_text(df[col])
+    sid = df["survey_id"].fillna("no id")
+    for row in df.loc[df["survey_id"].isna(), "row"]:
+        problems.append(f"row {row}: survey_id is empty")
+    for col in ("latitude", "longitude", "precision_m"):
+        df[col] = parse_numbers(df[col], col, sid, df["row"], problems)
+    for row, s, lat, lon in zip(df["row"], sid, df["latitude"], df["longitude"]):
+        if pd.isna(lat) or pd.isna(lon):
+            problems.append(f"row {row} ({s}): no coordinates (latitude/longitude or _geolocation)")
+        elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            problems.append(f"row {row} ({s}): latitude {lat}, longitude {lon} are not degrees")
+    for col, allowed in (("condition", CONDITIONS), ("occupancy", OCCUPANCY)):
+        df[col] = map_text(df[col], lambda v: v.casefold().replace("_", " "))
+        for row, s, v in zip(df["row"], sid, df[col]):
+            if v is not None and v not in allowed:
+                problems.append(f"row {row} ({s}): {col} {v!r} is not one of {sorted(allowed)}")
+    if problems:
+        raise InputError(what, problems)
+    df["idle"] = df["occupancy"].isin(settings.SURVEY_IDLE_OCCUPANCY)
+    geom = gpd.points_from_xy(df["longitude"], df["latitude"], crs=settings.WGS84)
+    return gpd.GeoDataFrame(df.drop(columns=["geolocation"]), geometry=geom, crs=settings.WGS84)

@@ -1,0 +1,239 @@
+"""Stage 3, features: the criteria library.
+
+Each criterion is a pure, vectorised function ``f(assets, context) -> Series``
+on the assets' index, registered by name with its unit and labels so that use
+profiles refer to it. No I/O happens here. Distances use shapely's STRtree;
+no criterion loops over geometries in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import contracts, settings
+from .transform import Context
+
+log = logging.getLogger(__name__)
+
+CriterionFn = Callable[[gpd.GeoDataFrame, Context], pd.Series]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A registered criterion: name, unit, labels and whether it is numeric or a category."""
+
+    name: str
+    unit: str
+    label_en: str
+    label_el: str
+    kind: str  # "number" or "category"
+    func: CriterionFn
+
+
+REGISTRY: dict[str, Criterion] = {}
+
+
+def criterion(name: str, unit: str, en: str, el: str, kind: str = "number"):
+    """Register a criterion function under ``name``."""
+    def register(func: CriterionFn) -> CriterionFn:
+        REGISTRY[name] = Criterion(name, unit, en, el, kind, func)
+        return func
+    return register
+
+
+# ---------------------------------------------------------------- helpers
+
+def _tag_mask(tags: pd.Series, wanted: dict[str, set[str]]) -> np.ndarray:
+    return np.fromiter((any(t.get(k) in v for k, v in wanted.items()) for t in tags), bool, len(tags))
+
+
+def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) -> pd.Series:
+    """Distance (m) from each asset to the nearest target geometry.
+
+    Searched up to ``NEAREST_SEARCH_M``; farther assets get that value. With
+    no targets at all the distance is unknown (NaN) and a warning says so.
+    """
+    if len(targets) == 0:
+        log.warning("criterion %s: no %s in the data; the criterion is unknown for every asset", label, label)
+        return pd.Series(np.nan, index=assets.index)
+    tree = shapely.STRtree(targets)
+    (a_idx, _), dist = tree.query_nearest(assets.geometry.to_numpy(), max_distance=settings.NEAREST_SEARCH_M,
+                                          return_distance=True, all_matches=False)
+    out = np.full(len(assets), settings.NEAREST_SEARCH_M)
+    np.minimum.at(out, a_idx, dist)
+    return pd.Series(out, index=assets.index)
+
+
+def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """Area of each polygon in ``areas`` covered by the polygons in ``cover``
+    (overlaps between cover polygons are counted once per pair)."""
+    out = np.zeros(len(areas))
+    if len(cover) == 0 or len(areas) == 0:
+        return out
+    tree = shapely.STRtree(cover)
+    a_idx, c_idx = tree.query(areas, predicate="intersects")
+    inter = shapely.area(shapely.intersection(areas[a_idx], cover[c_idx]))
+    np.add.at(out, a_idx, inter)
+    return out
+
+
+def _not_self(layer: gpd.GeoDataFrame, assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Context features other than the assets themselves."""
+    return layer[~layer["osm_ref"].isin(assets["osm_ref"].dropna())]
+
+
+# ---------------------------------------------------------------- criteria
+
+@criterion("area_m2", "m²", "area", "εμβαδόν")
+def area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    return pd.Series(shapely.area(assets.geometry.to_numpy()), index=assets.index)
+
+
+@criterion("compactness", "0-1", "compactness", "συμπαγές σχήμα")
+def compactness(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Polsby-Popper ratio 4πA/P²: 1 for a circle, near 0 for a thin strip."""
+    g = assets.geometry.to_numpy()
+    perimeter = shapely.length(g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(perimeter > 0, 4 * np.pi * shapely.area(g) / perimeter**2, np.nan)
+    return pd.Series(np.clip(value, 0, 1), index=assets.index)
+
+
+@criterion("road_distance_m", "m", "distance to a road", "απόσταση από δρόμο")
+def road_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    return nearest_distance(assets, context.roads.geometry.to_numpy(), "roads")
+
+
+@criterion("transit_distance_m", "m", "distance to public transport", "απόσταση από συγκοινωνία")
+def transit_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    pois = context.pois
+    stops = pois.geometry.to_numpy()[_tag_mask(pois["tags"], settings.TRANSIT_TAGS)] if len(pois) else np.array([])
+    return nearest_distance(assets, stops, "public transport stops")
+
+
+@criterion("school_distance_m", "m", "distance to a school", "απόσταση από σχολείο")
+def school_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    layers = [_not_self(context.pois, assets), _not_self(context.buildings, assets)]
+    geoms = [l.geometry.to_numpy()[_tag_mask(l["tags"], settings.SCHOOL_TAGS)] for l in layers if len(l)]
+    return nearest_distance(assets, np.concatenate(geoms) if geoms else np.array([]), "schools")
+
+
+@criterion("residential_distance_m", "m", "distance to housing", "απόσταση από κατοικίες")
+def residential_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Distance to residential landuse or residential buildings (0 inside them)."""
+    lu, bl = _not_self(context.landuse, assets), _not_self(context.buildings, assets)
+    lu_mask = np.fromiter((t.get("landuse") in settings.RESIDENTIAL_LANDUSE for t in lu["tags"]), bool, len(lu))
+    bl_mask = np.fromiter((t.get("building") in settings.RESIDENTIAL_BUILDINGS for t in bl["tags"]), bool, len(bl))
+    geoms = np.concatenate([lu.geometry.to_numpy()[lu_mask], bl.geometry.to_numpy()[bl_mask]])
+    return nearest_distance(assets, geoms, "residential areas")
+
+
+@criterion("built_share", "0-1", f"built-up share within {settings.DENSITY_RADIUS_M:g} m",
+           f"δόμηση σε ακτίνα {settings.DENSITY_RADIUS_M:g} m")
+def built_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Share of the neighbourhood (asset grown by ``DENSITY_RADIUS_M``) covered by buildings."""
+    hood = shapely.buffer(assets.geometry.to_numpy(), settings.DENSITY_RADIUS_M)
+    covered = covered_area(hood, context.buildings.geometry.to_numpy())
+    return pd.Series(np.clip(covered / shapely.area(hood), 0, 1), index=assets.index)
+
+
+@criterion("footprint_share", "0-1", "share covered by buildings", "κάλυψη από κτίρια")
+def footprint_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Share of the asset covered by buildings; 1 for a building asset."""
+    roof = roof_area(assets, context)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = roof.to_numpy() / shapely.area(assets.geometry.to_numpy())
+    return pd.Series(np.clip(np.nan_to_num(share), 0, 1), index=assets.index)
+
+
+@criterion("roof_area_m2", "m²", "roof area", "εμβαδόν στέγης")
+def roof_area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Building assets: their footprint; land assets: the footprint of buildings on them."""
+    g = assets.geometry.to_numpy()
+    is_building = (assets["kind"] == "building").to_numpy()
+    others = _not_self(context.buildings, assets).geometry.to_numpy()
+    covered = covered_area(g, others)
+    return pd.Series(np.where(is_building, shapely.area(g), covered), index=assets.index)
+
+
+@criterion("floor_area_m2", "m²", "floor area", "επιφάνεια ορόφων")
+def floor_area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Roof area times ``building:levels`` (1 when not mapped); 0 for land without buildings."""
+    levels = pd.Series(np.nan, index=assets.index)
+    if len(context.buildings):
+        by_ref = context.buildings.set_index("osm_ref")["tags"].map(lambda t: t.get("building:levels"))
+        levels = pd.to_numeric(assets["osm_ref"].map(by_ref), errors="coerce")
+    return roof_area(assets, context) * levels.where(levels >= 1, 1.0)
+
+
+@criterion("landuse", "class", "land use", "χρήση γης", kind="category")
+def landuse_class(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """The asset's own ``landuse`` tag, else that of the landuse polygon its
+    centre falls in, else ``"unknown"``."""
+    own = assets["landuse"].astype(object)
+    lu = context.landuse
+    out = own.copy()
+    need = own.isna().to_numpy()
+    if need.any() and len(lu):
+        tree = shapely.STRtree(lu.geometry.to_numpy())
+        pts = shapely.point_on_surface(assets.geometry.to_numpy()[need])
+        p_idx, l_idx = tree.query(pts, predicate="within")
+        values = np.array([t.get("landuse") for t in lu["tags"]], dtype=object)
+        found = np.full(need.sum(), None, dtype=object)
+        found[p_idx] = values[l_idx]
+        out.iloc[np.flatnonzero(need)] = found
+    return out.where(out.notna(), "unknown").astype(object)
+
+
+@criterion("condition", "class", "condition (survey)", "κατάσταση (αυτοψία)", kind="category")
+def condition(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    return assets["condition"].astype(object).where(assets["condition"].notna(), "unknown")
+
+
+@criterion("occupancy", "class", "occupancy (survey)", "χρήση (αυτοψία)", kind="category")
+def occupancy(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    return assets["occupancy"].astype(object).where(assets["occupancy"].notna(), "unknown")
+
+
+# ---------------------------------------------------------------- stage
+
+def compute_features(inventory: gpd.GeoDataFrame, context: Context,
+                     names: Iterable[str] | None = None) -> gpd.GeoDataFrame:
+    """Add one column per criterion to the inventory.
+
+    Parameters
+    ----------
+    inventory : GeoDataFrame
+        Output of the transform stage (project CRS).
+    context : Context
+        Context layers in the same CRS.
+    names : iterable of str, optional
+        Criteria to compute; default all registered.
+    """
+    contracts.check(inventory, contracts.INVENTORY)
+    names = list(dict.fromkeys(names)) if names is not None else list(REGISTRY)
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise KeyError(f"unknown criteria {unknown}; known: {sorted(REGISTRY)}")
+    out = inventory.copy()
+    for name in names:
+        out[f"c_{name}"] = REGISTRY[name].func(inventory, context).reindex(inventory.index)
+    contracts.check(out, features_contract(names), inventory.crs)
+    return out
+
+
+def features_contract(names: Iterable[str]) -> contracts.Contract:
+    """The inventory contract plus one ``c_<criterion>`` column per criterion."""
+    cols = tuple(
+        contracts.Column(f"c_{n}", "str" if REGISTRY[n].kind == "category" else "float", nullable=True)
+        for n in names
+    )
+    base = contracts.INVENTORY
+    return contracts.Contract("features", base.columns + cols, base.unique, base.geometry_types, base.metric_crs)

@@ -1,0 +1,96 @@
+"""Write a ready project config for a Greek municipality (``idle-assets init``)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from unidecode import unidecode
+
+from . import settings
+from .config import BoundarySpec
+from .errors import InputError
+from .extract.boundary import select_feature
+from .io import read_vector
+from .profiles import builtin_profile_names
+
+KALLIKRATIS_ATTRIBUTION = "Boundaries: geodata.gov.gr, Όρια Δήμων Καλλικράτη (CC BY 3.0)"
+
+
+def slug(text: str) -> str:
+    """ASCII slug of a (Greek) name: ``'Βόλου' -> 'volou'``."""
+    return re.sub(r"[^a-z0-9]+", "-", unidecode(text).lower()).strip("-") or "project"
+
+
+def _rel(path: Path, start: Path) -> str:
+    try:
+        return os.path.relpath(Path(path).resolve(), start.resolve())
+    except ValueError:  # another drive on Windows
+        return str(Path(path).resolve())
+
+
+def municipality_config(municipality: str, osm: Path, boundaries: Path, config_path: Path) -> str:
+    """YAML text of a project config for one Kallikratis municipality.
+
+    Parameters
+    ----------
+    municipality : str
+        Kallikratis code (``KWD_YPES``, e.g. ``9105``) or Greek name (accents
+        and case ignored, e.g. ``Βόλου`` or ``βολου``).
+    osm : Path
+        OSM extract (``.osm.pbf``) covering the municipality.
+    boundaries : Path
+        File of the 326 Kallikratis municipalities (fields ``NAME``, ``KWD_YPES``).
+    config_path : Path
+        Where the config will be written; paths in it are made relative to it.
+    """
+    problems = []
+    if not Path(osm).exists():
+        problems.append(f"--osm {osm}: file not found")
+    if not Path(boundaries).exists():
+        problems.append(f"--boundaries {boundaries}: file not found")
+    if problems:
+        raise InputError("init", problems)
+    is_code = municipality.strip().isdigit()
+    spec = BoundarySpec(path=Path(boundaries), code=municipality.strip() if is_code else None,
+                        name=None if is_code else municipality)
+    # raises a clear error for an unknown code or an unknown or ambiguous name
+    row = select_feature(read_vector(spec.path, f"boundaries {spec.path}"), spec.code, spec.name,
+                         spec.code_field, spec.name_field, f"boundaries {spec.path}")
+    name, code = str(row[spec.name_field].iloc[0]), str(row[spec.code_field].iloc[0])
+    where = Path(config_path).parent
+    uses = "\n".join(f"    - {n}" for n in builtin_profile_names())
+    return f"""\
+# idle-assets project: Δήμος {name} (Kallikratis code {code})
+# Written by `idle-assets init`. Paths are relative to this file.
+project:
+  name: {slug(name)}-{code}
+  title: "Δήμος {name}"
+crs: {settings.DEFAULT_CRS_GREECE}   # Greek Grid (GGRS87), metres
+
+boundary:
+  path: {_rel(boundaries, where)}
+  code: "{code}"
+  attribution: "{KALLIKRATIS_ATTRIBUTION}"
+
+sources:
+  osm:
+    path: {_rel(osm, where)}
+  # The municipality's asset register (CSV or XLSX). Columns: register_id, name,
+  # owner, status (idle / unused / partly used / in use), kind (land / building),
+  # and a location: osm_ref (way/123) or x, y in `crs`.
+  # register:
+  #   path: ../data/raw/{slug(name)}/register.csv
+  #   crs: EPSG:2100
+  #   columns: {{register_id: "Κωδικός", status: "Κατάσταση"}}
+  # Field survey export (KoboToolbox / ODK).
+  # survey:
+  #   path: ../data/raw/{slug(name)}/survey.csv
+  #   attach_distance_m: 50
+
+profiles:
+  use:
+{uses}
+  # weights: {{social_farm: {{area_m2: 0.4}}}}
+"""

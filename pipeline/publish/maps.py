@@ -1,0 +1,157 @@
+"""The council's interactive map (Folium): one layer per use coloured by
+score, all idle assets, the boundary, a legend and popups with the reasons.
+
+Folium's GeoJsonPopup and GeoJsonTooltip insert property values into the page
+as raw HTML, so every text that comes from the inputs is escaped here, and only
+``http(s)`` links are turned into anchors. Geometries are simplified and
+rounded for display only; analysis keeps full precision.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import branca.colormap as cm
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element
+
+from .. import settings
+from ..i18n import fmt_value, t
+from ..io import atomic_path
+from ..profiles import Profile
+
+SCORE_COLOURS = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
+DISPLAY_TOLERANCE_M = 0.5
+KIND_COLOURS = {"land": "#8c6d31", "building": "#5254a3"}
+
+
+def esc(value) -> str:
+    """HTML-escaped text of any value ('' for missing)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def links(value) -> str:
+    """Semicolon-separated URLs as escaped anchors; anything not http(s) stays text."""
+    out = []
+    for i, url in enumerate(u.strip() for u in str(value or "").split(";") if u.strip()):
+        if url.lower().startswith(("http://", "https://")):
+            out.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">photo {i + 1}</a>')
+        else:
+            out.append(esc(url))
+    return " ".join(out)
+
+
+def display_geometry(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Geometry for display: simplified in metres, in EPSG:4326, 6 decimals (~0.1 m)."""
+    simple = gdf.geometry.simplify(DISPLAY_TOLERANCE_M, preserve_topology=True).to_crs(settings.WGS84)
+    return gpd.GeoSeries(shapely.set_precision(simple.to_numpy(), 1e-6), index=gdf.index, crs=settings.WGS84)
+
+
+def _row(label: str, value_html: str) -> str:
+    return f"<tr><th style='text-align:left;padding-right:6px'>{esc(label)}</th><td>{value_html}</td></tr>" if value_html else ""
+
+
+def asset_popup(asset: pd.Series, use_line: str = "") -> str:
+    """Popup HTML for one asset; every input value escaped."""
+    title = esc(asset.get("name")) or esc(asset["asset_id"])
+    rows = "".join([
+        _row("id", esc(asset["asset_id"])),
+        _row(f"{t('en', 'kind')} / {t('el', 'kind')}", esc(asset["kind"])),
+        _row(f"{t('en', 'area')} / {t('el', 'area')}", esc(fmt_value(asset["area_m2"], "m²"))),
+        _row(f"{t('en', 'sources')} / {t('el', 'sources')}", esc(asset["sources"])),
+        _row(f"{t('en', 'evidence')} / {t('el', 'evidence')}", esc(asset["idle_evidence"])),
+        _row("condition / occupancy", esc(" / ".join(str(v) for v in (asset.get("condition"), asset.get("occupancy")) if v))),
+        _row("survey notes", esc(asset.get("survey_notes"))),
+        _row(f"{t('en', 'photos')} / {t('el', 'photos')}", links(asset.get("photos"))),
+    ])
+    return f"<div style='max-width:360px'><b>{title}</b>{use_line}<table>{rows}</table></div>"
+
+
+def _score_line(s: pd.Series, label: str) -> str:
+    head = f"{esc(label)}: <b>{s['score']:.0f}/100</b> (#{int(s['rank'])})"
+    return (f"<p style='margin:4px 0'>{head}<br><span>{esc(s['reason_en'])}</span>"
+            f"<br><i>{esc(s['reason_el'])}</i></p>")
+
+
+def _layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, name: str, style, show: bool) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=name, show=show)
+    data = gpd.GeoDataFrame(props.reset_index(drop=True), geometry=display_geometry(gdf).to_numpy(), crs=settings.WGS84)
+    folium.GeoJson(
+        data.to_json(drop_id=True),
+        style_function=style,
+        highlight_function=lambda f: {"weight": 4, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, localize=False, max_width=400),
+        name=name,
+    ).add_to(group)
+    return group
+
+
+def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Profile],
+              boundary: gpd.GeoDataFrame, credits: list[str], title: str) -> folium.Map:
+    """The Folium map (not yet saved)."""
+    colormap = cm.LinearColormap(SCORE_COLOURS, vmin=0, vmax=100,
+                                 caption=f"{t('en', 'legend')} / {t('el', 'legend')}")
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
+    folium.GeoJson(
+        boundary.to_crs(settings.WGS84).assign(name=esc(title))[["name", "geometry"]].to_json(drop_id=True),
+        name=f"{t('en', 'boundary')} / {t('el', 'boundary')}",
+        style_function=lambda f: {"color": "#333333", "weight": 2, "fill": False, "dashArray": "6 4"},
+    ).add_to(m)
+    inv = inventory.set_index("asset_id", drop=False)
+    base_popup = {a: asset_popup(r) for a, r in inv.iterrows()}
+    for i, p in enumerate(profiles):
+        s = scores[(scores["use"] == p.name) & scores["eligible"]].sort_values("score")
+        if s.empty:
+            continue
+        label = f"{p.label.en} / {p.label.el}"
+        sub = inv.loc[s["asset_id"]]
+        props = pd.DataFrame({
+            "score": s["score"].round(1).to_numpy(),
+            "colour": [colormap(v) for v in s["score"]],
+            "tooltip": [f"{esc(n or a)}: {v:.0f}/100" for n, a, v in zip(sub["name"], sub["asset_id"], s["score"])],
+            "popup": [base_popup[a].replace("</b>", "</b>" + _score_line(r, p.label.en), 1) for a, (_, r) in zip(s["asset_id"], s.iterrows())],
+        })
+        style = lambda f: {"color": "#222222", "weight": 1, "fillColor": f["properties"]["colour"], "fillOpacity": 0.75}
+        _layer(sub, props, label, style, show=(i == 0)).add_to(m)
+    best = scores[scores["eligible"]].sort_values("score", ascending=False).drop_duplicates("asset_id").set_index("asset_id")
+    labels = {p.name: p.label.en for p in profiles}
+    props = pd.DataFrame({
+        "colour": [KIND_COLOURS[k] for k in inv["kind"]],
+        "tooltip": [f"{esc(n or a)} ({esc(k)})" for n, a, k in zip(inv["name"], inv["asset_id"], inv["kind"])],
+        "popup": [
+            base_popup[a].replace("</b>", "</b>" + (_score_line(best.loc[a], labels[best.loc[a, "use"]]) if a in best.index
+                                                   else f"<p>{esc(t('en', 'no_use'))}</p>"), 1)
+            for a in inv.index
+        ],
+    })
+    style = lambda f: {"color": f["properties"]["colour"], "weight": 2, "fillOpacity": 0.2}
+    _layer(inv, props, f"{t('en', 'all_assets')} / {t('el', 'all_assets')}", style, show=len(profiles) == 0).add_to(m)
+    colormap.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    credit_html = " · ".join(esc(c) for c in credits)
+    m.get_root().html.add_child(Element(
+        f"<div id='idle-assets-credits' style='position:fixed;bottom:18px;left:8px;z-index:900;background:rgba(255,255,255,.85);"
+        f"padding:2px 6px;font:11px sans-serif;max-width:60%'>{esc(title)} · Data: {credit_html}</div>"
+    ))
+    m.get_root().header.add_child(Element(f"<title>{esc(title)}</title>"))
+    w, s_, e, n = boundary.to_crs(settings.WGS84).total_bounds
+    m.fit_bounds([[s_, w], [n, e]])
+    return m
+
+
+def write_map(target: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Profile],
+              boundary: gpd.GeoDataFrame, credits: list[str], title: str) -> Path:
+    """Build the map and save it atomically as one HTML file."""
+    m = build_map(inventory, scores, profiles, boundary, credits, title)
+    with atomic_path(Path(target)) as tmp:
+        m.save(str(tmp))
+    return Path(target)

@@ -1,0 +1,86 @@
+"""Tables for analysts and consultants: GeoPackage, CSV (UTF-8 with BOM) and XLSX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..io import atomic_path, write_csv, write_geopackage
+from ..match import ranking
+from ..profiles import Profile
+
+#: Columns never published (personal data of surveyors and owners' contacts).
+PRIVATE_COLUMNS = ("surveyor",)
+
+
+def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Inventory with features, one score column per use and the best use."""
+    wide = scores.pivot(index="asset_id", columns="use", values="score").add_prefix("score_")
+    inv = features.drop(columns=[c for c in PRIVATE_COLUMNS if c in features.columns])
+    inv = inv.merge(wide, left_on="asset_id", right_index=True, how="left")
+    best = matching.set_index("asset_id")[["best_use", "score", "reason_en", "reason_el"]]
+    inv = inv.merge(best.rename(columns={"score": "best_score"}), left_on="asset_id", right_index=True, how="left")
+    return inv
+
+
+def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str) -> None:
+    df.to_excel(writer, sheet_name=sheet, index=False, startrow=2)
+    ws = writer.sheets[sheet]
+    ws["A1"] = title
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"] = credit
+    ws["A2"].font = Font(italic=True, size=9)
+    fill = PatternFill("solid", fgColor="DDE7F0")
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, col in enumerate(df.columns, start=1):
+        width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+        ws.column_dimensions[get_column_letter(i)].width = min(max(10, width + 2), 60)
+    ws.freeze_panes = "A4"
+
+
+def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, contributions: pd.DataFrame,
+                 matching: pd.DataFrame, profiles: list[Profile], boundary: gpd.GeoDataFrame,
+                 credits: list[str], title: str) -> list[Path]:
+    """Write the GeoPackage, the CSV tables and the XLSX workbook.
+
+    Returns
+    -------
+    list of Path
+        Every file written.
+    """
+    out_dir = Path(out_dir)
+    credit = "Data: " + "; ".join(credits)
+    written = [write_geopackage(
+        {"idle_assets": inventory, "boundary": boundary},
+        out_dir / "idle_assets.gpkg",
+    )]
+    rankings = {p.name: ranking(scores, inventory, p.name) for p in profiles}
+    for name, table in rankings.items():
+        written.append(write_csv(table.assign(attribution=credit), out_dir / f"ranking_{name}.csv"))
+    written.append(write_csv(matching.assign(attribution=credit), out_dir / "matching.csv"))
+    written.append(write_csv(scores.assign(attribution=credit), out_dir / "scores.csv"))
+    written.append(write_csv(contributions, out_dir / "contributions.csv"))
+    target = out_dir / "idle_assets.xlsx"
+    with atomic_path(target) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            _xlsx_sheet(writer, matching, "matching", f"{title}: best use per asset", credit)
+            for p in profiles:
+                _xlsx_sheet(writer, rankings[p.name], p.name[:31], f"{title}: {p.label.en} / {p.label.el}", credit)
+            assets = pd.DataFrame(inventory.drop(columns="geometry"))
+            _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", credit)
+            weights = pd.DataFrame([
+                {"use": p.name, "criterion": c.criterion, "weight": round(p.weights()[c.criterion], 4),
+                 "function": c.function.type, "missing_value": c.missing}
+                for p in profiles for c in p.criteria
+            ])
+            _xlsx_sheet(writer, weights, "method_weights", f"{title}: criteria and weights", credit)
+            _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources", "Data sources", credit)
+    written.append(target)
+    return written

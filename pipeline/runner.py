@@ -1,0 +1,123 @@
+"""The thin runner: wires the six stages for one project and writes the outputs.
+
+Each stage is a pure function of its inputs; only :func:`publish_outputs`
+writes files. Logging is configured by the entry point, not here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .config import ProjectConfig
+from .extract import extract
+from .extract.osm import resolve_osm_path
+from .features import compute_features
+from .io import write_text
+from .match import best_use
+from .profiles import Profile, load_profiles
+from .publish import inputs_report, write_map, write_tables
+from .publish.tables import public_inventory
+from .score import ScoreResult, score
+from .transform import Prepared, transform
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, in memory, plus the files written."""
+
+    config: ProjectConfig
+    profiles: list[Profile]
+    prepared: Prepared
+    features: gpd.GeoDataFrame
+    scored: ScoreResult
+    matching: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self, top: int = 3) -> str:
+        """A short text summary: assets found and the top assets per use."""
+        inv = self.features
+        lines = [f"{len(inv)} idle assets ({(inv['kind'] == 'land').sum()} land, "
+                 f"{(inv['kind'] == 'building').sum()} buildings) in {self.config.project.title or self.config.project.name}"]
+        names = inv.set_index("asset_id")["name"]
+        for p in self.profiles:
+            s = self.scored.scores
+            s = s[(s["use"] == p.name) & s["eligible"]].sort_values(["rank", "asset_id"]).head(top)
+            best = ", ".join(f"{names.get(a) or a} ({v:.0f})" for a, v in zip(s["asset_id"], s["score"])) or "no eligible asset"
+            lines.append(f"  {p.label.en}: {best}")
+        return "\n".join(lines)
+
+
+def source_files(config: ProjectConfig) -> dict[str, str]:
+    """Each source's file, for reports."""
+    src = config.sources
+    out = {"osm": str(resolve_osm_path(src.osm.path)),
+           "boundary": str(config.boundary.path) if config.boundary.path else f"bbox {config.boundary.bbox}"}
+    if src.asset_register:
+        out["register"] = str(src.asset_register.path)
+    if src.survey:
+        out["survey"] = str(src.survey.path)
+    return out
+
+
+def analyse(config: ProjectConfig) -> RunResult:
+    """Run extract -> transform -> features -> score -> match, in memory."""
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = now - clock
+        clock = now
+        log.info("stage %s done in %.2f s", stage, seconds[stage])
+
+    profiles = load_profiles(config.profiles)
+    raw = extract(config)
+    lap("extract")
+    attach = config.sources.survey.attach_distance_m if config.sources.survey else 0.0
+    prepared = transform(raw, config.crs, attach)
+    lap("transform")
+    if prepared.inventory.empty:
+        log.warning("no idle assets found: check the OSM tags, the register's status column and the survey")
+    features = compute_features(prepared.inventory, prepared.context)
+    lap("features")
+    scored = score(features, profiles)
+    lap("score")
+    matching = best_use(features, scored.scores, [p.name for p in profiles])
+    lap("match")
+    return RunResult(config, profiles, prepared, features, scored, matching, seconds=seconds)
+
+
+def publish_outputs(result: RunResult, out: Path | None = None) -> list[Path]:
+    """Write tables, map and inputs report; return the files written."""
+    config = result.config
+    tables_dir, maps_dir = config.output_dirs(out)
+    credits = config.attributions()
+    title = config.project.title or config.project.name
+    public = public_inventory(result.features, result.scored.scores, result.matching)
+    boundary = result.prepared.context.boundary
+    files = write_tables(tables_dir, public, result.scored.scores, result.scored.contributions,
+                         result.matching, result.profiles, boundary, credits, title)
+    files.append(write_map(maps_dir / "index.html", public, result.scored.scores, result.profiles,
+                           boundary, credits, title))
+    report = inputs_report(result.prepared.report.frame(), source_files(config), credits, title)
+    files.append(write_text(report, tables_dir / "inputs_report.md"))
+    return files
+
+
+def run_project(config: ProjectConfig, out: Path | None = None) -> RunResult:
+    """Run all six stages and write every output (under ``out`` when given)."""
+    result = analyse(config)
+    start = time.perf_counter()
+    result.files = publish_outputs(result, out)
+    result.seconds["publish"] = time.perf_counter() - start
+    return result

@@ -1,0 +1,88 @@
+"""Project-wide settings and constants.
+
+Every value used by more than one module lives here, documented.
+
+DEFAULT_CRS_GREECE : str
+    ``"EPSG:2100"`` (GGRS87 / Greek Grid): the metric CRS every Greek project
+    works in. Projects elsewhere give ``crs: auto`` and get a UTM zone.
+WGS84 : str
+    ``"EPSG:4326"``, the CRS of web maps and of coordinates typed by people.
+IDLE_TAG_VALUES : dict[str, set[str]]
+    OpenStreetMap ``key -> values`` that mark a feature as idle.
+IDLE_KEY_PREFIXES : tuple[str, ...]
+    Key prefixes (lifecycle namespaces) that mark a feature as idle whatever
+    the value: ``disused:amenity=school`` is a closed school.
+OSM_ATTRIBUTION : str
+    Attribution required by the ODbL on every map and table built from OSM.
+POINT_ASSET_RADIUS_M : float
+    Radius of the circle that stands for an idle asset known only as a point
+    (a ``shop=vacant`` node outside any mapped building, or a register entry
+    given by coordinates). Such assets carry ``geometry_source="point buffer"``.
+SURVEY_ATTACH_DISTANCE_M : float
+    Default distance within which a survey point is attached to the nearest
+    asset when it does not fall inside one.
+SURVEY_IDLE_OCCUPANCY : set[str]
+    Survey ``occupancy`` answers that make the surveyed site an idle candidate.
+REGISTER_IDLE_STATUS : set[str]
+    Register ``status`` values (lower-case, English or Greek) that make an
+    entry an idle candidate.
+CONTEXT_BUFFER_M : float
+    Context layers (roads, buildings, amenities) are read this far beyond the
+    boundary so that assets near the edge see their real neighbours.
+DENSITY_RADIUS_M : float
+    Radius of the neighbourhood used by ``built_share`` (building density).
+NEAREST_SEARCH_M : float
+    Distances to context features are searched up to this far; beyond it the
+    distance is reported as this value (a site 5 km from a road is "far").
+TRANSIT_TAGS, SCHOOL_TAGS : dict[str, set[str]]
+    OSM tags of public-transport stops and of schools.
+RESIDENTIAL_LANDUSE, RESIDENTIAL_BUILDINGS : set[str]
+    ``landuse=`` and ``building=`` values that count as housing.
+"""
+
+from __future__ import annotations
+
+DEFAULT_CRS_GREECE = "EPSG:2100"
+WGS84 = "EPSG:4326"
+
+IDLE_TAG_VALUES: dict[str, set[str]] = {
+    "building": {"ruins", "abandoned", "disused"},
+    "landuse": {"brownfield", "greenfield", "construction"},
+    "vacant": {"yes"},
+    "disused": {"yes"},
+    "abandoned": {"yes"},
+    "ruins": {"yes"},
+    "shop": {"vacant"},
+    "amenity": {"vacant"},
+    "building:use": {"vacant", "disused"},
+}
+IDLE_KEY_PREFIXES: tuple[str, ...] = ("disused:", "abandoned:")
+
+OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
+
+POINT_ASSET_RADIUS_M = 10.0
+SURVEY_ATTACH_DISTANCE_M = 50.0
+SURVEY_IDLE_OCCUPANCY = {"vacant", "abandoned", "unused", "partly used", "partly_used", "idle"}
+REGISTER_IDLE_STATUS = {
+    "idle", "unused", "vacant", "partly used", "partly_used", "abandoned", "disused",
+    "αδρανές", "αδρανής", "αχρησιμοποίητο", "κενό", "εν μέρει σε χρήση", "εγκαταλελειμμένο",
+}
+
+CONTEXT_BUFFER_M = 1000.0
+DENSITY_RADIUS_M = 250.0
+NEAREST_SEARCH_M = 5000.0
+
+TRANSIT_TAGS: dict[str, set[str]] = {
+    "highway": {"bus_stop"},
+    "public_transport": {"platform", "stop_position", "station"},
+    "railway": {"station", "halt", "tram_stop"},
+    "amenity": {"bus_station", "ferry_terminal"},
+}
+SCHOOL_TAGS: dict[str, set[str]] = {
+    "amenity": {"school", "kindergarten", "college", "university"},
+    "building": {"school", "kindergarten"},
+}
+RESIDENTIAL_LANDUSE = {"residential"}
+RESIDENTIAL_BUILDINGS = {
+    "residential", "house", "apartments", "detached", "terrace", "semidetached_house", "dormitory",
+}
