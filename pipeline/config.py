@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -50,7 +51,7 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
     value = Path(value).expanduser()
     if base is not None and not value.is_absolute():
         value = Path(base) / value
-    return value
+    return Path(os.path.normpath(value))
 
 
 FilePath = Annotated[Path, AfterValidator(_resolve)]

@@ -36,7 +36,7 @@ def best_use(inventory: pd.DataFrame, scores: pd.DataFrame, use_order: list[str]
     out = base.assign(
         best_use=first["use"].reindex(base.index),
         score=first["score"].reindex(base.index).astype(float),
-        rank_in_use=first["rank"].reindex(base.index),
+        rank_in_use=first["rank"].reindex(base.index).astype("Int64"),
         runner_up=second["use"].reindex(base.index),
         runner_up_score=second["score"].reindex(base.index).astype(float),
         reason_en=first["reason_en"].reindex(base.index),

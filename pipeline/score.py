@@ -127,7 +127,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile) -> ScoreResult:
         for i in range(n):
             per_asset[i].append(((crit.label_en, crit.label_el), raw_text[i], points[i], 100 * w, missing[i]))
     score = np.where(eligible, total, np.nan)
-    rank = pd.Series(score).rank(ascending=False, method="min").to_numpy()
+    rank = pd.Series(score).rank(ascending=False, method="min").astype("Int64").to_numpy()
     n_eligible = int(eligible.sum())
     reasons = {}
     for lang, li, excluded in (("en", 0, excluded_en), ("el", 1, excluded_el)):

@@ -363,8 +363,9 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
         roads=_prepare_layer(osm.roads, crs, context_area, "osm roads", report),
         pois=_prepare_layer(osm.pois, crs, context_area, "osm pois", report),
     )
-    features = pd.concat([osm.idle, osm.buildings, osm.landuse, osm.pois]).drop_duplicates("osm_ref")
-    features = _prepare_layer(gpd.GeoDataFrame(features, crs=osm.idle.crs), crs, context_area, "osm features", report)
+    idle = _prepare_layer(osm.idle, crs, context_area, "osm idle features", report)
+    features = pd.concat([idle, buildings, landuse, context.pois]).drop_duplicates("osm_ref")
+    features = gpd.GeoDataFrame(features, crs=crs).reset_index(drop=True)
     footprints = pd.concat([buildings, landuse[~landuse["tags"].map(lambda t: t.get("landuse") in settings.RESIDENTIAL_LANDUSE)]])
     footprints = footprints.drop_duplicates("osm_ref").reset_index(drop=True)
 

@@ -27,6 +27,15 @@ def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching:
     return inv
 
 
+#: Decimals kept in published tables (analysis keeps full precision).
+DECIMALS = {"score": 1, "runner_up_score": 1, "area_m2": 1, "value": 3, "weight": 3, "points": 2}
+
+
+def rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its score, area and weight columns rounded for publication."""
+    return df.round({c: d for c, d in DECIMALS.items() if c in df.columns})
+
+
 def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str) -> None:
     df.to_excel(writer, sheet_name=sheet, index=False, startrow=2)
     ws = writer.sheets[sheet]
@@ -61,7 +70,8 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
         {"idle_assets": inventory, "boundary": boundary},
         out_dir / "idle_assets.gpkg",
     )]
-    rankings = {p.name: ranking(scores, inventory, p.name) for p in profiles}
+    rankings = {p.name: rounded(ranking(scores, inventory, p.name)) for p in profiles}
+    matching, scores, contributions = rounded(matching), rounded(scores), rounded(contributions)
     for name, table in rankings.items():
         written.append(write_csv(table.assign(attribution=credit), out_dir / f"ranking_{name}.csv"))
     written.append(write_csv(matching.assign(attribution=credit), out_dir / "matching.csv"))

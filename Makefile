@@ -1,0 +1,35 @@
+# idle-assets: two commands on a fresh machine.
+#   make demo   create .venv, install, run the demo project, print where the map is
+#   make test   create .venv, install with test extras, run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test run-volos clean help
+
+help:
+	@echo "make demo   - set up .venv and run the bundled demo (offline)"
+	@echo "make test   - set up .venv with test extras and run pytest"
+	@echo "make clean  - remove .venv and generated outputs"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/idle-assets run
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+run-volos: $(VENV)/.installed
+	$(BIN)/idle-assets run --config configs/volos.yaml
+
+clean:
+	rm -rf $(VENV) data/processed/*/ maps/*/

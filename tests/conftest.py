@@ -1,0 +1,132 @@
+"""Shared fixtures: real data from ../shared/data, small synthetic layers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from pipeline.extract.osm import OsmLayers, normalise
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data() -> Path | None:
+    env = os.environ.get("IDLE_ASSETS_SHARED_DATA")
+    path = Path(env) if env else ROOT.parent / "shared" / "data"
+    return path if path.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    path = shared_data()
+    if path is None:
+        pytest.skip("real data folder ../shared/data is absent (set IDLE_ASSETS_SHARED_DATA to use another)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def volos_idle_pbf(shared, tmp_path_factory) -> tuple[Path, dict]:
+    """A copy of the real Volos extract with idle tags added (the extract has
+    none): a school building marked ``disused:amenity=school``, an amenity node
+    turned into ``shop=vacant`` and a building turned into ``building=ruins``.
+
+    Returns the file and the OSM refs that were changed.
+    """
+    osmium = pytest.importorskip("osmium")
+    src = shared / "osm" / "volos_center_2020.osm.pbf"
+    dst = tmp_path_factory.mktemp("osm") / "volos_idle.osm.pbf"
+    changed: dict[str, str] = {}
+
+    class Tagger(osmium.SimpleHandler):
+        def __init__(self, writer):
+            super().__init__()
+            self.writer = writer
+
+        def node(self, n):
+            tags = dict(n.tags)
+            if "shop=vacant" not in changed.values() and tags.get("amenity") == "cafe":
+                tags.pop("amenity")
+                tags["shop"] = "vacant"
+                changed[f"node/{n.id}"] = "shop=vacant"
+                self.writer.add_node(n.replace(tags=tags))
+            else:
+                self.writer.add_node(n)
+
+        def way(self, w):
+            tags = dict(w.tags)
+            if "disused:amenity=school" not in changed.values() and tags.get("building") == "school":
+                tags["building"] = "yes"
+                tags["disused:amenity"] = "school"
+                changed[f"way/{w.id}"] = "disused:amenity=school"
+                self.writer.add_way(w.replace(tags=tags))
+            elif "building=ruins" not in changed.values() and tags.get("building") == "house":
+                tags["building"] = "ruins"
+                changed[f"way/{w.id}"] = "building=ruins"
+                self.writer.add_way(w.replace(tags=tags))
+            else:
+                self.writer.add_way(w)
+
+        def relation(self, r):
+            self.writer.add_relation(r)
+
+    writer = osmium.SimpleWriter(str(dst))
+    Tagger(writer).apply_file(str(src), locations=False)
+    writer.close()
+    assert len(changed) == 3, changed
+    return dst, changed
+
+
+def layer(rows: list[dict], crs="EPSG:2100") -> gpd.GeoDataFrame:
+    """A normalised OSM-like layer from rows of ``ref``, ``tags``, ``geometry``."""
+    if not rows:
+        return normalise(None).to_crs(crs)
+    gdf = gpd.GeoDataFrame(
+        {"osm_ref": [r["ref"] for r in rows], "osm_type": [r["ref"].split("/")[0] for r in rows],
+         "osm_id": [int(r["ref"].split("/")[1]) for r in rows], "name": [r["tags"].get("name") for r in rows],
+         "tags": [r["tags"] for r in rows]},
+        geometry=[r["geometry"] for r in rows], crs=crs,
+    )
+    return gdf
+
+
+@pytest.fixture
+def toy_osm() -> OsmLayers:
+    """A tiny town in EPSG:2100 metres around (400000, 4300000).
+
+    - way/1: a 100 m x 100 m greenfield (idle) at x 0..100
+    - way/2: a disused school building 20 m x 20 m at x 300..320
+    - way/3: an ordinary house at x 500..510; node/4: a vacant shop inside it
+    - way/5: a residential area at x 1000..1200
+    - way/6: a road along y = -50
+    """
+    x0, y0 = 400000, 4300000
+    sq = lambda x, y, s: box(x0 + x, y0 + y, x0 + x + s, y0 + y + s)
+    buildings = layer([
+        {"ref": "way/2", "tags": {"building": "yes", "disused:amenity": "school", "name": "Old school"}, "geometry": sq(300, 0, 20)},
+        {"ref": "way/3", "tags": {"building": "house"}, "geometry": sq(500, 0, 10)},
+    ])
+    landuse = layer([
+        {"ref": "way/1", "tags": {"landuse": "greenfield"}, "geometry": sq(0, 0, 100)},
+        {"ref": "way/5", "tags": {"landuse": "residential"}, "geometry": sq(1000, 0, 200)},
+    ])
+    roads = layer([{"ref": "way/6", "tags": {"highway": "residential"},
+                    "geometry": LineString([(x0 - 500, y0 - 50), (x0 + 1500, y0 - 50)])}])
+    pois = layer([
+        {"ref": "node/4", "tags": {"shop": "vacant"}, "geometry": Point(x0 + 505, y0 + 5)},
+        {"ref": "node/7", "tags": {"highway": "bus_stop"}, "geometry": Point(x0 + 310, y0 - 60)},
+    ])
+    idle = layer([
+        {"ref": "way/1", "tags": {"landuse": "greenfield"}, "geometry": sq(0, 0, 100)},
+        {"ref": "way/2", "tags": {"building": "yes", "disused:amenity": "school", "name": "Old school"}, "geometry": sq(300, 0, 20)},
+        {"ref": "node/4", "tags": {"shop": "vacant"}, "geometry": Point(x0 + 505, y0 + 5)},
+    ])
+    return OsmLayers(*(g.to_crs("EPSG:4326") for g in (buildings, landuse, roads, pois, idle)))
+
+
+@pytest.fixture
+def toy_boundary() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"name": ["toy"]}, geometry=[box(399000, 4299000, 402000, 4301000)], crs="EPSG:2100")
