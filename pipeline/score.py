@@ -76,15 +76,20 @@ def constraint_failures(features: pd.DataFrame, con: Constraint) -> tuple[np.nda
 
 
 def _reason(lang: str, rank, n_eligible: int, score: float, parts: list[tuple[str, str, float, float, bool]]) -> str:
-    """One line: rank, score, two strongest criteria, the weakest, unknown data."""
-    ranked = sorted(parts, key=lambda p: -p[2])
-    strong = [f"{label} {raw} (+{pts:.0f}/{maxp:.0f})" for label, raw, pts, maxp, miss in ranked[:2] if not miss]
-    weak = min((p for p in parts if not p[4]), key=lambda p: p[2] / p[3] if p[3] else 1, default=None)
-    unknown = [label for label, _, _, _, miss in parts if miss]
+    """One line: rank and score; the (at most two) criteria that earned the most
+    points, if they earned at least half of what they could; the criterion that
+    earned the smallest share, if under half; and criteria with no data.
+
+    ``parts`` holds ``(label, raw value text, points, maximum points, missing)``.
+    """
+    known = [p for p in parts if not p[4] and p[3] > 0]
+    strong = sorted((p for p in known if p[2] >= 0.5 * p[3]), key=lambda p: -p[2])[:2]
+    weak = min((p for p in known if p[2] < 0.5 * p[3]), key=lambda p: p[2] / p[3], default=None)
+    unknown = [p[0] for p in parts if p[4]]
     text = t(lang, "rank_line").format(rank=int(rank), n=n_eligible, score=score)
     if strong:
-        text += f"; {t(lang, 'strengths')}: " + ", ".join(strong)
-    if weak is not None and weak[0] not in " ".join(strong) and weak[2] < 0.5 * weak[3]:
+        text += f"; {t(lang, 'strengths')}: " + ", ".join(f"{p[0]} {p[1]} (+{p[2]:.0f}/{p[3]:.0f})" for p in strong)
+    if weak is not None:
         text += f"; {t(lang, 'weakness')}: {weak[0]} {weak[1]} (+{weak[2]:.0f}/{weak[3]:.0f})"
     if unknown:
         text += f"; {t(lang, 'no_data')}: " + ", ".join(unknown)

@@ -409,7 +409,8 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     report.add("inventory", "idle assets", len(inventory),
                ", ".join(f"{k}: {v}" for k, v in inventory["sources"].value_counts().items()))
     if survey is not None:
-        survey["asset_id"] = asset_ids(pd.Index(survey["key"].fillna(""))).where(survey["key"].notna()).to_numpy()
+        ids = asset_ids(pd.Index(survey["key"].fillna(""))).to_numpy()
+        survey["asset_id"] = np.where(survey["key"].notna().to_numpy(), ids, None)
     contracts.check(inventory, contracts.INVENTORY, crs)
     return Prepared(crs=crs, context=context, inventory=inventory, survey=survey, report=report)
 

@@ -1,0 +1,65 @@
+import logging
+import math
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from pipeline.extract import RawSources
+from pipeline.features import REGISTRY, compute_features
+from pipeline.transform import transform
+
+
+@pytest.fixture
+def toy_features(toy_osm, toy_boundary):
+    prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
+    return compute_features(prepared.inventory, prepared.context).set_index("asset_id")
+
+
+def test_criteria_match_hand_computed_values(toy_features, caplog):
+    got = toy_features.loc[["osm-way-1", "osm-way-2", "osm-way-3"],
+                           ["c_road_distance_m", "c_transit_distance_m", "c_residential_distance_m",
+                            "c_roof_area_m2", "c_footprint_share", "c_compactness"]]
+    expected = pd.DataFrame(
+        {
+            "c_road_distance_m": [50.0, 50.0, 50.0],
+            "c_transit_distance_m": [math.hypot(210, 60), 60.0, math.hypot(190, 60)],
+            # the idle house way/3 no longer counts as housing; the residential area starts at x=1000
+            "c_residential_distance_m": [900.0, 680.0, 490.0],
+            "c_roof_area_m2": [0.0, 400.0, 100.0],
+            "c_footprint_share": [0.0, 1.0, 1.0],
+            "c_compactness": [math.pi / 4] * 3,
+        },
+        index=pd.Index(["osm-way-1", "osm-way-2", "osm-way-3"], name="asset_id"),
+    )
+    # the toy layers travel through EPSG:4326 and back: centimetre tolerance
+    assert_frame_equal(got, expected, atol=0.05, rtol=1e-4, check_index_type=False)
+
+
+def test_categories_and_unknowns(toy_features):
+    assert toy_features.loc["osm-way-1", "c_landuse"] == "greenfield"
+    assert toy_features.loc["osm-way-2", "c_condition"] == "unknown"
+
+
+def test_missing_context_gives_unknown_values_and_a_warning(toy_features, toy_osm, toy_boundary, caplog):
+    # no school is mapped in the toy town (way/2 is a *disused* school)
+    assert toy_features["c_school_distance_m"].isna().all()
+    with caplog.at_level(logging.WARNING):
+        prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
+        compute_features(prepared.inventory, prepared.context, ["school_distance_m"])
+    assert "no schools in the data" in caplog.text
+
+
+def test_every_criterion_returns_a_series_on_the_assets_index(toy_osm, toy_boundary):
+    prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
+    inv = prepared.inventory.iloc[::-1]  # any order
+    for name, crit in REGISTRY.items():
+        out = crit.func(inv, prepared.context)
+        assert out.index.equals(inv.index), name
+        assert crit.unit and crit.label_en and crit.label_el
+
+
+def test_unknown_criterion_is_refused(toy_osm, toy_boundary):
+    prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
+    with pytest.raises(KeyError, match="unknown criteria"):
+        compute_features(prepared.inventory, prepared.context, ["slope"])
