@@ -1,0 +1,117 @@
+import html.parser
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.extract import RawSources
+from pipeline.features import compute_features
+from pipeline.io import atomic_path, write_text
+from pipeline.match import best_use
+from pipeline.profiles import load_profiles
+from pipeline.config import ProfilesSpec
+from pipeline.publish import write_map, write_tables
+from pipeline.publish.maps import esc, links
+from pipeline.publish.tables import public_inventory
+from pipeline.score import score
+from pipeline.transform import transform
+
+PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="alert(1)">'
+
+
+class Collect(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+@pytest.fixture
+def published(toy_osm, toy_boundary, tmp_path):
+    toy_osm.idle.loc[toy_osm.idle["osm_ref"] == "way/2", "name"] = PAYLOAD
+    prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
+    inv = prepared.inventory
+    inv.loc[inv["asset_id"] == "osm-way-1", "photos"] = "javascript:alert(1);https://example.org/p.jpg"
+    feats = compute_features(inv, prepared.context)
+    profiles = load_profiles(ProfilesSpec())
+    scored = score(feats, profiles)
+    matching = best_use(feats, scored.scores, [p.name for p in profiles])
+    public = public_inventory(feats, scored.scores, matching)
+    credits = ["© OpenStreetMap contributors (ODbL 1.0)", "Boundaries: test <b>credit</b>"]
+    files = write_tables(tmp_path, public, scored.scores, scored.contributions, matching, profiles,
+                         prepared.context.boundary, credits, "Toy town")
+    map_file = write_map(tmp_path / "maps" / "index.html", public, scored.scores, profiles,
+                         prepared.context.boundary, credits, "Toy <i>town</i>")
+    return files, map_file, profiles, public
+
+
+def test_map_has_one_layer_per_use_legend_and_attribution(published):
+    _, map_file, profiles, public = published
+    text = map_file.read_text(encoding="utf-8")
+    parser = Collect()
+    parser.feed(text)  # parses
+    assert any(tag == "script" for tag, _ in parser.tags)
+    overlays = {json.loads(name) for name in re.findall(r'("(?:[^"\\]|\\.)*")\s*:\s*feature_group_', text)}
+    with_assets = [p for p in profiles if public[f"score_{p.name}"].notna().any()]
+    assert len(with_assets) >= 2
+    for p in profiles:
+        # a layer for every use with an eligible asset; none for the others
+        assert (f"{p.label.en} / {p.label.el}" in overlays) == (p in with_assets)
+    assert "All idle assets / Όλα τα αδρανή ακίνητα" in overlays
+    assert "Suitability score (0-100)" in text  # legend caption
+    assert "OpenStreetMap contributors" in text
+    assert "All idle assets" in text and "L.control.layers" in text
+
+
+def test_input_text_is_escaped_in_the_map(published):
+    _, map_file, _, _ = published
+    text = map_file.read_text(encoding="utf-8")
+    assert "window.__pwned" in text  # the payload is there, as text
+    assert "<script>window.__pwned" not in text and "\\u003cscript\\u003ewindow.__pwned" not in text
+    assert 'onerror="alert(1)"' not in text and "onerror=\\\"alert" not in text
+    assert "Boundaries: test &lt;b&gt;credit&lt;/b&gt;" in text
+    assert "<title>Toy &lt;i&gt;town&lt;/i&gt;</title>" in text
+    assert 'href=\\"javascript' not in text and 'href="javascript' not in text
+
+
+def test_escape_helpers():
+    assert esc('<a href="x">') == "&lt;a href=&quot;x&quot;&gt;"
+    assert esc(None) == "" and esc(float("nan")) == ""
+    out = links("javascript:alert(1); https://e.org/a.jpg")
+    assert out.startswith("javascript:alert(1) <a href=\"https://e.org/a.jpg\"")
+
+
+def test_tables(published, tmp_path):
+    files, _, profiles, public = published
+    names = {f.name for f in files}
+    assert {"idle_assets.gpkg", "matching.csv", "scores.csv", "idle_assets.xlsx"} <= names
+    assert {f"ranking_{p.name}.csv" for p in profiles} <= names
+    raw = (tmp_path / "matching.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
+    matching = pd.read_csv(tmp_path / "matching.csv", encoding="utf-8-sig")
+    assert matching["attribution"].str.contains("OpenStreetMap contributors").all()
+    assert len(matching) == len(public)
+    gpkg = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="idle_assets")
+    assert gpkg.crs.to_epsg() == 2100 and len(gpkg) == len(public)
+    assert {f"score_{p.name}" for p in profiles} <= set(gpkg.columns)
+    assert "surveyor" not in gpkg.columns
+    wb = load_workbook(tmp_path / "idle_assets.xlsx")
+    assert wb.sheetnames[:1] == ["matching"] and "sources" in wb.sheetnames and "method_weights" in wb.sheetnames
+    assert "OpenStreetMap" in wb["matching"]["A2"].value
+    assert wb["matching"]["A3"].font.bold
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    target = write_text("good", tmp_path / "out.txt")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("disk full")
+    assert target.read_text() == "good"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
