@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from unidecode import unidecode
+from anyascii import anyascii
 
 from . import settings
 from .config import BoundarySpec
@@ -18,9 +18,17 @@ from .profiles import builtin_profile_names
 KALLIKRATIS_ATTRIBUTION = "Boundaries: geodata.gov.gr, Όρια Δήμων Καλλικράτη (CC BY 3.0)"
 
 
+_OU = re.compile(r"ο[υύ]|Ο[ΥΎυύ]")
+
+
 def slug(text: str) -> str:
-    """ASCII slug of a (Greek) name: ``'Βόλου' -> 'volou'``."""
-    return re.sub(r"[^a-z0-9]+", "-", unidecode(text).lower()).strip("-") or "project"
+    """ASCII slug of a (Greek) name in modern transliteration: ``'Βόλου' -> 'volou'``.
+
+    anyascii transliterates letter by letter (``ου -> oy``); the digraph ου is
+    written ``ou`` first, as ELOT 743 does.
+    """
+    latin = anyascii(_OU.sub("ou", str(text)))
+    return re.sub(r"[^a-z0-9]+", "-", latin.lower()).strip("-") or "project"
 
 
 def _rel(path: Path, start: Path) -> str:

@@ -19,6 +19,7 @@ import shapely
 from pyproj import CRS
 
 from . import contracts, settings
+from ._text import fold
 from .extract import RawSources
 from .extract.osm import idle_evidence
 
@@ -167,8 +168,8 @@ def _host_footprints(points: gpd.GeoSeries, polygons: gpd.GeoDataFrame):
 
 def _claims_from_register(register: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, crs: CRS,
                           area, report: Report) -> gpd.GeoDataFrame:
-    status = register["status"].fillna("").str.casefold().str.strip()
-    idle = status.isin(settings.REGISTER_IDLE_STATUS)
+    idle_words = {fold(s) for s in settings.REGISTER_IDLE_STATUS}
+    idle = register["status"].map(lambda s: s is not None and fold(s) in idle_words).astype(bool)
     if (~idle).any():
         report.add("register", "skipped: status is not idle", (~idle).sum(),
                    ", ".join(sorted(set(register.loc[~idle, "status"].fillna("(empty)")))))

@@ -6,7 +6,7 @@ import pytest
 from pipeline.config import BoundarySpec, RegisterSource, SurveySource
 from pipeline.extract import read_boundary, read_osm, read_register, read_survey
 from pipeline.extract._tables import parse_number
-from pipeline.extract.boundary import fold
+from pipeline._text import fold
 from pipeline.extract.osm import idle_evidence
 from pipeline.errors import InputError
 
@@ -104,6 +104,7 @@ def test_kobo_survey_geolocation_and_checks(tmp_path):
 def test_fold_ignores_accents_case_and_final_sigma():
     assert fold("ΒΌΛΟΥ") == fold("βόλου") == fold("Βολου")
     assert fold("Λάρισας") == fold("ΛΑΡΙΣΑΣ")
+    assert fold("αδρανές") == fold("ΑΔΡΑΝΈΣ") == fold("Αδρανες")
 
 
 def test_boundary_by_code_and_by_greek_name(shared):

@@ -3,21 +3,14 @@ polygon file, or a lon/lat box."""
 
 from __future__ import annotations
 
-import unicodedata
-
 import geopandas as gpd
 from shapely.geometry import box
 
 from .. import settings
+from .._text import fold
 from ..config import BoundarySpec
 from ..errors import InputError
 from ..io import read_vector
-
-
-def fold(text: str) -> str:
-    """Accent- and case-insensitive form of a name: ``'Βόλου' -> 'βολου'``."""
-    decomposed = unicodedata.normalize("NFD", str(text).strip().casefold())
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").replace("ς", "σ")
 
 
 def select_feature(gdf: gpd.GeoDataFrame, code: str | None, name: str | None,

@@ -1,0 +1,199 @@
+"""End-to-end runs on real data: the bundled demo and the real Volos extract."""
+
+import html.parser
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.extract import read_osm
+from pipeline.runner import run_project
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def overlays(map_html: str) -> set[str]:
+    return {json.loads(n) for n in re.findall(r'("(?:[^"\\]|\\.)*")\s*:\s*feature_group_', map_html)}
+
+
+def test_demo_runs_offline_from_the_cli(tmp_path, capsys):
+    assert main(["--quiet", "run", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "project 'demo'" in out and "files written:" in out and "open the map: file://" in out
+    # every output under --out, nothing elsewhere
+    written = [Path(line.strip()) for line in out.splitlines() if line.startswith("  /")]
+    assert written and all(tmp_path in p.parents for p in written)
+    matching = pd.read_csv(tmp_path / "matching.csv", encoding="utf-8-sig")
+    inv = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="idle_assets")
+    # the invented register (8 idle rows) and survey merge with the real OSM footprints
+    assert set(inv["sources"]) >= {"register;survey", "register", "survey"}
+    assert "reg-DEMO-R08" in set(inv["asset_id"])  # located by coordinates only
+    assert not inv["register_id"].fillna("").str.contains("DEMO-R07").any()  # "in use": not a candidate
+    assert matching["best_use"].notna().sum() >= 5
+    report = (tmp_path / "inputs_report.md").read_text(encoding="utf-8")
+    assert "| register | skipped: status is not idle | 1 | in use |" in report
+    assert "row 7 (9006)" in report  # the survey point that attached to nothing
+
+
+@pytest.fixture
+def volos_project(shared, volos_idle_pbf, tmp_path):
+    """A Volos project: OSM with idle tags, a register with Greek column names
+    (one row by OSM id, one by Greek Grid coordinates typed with decimal
+    commas, one in use) and a KoboToolbox survey."""
+    pbf, changed = volos_idle_pbf
+    osm = read_osm(str(pbf))
+    school = next(ref for ref, tag in changed.items() if tag == "disused:amenity=school")
+    greenfield = osm.landuse.loc[osm.landuse["tags"].map(lambda t: t.get("landuse") == "greenfield"), "osm_ref"].iloc[0]
+    plain = osm.buildings[osm.buildings["tags"].map(lambda t: t.get("building") == "yes")]
+    plain = plain[~plain["osm_ref"].isin(changed)].to_crs("EPSG:2100")
+    by_xy = plain.iloc[0]
+    pt = by_xy.geometry.representative_point()
+    in_use = plain.iloc[1]["osm_ref"]
+    fmt = lambda v: f"{v:.2f}".replace(".", ",")
+    register = pd.DataFrame({
+        "Κωδικός": ["ΒΟΛ-001", "ΒΟΛ-002", "ΒΟΛ-003"],
+        "Ονομασία": ["Πρώην σχολείο", "Αποθήκη οδού Ιάσονος", "Δημαρχείο"],
+        "Κατάσταση": ["αδρανές", "εν μέρει σε χρήση", "σε χρήση"],
+        "osm": [school, None, in_use],
+        "Χ_ΕΓΣΑ": [None, fmt(pt.x), None],
+        "Υ_ΕΓΣΑ": [None, fmt(pt.y), None],
+    })
+    register.to_csv(tmp_path / "register.csv", index=False, encoding="utf-8")
+    survey_pts = gpd.GeoSeries(
+        [osm.landuse.set_index("osm_ref").geometry[greenfield].representative_point(),
+         osm.buildings.set_index("osm_ref").geometry[school].representative_point()], crs="EPSG:4326")
+    pd.DataFrame({
+        "_id": [501, 502],
+        "_submission_time": ["2026-05-04T10:00:00", "2026-05-04T11:00:00"],
+        "_geolocation": [f"[{p.y}, {p.x}]" for p in survey_pts],
+        "condition": [None, "good"],
+        "occupancy": ["vacant", "vacant"],
+        "photo_url": ["https://example.org/501.jpg", ""],
+        "notes": ["fenced, weeds", "closed since 2015"],
+        "username": ["surveyor_a", "surveyor_b"],
+    }).to_csv(tmp_path / "survey.csv", index=False)
+    config = {
+        "project": {"name": "volos-test", "title": "Δήμος Βόλου (test)"},
+        "crs": "EPSG:2100",
+        "boundary": {"path": str(shared / "boundaries" / "dimos_volou_9105.geojson"),
+                     "attribution": "Boundaries: geodata.gov.gr (CC BY 3.0)"},
+        "sources": {
+            "osm": {"path": str(pbf)},
+            "register": {"path": "register.csv", "crs": "EPSG:2100",
+                         "columns": {"register_id": "Κωδικός", "x": "Χ_ΕΓΣΑ", "y": "Υ_ΕΓΣΑ"}},
+            "survey": {"path": "survey.csv", "attach_distance_m": 25},
+        },
+    }
+    path = tmp_path / "volos.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path, {"school": school, "greenfield": greenfield, "by_xy": by_xy["osm_ref"], "in_use": in_use, "changed": changed}
+
+
+def test_volos_end_to_end_on_real_data(volos_project, shared, tmp_path):
+    path, refs = volos_project
+    config = load_config(path)
+    result = run_project(config, tmp_path / "out")
+    inv = result.features.set_index("asset_id")
+    boundary = gpd.read_file(shared / "boundaries" / "dimos_volou_9105.geojson").to_crs(2100).union_all()
+    # every asset lies inside the municipality (clipped), in the Greek Grid
+    assert result.features.crs.to_epsg() == 2100
+    assert result.features.geometry.within(boundary.buffer(0.01)).all()
+    # OSM idle tags, register (by id and by coordinates) and survey all merged
+    school = inv.loc["osm-" + refs["school"].replace("/", "-")]
+    assert school["sources"] == "register;osm;survey"
+    assert school["name"] == "Πρώην σχολείο" and school["condition"] == "good"
+    assert inv.loc["osm-" + refs["by_xy"].replace("/", "-"), "register_id"] == "ΒΟΛ-002"
+    assert inv.loc["osm-" + refs["greenfield"].replace("/", "-"), "sources"] == "osm;survey"
+    assert "osm-" + refs["in_use"].replace("/", "-") not in inv.index
+    for ref in refs["changed"]:
+        if ref.startswith("way/"):
+            assert "osm-" + ref.replace("/", "-") in inv.index
+    # scores in range, every (asset, use) explained
+    scores = result.scored.scores
+    assert scores["score"].dropna().between(0, 100).all()
+    assert scores["eligible"].any()
+    assert (scores["reason_en"].str.len() > 10).all() and (scores["reason_el"].str.len() > 10).all()
+    assert scores.loc[~scores["eligible"], "reason_en"].str.startswith("Excluded: ").all()
+    contrib = result.scored.contributions.groupby(["asset_id", "use"])["points"].sum()
+    eligible = scores[scores["eligible"]].set_index(["asset_id", "use"])["score"]
+    assert (contrib.loc[eligible.index] - eligible).abs().max() < 1e-9
+    # outputs: map parses and has one layer per use with eligible assets
+    map_html = (tmp_path / "out" / "maps" / "index.html").read_text(encoding="utf-8")
+    html.parser.HTMLParser().feed(map_html)
+    names = overlays(map_html)
+    for p in result.profiles:
+        has = scores[(scores["use"] == p.name) & scores["eligible"]].shape[0] > 0
+        assert (f"{p.label.en} / {p.label.el}" in names) == has
+    assert "OpenStreetMap contributors" in map_html and "geodata.gov.gr" in map_html
+    # private survey data never published
+    for f in (tmp_path / "out").rglob("*"):
+        if f.is_file() and f.suffix in {".csv", ".html", ".md"}:
+            text = f.read_text(encoding="utf-8-sig")
+            assert "surveyor_a" not in text and "surveyor_b" not in text, f
+    ranking = pd.read_csv(tmp_path / "out" / "ranking_social_farm.csv", encoding="utf-8-sig")
+    assert ranking["rank"].is_monotonic_increasing and ranking["score"].is_monotonic_decreasing
+
+
+def test_committed_volos_config_runs(shared, tmp_path, capsys):
+    assert main(["--quiet", "run", "--config", str(ROOT / "configs" / "volos.yaml"), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 idle assets (2 land, 0 buildings)" in out  # the extract's greenfield and construction sites
+    inv = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="idle_assets")
+    assert set(inv["landuse"]) == {"greenfield", "construction"}
+
+
+def test_init_validate_run_for_a_kallikratis_municipality(shared, tmp_path, capsys):
+    cfg = tmp_path / "configs" / "volos.yaml"
+    code = main(["init", "--municipality", "βόλου", "--osm", str(shared / "osm" / "volos_center_2020.osm.pbf"),
+                 "--boundaries", str(shared / "boundaries" / "kallikratis_dimoi_simpl50m.gpkg"), "--out", str(cfg)])
+    assert code == 0
+    config = load_config(cfg)
+    assert config.project.name == "volou-9105" and config.crs == "EPSG:2100"
+    assert config.boundary.code == "9105"
+    assert not Path(yaml.safe_load(cfg.read_text(encoding="utf-8"))["sources"]["osm"]["path"]).is_absolute()
+    assert main(["validate", "--config", str(cfg)]) == 0
+    assert "2 idle assets would be scored" in capsys.readouterr().out
+    assert main(["--quiet", "run", "--config", str(cfg), "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "maps" / "index.html").exists()
+    # refuses to overwrite without --force
+    assert main(["init", "--municipality", "9105", "--osm", str(shared / "osm" / "volos_center_2020.osm.pbf"),
+                 "--boundaries", str(shared / "boundaries" / "kallikratis_dimoi_simpl50m.gpkg"), "--out", str(cfg)]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err
+
+
+def test_validate_reports_every_source_problem_without_traceback(tmp_path):
+    (tmp_path / "register.csv").write_text("register_id,status\nR1,idle\n", encoding="utf-8")
+    (tmp_path / "survey.csv").write_text("_id,latitude,longitude\n1,95,22\n", encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump({
+        "project": {"name": "bad"}, "crs": "EPSG:2100",
+        "boundary": {"path": "nowhere.geojson"},
+        "sources": {"osm": {"path": "missing.osm.pbf"}, "register": {"path": "register.csv"},
+                    "survey": {"path": "survey.csv"}},
+    }), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "validate", "--config", str(tmp_path / "bad.yaml")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "register.csv: row 2 (R1): no location" in proc.stderr
+    assert "survey.csv: row 2 (1): latitude 95.0, longitude 22.0 are not degrees" in proc.stderr
+    assert "nowhere.geojson: file not found" in proc.stderr
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("project: {name: x}\nboundary: {bbox: [1, 2, 3, 4]}\nsources: {osm: {path: a.osm.pbf}}\nprofile: {}\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(typo)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "profile: unknown key" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_help_has_examples(capsys):
+    for cmd in ("run", "init", "validate"):
+        with pytest.raises(SystemExit) as exit_:
+            main([cmd, "--help"])
+        assert exit_.value.code == 0
+        assert "examples:" in capsys.readouterr().out
