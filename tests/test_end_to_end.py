@@ -1,5 +1,6 @@
 """End-to-end runs on real data: the bundled demo and the real Volos extract."""
 
+import html
 import html.parser
 import json
 import re
@@ -131,8 +132,9 @@ def test_volos_end_to_end_on_real_data(volos_project, shared, tmp_path):
     names = overlays(map_html)
     for p in result.profiles:
         has = scores[(scores["use"] == p.name) & scores["eligible"]].shape[0] > 0
-        assert (f"{p.label.en} / {p.label.el}" in names) == has
-    assert "OpenStreetMap contributors" in map_html and "geodata.gov.gr" in map_html
+        assert (html.escape(f"{p.label.en} / {p.label.el}") in names) == has
+    credits = json.loads(re.search(r'"attribution": ("(?:[^"\\]|\\.)*")', map_html).group(1))
+    assert "OpenStreetMap contributors" in credits and "geodata.gov.gr (CC BY 3.0)" in credits
     # private survey data never published
     for f in (tmp_path / "out").rglob("*"):
         if f.is_file() and f.suffix in {".csv", ".html", ".md"}:

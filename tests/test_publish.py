@@ -1,3 +1,4 @@
+import html
 import html.parser
 import json
 import re
@@ -21,6 +22,11 @@ from pipeline.score import score
 from pipeline.transform import transform
 
 PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="alert(1)">'
+
+
+def attribution(map_html: str) -> str:
+    """The tile layer's attribution as Leaflet receives it (JSON-decoded)."""
+    return json.loads(re.search(r'"attribution": ("(?:[^"\\]|\\.)*")', map_html).group(1))
 
 
 class Collect(html.parser.HTMLParser):
@@ -62,10 +68,11 @@ def test_map_has_one_layer_per_use_legend_and_attribution(published):
     assert len(with_assets) >= 2
     for p in profiles:
         # a layer for every use with an eligible asset; none for the others
-        assert (f"{p.label.en} / {p.label.el}" in overlays) == (p in with_assets)
+        # layer names are HTML in Leaflet's control, so they are escaped
+        assert (html.escape(f"{p.label.en} / {p.label.el}") in overlays) == (p in with_assets)
     assert "All idle assets / Όλα τα αδρανή ακίνητα" in overlays
     assert "Suitability score (0-100)" in text  # legend caption
-    assert "OpenStreetMap contributors" in text
+    assert "OpenStreetMap contributors" in attribution(text)
     assert "All idle assets" in text and "L.control.layers" in text
 
 
@@ -75,7 +82,7 @@ def test_input_text_is_escaped_in_the_map(published):
     assert "window.__pwned" in text  # the payload is there, as text
     assert "<script>window.__pwned" not in text and "\\u003cscript\\u003ewindow.__pwned" not in text
     assert 'onerror="alert(1)"' not in text and "onerror=\\\"alert" not in text
-    assert "Boundaries: test &lt;b&gt;credit&lt;/b&gt;" in text
+    assert "Boundaries: test &lt;b&gt;credit&lt;/b&gt;" in attribution(text)
     assert "<title>Toy &lt;i&gt;town&lt;/i&gt;</title>" in text
     assert 'href=\\"javascript' not in text and 'href="javascript' not in text
 

@@ -28,6 +28,13 @@ from ..profiles import Profile
 SCORE_COLOURS = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
 DISPLAY_TOLERANCE_M = 0.5
 KIND_COLOURS = {"land": "#8c6d31", "building": "#5254a3"}
+MAP_CSS = (
+    ".leaflet-control-layers-expanded{max-width:300px;font:12px/1.3 sans-serif}"
+    ".leaflet-control-layers-overlays label{margin-bottom:3px}"
+    ".leaflet-control-attribution{max-width:70%;font-size:11px}"
+    "#idle-assets-title{position:absolute;top:10px;left:54px;z-index:1000;background:rgba(255,255,255,.9);"
+    "padding:4px 8px;font:bold 14px sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}"
+)
 
 
 def esc(value) -> str:
@@ -75,8 +82,8 @@ def asset_popup(asset: pd.Series, use_line: str = "") -> str:
 
 
 def _score_line(s: pd.Series, label: str) -> str:
-    head = f"{esc(label)}: <b>{s['score']:.0f}/100</b> (#{int(s['rank'])})"
-    return (f"<p style='margin:4px 0'>{head}<br><span>{esc(s['reason_en'])}</span>"
+    """The use, then its reason (which starts with rank and score) in English and Greek."""
+    return (f"<p style='margin:4px 0'><b>{esc(label)}</b><br>{esc(s['reason_en'])}"
             f"<br><i>{esc(s['reason_el'])}</i></p>")
 
 
@@ -100,25 +107,30 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
     colormap = cm.LinearColormap(SCORE_COLOURS, vmin=0, vmax=100,
                                  caption=f"{t('en', 'legend')} / {t('el', 'legend')}")
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
+    # the credits live in Leaflet's attribution control, shown even when tiles fail to load
+    credit_html = " | ".join(esc(c) for c in credits)
+    folium.TileLayer(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap", control=False,
+        attr=f'Map tiles © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> | {credit_html}',
+        max_zoom=19,
+    ).add_to(m)
     folium.GeoJson(
         boundary.to_crs(settings.WGS84).assign(name=esc(title))[["name", "geometry"]].to_json(drop_id=True),
         name=f"{t('en', 'boundary')} / {t('el', 'boundary')}",
         style_function=lambda f: {"color": "#333333", "weight": 2, "fill": False, "dashArray": "6 4"},
     ).add_to(m)
     inv = inventory.set_index("asset_id", drop=False)
-    base_popup = {a: asset_popup(r) for a, r in inv.iterrows()}
     for i, p in enumerate(profiles):
         s = scores[(scores["use"] == p.name) & scores["eligible"]].sort_values("score")
         if s.empty:
             continue
-        label = f"{p.label.en} / {p.label.el}"
+        label = esc(f"{p.label.en} / {p.label.el}")
         sub = inv.loc[s["asset_id"]]
         props = pd.DataFrame({
             "score": s["score"].round(1).to_numpy(),
             "colour": [colormap(v) for v in s["score"]],
             "tooltip": [f"{esc(n or a)}: {v:.0f}/100" for n, a, v in zip(sub["name"], sub["asset_id"], s["score"])],
-            "popup": [base_popup[a].replace("</b>", "</b>" + _score_line(r, p.label.en), 1) for a, (_, r) in zip(s["asset_id"], s.iterrows())],
+            "popup": [asset_popup(inv.loc[r["asset_id"]], _score_line(r, p.label.en)) for _, r in s.iterrows()],
         })
         style = lambda f: {"color": "#222222", "weight": 1, "fillColor": f["properties"]["colour"], "fillOpacity": 0.75}
         _layer(sub, props, label, style, show=(i == 0)).add_to(m)
@@ -128,21 +140,17 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
         "colour": [KIND_COLOURS[k] for k in inv["kind"]],
         "tooltip": [f"{esc(n or a)} ({esc(k)})" for n, a, k in zip(inv["name"], inv["asset_id"], inv["kind"])],
         "popup": [
-            base_popup[a].replace("</b>", "</b>" + (_score_line(best.loc[a], labels[best.loc[a, "use"]]) if a in best.index
-                                                   else f"<p>{esc(t('en', 'no_use'))}</p>"), 1)
-            for a in inv.index
+            asset_popup(row, _score_line(best.loc[a], labels[best.loc[a, "use"]]) if a in best.index
+                        else f"<p>{esc(t('en', 'no_use'))}</p>")
+            for a, row in inv.iterrows()
         ],
     })
     style = lambda f: {"color": f["properties"]["colour"], "weight": 2, "fillOpacity": 0.2}
     _layer(inv, props, f"{t('en', 'all_assets')} / {t('el', 'all_assets')}", style, show=len(profiles) == 0).add_to(m)
     colormap.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    credit_html = " · ".join(esc(c) for c in credits)
-    m.get_root().html.add_child(Element(
-        f"<div id='idle-assets-credits' style='position:fixed;bottom:18px;left:8px;z-index:900;background:rgba(255,255,255,.85);"
-        f"padding:2px 6px;font:11px sans-serif;max-width:60%'>{esc(title)} · Data: {credit_html}</div>"
-    ))
-    m.get_root().header.add_child(Element(f"<title>{esc(title)}</title>"))
+    m.get_root().header.add_child(Element(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
+    m.get_root().html.add_child(Element(f"<div id='idle-assets-title'>{esc(title)}</div>"))
     w, s_, e, n = boundary.to_crs(settings.WGS84).total_bounds
     m.fit_bounds([[s_, w], [n, e]])
     return m
