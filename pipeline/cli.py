@@ -68,20 +68,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .init_config import municipality_config, slug
+    from .init_config import find_municipality, municipality_config, project_name
+    from .io import write_text
 
     boundaries = Path(args.boundaries) if args.boundaries else _default_boundaries()
     if boundaries is None:
         raise IdleAssetsError("no Kallikratis boundaries file: pass --boundaries FILE "
                               "(e.g. kallikratis_dimoi_simpl50m.gpkg from geodata.gov.gr)")
-    out = Path(args.out) if args.out else Path("configs") / f"{slug(args.municipality)}.yaml"
+    name, code = find_municipality(args.municipality, boundaries)
+    out = Path(args.out) if args.out else Path("configs") / f"{project_name(name, code)}.yaml"
     if out.exists() and not args.force:
         raise IdleAssetsError(f"{out} exists; pass --force to overwrite it")
-    text = municipality_config(args.municipality, Path(args.osm), boundaries, out)
-    from .io import write_text
-
-    write_text(text, out)
-    print(f"wrote {out}\nnext: idle-assets validate --config {out} && idle-assets run --config {out}")
+    write_text(municipality_config(name, code, Path(args.osm), boundaries, out), out)
+    print(f"wrote {out} for Δήμος {name} ({code})\n"
+          f"next: idle-assets validate --config {out} && idle-assets run --config {out}")
     return 0
 
 

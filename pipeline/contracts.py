@@ -9,7 +9,7 @@ interface between stages; later stages may add columns, never drop these.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
@@ -43,7 +43,7 @@ class Contract:
     unique: tuple[str, ...] = ()
     geometry_types: frozenset[str] | None = None  # None: not a GeoDataFrame
     metric_crs: bool = False
-    extra: dict = field(default_factory=dict)
+    valid_geometries: bool = True  # False for raw layers: transform repairs them
 
 
 def check(df: pd.DataFrame, contract: Contract, crs=None) -> pd.DataFrame:
@@ -90,7 +90,7 @@ def check(df: pd.DataFrame, contract: Contract, crs=None) -> pd.DataFrame:
             n_empty = int((df.geometry.is_empty | df.geometry.isna()).sum())
             if n_empty:
                 problems.append(f"{n_empty} empty or missing geometries")
-            n_invalid = int((~df.geometry.is_valid).sum())
+            n_invalid = int((~df.geometry.is_valid).sum()) if contract.valid_geometries else 0
             if n_invalid:
                 problems.append(f"{n_invalid} invalid geometries")
             if df.crs is None:
@@ -106,6 +106,47 @@ def check(df: pd.DataFrame, contract: Contract, crs=None) -> pd.DataFrame:
 
 POLYGONS = frozenset({"Polygon", "MultiPolygon"})
 KINDS = frozenset({"land", "building"})
+
+OSM_LAYER = Contract(
+    name="osm layer",
+    columns=(
+        Column("osm_ref", "str"),
+        Column("osm_type", "str", allowed=frozenset({"node", "way", "relation"})),
+        Column("osm_id", "int"),
+        Column("name", "str", nullable=True),
+        Column("tags", "str"),  # dicts are object-dtype columns
+    ),
+    unique=("osm_ref",),
+    geometry_types=frozenset({"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}),
+    valid_geometries=False,
+)
+
+REGISTER = Contract(
+    name="register",
+    columns=(
+        Column("row", "int"),
+        Column("register_id", "str"),
+        Column("status", "str"),
+        Column("name", "str", nullable=True),
+        Column("kind", "str", nullable=True, allowed=frozenset({"land", "building"})),
+        Column("osm_ref", "str", nullable=True),
+        Column("area_m2", "float", nullable=True),
+    ),
+    unique=("register_id",),
+)
+
+SURVEY = Contract(
+    name="survey",
+    columns=(
+        Column("row", "int"),
+        Column("survey_id", "str"),
+        Column("condition", "str", nullable=True),
+        Column("occupancy", "str", nullable=True),
+        Column("idle", "bool"),
+    ),
+    unique=("survey_id",),
+    geometry_types=frozenset({"Point"}),
+)
 
 INVENTORY = Contract(
     name="inventory",

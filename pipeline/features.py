@@ -61,7 +61,8 @@ def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) 
     no targets at all the distance is unknown (NaN) and a warning says so.
     """
     if len(targets) == 0:
-        log.warning("criterion %s: no %s in the data; the criterion is unknown for every asset", label, label)
+        if len(assets):
+            log.warning("no %s in the data: that distance is unknown for every asset", label)
         return pd.Series(np.nan, index=assets.index)
     tree = shapely.STRtree(targets)
     (a_idx, _), dist = tree.query_nearest(assets.geometry.to_numpy(), max_distance=settings.NEAREST_SEARCH_M,

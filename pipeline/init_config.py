@@ -38,42 +38,49 @@ def _rel(path: Path, start: Path) -> str:
         return str(Path(path).resolve())
 
 
-def municipality_config(municipality: str, osm: Path, boundaries: Path, config_path: Path) -> str:
-    """YAML text of a project config for one Kallikratis municipality.
+def find_municipality(municipality: str, boundaries: Path) -> tuple[str, str]:
+    """The ``(name, code)`` of a Kallikratis municipality given by code or name.
 
     Parameters
     ----------
     municipality : str
         Kallikratis code (``KWD_YPES``, e.g. ``9105``) or Greek name (accents
         and case ignored, e.g. ``Βόλου`` or ``βολου``).
-    osm : Path
-        OSM extract (``.osm.pbf``) covering the municipality.
     boundaries : Path
         File of the 326 Kallikratis municipalities (fields ``NAME``, ``KWD_YPES``).
-    config_path : Path
-        Where the config will be written; paths in it are made relative to it.
+
+    Raises
+    ------
+    InputError
+        For a missing file, an unknown code or an unknown or ambiguous name.
     """
-    problems = []
-    if not Path(osm).exists():
-        problems.append(f"--osm {osm}: file not found")
     if not Path(boundaries).exists():
-        problems.append(f"--boundaries {boundaries}: file not found")
-    if problems:
-        raise InputError("init", problems)
+        raise InputError("init", [f"--boundaries {boundaries}: file not found"])
     is_code = municipality.strip().isdigit()
     spec = BoundarySpec(path=Path(boundaries), code=municipality.strip() if is_code else None,
                         name=None if is_code else municipality)
-    # raises a clear error for an unknown code or an unknown or ambiguous name
-    row = select_feature(read_vector(spec.path, f"boundaries {spec.path}"), spec.code, spec.name,
-                         spec.code_field, spec.name_field, f"boundaries {spec.path}")
-    name, code = str(row[spec.name_field].iloc[0]), str(row[spec.code_field].iloc[0])
+    what = f"boundaries {spec.path}"
+    row = select_feature(read_vector(spec.path, what), spec.code, spec.name, spec.code_field, spec.name_field, what)
+    return str(row[spec.name_field].iloc[0]), str(row[spec.code_field].iloc[0])
+
+
+def project_name(name: str, code: str) -> str:
+    """``('Βόλου', '9105') -> 'volou-9105'``."""
+    return f"{slug(name)}-{code}"
+
+
+def municipality_config(name: str, code: str, osm: Path, boundaries: Path, config_path: Path) -> str:
+    """YAML text of a project config for one Kallikratis municipality; paths in
+    it are made relative to ``config_path``, where it will be written."""
+    if not Path(osm).exists():
+        raise InputError("init", [f"--osm {osm}: file not found"])
     where = Path(config_path).parent
     uses = "\n".join(f"    - {n}" for n in builtin_profile_names())
     return f"""\
 # idle-assets project: Δήμος {name} (Kallikratis code {code})
 # Written by `idle-assets init`. Paths are relative to this file.
 project:
-  name: {slug(name)}-{code}
+  name: {project_name(name, code)}
   title: "Δήμος {name}"
 crs: {settings.DEFAULT_CRS_GREECE}   # Greek Grid (GGRS87), metres
 

@@ -10,6 +10,7 @@ Everything repaired or dropped is recorded in the run's :class:`Report`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -22,6 +23,8 @@ from . import contracts, settings
 from ._text import fold
 from .extract import RawSources
 from .extract.osm import idle_evidence
+
+log = logging.getLogger(__name__)
 
 POLYGONAL = {"Polygon", "MultiPolygon"}
 
@@ -355,6 +358,9 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     osm = raw.osm
     for name, n in osm.counts().items():
         report.add("osm", f"read: {name}", n)
+    if not any(osm.counts().values()):
+        log.warning("the OSM extract has no features near the boundary: does it cover the study area?")
+        report.add("osm", "warning: no features near the boundary (does the extract cover it?)", 0)
     buildings = _prepare_layer(osm.buildings, crs, context_area, "osm buildings", report, polygons_only=True)
     landuse = _prepare_layer(osm.landuse, crs, context_area, "osm landuse", report, polygons_only=True)
     context = Context(

@@ -199,3 +199,18 @@ def test_help_has_examples(capsys):
             main([cmd, "--help"])
         assert exit_.value.code == 0
         assert "examples:" in capsys.readouterr().out
+
+
+def test_a_run_with_no_idle_asset_still_writes_every_output(shared, tmp_path, capsys, caplog):
+    """Larisa's boundary with the Volos extract: nothing overlaps; the run says so and writes empty tables."""
+    (tmp_path / "larisa.yaml").write_text(yaml.safe_dump({
+        "project": {"name": "larisa"}, "crs": "EPSG:2100",
+        "boundary": {"path": str(shared / "boundaries" / "kallikratis_dimoi_simpl50m.gpkg"), "code": "9100"},
+        "sources": {"osm": {"path": str(shared / "osm" / "volos_center_2020.osm.pbf")}},
+    }), encoding="utf-8")
+    assert main(["run", "--config", str(tmp_path / "larisa.yaml"), "--out", str(tmp_path / "out")]) == 0
+    assert "0 idle assets" in capsys.readouterr().out
+    assert "does it cover the study area?" in caplog.text
+    assert pd.read_csv(tmp_path / "out" / "matching.csv", encoding="utf-8-sig").empty
+    assert (tmp_path / "out" / "maps" / "index.html").stat().st_size > 0
+    assert "no features near the boundary" in (tmp_path / "out" / "inputs_report.md").read_text(encoding="utf-8")

@@ -47,7 +47,7 @@ def test_missing_context_gives_unknown_values_and_a_warning(toy_features, toy_os
     with caplog.at_level(logging.WARNING):
         prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
         compute_features(prepared.inventory, prepared.context, ["school_distance_m"])
-    assert "no schools in the data" in caplog.text
+    assert "no schools in the data: that distance is unknown for every asset" in caplog.text
 
 
 def test_every_criterion_returns_a_series_on_the_assets_index(toy_osm, toy_boundary):

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
-from .. import settings
+from .. import contracts, settings
 from ..config import ProjectConfig
 from ..errors import InputError
 from .boundary import read_boundary
-from .osm import OsmLayers, read_osm
+from .osm import LAYERS, OsmLayers, read_osm
 from .register import read_register
 from .survey import read_survey
 
@@ -63,4 +63,10 @@ def extract(config: ProjectConfig) -> RawSources:
     osm = attempt(read_osm, src.osm.path, context_bbox(boundary)) if boundary is not None else None
     if problems:
         raise InputError(f"project {config.project.name}", problems)
+    for name in LAYERS:
+        contracts.check(getattr(osm, name), contracts.OSM_LAYER, settings.WGS84)
+    if register is not None:
+        contracts.check(register, contracts.REGISTER)
+    if survey is not None:
+        contracts.check(survey, contracts.SURVEY, settings.WGS84)
     return RawSources(boundary=boundary, osm=osm, register=register, survey=survey)

@@ -146,7 +146,8 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
         ],
     })
     style = lambda f: {"color": f["properties"]["colour"], "weight": 2, "fillOpacity": 0.2}
-    _layer(inv, props, f"{t('en', 'all_assets')} / {t('el', 'all_assets')}", style, show=len(profiles) == 0).add_to(m)
+    if len(inv):
+        _layer(inv, props, f"{t('en', 'all_assets')} / {t('el', 'all_assets')}", style, show=len(profiles) == 0).add_to(m)
     colormap.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().header.add_child(Element(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
