@@ -93,12 +93,13 @@ def test_kobo_survey_geolocation_and_checks(tmp_path):
     assert survey["condition"].tolist() == ["fair", None]
     assert survey["occupancy"].tolist() == ["vacant", "partly used"]
     assert survey["idle"].tolist() == [True, True]
-    bad = write(tmp_path / "bad.csv", "_id,latitude,longitude,condition\n1,139.3,22.9,fine\n2,,,\n")
+    bad = write(tmp_path / "bad.csv", "_id,latitude,longitude,condition\n1,139.3,22.9,fine\n2,,,\n2,39.3,22.9,good\n")
     with pytest.raises(InputError) as err:
         read_survey(SurveySource(path=bad))
     assert "row 2 (1): latitude 139.3, longitude 22.9 are not degrees" in err.value.problems
     assert "row 2 (1): condition 'fine' is not one of ['fair', 'good', 'poor', 'ruin']" in err.value.problems
     assert "row 3 (2): no coordinates (latitude/longitude or _geolocation)" in err.value.problems
+    assert "rows [3, 4]: survey_id '2' is used more than once" in err.value.problems
 
 
 def test_fold_ignores_accents_case_and_final_sigma():

@@ -54,6 +54,16 @@ def canonicalise(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping:
     return out
 
 
+def id_problems(df: pd.DataFrame, column: str) -> list[str]:
+    """Empty and repeated ids in ``column``, one sentence each, naming the rows."""
+    problems = [f"row {row}: {column} is empty" for row in df.loc[df[column].isna(), "row"]]
+    dup = df[column].notna() & df[column].duplicated(keep=False)
+    for value in df.loc[dup, column].unique():
+        rows = df.loc[df[column] == value, "row"].tolist()
+        problems.append(f"rows {rows}: {column} {value!r} is used more than once")
+    return problems
+
+
 def parse_number(value) -> float:
     """A number as people type it in Greek or English spreadsheets.
 

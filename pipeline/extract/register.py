@@ -16,7 +16,7 @@ import pandas as pd
 from ..config import RegisterSource
 from ..errors import InputError
 from ..io import read_table
-from ._tables import blank, canonicalise, clean_text, map_text, parse_numbers
+from ._tables import blank, canonicalise, clean_text, id_problems, map_text, parse_numbers
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "register_id": ("id", "asset_id", "κωδικός", "κωδικος", "α/α"),
@@ -51,14 +51,8 @@ def read_register(src: RegisterSource) -> gpd.GeoDataFrame:
                       ("register_id", "status"), what)
     for col in ("register_id", "name", "owner", "status", "kind", "osm_ref", "notes"):
         df[col] = clean_text(df[col])
-    problems: list[str] = []
+    problems = id_problems(df, "register_id")
     rid = df["register_id"].fillna("no id")
-    for row in df.loc[df["register_id"].isna(), "row"]:
-        problems.append(f"row {row}: register_id is empty")
-    dup = df["register_id"].notna() & df["register_id"].duplicated(keep=False)
-    for value in df.loc[dup, "register_id"].unique():
-        rows = df.loc[df["register_id"] == value, "row"].tolist()
-        problems.append(f"rows {rows}: register_id {value!r} is used more than once")
     for col in ("x", "y", "area_m2"):
         df[col] = parse_numbers(df[col], col, rid, df["row"], problems)
     kinds = map_text(df["kind"], lambda v: KIND_VALUES.get(v.casefold()))

@@ -16,7 +16,7 @@ from .. import settings
 from ..config import SurveySource
 from ..errors import InputError
 from ..io import read_table
-from ._tables import canonicalise, clean_text, map_text, parse_numbers
+from ._tables import canonicalise, clean_text, id_problems, map_text, parse_numbers
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "survey_id": ("_id", "_uuid", "KEY", "meta/instanceID", "instanceID", "id"),
@@ -58,12 +58,10 @@ def read_survey(src: SurveySource) -> gpd.GeoDataFrame:
     raw = read_table(src.path, what, src.sheet, src.encoding)
     df = canonicalise(raw, ALIASES, src.columns, ("survey_id",), what)
     _split_geolocation(df)
-    problems: list[str] = []
     for col in ("survey_id", "condition", "occupancy", "access", "photo", "notes", "surveyor", "date"):
         df[col] = clean_text(df[col])
+    problems = id_problems(df, "survey_id")
     sid = df["survey_id"].fillna("no id")
-    for row in df.loc[df["survey_id"].isna(), "row"]:
-        problems.append(f"row {row}: survey_id is empty")
     for col in ("latitude", "longitude", "precision_m"):
         df[col] = parse_numbers(df[col], col, sid, df["row"], problems)
     for row, s, lat, lon in zip(df["row"], sid, df["latitude"], df["longitude"]):
