@@ -149,6 +149,20 @@ class SurveySource(TableSource):
     attach_distance_m: float = Field(settings.SURVEY_ATTACH_DISTANCE_M, gt=0)
 
 
+class RasterSource(_Strict):
+    """A GeoTIFF summarised per asset: ``dem`` (elevation in metres; slope is
+    derived from it), ``irradiance`` (e.g. yearly kWh/m²) or ``landcover``
+    (class codes, e.g. CORINE). One raster per kind."""
+
+    path: FilePath
+    kind: Literal["dem", "irradiance", "landcover"]
+    band: int = Field(1, ge=1)
+    crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(None, description="CRS to assume when the file has none")
+    nodata: float | None = Field(None, description="nodata value to use when the file declares none")
+    unit: str | None = Field(None, description="unit of an irradiance raster, e.g. kWh/m²/year")
+    attribution: str | None = None
+
+
 class Sources(_Strict):
     """The inputs of a project. ``register`` is stored as ``asset_register``
     (pydantic models have a ``register`` attribute of their own)."""
@@ -158,6 +172,16 @@ class Sources(_Strict):
     osm: OsmSource
     asset_register: RegisterSource | None = Field(None, alias="register")
     survey: SurveySource | None = None
+    rasters: list[RasterSource] = Field(default_factory=list)
+
+    @field_validator("rasters")
+    @classmethod
+    def _one_per_kind(cls, value: list[RasterSource]) -> list[RasterSource]:
+        kinds = [r.kind for r in value]
+        repeated = sorted({k for k in kinds if kinds.count(k) > 1})
+        if repeated:
+            raise ValueError(f"one raster per kind; {', '.join(repeated)} given more than once")
+        return value
 
 
 class ProfilesSpec(_Strict):
@@ -210,7 +234,7 @@ class ProjectConfig(_Strict):
     def attributions(self) -> list[str]:
         """Every credit the project's outputs must carry, without repeats."""
         credits = [self.sources.osm.attribution, self.boundary.attribution]
-        for src in (self.sources.asset_register, self.sources.survey):
+        for src in (self.sources.asset_register, self.sources.survey, *self.sources.rasters):
             credits.append(src.attribution if src else None)
         credits.extend(self.attribution)
         return list(dict.fromkeys(c for c in credits if c))

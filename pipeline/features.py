@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import contracts, settings
+from . import _raster, contracts, settings
 from .transform import Context
 
 log = logging.getLogger(__name__)
@@ -35,15 +35,16 @@ class Criterion:
     label_el: str
     kind: str  # "number" or "category"
     func: CriterionFn
+    needs: str | None = None  # raster kind the criterion reads, if any
 
 
 REGISTRY: dict[str, Criterion] = {}
 
 
-def criterion(name: str, unit: str, en: str, el: str, kind: str = "number"):
-    """Register a criterion function under ``name``."""
+def criterion(name: str, unit: str, en: str, el: str, kind: str = "number", needs: str | None = None):
+    """Register a criterion function under ``name``; ``needs`` names the raster kind it reads."""
     def register(func: CriterionFn) -> CriterionFn:
-        REGISTRY[name] = Criterion(name, unit, en, el, kind, func)
+        REGISTRY[name] = Criterion(name, unit, en, el, kind, func, needs)
         return func
     return register
 
@@ -203,6 +204,39 @@ def occupancy(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return assets["occupancy"].astype(object).where(assets["occupancy"].notna(), "unknown")
 
 
+def _raster_stat(assets: gpd.GeoDataFrame, context: Context, kind: str, op: str) -> pd.Series:
+    layer = context.rasters.get(kind)
+    if layer is None:
+        raise KeyError(f"no {kind} raster in this project: configure one under sources.rasters")
+    return _raster.zonal(assets, layer, op)
+
+
+@criterion("elevation_m", "m", "elevation", "υψόμετρο", needs="dem")
+def elevation(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Mean elevation over the asset (DEM), cells weighted by the share covered."""
+    return _raster_stat(assets, context, "dem", "mean")
+
+
+@criterion("slope_deg", "°", "slope", "κλίση", needs="dem")
+def slope(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Mean slope in degrees over the asset, from the DEM on the project grid."""
+    return _raster_stat(assets, context, "slope", "mean")
+
+
+@criterion("irradiance", "kWh/m²", "solar irradiance", "ηλιακή ακτινοβολία", needs="irradiance")
+def irradiance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Mean of the irradiance raster over the asset, in the raster's unit."""
+    return _raster_stat(assets, context, "irradiance", "mean")
+
+
+@criterion("landcover", "class", "land cover", "κάλυψη γης", kind="category", needs="landcover")
+def landcover(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """The land-cover class covering most of the asset, as text (``"211"``)."""
+    values = _raster_stat(assets, context, "landcover", "majority")
+    text = values.map(lambda v: "unknown" if pd.isna(v) else f"{v:g}")
+    return text.astype(object)
+
+
 # ---------------------------------------------------------------- stage
 
 def compute_features(inventory: gpd.GeoDataFrame, context: Context,
@@ -216,10 +250,11 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
     context : Context
         Context layers in the same CRS.
     names : iterable of str, optional
-        Criteria to compute; default all registered.
+        Criteria to compute; default every registered criterion whose raster
+        (if it needs one) the project has.
     """
     contracts.check(inventory, contracts.INVENTORY)
-    names = list(dict.fromkeys(names)) if names is not None else list(REGISTRY)
+    names = list(dict.fromkeys(names)) if names is not None else available_criteria(context.rasters)
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise KeyError(f"unknown criteria {unknown}; known: {sorted(REGISTRY)}")
@@ -228,6 +263,11 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
         out[f"c_{name}"] = REGISTRY[name].func(inventory, context).reindex(inventory.index)
     contracts.check(out, features_contract(names), inventory.crs)
     return out
+
+
+def available_criteria(rasters) -> list[str]:
+    """Registered criteria computable with these rasters (``dem`` also gives slope)."""
+    return [n for n, c in REGISTRY.items() if c.needs is None or c.needs in rasters]
 
 
 def features_contract(names: Iterable[str]) -> contracts.Contract:

@@ -125,6 +125,32 @@ class Profile(_Strict):
         return list(dict.fromkeys([c.criterion for c in self.criteria] + [c.criterion for c in self.constraints]))
 
 
+def fit_to_sources(profiles: list[Profile], rasters: set[str]) -> tuple[list[Profile], list[str]]:
+    """Drop from each profile the criteria and constraints whose raster the
+    project lacks (weights re-normalise), returning notes saying what was dropped.
+
+    A profile left with no criterion keeps none of them and is reported.
+    """
+    from .features import REGISTRY as criteria
+
+    usable = lambda name: criteria[name].needs is None or criteria[name].needs in rasters
+    out, notes = [], []
+    for p in profiles:
+        dropped = sorted({c.criterion for c in [*p.criteria, *p.constraints] if not usable(c.criterion)})
+        if not dropped:
+            out.append(p)
+            continue
+        kept = [c for c in p.criteria if usable(c.criterion)]
+        if not kept:
+            notes.append(f"{p.name}: every criterion needs a raster the project lacks ({', '.join(dropped)}); profile skipped")
+            continue
+        out.append(p.model_copy(update={"criteria": kept,
+                                        "constraints": [c for c in p.constraints if usable(c.criterion)]}))
+        needs = sorted({criteria[n].needs for n in dropped})
+        notes.append(f"{p.name}: {', '.join(dropped)} not used (no {', '.join(needs)} raster in the config)")
+    return out, notes
+
+
 def _semantic_problems(profile: Profile, where: str) -> list[str]:
     problems = []
     seen = set()

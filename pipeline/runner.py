@@ -20,7 +20,7 @@ from .extract.osm import resolve_osm_path
 from .features import compute_features
 from .io import write_text
 from .match import best_use
-from .profiles import Profile, load_profiles
+from .profiles import Profile, fit_to_sources, load_profiles
 from .publish import inputs_report, write_map, write_tables
 from .publish.tables import public_inventory
 from .score import ScoreResult, score
@@ -85,6 +85,10 @@ def analyse(config: ProjectConfig) -> RunResult:
     lap("extract")
     attach = config.sources.survey.attach_distance_m if config.sources.survey else 0.0
     prepared = transform(raw, config.crs, attach)
+    profiles, notes = fit_to_sources(profiles, set(prepared.context.rasters))
+    for note in notes:
+        log.warning("profile %s", note)
+        prepared.report.add("profiles", "criterion not used", 0, note)
     lap("transform")
     if prepared.inventory.empty:
         log.warning("no idle assets found: check the OSM tags, the register's status column and the survey")

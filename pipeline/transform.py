@@ -21,7 +21,8 @@ from pyproj import CRS
 
 from . import contracts, settings
 from ._text import fold
-from .extract import RawSources
+from . import _raster
+from .extract import RasterLayer, RawSources
 from .extract.osm import idle_evidence
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Context:
     landuse: gpd.GeoDataFrame
     roads: gpd.GeoDataFrame
     pois: gpd.GeoDataFrame
+    rasters: dict[str, RasterLayer] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,6 +102,20 @@ def repair_geometries(gdf: gpd.GeoDataFrame, source: str, report: Report,
             report.add(source, "dropped: not a polygon", bad.sum())
             gdf = gdf[~bad]
     return gdf
+
+
+def project_rasters(rasters: dict[str, RasterLayer], crs: CRS, report: Report) -> dict[str, RasterLayer]:
+    """Rasters on grids in the project CRS; a DEM also yields its slope."""
+    out = {}
+    for kind, layer in rasters.items():
+        projected = _raster.to_crs(layer, crs)
+        out[kind] = projected
+        h, w = projected.array.shape
+        report.add(f"raster {kind}", f"read: {h} x {w} cells of {abs(projected.transform.a):.0f} m in the project CRS",
+                   int(np.isfinite(projected.array).sum()), str(layer.path))
+        if kind == "dem":
+            out["slope"] = _raster.slope(projected)
+    return out
 
 
 def _tag(tags: pd.Series, key: str) -> pd.Series:
@@ -369,6 +385,7 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
         landuse=landuse,
         roads=_prepare_layer(osm.roads, crs, context_area, "osm roads", report),
         pois=_prepare_layer(osm.pois, crs, context_area, "osm pois", report),
+        rasters=project_rasters(raw.rasters, crs, report),
     )
     idle = _prepare_layer(osm.idle, crs, context_area, "osm idle features", report)
     features = pd.concat([idle, buildings, landuse, context.pois]).drop_duplicates("osm_ref")

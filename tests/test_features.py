@@ -6,7 +6,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from pipeline.extract import RawSources
-from pipeline.features import REGISTRY, compute_features
+from pipeline.features import REGISTRY, available_criteria, compute_features
 from pipeline.transform import transform
 
 
@@ -53,7 +53,10 @@ def test_missing_context_gives_unknown_values_and_a_warning(toy_features, toy_os
 def test_every_criterion_returns_a_series_on_the_assets_index(toy_osm, toy_boundary):
     prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
     inv = prepared.inventory.iloc[::-1]  # any order
-    for name, crit in REGISTRY.items():
+    names = available_criteria(prepared.context.rasters)
+    assert "slope_deg" not in names and "area_m2" in names  # no DEM in the toy town
+    for name in names:
+        crit = REGISTRY[name]
         out = crit.func(inv, prepared.context)
         assert out.index.equals(inv.index), name
         assert crit.unit and crit.label_en and crit.label_el
@@ -63,3 +66,28 @@ def test_unknown_criterion_is_refused(toy_osm, toy_boundary):
     prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
     with pytest.raises(KeyError, match="unknown criteria"):
         compute_features(prepared.inventory, prepared.context, ["slope"])
+
+
+def test_dem_criteria_on_the_real_volos_dem(shared):
+    """Elevation and slope from the real SRTM clip, reprojected to EPSG:2100."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from pipeline.config import RasterSource
+    from pipeline.extract import read_raster
+    from pipeline.transform import Context, Report, project_rasters
+
+    # the harbour front of Volos and Pelion's western slopes north of the town (a 545 m SRTM cell)
+    sites = gpd.GeoDataFrame({"name": ["port", "pelion"]},
+                             geometry=[Point(22.9500, 39.3600), Point(22.9592, 39.4217)], crs=4326).to_crs(2100)
+    sites["geometry"] = sites.buffer(150)
+    dem = read_raster(RasterSource(path=shared / "dem" / "dem_srtm3_volos_9105.tif", kind="dem"),
+                      (22.9, 39.33, 23.05, 39.45))
+    assert dem.crs.to_epsg() == 4326
+    rasters = project_rasters({"dem": dem}, sites.crs, Report())
+    assert rasters["dem"].crs.to_epsg() == 2100 and "slope" in rasters
+    ctx = Context(boundary=None, buildings=None, landuse=None, roads=None, pois=None, rasters=rasters)
+    elevation = REGISTRY["elevation_m"].func(sites, ctx)
+    slope = REGISTRY["slope_deg"].func(sites, ctx)
+    assert elevation[0] < 30 and slope[0] < 5            # the harbour front
+    assert 400 < elevation[1] < 1000 and slope[1] > 10   # Pelion's flank

@@ -13,7 +13,7 @@ from pipeline.extract import RawSources
 from pipeline.features import compute_features
 from pipeline.io import atomic_path, write_text
 from pipeline.match import best_use
-from pipeline.profiles import load_profiles
+from pipeline.profiles import fit_to_sources, load_profiles
 from pipeline.config import ProfilesSpec
 from pipeline.publish import write_map, write_tables
 from pipeline.publish.maps import esc, links
@@ -45,7 +45,7 @@ def published(toy_osm, toy_boundary, tmp_path):
     inv = prepared.inventory
     inv.loc[inv["asset_id"] == "osm-way-1", "photos"] = "javascript:alert(1);https://example.org/p.jpg"
     feats = compute_features(inv, prepared.context)
-    profiles = load_profiles(ProfilesSpec())
+    profiles, _ = fit_to_sources(load_profiles(ProfilesSpec()), set(prepared.context.rasters))
     scored = score(feats, profiles)
     matching = best_use(feats, scored.scores, [p.name for p in profiles])
     public = public_inventory(feats, scored.scores, matching)

@@ -118,7 +118,9 @@ def test_builtin_profiles_load_and_cover_the_required_uses():
 def test_weight_overrides_and_their_errors():
     spec = ProfilesSpec(use=["social_farm"], weights={"social_farm": {"area_m2": 3.0}})
     farm = load_profiles(spec)[0]
-    assert farm.weights()["area_m2"] == pytest.approx(3.0 / (3.0 + 0.25 + 0.2 + 0.15 + 0.1))
+    others = sum(c.weight for c in farm.criteria if c.criterion != "area_m2")
+    assert farm.weights()["area_m2"] == pytest.approx(3.0 / (3.0 + others))
+    assert others == pytest.approx(0.25 + 0.2 + 0.15 + 0.1 + 0.1)  # landuse, housing, road, compactness, slope
     bad = ProfilesSpec(use=["social_farm", "spaceport"], weights={"social_farm": {"slope": 1.0, "area_m2": -1.0}, "x": {}})
     with pytest.raises(ConfigError) as err:
         load_profiles(bad)

@@ -7,7 +7,7 @@ of every source, so a user fixes all of them in one pass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 
@@ -16,10 +16,11 @@ from ..config import ProjectConfig
 from ..errors import InputError
 from .boundary import read_boundary
 from .osm import LAYERS, OsmLayers, read_osm
+from .raster import RasterLayer, read_raster
 from .register import read_register
 from .survey import read_survey
 
-__all__ = ["RawSources", "extract", "read_boundary", "read_osm", "read_register", "read_survey"]
+__all__ = ["RasterLayer", "RawSources", "extract", "read_boundary", "read_osm", "read_raster", "read_register", "read_survey"]
 
 
 @dataclass
@@ -30,6 +31,7 @@ class RawSources:
     osm: OsmLayers
     register: gpd.GeoDataFrame | None = None
     survey: gpd.GeoDataFrame | None = None
+    rasters: dict[str, RasterLayer] = field(default_factory=dict)
 
 
 def context_bbox(boundary: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -60,7 +62,9 @@ def extract(config: ProjectConfig) -> RawSources:
     register = attempt(read_register, src.asset_register) if src.asset_register else None
     survey = attempt(read_survey, src.survey) if src.survey else None
     boundary = attempt(read_boundary, config.boundary)
-    osm = attempt(read_osm, src.osm.path, context_bbox(boundary)) if boundary is not None else None
+    bbox = context_bbox(boundary) if boundary is not None else None
+    osm = attempt(read_osm, src.osm.path, bbox) if bbox is not None else None
+    rasters = {r.kind: attempt(read_raster, r, bbox) for r in src.rasters} if bbox is not None else {}
     if problems:
         raise InputError(f"project {config.project.name}", problems)
     for name in LAYERS:
@@ -69,4 +73,4 @@ def extract(config: ProjectConfig) -> RawSources:
         contracts.check(register, contracts.REGISTER)
     if survey is not None:
         contracts.check(survey, contracts.SURVEY, settings.WGS84)
-    return RawSources(boundary=boundary, osm=osm, register=register, survey=survey)
+    return RawSources(boundary=boundary, osm=osm, register=register, survey=survey, rasters=rasters)
