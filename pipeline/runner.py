@@ -59,7 +59,8 @@ class RunResult:
 def source_files(config: ProjectConfig) -> dict[str, str]:
     """Each source's file, for reports."""
     src = config.sources
-    out = {"osm": str(resolve_osm_path(src.osm.path)),
+    osm = f"Overpass ({src.osm.overpass_url or 'osmnx default'}), cache {src.osm.cache()}" if src.osm.overpass else str(resolve_osm_path(src.osm.path))
+    out = {"osm": osm,
            "boundary": str(config.boundary.path) if config.boundary.path else f"bbox {config.boundary.bbox}"}
     if src.asset_register:
         out["register"] = str(src.asset_register.path)

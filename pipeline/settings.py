@@ -12,6 +12,9 @@ IDLE_TAG_VALUES : dict[str, set[str]]
 IDLE_KEY_PREFIXES : tuple[str, ...]
     Key prefixes (lifecycle namespaces) that mark a feature as idle whatever
     the value: ``disused:amenity=school`` is a closed school.
+DEFAULT_CACHE_DIR : str
+    Where downloads (Overpass, WFS) and clipped extracts are cached, relative
+    to the folder the pipeline runs in, unless a source sets ``cache_dir``.
 OSM_ATTRIBUTION : str
     Attribution required by the ODbL on every map and table built from OSM.
 POINT_ASSET_RADIUS_M : float
@@ -34,6 +37,13 @@ DENSITY_RADIUS_M : float
 NEAREST_SEARCH_M : float
     Distances to context features are searched up to this far; beyond it the
     distance is reported as this value (a site 5 km from a road is "far").
+POI_TAGS : dict[str, set[str] | None]
+    Tags that make a point or polygon a point of interest (``None``: any value).
+DRIVING_HIGHWAYS : set[str]
+    ``highway=`` values of roads a van or truck can use (the ``roads`` layer).
+OSM_CLIP_ABOVE_BYTES : int
+    Local OSM files larger than this are first cut to the study area with
+    pyosmium (streamed, cached under ``data/raw/cache``) unless ``clip`` says otherwise.
 TRANSIT_TAGS, SCHOOL_TAGS : dict[str, set[str]]
     OSM tags of public-transport stops and of schools.
 RESIDENTIAL_LANDUSE, RESIDENTIAL_BUILDINGS : set[str]
@@ -58,6 +68,7 @@ IDLE_TAG_VALUES: dict[str, set[str]] = {
 }
 IDLE_KEY_PREFIXES: tuple[str, ...] = ("disused:", "abandoned:")
 
+DEFAULT_CACHE_DIR = "data/raw/cache"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
 
 POINT_ASSET_RADIUS_M = 10.0
@@ -71,6 +82,17 @@ REGISTER_IDLE_STATUS = {
 CONTEXT_BUFFER_M = 1000.0
 DENSITY_RADIUS_M = 250.0
 NEAREST_SEARCH_M = 5000.0
+
+POI_TAGS: dict[str, set[str] | None] = {
+    "amenity": None, "shop": None, "public_transport": None,
+    "highway": {"bus_stop"}, "railway": {"station", "halt", "tram_stop"},
+}
+DRIVING_HIGHWAYS = {
+    "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
+    "living_street", "service", "road", "motorway_link", "trunk_link", "primary_link",
+    "secondary_link", "tertiary_link",
+}
+OSM_CLIP_ABOVE_BYTES = 64 * 1024 * 1024
 
 TRANSIT_TAGS: dict[str, set[str]] = {
     "highway": {"bus_stop"},

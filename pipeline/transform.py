@@ -374,6 +374,8 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     osm = raw.osm
     for name, n in osm.counts().items():
         report.add("osm", f"read: {name}", n)
+    for why, refs in osm.dropped.items():
+        report.add("osm", f"dropped: {why}", len(refs), ", ".join(refs[:20]) + (" …" if len(refs) > 20 else ""))
     if not any(osm.counts().values()):
         log.warning("the OSM extract has no features near the boundary: does it cover the study area?")
         report.add("osm", "warning: no features near the boundary (does the extract cover it?)", 0)

