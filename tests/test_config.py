@@ -17,9 +17,8 @@ def test_unknown_keys_are_reported_with_their_path_all_at_once(tmp_path):
     with pytest.raises(ConfigError) as err:
         config_from_dict(data, tmp_path)
     problems = err.value.problems
-    assert "sources.osm.pth: unknown key (check the spelling)" in problems
-    assert "sources.osm: give either 'path' (a local extract) or 'overpass: true', not both or neither" in problems
-    assert "outptu: unknown key (check the spelling)" in problems
+    assert sorted(problems) == ["outptu: unknown key (check the spelling)",
+                                "sources.osm.pth: unknown key (check the spelling)"]
 
 
 def test_osm_source_is_a_file_or_overpass(tmp_path):
