@@ -88,13 +88,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .extract import extract
     from .profiles import load_profiles
-    from .transform import transform
+    from .runner import prepare
 
     config = load_config(Path(args.config))
     profiles = load_profiles(config.profiles)
-    raw = extract(config)
-    attach = config.sources.survey.attach_distance_m if config.sources.survey else 0.0
-    prepared = transform(raw, config.crs, attach)
+    prepared = prepare(config, extract(config))
     print(f"config {args.config}: valid; {len(profiles)} use profiles: {', '.join(p.name for p in profiles)}")
     print(f"project CRS: {prepared.crs.to_string()}")
     report = prepared.report.frame()

@@ -148,6 +148,8 @@ class TableSource(_Strict):
     columns: dict[str, str] = Field(
         default_factory=dict, description="canonical column name -> column name in the file"
     )
+    decimal: Literal[",", "."] | None = Field(
+        None, description="decimal mark for numbers like 2.000 that a column does not settle by itself")
     attribution: str | None = None
 
 
@@ -158,10 +160,53 @@ class RegisterSource(TableSource):
     crs: Annotated[str, AfterValidator(_check_crs)] = settings.WGS84
 
 
+class OrganisationSource(TableSource):
+    """Organisations that answered the open call; ``x``/``y`` in ``crs``."""
+
+    crs: Annotated[str, AfterValidator(_check_crs)] = settings.WGS84
+
+
 class SurveySource(TableSource):
     """Field survey export (KoboToolbox / ODK CSV or XLSX)."""
 
     attach_distance_m: float = Field(settings.SURVEY_ATTACH_DISTANCE_M, gt=0)
+    max_precision_m: float | None = Field(
+        settings.SURVEY_MAX_PRECISION_M, gt=0, description="points with a worse GPS precision are not used")
+
+
+class WfsSpec(_Strict):
+    """An OGC WFS 2.0 endpoint serving cadastral parcels (e.g. INSPIRE CP)."""
+
+    url: str
+    typename: str = "cp:CadastralParcel"
+    version: str = "2.0.0"
+    srs: Annotated[str, AfterValidator(_check_crs)] = Field(settings.DEFAULT_CRS_GREECE, description="CRS of the request and response")
+    page_size: int = Field(1000, ge=1, le=100000)
+
+
+class ParcelSource(_Strict):
+    """Cadastral parcels: a GeoPackage, Shapefile, GeoJSON or INSPIRE
+    CadastralParcels GML file, or a WFS. Parcel codes are kept as text; with
+    ``code_format: kaek`` each must be a 12-digit Hellenic Cadastre code (ΚΑΕΚ)."""
+
+    path: FilePath | None = None
+    wfs: WfsSpec | None = None
+    layer: str | None = None
+    encoding: str | None = Field(None, description="text encoding of a Shapefile's .dbf, e.g. cp1253 or iso-8859-7")
+    crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(None, description="CRS to assume when the file has none")
+    code_field: str | None = Field(None, description="default: KAEK, nationalCadastralReference or localId")
+    code_format: Literal["kaek", "any"] = "kaek"
+    cache_dir: FilePath | None = None
+    attribution: str | None = None
+
+    @model_validator(mode="after")
+    def _one_door(self) -> "ParcelSource":
+        if (self.path is None) == (self.wfs is None):
+            raise ValueError("give either 'path' or 'wfs'")
+        return self
+
+    def cache(self) -> Path:
+        return self.cache_dir or Path(settings.DEFAULT_CACHE_DIR)
 
 
 class RasterSource(_Strict):
@@ -188,6 +233,8 @@ class Sources(_Strict):
     asset_register: RegisterSource | None = Field(None, alias="register")
     survey: SurveySource | None = None
     rasters: list[RasterSource] = Field(default_factory=list)
+    parcels: ParcelSource | None = None
+    organisations: OrganisationSource | None = None
 
     @field_validator("rasters")
     @classmethod
@@ -249,7 +296,7 @@ class ProjectConfig(_Strict):
     def attributions(self) -> list[str]:
         """Every credit the project's outputs must carry, without repeats."""
         credits = [self.sources.osm.attribution, self.boundary.attribution]
-        for src in (self.sources.asset_register, self.sources.survey, *self.sources.rasters):
+        for src in (self.sources.asset_register, self.sources.survey, self.sources.parcels, *self.sources.rasters):
             credits.append(src.attribution if src else None)
         credits.extend(self.attribution)
         return list(dict.fromkeys(c for c in credits if c))

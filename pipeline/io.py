@@ -78,8 +78,10 @@ def read_vector(path: Path, what: str, layer: str | None = None) -> gpd.GeoDataF
     problems = check_readable(path, what)
     if problems:
         raise InputError(what, problems)
+    # WRITE_GFS=NO: GDAL would otherwise write a .gfs file beside a user's GML
+    options = {"WRITE_GFS": "NO"} if Path(path).suffix.lower() == ".gml" else {}
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        return gpd.read_file(path, layer=layer, engine="pyogrio", **options)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
         raise InputError(what, [f"{path}: cannot be read as a vector file ({exc})"]) from None
 

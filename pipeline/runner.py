@@ -69,6 +69,13 @@ def source_files(config: ProjectConfig) -> dict[str, str]:
     return out
 
 
+def prepare(config: ProjectConfig, raw) -> Prepared:
+    """The transform stage with the project's survey settings."""
+    survey = config.sources.survey
+    return transform(raw, config.crs, survey.attach_distance_m if survey else 0.0,
+                     survey.max_precision_m if survey else None)
+
+
 def analyse(config: ProjectConfig) -> RunResult:
     """Run extract -> transform -> features -> score -> match, in memory."""
     seconds: dict[str, float] = {}
@@ -84,8 +91,7 @@ def analyse(config: ProjectConfig) -> RunResult:
     profiles = load_profiles(config.profiles)
     raw = extract(config)
     lap("extract")
-    attach = config.sources.survey.attach_distance_m if config.sources.survey else 0.0
-    prepared = transform(raw, config.crs, attach)
+    prepared = prepare(config, raw)
     profiles, notes = fit_to_sources(profiles, set(prepared.context.rasters))
     for note in notes:
         log.warning("profile %s", note)

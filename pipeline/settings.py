@@ -24,6 +24,9 @@ POINT_ASSET_RADIUS_M : float
 SURVEY_ATTACH_DISTANCE_M : float
     Default distance within which a survey point is attached to the nearest
     asset when it does not fall inside one.
+SURVEY_MAX_PRECISION_M : float
+    Default limit on a survey point's GPS precision (metres, as phones report
+    it); a point less precise than this could describe the wrong building.
 SURVEY_IDLE_OCCUPANCY : set[str]
     Survey ``occupancy`` answers that make the surveyed site an idle candidate.
 REGISTER_IDLE_STATUS : set[str]
@@ -73,6 +76,7 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
 
 POINT_ASSET_RADIUS_M = 10.0
 SURVEY_ATTACH_DISTANCE_M = 50.0
+SURVEY_MAX_PRECISION_M = 50.0
 SURVEY_IDLE_OCCUPANCY = {"vacant", "abandoned", "unused", "partly used", "partly_used", "idle"}
 REGISTER_IDLE_STATUS = {
     "idle", "unused", "vacant", "partly used", "partly_used", "abandoned", "disused",

@@ -10,7 +10,7 @@ def inventory(**override):
     data = {
         "asset_id": ["a", "b"], "name": ["x", None], "kind": ["land", "building"], "area_m2": [1.0, 2.0],
         "sources": ["osm", "osm"], "idle_evidence": ["e", "e"], "geometry_source": ["g", "g"],
-        "osm_ref": ["way/1", "way/2"], "register_id": [None, None], "survey_ids": [None, None],
+        "osm_ref": ["way/1", "way/2"], "register_id": [None, None], "parcel_code": [None, None], "survey_ids": [None, None],
         "landuse": [None, None], "building": [None, "yes"], "condition": [None, None], "occupancy": [None, None],
     }
     data.update(override)

@@ -25,6 +25,20 @@ def test_numbers_as_typed_in_greek_or_english(text, value):
     assert parse_number(text) == value
 
 
+def test_ambiguous_thousands_need_the_column_or_the_config():
+    from pipeline.extract._tables import column_decimal, parse_numbers
+
+    with pytest.raises(ValueError, match="ambiguous"):
+        parse_number("2.000")
+    assert parse_number("2.000", ",") == 2000.0 and parse_number("2.000", ".") == 2.0
+    assert column_decimal(["2.000", "12,5"]) == "," and column_decimal(["2,000", "3.25"]) == "."
+    assert column_decimal(["2.000", "500"]) is None
+    problems = []
+    got = parse_numbers(pd.Series(["2.000", "1.250", "12,5"]), "area", pd.Series(["a", "b", "c"]),
+                        pd.Series([2, 3, 4]), problems)
+    assert got.tolist() == [2000.0, 1250.0, 12.5] and problems == []
+
+
 def test_register_with_greek_columns_through_mapping(tmp_path):
     csv = write(tmp_path / "reg.csv",
                 "Κωδικός;Ονομασία;Κατάσταση;Είδος;Χ;Υ;Εμβαδόν\n"
@@ -53,7 +67,7 @@ def test_register_problems_name_row_id_and_field_all_at_once(tmp_path):
         read_register(RegisterSource(path=csv))
     problems = err.value.problems
     assert "rows [2, 3]: register_id 'R1' is used more than once" in problems
-    assert "row 3 (R1): no location; give osm_ref (way/123) or x and y" in problems
+    assert "row 3 (R1): no location; give osm_ref (way/123), parcel_code (KAEK) or x and y" in problems
     assert "row 4 (R3): osm_ref 'road 5' is not like 'way/123'" in problems
     assert "row 5 (R4): give both x and y, or neither" in problems
     assert "row 6 (R5): area_m2: '12a' is not a number" in problems

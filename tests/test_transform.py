@@ -10,7 +10,7 @@ from pipeline.transform import Report, asset_ids, repair_geometries, transform
 
 def register(rows):
     df = pd.DataFrame(rows)
-    for col in ("name", "owner", "kind", "osm_ref", "area_m2", "notes"):
+    for col in ("name", "owner", "kind", "osm_ref", "parcel_code", "area_m2", "notes"):
         if col not in df:
             df[col] = None
     df["area_m2"] = df["area_m2"].astype(float)
@@ -76,7 +76,7 @@ def test_register_problems_are_reported_not_silently_dropped(toy_osm, toy_bounda
     prepared = transform(RawSources(toy_boundary, toy_osm, reg, None), "EPSG:2100")
     report = prepared.report.frame().set_index("action")
     assert "row 2 (R1: way/999)" in report.loc["dropped: osm_ref not in the OSM extract", "detail"]
-    assert "row 3 (R2)" in report.loc["dropped: coordinates outside the boundary (x/y swapped or wrong crs?)", "detail"]
+    assert "row 3 (R2)" in report.loc["dropped: coordinates outside the boundary (check crs and x/y columns)", "detail"]
     assert not prepared.inventory["register_id"].notna().any()
 
 
@@ -106,3 +106,44 @@ def test_repair_counts_invalid_and_empty():
 def test_asset_ids_are_stable_and_readable():
     assert asset_ids(pd.Index(["way/12", "relation/3", "register/A-1", "survey/77"])).tolist() == [
         "osm-way-12", "osm-relation-3", "reg-A-1", "srv-77"]
+
+
+def test_swapped_coordinates_are_repaired_and_reported(toy_osm, toy_boundary):
+    # the greenfield's centre typed as lat/lon instead of lon/lat
+    centre = gpd.GeoSeries([Point(X0 + 50, Y0 + 50)], crs=2100).to_crs(4326).iloc[0]
+    reg = register([{"register_id": "R1", "status": "idle", "xy": (centre.y, centre.x)}]).set_crs(4326, allow_override=True)
+    prepared = transform(RawSources(toy_boundary, toy_osm, reg, None), "EPSG:2100")
+    report = prepared.report.frame().set_index("action")
+    assert "row 2 (R1)" in report.loc[[a for a in report.index if a.startswith("repaired: x and y were swapped")][0], "detail"]
+    field = prepared.inventory.set_index("asset_id").loc["osm-way-1"]
+    assert field["register_id"] == "R1" and field["sources"] == "register;osm"
+
+
+def parcels_gdf():
+    return gpd.GeoDataFrame({"parcel_code": ["010203040506", "000000000017"], "area_official": [10000.0, 40000.0]},
+                            geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 1500, Y0 + 300, X0 + 1700, Y0 + 500)],
+                            crs="EPSG:2100")
+
+
+def test_register_by_parcel_code_and_parcel_codes_on_assets(toy_osm, toy_boundary):
+    reg = register([{"register_id": "R1", "status": "idle", "parcel_code": "000000000017", "kind": "land"},
+                    {"register_id": "R2", "status": "idle", "parcel_code": "999999999999"}])
+    raw = RawSources(toy_boundary, toy_osm, reg, None, parcels=parcels_gdf())
+    prepared = transform(raw, "EPSG:2100")
+    inv = prepared.inventory.set_index("asset_id")
+    assert inv.loc["cad-000000000017", "area_m2"] == pytest.approx(40000)
+    assert inv.loc["cad-000000000017", "geometry_source"] == "cadastral parcel (register parcel_code)"
+    assert inv.loc["osm-way-1", "parcel_code"] == "010203040506"  # the greenfield lies on that parcel
+    assert pd.isna(inv.loc["osm-way-2", "parcel_code"])
+    report = prepared.report.frame().set_index("action")
+    assert "row 3 (R2: 999999999999)" in report.loc["dropped: parcel_code not among the parcels", "detail"]
+
+
+def test_imprecise_gps_points_are_not_used(toy_osm, toy_boundary):
+    srv = survey([{"survey_id": "S1", "occupancy": "vacant", "precision_m": 500.0, "xy": (X0 + 310, Y0 + 10)},
+                  {"survey_id": "S2", "occupancy": "vacant", "precision_m": 4.0, "xy": (X0 + 50, Y0 + 50)}])
+    prepared = transform(RawSources(toy_boundary, toy_osm, None, srv), "EPSG:2100", max_precision_m=50)
+    report = prepared.report.frame().set_index("action")
+    assert "row 2 (S1: 500 m)" in report.loc["not used: GPS precision worse than 50 m", "detail"]
+    inv = prepared.inventory.set_index("asset_id")
+    assert inv.loc["osm-way-1", "survey_ids"] == "S2" and pd.isna(inv.loc["osm-way-2", "survey_ids"])

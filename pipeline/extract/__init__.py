@@ -16,7 +16,9 @@ from .. import contracts, settings
 from ..config import OsmSource, ProjectConfig
 from ..errors import InputError
 from .boundary import read_boundary
+from .organisations import read_organisations
 from .osm import LAYERS, OsmLayers, clip_extract, read_osm_file, read_osm_overpass, resolve_osm_path
+from .parcels import read_parcels
 from .raster import RasterLayer, read_raster
 from .register import read_register
 from .survey import read_survey
@@ -34,6 +36,8 @@ class RawSources:
     register: gpd.GeoDataFrame | None = None
     survey: gpd.GeoDataFrame | None = None
     rasters: dict[str, RasterLayer] = field(default_factory=dict)
+    parcels: gpd.GeoDataFrame | None = None
+    organisations: gpd.GeoDataFrame | None = None
 
 
 def context_bbox(boundary: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -84,6 +88,13 @@ def extract(config: ProjectConfig) -> RawSources:
     bbox = context_bbox(boundary) if boundary is not None else None
     osm = attempt(read_osm, src.osm, boundary) if boundary is not None else None
     rasters = {r.kind: attempt(read_raster, r, bbox) for r in src.rasters} if bbox is not None else {}
+    parcels = attempt(read_parcels, src.parcels, bbox) if src.parcels and bbox is not None else None
+    organisations = None
+    if src.organisations:
+        from ..profiles import load_profiles
+
+        uses = [p.name for p in load_profiles(config.profiles)]
+        organisations = attempt(read_organisations, src.organisations, uses)
     if problems:
         raise InputError(f"project {config.project.name}", problems)
     for name in LAYERS:
@@ -92,4 +103,5 @@ def extract(config: ProjectConfig) -> RawSources:
         contracts.check(register, contracts.REGISTER)
     if survey is not None:
         contracts.check(survey, contracts.SURVEY, settings.WGS84)
-    return RawSources(boundary=boundary, osm=osm, register=register, survey=survey, rasters=rasters)
+    return RawSources(boundary=boundary, osm=osm, register=register, survey=survey, rasters=rasters,
+                      parcels=parcels, organisations=organisations)

@@ -64,25 +64,48 @@ def id_problems(df: pd.DataFrame, column: str) -> list[str]:
     return problems
 
 
-def parse_number(value) -> float:
+_AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}[.,]\d{3}$")  # "2.000": two thousand (Greek) or two (English)?
+_DECIMAL = {",": re.compile(r"^[+-]?\d+,(\d{1,2}|\d{4,})$|\.\d{3},\d+$"),
+            ".": re.compile(r"^[+-]?\d+\.(\d{1,2}|\d{4,})$|,\d{3}\.\d+$")}
+
+
+def column_decimal(values) -> str | None:
+    """The decimal mark a column's unambiguous numbers reveal (``","`` for
+    ``12,5``, ``"."`` for ``12.5``), or None when none or both appear."""
+    texts = [str(v).strip().replace(" ", "") for v in values if not blank(v)]
+    found = {mark for mark, pattern in _DECIMAL.items() if any(pattern.search(t) for t in texts)}
+    return found.pop() if len(found) == 1 else None
+
+
+def parse_number(value, decimal: str | None = None) -> float:
     """A number as people type it in Greek or English spreadsheets.
 
-    ``1234.5``, ``1234,5`` and ``1.234,5`` are all 1234.5. One separator of a
-    kind is the decimal mark (Greek usage: ``12,5`` is twelve and a half);
-    repeated or mixed separators are thousands marks. Empty gives NaN; text
-    that is not a number raises ValueError.
+    ``1234.5``, ``1234,5``, ``1.234,5`` and ``1,234.5`` are all 1234.5;
+    repeated marks are thousands marks (``1.234.567``). A single mark followed
+    by exactly three digits (``2.000``) means two thousand in Greek usage and
+    two in English: it is read with ``decimal`` (the column's or the config's
+    decimal mark) and is an error without it. Empty gives NaN; text that is
+    not a number raises ValueError.
     """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return np.nan
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
     text = str(value).strip().replace("\u00a0", " ").replace(" ", "")
     if text == "":
         return np.nan
     if not _NUMBER.match(text):
         raise ValueError(f"{value!r} is not a number")
+    if _AMBIGUOUS.match(text):
+        if decimal is None:
+            raise ValueError(f"{value!r} is ambiguous (decimal or thousands mark?); "
+                             "set decimal: ',' (Greek) or '.' for this table in the config")
+        mark = text[-4]
+        return float(text.replace(mark, "." if mark == decimal else ""))
     if "," in text and "." in text:
-        decimal = "," if text.rfind(",") > text.rfind(".") else "."
-        thousands = "." if decimal == "," else ","
-        text = text.replace(thousands, "").replace(decimal, ".")
+        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        text = text.replace(thousands, "").replace(decimal_mark, ".")
     else:
         for mark in (",", "."):
             if text.count(mark) > 1:
@@ -91,12 +114,15 @@ def parse_number(value) -> float:
     return float(text)
 
 
-def parse_numbers(series: pd.Series, label: str, ids: pd.Series, rows: pd.Series, problems: list[str]) -> pd.Series:
-    """Parse a column of numbers, adding one problem per bad cell."""
+def parse_numbers(series: pd.Series, label: str, ids: pd.Series, rows: pd.Series, problems: list[str],
+                  decimal: str | None = None) -> pd.Series:
+    """Parse a column of numbers, adding one problem per bad cell. Ambiguous
+    cells follow the column's own unambiguous numbers, else ``decimal``."""
+    mark = column_decimal(series) or decimal
     out = []
     for value, rid, row in zip(series, ids, rows):
         try:
-            out.append(parse_number(value))
+            out.append(parse_number(value, mark))
         except ValueError as exc:
             problems.append(f"row {row} ({rid}): {label}: {exc}")
             out.append(np.nan)

@@ -2,9 +2,10 @@
 
 Canonical columns (map others under ``columns:`` in the config):
 ``register_id`` (required), ``name``, ``owner``, ``status`` (required),
-``kind`` (land/building), ``osm_ref`` (``way/123``), ``x`` and ``y`` (in the
-register's ``crs``), ``area_m2``, ``notes``. Each row needs a location:
-``osm_ref`` or ``x`` and ``y``.
+``kind`` (land/building), ``osm_ref`` (``way/123``), ``parcel_code`` (KAEK,
+joined to the cadastral parcels), ``x`` and ``y`` (in the register's ``crs``),
+``area_m2``, ``notes``. Each row needs a location: ``osm_ref``,
+``parcel_code``, or ``x`` and ``y``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "status": ("use_status", "κατάσταση", "κατασταση", "χρήση"),
     "kind": ("type", "asset_type", "είδος", "τύπος"),
     "osm_ref": ("osm", "osm_id"),
+    "parcel_code": ("kaek", "κaek", "καεκ", "κ.α.ε.κ.", "parcel", "cadastral_reference", "nationalcadastralreference"),
     "x": ("lon", "longitude", "easting", "γεωγραφικό μήκος"),
     "y": ("lat", "latitude", "northing", "γεωγραφικό πλάτος"),
     "area_m2": ("area", "εμβαδόν", "εμβαδον"),
@@ -49,12 +51,12 @@ def read_register(src: RegisterSource) -> gpd.GeoDataFrame:
     what = f"register {src.path}"
     df = canonicalise(read_table(src.path, what, src.sheet, src.encoding), ALIASES, src.columns,
                       ("register_id", "status"), what)
-    for col in ("register_id", "name", "owner", "status", "kind", "osm_ref", "notes"):
+    for col in ("register_id", "name", "owner", "status", "kind", "osm_ref", "parcel_code", "notes"):
         df[col] = clean_text(df[col])
     problems = id_problems(df, "register_id")
     rid = df["register_id"].fillna("no id")
     for col in ("x", "y", "area_m2"):
-        df[col] = parse_numbers(df[col], col, rid, df["row"], problems)
+        df[col] = parse_numbers(df[col], col, rid, df["row"], problems, src.decimal)
     kinds = map_text(df["kind"], lambda v: KIND_VALUES.get(v.casefold()))
     for row, r, k in zip(df["row"], rid, df["kind"]):
         if not blank(k) and k.casefold() not in KIND_VALUES:
@@ -69,9 +71,9 @@ def read_register(src: RegisterSource) -> gpd.GeoDataFrame:
     half_xy = df["x"].notna() ^ df["y"].notna()
     for row, r in zip(df.loc[half_xy, "row"], rid[half_xy]):
         problems.append(f"row {row} ({r}): give both x and y, or neither")
-    no_loc = df["osm_ref"].isna() & ~has_xy & ~half_xy
+    no_loc = df["osm_ref"].isna() & df["parcel_code"].isna() & ~has_xy & ~half_xy
     for row, r in zip(df.loc[no_loc, "row"], rid[no_loc]):
-        problems.append(f"row {row} ({r}): no location; give osm_ref (way/123) or x and y")
+        problems.append(f"row {row} ({r}): no location; give osm_ref (way/123), parcel_code (KAEK) or x and y")
     if problems:
         raise InputError(what, problems)
     geometry = gpd.points_from_xy(df["x"].where(has_xy), df["y"].where(has_xy), crs=src.crs)

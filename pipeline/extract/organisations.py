@@ -1,0 +1,95 @@
+"""Organisations that answered the plan's open call (CSV/XLSX).
+
+Canonical columns: ``org_id`` and ``name`` (required), ``legal_form``
+(required; Greek or English, normalised to :data:`LEGAL_FORMS`), ``uses``
+(profile names separated by ``;`` or ``,``), ``space_m2`` (space needed),
+``x``/``y`` (a location in the source's ``crs``), ``area`` (area of activity,
+text), and the private contact columns ``contact_name``, ``email``, ``phone``,
+which never reach a published output.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._text import fold
+from ..config import OrganisationSource
+from ..errors import InputError
+from ..io import read_table
+from ._tables import blank, canonicalise, clean_text, id_problems, parse_numbers
+
+#: Legal forms of the social and solidarity economy (law 4430/2016) and energy
+#: communities (law 5037/2023), with the ways people write them.
+LEGAL_FORMS: dict[str, tuple[str, ...]] = {
+    "koinsep": ("ΚοινΣΕπ", "Κοιν.Σ.Επ.", "Κοινωνική Συνεταιριστική Επιχείρηση", "KOINSEP", "social cooperative enterprise"),
+    "workers_coop": ("Συνεταιρισμός Εργαζομένων", "workers co-op", "workers' co-op", "workers cooperative",
+                     "worker cooperative"),
+    "energy_community": ("Ενεργειακή Κοινότητα", "ΕΚ", "Ε.Κ.", "energy community"),
+    "agricultural_coop": ("Αγροτικός Συνεταιρισμός", "ΑΣ", "agricultural cooperative", "agricultural co-op"),
+    "association": ("Σύλλογος", "Σωματείο", "ΑΜΚΕ", "Αστική Μη Κερδοσκοπική Εταιρεία", "association", "non-profit",
+                    "ngo"),
+    "municipal_company": ("Δημοτική Επιχείρηση", "municipal company"),
+}
+_FORM_BY_WORD = {fold(w): form for form, words in LEGAL_FORMS.items() for w in (form, *words)}
+PRIVATE_COLUMNS = ("contact_name", "email", "phone")
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "org_id": ("id", "α/α", "κωδικός"),
+    "name": ("organisation", "organization", "επωνυμία", "επωνυμια"),
+    "legal_form": ("form", "type", "νομική μορφή", "νομικη μορφη"),
+    "uses": ("use", "interests", "χρήσεις", "ενδιαφέρον"),
+    "space_m2": ("space", "space_needed_m2", "area_needed", "χώρος", "απαιτούμενος χώρος"),
+    "x": ("lon", "longitude"),
+    "y": ("lat", "latitude"),
+    "area": ("area_of_activity", "περιοχή", "περιοχή δραστηριότητας"),
+    "contact_name": ("contact", "υπεύθυνος", "υπεύθυνος επικοινωνίας"),
+    "email": ("e-mail", "mail"),
+    "phone": ("telephone", "τηλέφωνο", "τηλ."),
+}
+
+
+def legal_form(text: str | None) -> str | None:
+    """The normalised legal form of ``text``, or None when not recognised."""
+    return None if blank(text) else _FORM_BY_WORD.get(fold(text))
+
+
+def read_organisations(src: OrganisationSource, uses: list[str]) -> gpd.GeoDataFrame:
+    """Read and check the organisations; ``uses`` are the project's profile names.
+
+    Raises
+    ------
+    InputError
+        One error naming every bad row, field and what is wrong.
+    """
+    what = f"organisations {src.path}"
+    df = canonicalise(read_table(src.path, what, src.sheet, src.encoding), ALIASES, src.columns,
+                      ("org_id", "name", "legal_form"), what)
+    for col in ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS):
+        df[col] = clean_text(df[col])
+    problems = id_problems(df, "org_id")
+    oid = df["org_id"].fillna("no id")
+    for col in ("space_m2", "x", "y"):
+        df[col] = parse_numbers(df[col], col, oid, df["row"], problems, src.decimal)
+    forms = df["legal_form"].map(legal_form)
+    for row, o, given in zip(df["row"], oid, df["legal_form"]):
+        if legal_form(given) is None:
+            problems.append(f"row {row} ({o}): legal_form {given!r} not recognised (known: {', '.join(LEGAL_FORMS)})")
+    wanted = df["uses"].map(lambda v: [] if v is None else [u.strip() for u in v.replace(",", ";").split(";") if u.strip()])
+    for row, o, ws in zip(df["row"], oid, wanted):
+        for w in ws:
+            if w not in uses:
+                problems.append(f"row {row} ({o}): use {w!r} is not a profile of this project ({', '.join(uses)})")
+    for row, o in zip(df.loc[df["name"].isna(), "row"], oid[df["name"].isna()]):
+        problems.append(f"row {row} ({o}): name is empty")
+    half = df["x"].notna() ^ df["y"].notna()
+    for row, o in zip(df.loc[half, "row"], oid[half]):
+        problems.append(f"row {row} ({o}): give both x and y, or neither")
+    if problems:
+        raise InputError(what, problems)
+    df["legal_form"] = forms.astype(object)
+    df["uses"] = wanted.map(";".join).astype(object)
+    has_xy = (df["x"].notna() & df["y"].notna()).to_numpy()
+    points = gpd.points_from_xy(df["x"].where(has_xy), df["y"].where(has_xy), crs=src.crs)
+    return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=list(np.where(has_xy, points, None)), crs=src.crs)

@@ -1,0 +1,187 @@
+"""Stage 2, transform: one metric CRS, valid geometries, the boundary, and one
+clean inventory of idle assets with provenance.
+
+Candidates come from three sources, each a set of *claims* on a site
+(:mod:`.claims`): OSM features tagged as idle, register entries whose status is
+idle, and survey observations of vacant or abandoned sites. Claims on the same
+site are merged into one asset whose ``sources`` lists every source that
+supports it. Everything repaired, skipped or dropped is recorded in the run's
+:class:`Report`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .. import _raster, contracts, settings
+from ..extract import RasterLayer, RawSources
+from .claims import asset_ids, claims_from_osm, claims_from_register, claims_from_survey, merge_claims, survey_summary
+from .geometry import clip_to_boundary, prepare_layer, repair_geometries
+from .report import Report
+
+__all__ = ["Context", "Prepared", "Report", "asset_ids", "project_crs", "project_rasters", "repair_geometries", "transform"]
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """Context layers in the project CRS, used by the criteria."""
+
+    boundary: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    landuse: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    pois: gpd.GeoDataFrame
+    rasters: dict[str, RasterLayer] = field(default_factory=dict)
+    parcels: gpd.GeoDataFrame | None = None
+
+
+@dataclass
+class Prepared:
+    """Output of the transform stage."""
+
+    crs: CRS
+    context: Context
+    inventory: gpd.GeoDataFrame
+    survey: gpd.GeoDataFrame | None
+    report: Report
+    organisations: gpd.GeoDataFrame | None = None
+
+
+def project_crs(setting: str, boundary: gpd.GeoDataFrame) -> CRS:
+    """The project's metric CRS: the configured one, or the boundary's UTM zone for ``auto``."""
+    if setting == "auto":
+        return boundary.estimate_utm_crs()
+    return CRS.from_user_input(setting)
+
+
+def project_rasters(rasters: dict[str, RasterLayer], crs: CRS, report: Report) -> dict[str, RasterLayer]:
+    """Rasters on grids in the project CRS; a DEM also yields its slope."""
+    out = {}
+    for kind, layer in rasters.items():
+        projected = _raster.to_crs(layer, crs)
+        out[kind] = projected
+        h, w = projected.array.shape
+        report.add(f"raster {kind}", f"read: {h} x {w} cells of {abs(projected.transform.a):.0f} m in the project CRS",
+                   int(np.isfinite(projected.array).sum()), str(layer.path))
+        if kind == "dem":
+            out["slope"] = _raster.slope(projected)
+    return out
+
+
+def parcel_of(assets: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None) -> pd.Series:
+    """The code of the parcel holding each asset's representative point."""
+    out = pd.Series(None, index=assets.index, dtype=object)
+    if parcels is None or parcels.empty or assets.empty:
+        return out
+    tree = shapely.STRtree(parcels.geometry.to_numpy())
+    a_idx, p_idx = tree.query(shapely.point_on_surface(assets.geometry.to_numpy()), predicate="within")
+    out.iloc[a_idx] = parcels["parcel_code"].to_numpy()[p_idx]
+    return out
+
+
+def _context(raw: RawSources, crs: CRS, boundary: gpd.GeoDataFrame, report: Report) -> Context:
+    osm = raw.osm
+    area = shapely.buffer(boundary.geometry.union_all(), settings.CONTEXT_BUFFER_M)
+    for name, n in osm.counts().items():
+        report.add("osm", f"read: {name}", n)
+    for why, refs in osm.dropped.items():
+        report.add("osm", f"dropped: {why}", len(refs), ", ".join(refs[:20]) + (" …" if len(refs) > 20 else ""))
+    if not any(osm.counts().values()):
+        log.warning("the OSM extract has no features near the boundary: does it cover the study area?")
+        report.add("osm", "warning: no features near the boundary (does the extract cover it?)", 0)
+    parcels = None
+    if raw.parcels is not None:
+        report.add("parcels", "read: parcels near the boundary", len(raw.parcels))
+        parcels = prepare_layer(raw.parcels, crs, area, "parcels", report, polygons_only=True)
+    return Context(
+        boundary=boundary,
+        buildings=prepare_layer(osm.buildings, crs, area, "osm buildings", report, polygons_only=True),
+        landuse=prepare_layer(osm.landuse, crs, area, "osm landuse", report, polygons_only=True),
+        roads=prepare_layer(osm.roads, crs, area, "osm roads", report),
+        pois=prepare_layer(osm.pois, crs, area, "osm pois", report),
+        rasters=project_rasters(raw.rasters, crs, report),
+        parcels=parcels,
+    )
+
+
+def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = settings.SURVEY_ATTACH_DISTANCE_M,
+              max_precision_m: float | None = None) -> Prepared:
+    """Build the project-CRS context layers and the merged idle-asset inventory.
+
+    Parameters
+    ----------
+    raw : RawSources
+        Output of the extract stage.
+    crs_setting : str
+        The config's ``crs`` (``"EPSG:2100"`` or ``"auto"``).
+    attach_distance_m : float
+        Distance within which survey points attach to the nearest asset.
+    max_precision_m : float, optional
+        Survey points with a worse GPS precision are not used.
+    """
+    report = Report()
+    crs = project_crs(crs_setting, raw.boundary)
+    boundary = raw.boundary.to_crs(crs)
+    boundary = boundary.set_geometry(boundary.make_valid())
+    area = boundary.geometry.union_all()
+    context = _context(raw, crs, boundary, report)
+    near = shapely.buffer(area, settings.CONTEXT_BUFFER_M)
+    idle = prepare_layer(raw.osm.idle, crs, near, "osm idle features", report)
+    features = gpd.GeoDataFrame(pd.concat([idle, context.buildings, context.landuse, context.pois]), crs=crs)
+    features = features.drop_duplicates("osm_ref").reset_index(drop=True)
+    residential = context.landuse["tags"].map(lambda t: t.get("landuse") in settings.RESIDENTIAL_LANDUSE)
+    footprints = pd.concat([context.buildings, context.landuse[~residential]]).drop_duplicates("osm_ref")
+
+    claims = [claims_from_osm(features, context.buildings, report)]
+    report.add("osm", "idle-tagged sites", len(claims[0]))
+    if raw.register is not None:
+        report.add("register", "read: rows", len(raw.register))
+        claims.append(claims_from_register(raw.register, footprints, context.parcels, crs, area, report))
+        report.add("register", "idle sites located", len(claims[-1]))
+    claims = gpd.GeoDataFrame(pd.concat(claims, ignore_index=True), crs=crs)
+    survey = None
+    if raw.survey is not None:
+        report.add("survey", "read: rows", len(raw.survey))
+        sites = claims.drop_duplicates("key").reset_index(drop=True)
+        survey, new = claims_from_survey(raw.survey.to_crs(crs), sites, footprints, attach_distance_m,
+                                         max_precision_m, report)
+        seen = survey[survey["key"].isin(sites["key"])]  # observations of known sites are provenance too
+        support = gpd.GeoDataFrame({"key": seen["key"].to_numpy(), "source": "survey",
+                                    "evidence": ("survey occupancy=" + seen["occupancy"].fillna("not recorded")).to_numpy()},
+                                   geometry=[None] * len(seen), crs=crs)
+        claims = gpd.GeoDataFrame(pd.concat([claims, new, support], ignore_index=True), crs=crs)
+    inventory = merge_claims(claims)
+    inventory = clip_to_boundary(inventory, area, report, asset_ids)
+    summary = survey_summary(survey) if survey is not None else pd.DataFrame()
+    for col in ("survey_ids", "condition", "occupancy", "photos", "survey_notes", "access"):
+        inventory[col] = summary[col].reindex(inventory.index).astype(object) if col in summary else None
+    inventory["parcel_code"] = inventory["parcel_code"].fillna(parcel_of(inventory, context.parcels))
+    inventory["area_m2"] = inventory.geometry.area.astype(float)
+    inventory.insert(0, "asset_id", asset_ids(inventory.index).to_numpy())
+    inventory = inventory.reset_index(drop=True)
+    for col in inventory.columns.drop("geometry"):
+        if inventory[col].dtype == object or pd.api.types.is_string_dtype(inventory[col]):
+            inventory[col] = inventory[col].astype(object).where(inventory[col].notna(), None)
+    report.add("inventory", "idle assets", len(inventory),
+               ", ".join(f"{k}: {v}" for k, v in inventory["sources"].value_counts().items()))
+    if survey is not None:
+        ids = asset_ids(pd.Index(survey["key"].fillna(""))).to_numpy()
+        survey["asset_id"] = np.where(survey["key"].notna().to_numpy(), ids, None)
+    organisations = None
+    if raw.organisations is not None:
+        organisations = raw.organisations.to_crs(crs)
+        located = organisations.geometry.notna()
+        report.add("organisations", "read: organisations (contacts kept private)", len(organisations),
+                   ", ".join(f"{k}: {v}" for k, v in organisations["legal_form"].value_counts().items()))
+        report.add("organisations", "with a location", located.sum())
+    contracts.check(inventory, contracts.INVENTORY, crs)
+    return Prepared(crs=crs, context=context, inventory=inventory, survey=survey, report=report,
+                    organisations=organisations)

@@ -1,0 +1,262 @@
+"""Claims on sites from each source, and their merge into one inventory.
+
+A *claim* says "this site is idle" with its evidence. Claims are keyed by the
+site: the OSM footprint (``way/123``), the cadastral parcel (``parcel/KAEK``),
+or the source record itself (``register/R7``, ``survey/55``). Claims with the
+same key become one asset whose ``sources`` lists them all.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .. import settings
+from .._text import fold
+from ..extract.osm import idle_evidence
+from .geometry import POLYGONAL, host_footprints, swapped_xy
+from .report import Report, rows_detail
+
+CLAIM_COLUMNS = ["key", "source", "evidence", "name", "kind", "osm_ref", "register_id", "owner",
+                 "parcel_code", "landuse", "building", "geometry_source"]
+
+
+def _claims(crs, geometry, **columns) -> gpd.GeoDataFrame:
+    n = len(geometry)
+    data = {c: columns.get(c, np.full(n, None, dtype=object)) for c in CLAIM_COLUMNS}
+    return gpd.GeoDataFrame(data, geometry=list(geometry), crs=crs)
+
+
+def _tag_values(tags, key: str) -> list:
+    return [t.get(key) for t in tags]
+
+
+def _kind(building_tags: list, given=None) -> np.ndarray:
+    derived = np.where([b is not None and b != "no" for b in building_tags], "building", "land")
+    if given is None:
+        return derived
+    given = np.asarray(given, dtype=object)
+    return np.where(pd.isna(given), derived, given)
+
+
+def claims_from_osm(features: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, report: Report) -> gpd.GeoDataFrame:
+    """Idle-tagged OSM features; a tagged point claims the building it stands in."""
+    idle = features.assign(evidence=idle_evidence(features["tags"]))
+    idle = idle[idle["evidence"] != ""]
+    lines = ~idle.geom_type.isin(POLYGONAL | {"Point"})
+    if lines.any():
+        report.add("osm", "skipped: idle feature is a line, not a site", lines.sum(),
+                   ", ".join(idle.loc[lines, "osm_ref"].head(10)))
+    idle = idle[~lines]
+    areas = idle[idle.geom_type != "Point"].assign(geometry_source="osm footprint")
+    points = idle[idle.geom_type == "Point"]
+    if len(points):
+        host, hosted = host_footprints(points.geometry, buildings)
+        points = points.assign(
+            evidence=points["osm_ref"] + " " + points["evidence"],
+            geometry_source=np.where(hosted, "osm building containing the point", "point buffer"),
+            osm_ref=np.where(hosted, host["osm_ref"], points["osm_ref"]),
+            tags=[h if ok else t for h, t, ok in zip(host["tags"], points["tags"], hosted)],
+        ).set_geometry(host.geometry.to_numpy())
+    claims = pd.concat([areas, points]) if len(points) else areas
+    building = _tag_values(claims["tags"], "building")
+    return _claims(
+        claims.crs, claims.geometry.to_numpy(), key=claims["osm_ref"].to_numpy(), source=np.full(len(claims), "osm"),
+        evidence=claims["evidence"].to_numpy(), name=claims["name"].to_numpy(), kind=_kind(building),
+        osm_ref=claims["osm_ref"].to_numpy(), landuse=np.array(_tag_values(claims["tags"], "landuse"), dtype=object),
+        building=np.array(building, dtype=object), geometry_source=claims["geometry_source"].to_numpy(),
+    )
+
+
+def _locate_by_osm_ref(reg, footprints, report):
+    by_ref = footprints.drop_duplicates("osm_ref").set_index("osm_ref")
+    rows = reg[reg["osm_ref"].notna()]
+    known = rows["osm_ref"].isin(by_ref.index)
+    if (~known).any():
+        report.add("register", "dropped: osm_ref not in the OSM extract", (~known).sum(),
+                   rows_detail(rows[~known], "register_id", "osm_ref"))
+    rows = rows[known]
+    hit = by_ref.loc[rows["osm_ref"]]
+    return pd.DataFrame({"key": rows["osm_ref"].to_numpy(), "osm_ref": rows["osm_ref"].to_numpy(),
+                         "tags": hit["tags"].to_numpy(), "geometry": hit.geometry.to_numpy(),
+                         "geometry_source": "osm footprint (register osm_ref)"}, index=rows.index)
+
+
+def _locate_by_parcel(reg, parcels, report):
+    rows = reg[reg["osm_ref"].isna() & reg["parcel_code"].notna()]
+    if parcels is None:
+        if len(rows):
+            report.add("register", "dropped: parcel_code given but no parcels in the config", len(rows),
+                       rows_detail(rows, "register_id", "parcel_code"))
+        return pd.DataFrame(columns=["key", "osm_ref", "tags", "geometry", "geometry_source", "parcel_code"])
+    by_code = parcels.set_index("parcel_code")
+    known = rows["parcel_code"].isin(by_code.index)
+    if (~known).any():
+        report.add("register", "dropped: parcel_code not among the parcels", (~known).sum(),
+                   rows_detail(rows[~known], "register_id", "parcel_code"))
+    rows = rows[known]
+    return pd.DataFrame({"key": ("parcel/" + rows["parcel_code"]).to_numpy(), "osm_ref": None,
+                         "tags": [{} for _ in range(len(rows))],
+                         "geometry": by_code.geometry.loc[rows["parcel_code"]].to_numpy(),
+                         "geometry_source": "cadastral parcel (register parcel_code)",
+                         "parcel_code": rows["parcel_code"].to_numpy()}, index=rows.index)
+
+
+def _locate_by_xy(reg, footprints, crs, area, report):
+    rows = reg[reg["osm_ref"].isna() & reg["parcel_code"].isna() & reg.geometry.notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=["key", "osm_ref", "tags", "geometry", "geometry_source"])
+    points = rows.geometry
+    swap = swapped_xy(points, area, crs)
+    if swap.any():
+        points = points.copy()
+        points[swap] = shapely.transform(points[swap].to_numpy(), lambda xy: xy[:, ::-1])
+        report.add("register", "repaired: x and y were swapped (the point falls inside the boundary only when exchanged)",
+                   swap.sum(), rows_detail(rows[swap], "register_id"))
+    points = points.to_crs(crs)
+    outside = ~points.within(area).to_numpy()
+    if outside.any():
+        report.add("register", "dropped: coordinates outside the boundary (check crs and x/y columns)",
+                   outside.sum(), rows_detail(rows[outside], "register_id"))
+    rows, points = rows[~outside], points[~outside]
+    host, hosted = host_footprints(points, footprints)
+    sized = ~hosted & rows["area_m2"].notna().to_numpy()
+    geometry = host.geometry.to_numpy()
+    geometry[sized] = shapely.buffer(points.to_numpy()[sized], np.sqrt(rows["area_m2"].to_numpy()[sized] / np.pi))
+    key = np.where(hosted, host["osm_ref"].to_numpy(), "register/" + rows["register_id"].astype(str).to_numpy())
+    source = np.where(hosted, "osm footprint containing register point",
+                      np.where(sized, "register point with area_m2 (circle)", "point buffer"))
+    return pd.DataFrame({"key": key, "osm_ref": host["osm_ref"].to_numpy(), "tags": host["tags"].to_numpy(),
+                         "geometry": geometry, "geometry_source": source}, index=rows.index)
+
+
+def claims_from_register(register: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
+                         crs: CRS, area, report: Report) -> gpd.GeoDataFrame:
+    """Register entries whose status is idle, located by OSM id, parcel code or coordinates."""
+    idle_words = {fold(s) for s in settings.REGISTER_IDLE_STATUS}
+    idle = register["status"].map(lambda s: s is not None and fold(s) in idle_words).astype(bool)
+    if (~idle).any():
+        report.add("register", "skipped: status is not idle", (~idle).sum(),
+                   ", ".join(sorted(set(register.loc[~idle, "status"].fillna("(empty)")))))
+    reg = register[idle]
+    located = pd.concat([_locate_by_osm_ref(reg, footprints, report), _locate_by_parcel(reg, parcels, report),
+                         _locate_by_xy(reg, footprints, crs, area, report)])
+    reg = reg.loc[located.index]
+    building = _tag_values(located["tags"], "building")
+    parcel = located["parcel_code"] if "parcel_code" in located else pd.Series(None, index=located.index)
+    return _claims(
+        crs, located["geometry"].to_numpy(), key=located["key"].to_numpy(), source=np.full(len(reg), "register"),
+        evidence=("register status=" + reg["status"].astype(str)).to_numpy(), name=reg["name"].to_numpy(),
+        kind=_kind(building, reg["kind"].to_numpy()), osm_ref=located["osm_ref"].to_numpy(),
+        register_id=reg["register_id"].to_numpy(), owner=reg["owner"].to_numpy(),
+        parcel_code=parcel.to_numpy(dtype=object), landuse=np.array(_tag_values(located["tags"], "landuse"), dtype=object),
+        building=np.array(building, dtype=object), geometry_source=located["geometry_source"].to_numpy(),
+    )
+
+
+def attach_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, distance: float) -> np.ndarray:
+    """Position in ``sites`` of the site each survey point falls in or is
+    nearest to within ``distance`` metres; -1 when none."""
+    out = np.full(len(survey), -1)
+    if len(sites) == 0 or len(survey) == 0:
+        return out
+    tree = shapely.STRtree(sites.geometry.to_numpy())
+    (p_idx, s_idx), _ = tree.query_nearest(survey.geometry.to_numpy(), max_distance=distance,
+                                           return_distance=True, all_matches=False)
+    out[p_idx] = s_idx
+    return out
+
+
+def claims_from_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame,
+                       distance: float, max_precision: float | None, report: Report):
+    """Attach survey points to sites; idle points elsewhere claim the footprint
+    they stand in (or a small circle). Points whose GPS precision is worse than
+    ``max_precision`` metres are not used.
+
+    Returns the survey with ``key`` (the site it describes, or missing) and the new claims.
+    """
+    survey = survey.assign(key=np.full(len(survey), None, dtype=object))
+    usable = np.ones(len(survey), bool)
+    if max_precision is not None:
+        usable = ~(survey["precision_m"] > max_precision).to_numpy()
+        if (~usable).any():
+            report.add("survey", f"not used: GPS precision worse than {max_precision:g} m", (~usable).sum(),
+                       rows_detail(survey[~usable].assign(p=survey["precision_m"].map("{:g} m".format)), "survey_id", "p"))
+    attached = np.full(len(survey), -1)
+    attached[usable] = attach_survey(survey[usable], sites, distance)
+    survey.loc[attached >= 0, "key"] = sites["key"].to_numpy()[attached[attached >= 0]]
+    new = survey[(attached < 0) & usable & survey["idle"].to_numpy()]
+    claims = _claims(survey.crs, [])
+    if len(new):
+        host, hosted = host_footprints(new.geometry, footprints)
+        key = np.where(hosted, host["osm_ref"].to_numpy(), "survey/" + new["survey_id"].astype(str).to_numpy())
+        building = _tag_values(host["tags"], "building")
+        claims = _claims(
+            survey.crs, host.geometry.to_numpy(), key=key, source=np.full(len(new), "survey"),
+            evidence=("survey occupancy=" + new["occupancy"].astype(str)).to_numpy(), kind=_kind(building),
+            osm_ref=host["osm_ref"].to_numpy(), landuse=np.array(_tag_values(host["tags"], "landuse"), dtype=object),
+            building=np.array(building, dtype=object),
+            geometry_source=np.where(hosted, "osm footprint containing survey point", "point buffer"),
+        )
+        survey.loc[new.index, "key"] = key
+    lost = survey["key"].isna().to_numpy() & usable
+    if lost.any():
+        report.add("survey", f"not attached: no asset within {distance:g} m and not idle", lost.sum(),
+                   rows_detail(survey[lost], "survey_id"))
+    report.add("survey", "attached to an asset", survey["key"].notna().sum())
+    return survey, claims
+
+
+def survey_summary(survey: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Per site: survey ids, the latest condition, occupancy and access, photo links, notes."""
+    s = survey[survey["key"].notna()].sort_values(["date", "survey_id"], na_position="first")
+    g = s.groupby("key", sort=False)
+    latest = lambda v: v.dropna().iloc[-1] if v.notna().any() else None
+    joined = lambda sep: (lambda v: sep.join(v.dropna().astype(str)) or None)
+    return pd.DataFrame({
+        "survey_ids": g["survey_id"].agg(joined(";")), "condition": g["condition"].agg(latest),
+        "occupancy": g["occupancy"].agg(latest), "access": g["access"].agg(latest),
+        "photos": g["photo"].agg(joined(";")), "survey_notes": g["notes"].agg(joined(" | ")),
+    })
+
+
+def _join(values: pd.Series) -> str | None:
+    seen = list(dict.fromkeys(str(v) for v in values if pd.notna(v) and str(v) != ""))
+    return ";".join(seen) if seen else None
+
+
+def _first(values: pd.Series):
+    v = values.dropna()
+    return v.iloc[0] if len(v) else None
+
+
+def merge_claims(claims: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One asset per site key, keeping every source's evidence.
+
+    The register's name and kind win over OSM's; the geometry is that of the
+    first claim with one (claims on one key share the footprint or parcel).
+    """
+    order = {"register": 0, "osm": 1, "survey": 2}
+    claims = claims.assign(_o=claims["source"].map(order)).sort_values(["key", "_o"], kind="stable")
+    g = claims.groupby("key", sort=True)
+    columns = {c: g[c].agg(_join if c in ("sources", "register_id") else _first)
+               for c in CLAIM_COLUMNS if c not in ("key", "source", "evidence")}
+    geometry = claims[claims.geometry.notna()].groupby("key", sort=True).geometry.first()
+    return gpd.GeoDataFrame({
+        "sources": g["source"].agg(_join),
+        "idle_evidence": g["evidence"].agg(lambda v: " | ".join(dict.fromkeys(v.dropna()))),
+        **columns,
+    }, geometry=geometry.reindex(g.size().index).to_numpy(), crs=claims.crs)
+
+
+def asset_ids(keys) -> pd.Series:
+    """Stable, readable ids from site keys: ``way/123 -> osm-way-123``,
+    ``parcel/0102… -> cad-0102…``, ``register/R7 -> reg-R7``, ``survey/55 -> srv-55``."""
+    s = pd.Series(list(keys), index=keys, dtype=object).astype(str)
+    s = s.str.replace(r"^(node|way|relation)/", r"osm-\1-", regex=True)
+    for prefix, short in (("parcel/", "cad-"), ("register/", "reg-"), ("survey/", "srv-")):
+        s = s.str.replace(f"^{prefix}", short, regex=True)
+    return s

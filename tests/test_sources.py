@@ -1,0 +1,169 @@
+"""Cadastral parcels, WFS, survey GeoJSON and organisations on real or realistic files."""
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from pipeline.config import OrganisationSource, ParcelSource, SurveySource, WfsSpec
+from pipeline.errors import InputError
+from pipeline.extract.organisations import legal_form, read_organisations
+from pipeline.extract.parcels import read_parcels
+from pipeline.extract.survey import read_survey
+
+from inspire import cadastral_parcels_gml
+from replay import Replay
+
+TENERIFE = (-16.48, 28.21, -16.44, 28.25)  # lon/lat box around the INSPIRE sample
+
+
+@pytest.fixture
+def real_parcels(shared):
+    return gpd.read_file(shared / "inspire_es" / "parcel.gpkg")
+
+
+def test_parcels_from_geopackage_gml_and_geojson_agree(shared, real_parcels, tmp_path):
+    gpkg = read_parcels(ParcelSource(path=shared / "inspire_es" / "parcel.gpkg", code_format="any"), None)
+    assert len(gpkg) == 186 and gpkg.crs.to_epsg() == 32628
+    assert gpkg["parcel_code"].iloc[0] == "001000300CS52D"  # leading zeros kept
+    (tmp_path / "cp.gml").write_bytes(cadastral_parcels_gml(real_parcels))
+    gml = read_parcels(ParcelSource(path=tmp_path / "cp.gml", code_format="any"), None)
+    real_parcels.to_crs(4326).to_file(tmp_path / "cp.geojson")
+    geojson = read_parcels(ParcelSource(path=tmp_path / "cp.geojson", code_format="any"), None).to_crs(32628)
+    for other in (gml, geojson):
+        assert other["parcel_code"].tolist() == gpkg["parcel_code"].tolist()
+        assert other.geometry.hausdorff_distance(gpkg.geometry).max() < 0.05  # metres
+    assert [p.name for p in tmp_path.iterdir()] == ["cp.gml", "cp.geojson"]  # no .gfs written beside the GML
+
+
+def test_bbox_limits_the_parcels_read(shared):
+    src = ParcelSource(path=shared / "inspire_es" / "parcel.gpkg", code_format="any")
+    everything = read_parcels(src, None)
+    w, s, e, n = everything.to_crs(4326).total_bounds
+    half = read_parcels(src, (w, s, (w + e) / 2, n))
+    assert 0 < len(half) < len(everything)
+
+
+def test_kaek_codes_are_checked_and_keep_leading_zeros(real_parcels, tmp_path):
+    parcels = real_parcels.head(3).copy()
+    parcels["nationalCadastralReference"] = ["010203040506", "000000000017", "0102030405"]
+    (tmp_path / "kaek.gml").write_bytes(cadastral_parcels_gml(parcels))
+    with pytest.raises(InputError) as err:
+        read_parcels(ParcelSource(path=tmp_path / "kaek.gml"), None)
+    assert err.value.problems == [
+        "feature ES.SDGC.CP.8641601CS5284S: nationalCadastralReference '0102030405' is not a KAEK (12 digits)"]
+    parcels["nationalCadastralReference"] = ["010203040506", "000000000017", "123456789012"]
+    (tmp_path / "kaek.gml").write_bytes(cadastral_parcels_gml(parcels))
+    codes = read_parcels(ParcelSource(path=tmp_path / "kaek.gml"), None)["parcel_code"].tolist()
+    assert codes == ["010203040506", "000000000017", "123456789012"]
+    # a file that stored the codes as numbers gets its zeros back
+    numeric = parcels.assign(KAEK=[10203040506, 17, 123456789012])[["KAEK", "geometry"]]
+    numeric.to_file(tmp_path / "numeric.gpkg")
+    assert read_parcels(ParcelSource(path=tmp_path / "numeric.gpkg"), None)["parcel_code"].tolist() == codes
+
+
+def greek_shapefile(folder, real_parcels, cpg: bool):
+    gdf = real_parcels.head(2)[["geometry"]].assign(KAEK=["010203040506", "010203040507"],
+                                                    OWNER=["Δήμος Βόλου", "Ιερά Μητρόπολη Δημητριάδος"])
+    path = folder / "parcels.shp"
+    gdf.to_file(path, encoding="cp1253")
+    if not cpg:
+        (folder / "parcels.cpg").unlink(missing_ok=True)
+    return path
+
+
+def test_shapefile_greek_text_with_and_without_cpg(real_parcels, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with_cpg = greek_shapefile(tmp_path / "a", real_parcels, cpg=True)
+    assert (tmp_path / "a" / "parcels.cpg").exists()
+    gdf = gpd.read_file(with_cpg)
+    assert gdf["OWNER"].iloc[0] == "Δήμος Βόλου"
+    assert read_parcels(ParcelSource(path=with_cpg), None)["parcel_code"].tolist() == ["010203040506", "010203040507"]
+    without = greek_shapefile(tmp_path / "b", real_parcels, cpg=False)
+    with pytest.raises(InputError, match="set parcels.encoding: cp1253"):
+        read_parcels(ParcelSource(path=without), None)
+    assert len(read_parcels(ParcelSource(path=without, encoding="cp1253"), None)) == 2
+
+
+def test_layer_without_crs_needs_the_config(real_parcels, tmp_path):
+    path = tmp_path / "nocrs.shp"
+    gdf = real_parcels.head(2)[["geometry"]].assign(KAEK=["010203040506", "010203040507"])
+    gdf.set_crs(None, allow_override=True).to_file(path)
+    with pytest.raises(InputError, match="no CRS .*set parcels.crs"):
+        read_parcels(ParcelSource(path=path), None)
+    got = read_parcels(ParcelSource(path=path, crs="EPSG:32628"), None)
+    assert got.crs.to_epsg() == 32628
+
+
+def test_wfs_paged_download_then_cached(real_parcels, tmp_path):
+    def get_feature(query):
+        start, count = int(query["STARTINDEX"]), int(query["COUNT"])
+        assert query["REQUEST"] == "GetFeature" and query["TYPENAMES"] == "cp:CadastralParcel"
+        assert query["BBOX"].endswith(",EPSG:32628")
+        return cadastral_parcels_gml(real_parcels.iloc[start:start + count], number_matched=len(real_parcels))
+
+    spec = WfsSpec(url="", typename="cp:CadastralParcel", srs="EPSG:32628", page_size=80)
+    with Replay({"/wfs": (200, "application/gml+xml; version=3.2", get_feature)}) as server:
+        src = ParcelSource(wfs=spec.model_copy(update={"url": server.url + "/wfs"}), code_format="any",
+                           cache_dir=tmp_path)
+        parcels = read_parcels(src, TENERIFE)
+        starts = [int(q["STARTINDEX"]) for _, _, q in server.requests]
+    assert starts == [0, 80, 160]  # 186 parcels in pages of 80
+    assert parcels["parcel_code"].tolist() == real_parcels["nationalCadastralReference"].tolist()
+    assert parcels.crs.to_epsg() == 32628
+    assert len(list((tmp_path / "wfs").iterdir())) == 3
+    again = read_parcels(src, TENERIFE)  # the server is gone: pages come from the cache
+    assert again["parcel_code"].tolist() == parcels["parcel_code"].tolist()
+
+
+def test_wfs_exception_report_is_a_clear_error(tmp_path):
+    report = b'<?xml version="1.0"?><ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows/1.1"><ows:Exception exceptionCode="InvalidParameterValue"><ows:ExceptionText>Unknown type cp:Parcel</ows:ExceptionText></ows:Exception></ows:ExceptionReport>'
+    with Replay({"/wfs": (400, "application/xml", report)}) as server:
+        src = ParcelSource(wfs=WfsSpec(url=server.url + "/wfs", typename="cp:Parcel"), cache_dir=tmp_path)
+        with pytest.raises(InputError, match="HTTP 400.*Unknown type cp:Parcel"):
+            read_parcels(src, TENERIFE)
+    assert not (tmp_path / "wfs").exists() or not any((tmp_path / "wfs").iterdir())  # errors are not cached
+
+
+def test_survey_geojson_export(tmp_path):
+    gdf = gpd.GeoDataFrame({"_id": [7, 8], "condition": ["good", "poor"], "occupancy": ["vacant", "in use"],
+                            "_geolocation_precision": [4.5, 12]},
+                           geometry=[Point(22.95, 39.36, 12.0), Point(22.96, 39.37, 30.0)], crs=4326)
+    gdf.to_file(tmp_path / "survey.geojson")
+    survey = read_survey(SurveySource(path=tmp_path / "survey.geojson"))
+    assert survey["survey_id"].tolist() == ["7", "8"]
+    assert survey["altitude"].tolist() == [12.0, 30.0] and survey["precision_m"].tolist() == [4.5, 12.0]
+    assert survey.geometry.iloc[0].x == pytest.approx(22.95)
+
+
+@pytest.mark.parametrize("text, form", [
+    ("ΚοινΣΕπ", "koinsep"), ("Κοιν.Σ.Επ.", "koinsep"), ("κοινωνική συνεταιριστική επιχείρηση", "koinsep"),
+    ("Συνεταιρισμός Εργαζομένων", "workers_coop"), ("Ενεργειακή Κοινότητα", "energy_community"),
+    ("ΣΥΛΛΟΓΟΣ", "association"), ("workers' co-op", "workers_coop"), ("bakery", None),
+])
+def test_legal_forms(text, form):
+    assert legal_form(text) == form
+
+
+def test_organisations(tmp_path):
+    path = tmp_path / "orgs.csv"
+    path.write_text(
+        "Κωδικός,Επωνυμία,Νομική μορφή,Χρήσεις,Χώρος,lon,lat,Υπεύθυνος,email,Τηλέφωνο\n"
+        "O1,Αγρόκτημα Αλληλεγγύης,ΚοινΣΕπ,social_farm,\"2.000\",22.95,39.36,Μαρία Π.,maria@example.org,2421000000\n"
+        "O2,Ήλιος Βόλου,Ενεργειακή Κοινότητα,solar_ground; solar_rooftop,500,,,Νίκος Κ.,nikos@example.org,\n",
+        encoding="utf-8")
+    uses = ["social_farm", "solar_ground", "solar_rooftop"]
+    with pytest.raises(InputError, match=r"row 2 \(O1\): space_m2: '2.000' is ambiguous"):
+        read_organisations(OrganisationSource(path=path), uses)
+    orgs = read_organisations(OrganisationSource(path=path, decimal=","), uses)
+    assert orgs["legal_form"].tolist() == ["koinsep", "energy_community"]
+    assert orgs["uses"].tolist() == ["social_farm", "solar_ground;solar_rooftop"]
+    assert orgs["space_m2"].tolist() == [2000.0, 500.0]
+    assert orgs.geometry.iloc[0].x == pytest.approx(22.95) and orgs.geometry.iloc[1] is None
+    bad = tmp_path / "bad.csv"
+    bad.write_text("org_id,name,legal_form,uses\nO1,X,bakery,social_farm\nO2,Y,ΚοινΣΕπ,spaceport\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_organisations(OrganisationSource(path=bad), uses)
+    assert any(p.startswith("row 2 (O1): legal_form 'bakery' not recognised") for p in err.value.problems)
+    assert any(p.startswith("row 3 (O2): use 'spaceport' is not a profile of this project") for p in err.value.problems)
