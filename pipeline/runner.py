@@ -94,7 +94,7 @@ def analyse(config: ProjectConfig) -> RunResult:
     prepared = prepare(config, raw)
     profiles, notes = fit_to_sources(profiles, set(prepared.context.rasters))
     for note in notes:
-        log.warning("profile %s", note)
+        log.info("profile %s", note)
         prepared.report.add("profiles", "criterion not used", 0, note)
     lap("transform")
     if prepared.inventory.empty:

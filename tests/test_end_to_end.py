@@ -144,12 +144,31 @@ def test_volos_end_to_end_on_real_data(volos_project, shared, tmp_path):
     assert ranking["rank"].is_monotonic_increasing and ranking["score"].is_monotonic_decreasing
 
 
-def test_committed_volos_config_runs(shared, tmp_path, capsys):
+def test_committed_volos_project_combines_osm_register_survey_dem_and_organisations(shared, tmp_path, capsys):
     assert main(["--quiet", "run", "--config", str(ROOT / "configs" / "volos.yaml"), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "2 idle assets (2 land, 0 buildings)" in out  # the extract's greenfield and construction sites
-    inv = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="idle_assets")
-    assert set(inv["landuse"]) == {"greenfield", "construction"}
+    assert "7 idle assets (5 land, 2 buildings)" in out
+    inv = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="idle_assets").set_index("asset_id")
+    # the extract's own idle sites (greenfield, construction) merged with the invented register and survey
+    assert inv.loc["osm-way-37087916", "sources"] == "register;osm"
+    assert inv.loc["osm-way-43342339", "sources"] == "osm;survey"
+    assert inv.loc["osm-way-48087193", "sources"] == "register;survey"
+    assert inv.loc["osm-way-755458362", "geometry_source"] == "osm footprint containing register point"
+    assert inv.loc["reg-ΒΟΛ-006", "area_m2"] == pytest.approx(350, rel=0.01)
+    # the DEM is summarised per asset: central Volos lies low and flat
+    assert inv["c_elevation_m"].between(0, 100).all() and inv["c_slope_deg"].between(0, 10).all()
+    report = (tmp_path / "inputs_report.md").read_text(encoding="utf-8")
+    assert "| survey | not used: GPS precision worse than 50 m | 1 | row 6 (70105: 120 m) |" in report
+    assert "| organisations | read: organisations (contacts kept private) | 4 |" in report
+    # no contact detail or surveyor name in any published file
+    private = ["example.org", "2421000001", "Παπαδοπούλου", "epiveblepsi_a", "epiveblepsi_b"]
+    for f in tmp_path.rglob("*"):
+        if f.is_file() and f.suffix in {".csv", ".html", ".md"}:
+            text = f.read_text(encoding="utf-8-sig").replace("https://example.org/volos/", "")
+            assert not [p for p in private if p in text], f
+    for layer in ("idle_assets", "boundary"):
+        cols = " ".join(gpd.read_file(tmp_path / "idle_assets.gpkg", layer=layer).columns)
+        assert "surveyor" not in cols and "email" not in cols
 
 
 def test_init_validate_run_for_a_kallikratis_municipality(shared, tmp_path, capsys):
@@ -174,11 +193,14 @@ def test_init_validate_run_for_a_kallikratis_municipality(shared, tmp_path, caps
 def test_validate_reports_every_source_problem_without_traceback(tmp_path):
     (tmp_path / "register.csv").write_text("register_id,status\nR1,idle\n", encoding="utf-8")
     (tmp_path / "survey.csv").write_text("_id,latitude,longitude\n1,95,22\n", encoding="utf-8")
+    (tmp_path / "orgs.csv").write_text("org_id,name,legal_form\nO1,Bakers,bakery\n", encoding="utf-8")
+    (tmp_path / "parcels.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump({
         "project": {"name": "bad"}, "crs": "EPSG:2100",
         "boundary": {"path": "nowhere.geojson"},
         "sources": {"osm": {"path": "missing.osm.pbf"}, "register": {"path": "register.csv"},
-                    "survey": {"path": "survey.csv"}},
+                    "survey": {"path": "survey.csv"}, "organisations": {"path": "orgs.csv"},
+                    "parcels": {"path": "parcels.geojson"}, "rasters": [{"path": "dem.tif", "kind": "dem"}]},
     }), encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "pipeline", "validate", "--config", str(tmp_path / "bad.yaml")],
                           capture_output=True, text=True, cwd=tmp_path)
@@ -186,11 +208,29 @@ def test_validate_reports_every_source_problem_without_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "register.csv: row 2 (R1): no location" in proc.stderr
     assert "survey.csv: row 2 (1): latitude 95.0, longitude 22.0 are not degrees" in proc.stderr
+    assert "orgs.csv: row 2 (O1): legal_form 'bakery' not recognised" in proc.stderr
     assert "nowhere.geojson: file not found" in proc.stderr
     typo = tmp_path / "typo.yaml"
     typo.write_text("project: {name: x}\nboundary: {bbox: [1, 2, 3, 4]}\nsources: {osm: {path: a.osm.pbf}}\nprofile: {}\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(typo)], capture_output=True, text=True)
     assert proc.returncode == 2 and "profile: unknown key" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_validate_reports_the_spatial_sources_once_the_boundary_reads(shared, tmp_path):
+    (tmp_path / "parcels.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump({
+        "project": {"name": "v"}, "crs": "EPSG:2100",
+        "boundary": {"path": str(shared / "boundaries" / "dimos_volou_9105.geojson")},
+        "sources": {"osm": {"path": str(tmp_path / "broken.osm.pbf")},
+                    "parcels": {"path": "parcels.geojson"}, "rasters": [{"path": "dem.tif", "kind": "dem"}]},
+    }), encoding="utf-8")
+    (tmp_path / "broken.osm.pbf").write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "validate", "--config", str(tmp_path / "cfg.yaml")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "broken.osm.pbf: cannot be read as an OSM PBF file" in proc.stderr
+    assert "parcels.geojson: cannot be read as a vector file" in proc.stderr
+    assert "raster " in proc.stderr and "dem.tif: file not found" in proc.stderr
 
 
 def test_help_has_examples(capsys):

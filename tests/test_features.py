@@ -91,3 +91,39 @@ def test_dem_criteria_on_the_real_volos_dem(shared):
     slope = REGISTRY["slope_deg"].func(sites, ctx)
     assert elevation[0] < 30 and slope[0] < 5            # the harbour front
     assert 400 < elevation[1] < 1000 and slope[1] > 10   # Pelion's flank
+
+
+def test_irradiance_and_landcover_rasters_in_another_crs(tmp_path, toy_osm, toy_boundary):
+    """GeoTIFFs in Web Mercator are windowed, reprojected and summarised per asset."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from pipeline.config import RasterSource
+    from pipeline.extract import read_raster
+    from pipeline.transform import project_rasters, Report
+
+    prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
+    inv = prepared.inventory.set_index("asset_id")
+    west, south, east, north = prepared.inventory.to_crs(3857).total_bounds
+    transform_ = from_origin(west - 2000, north + 2000, 20, 20)
+    h, w = int((north - south + 4000) / 20), int((east - west + 4000) / 20)
+    xs = np.arange(w) * 20 + west - 2000
+    ghi = np.tile(1500 + (xs - xs.min()) / 10, (h, 1)).astype("float32")  # rises eastwards
+    classes = np.where(np.arange(w) * 20 + west - 2000 < west + 200, 211, 112).astype("uint8")
+    classes = np.tile(classes, (h, 1))
+    for name, data in (("ghi.tif", ghi), ("clc.tif", classes)):
+        with rasterio.open(tmp_path / name, "w", driver="GTiff", width=w, height=h, count=1, dtype=data.dtype,
+                           crs="EPSG:3857", transform=transform_, nodata=0) as ds:
+            ds.write(data, 1)
+    bbox = tuple(prepared.inventory.to_crs(4326).total_bounds)
+    raw = {"irradiance": read_raster(RasterSource(path=tmp_path / "ghi.tif", kind="irradiance"), bbox),
+           "landcover": read_raster(RasterSource(path=tmp_path / "clc.tif", kind="landcover"), bbox)}
+    ctx = prepared.context
+    ctx.rasters = project_rasters(raw, prepared.crs, Report())
+    assert ctx.rasters["landcover"].crs.to_epsg() == 2100
+    got = compute_features(prepared.inventory, ctx, ["irradiance", "landcover"]).set_index("asset_id")
+    assert got.loc["osm-way-1", "c_landcover"] == "211"   # the western field
+    assert got.loc["osm-way-3", "c_landcover"] == "112"   # the town to the east
+    assert got.loc["osm-way-1", "c_irradiance"] < got.loc["osm-way-3", "c_irradiance"]
+    assert 1500 < got.loc["osm-way-1", "c_irradiance"] < 2000

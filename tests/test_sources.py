@@ -86,6 +86,7 @@ def test_shapefile_greek_text_with_and_without_cpg(real_parcels, tmp_path):
     assert len(read_parcels(ParcelSource(path=without, encoding="cp1253"), None)) == 2
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_layer_without_crs_needs_the_config(real_parcels, tmp_path):
     path = tmp_path / "nocrs.shp"
     gdf = real_parcels.head(2)[["geometry"]].assign(KAEK=["010203040506", "010203040507"])
