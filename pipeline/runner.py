@@ -57,15 +57,19 @@ class RunResult:
 
 
 def source_files(config: ProjectConfig) -> dict[str, str]:
-    """Each source's file, for reports."""
+    """Each source and where it was read from, for reports."""
     src = config.sources
-    osm = f"Overpass ({src.osm.overpass_url or 'osmnx default'}), cache {src.osm.cache()}" if src.osm.overpass else str(resolve_osm_path(src.osm.path))
+    osm = (f"Overpass ({src.osm.overpass_url or 'osmnx default'}), cache {src.osm.cache()}" if src.osm.overpass
+           else str(resolve_osm_path(src.osm.path)))
     out = {"osm": osm,
            "boundary": str(config.boundary.path) if config.boundary.path else f"bbox {config.boundary.bbox}"}
-    if src.asset_register:
-        out["register"] = str(src.asset_register.path)
-    if src.survey:
-        out["survey"] = str(src.survey.path)
+    for name, table in (("register", src.asset_register), ("survey", src.survey), ("organisations", src.organisations)):
+        if table:
+            out[name] = str(table.path)
+    if src.parcels:
+        out["parcels"] = str(src.parcels.path) if src.parcels.path else f"WFS {src.parcels.wfs.url} ({src.parcels.wfs.typename})"
+    for raster in src.rasters:
+        out[f"raster {raster.kind}"] = str(raster.path)
     return out
 
 
