@@ -254,6 +254,16 @@ class ProfilesSpec(_Strict):
     weights: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
+class SensitivitySpec(_Strict):
+    """Monte Carlo perturbation of the weights: each weight is multiplied by a
+    log-normal factor of standard deviation ``spread``, ``draws`` times."""
+
+    draws: int = Field(1000, ge=0, le=100000)
+    spread: float = Field(0.2, ge=0, le=2)
+    seed: int = 20260101
+    top_k: int = Field(3, ge=1)
+
+
 class OutputSpec(_Strict):
     tables: FilePath | None = None
     maps: FilePath | None = None
@@ -267,6 +277,7 @@ class ProjectConfig(_Strict):
     boundary: BoundarySpec
     sources: Sources
     profiles: ProfilesSpec = Field(default_factory=ProfilesSpec)
+    sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
     attribution: list[str] = Field(default_factory=list, description="extra credits for maps and tables")
     source_file: Path | None = Field(None, exclude=True)

@@ -184,6 +184,11 @@ SCORES = Contract(
         Column("rank", "number", nullable=True),
         Column("reason_en", "str"),
         Column("reason_el", "str"),
+        Column("topsis", "float", nullable=True),
+        Column("rank_topsis", "number", nullable=True),
+        Column("p_top_k", "float", nullable=True),
+        Column("rank_p05", "float", nullable=True),
+        Column("rank_p95", "float", nullable=True),
     ),
     unique=("asset_id", "use"),
 )

@@ -102,6 +102,17 @@ class Constraint(_Strict):
         return self
 
 
+class AhpSpec(_Strict):
+    """Weights from AHP pairwise comparisons: ``matrix[i][j]`` says how much
+    more important criterion ``order[i]`` is than ``order[j]`` (Saaty's 1-9
+    scale, reciprocals below the diagonal). A consistency ratio above 0.1 is
+    refused unless ``force: true``."""
+
+    order: list[str] = Field(min_length=2)
+    matrix: list[list[float]]
+    force: bool = False
+
+
 class Labels(_Strict):
     en: str
     el: str
@@ -116,10 +127,28 @@ class Profile(_Strict):
     applies_to: list[Literal["land", "building"]]
     constraints: list[Constraint] = Field(default_factory=list)
     criteria: list[CriterionSpec] = Field(min_length=1)
+    ahp: AhpSpec | None = None
 
     def weights(self) -> dict[str, float]:
-        total = sum(c.weight for c in self.criteria)
-        return {c.criterion: c.weight / total for c in self.criteria}
+        """Criterion weights summing to 1: from the AHP matrix when given
+        (for the criteria still in the profile), else the stated weights."""
+        if self.ahp is not None:
+            from .mcda import ahp_weights
+
+            w = dict(zip(self.ahp.order, ahp_weights(self.ahp.matrix).weights))
+            raw = {c.criterion: w[c.criterion] for c in self.criteria}
+        else:
+            raw = {c.criterion: c.weight for c in self.criteria}
+        total = sum(raw.values())
+        return {k: v / total for k, v in raw.items()}
+
+    def consistency_ratio(self) -> float | None:
+        """Saaty's consistency ratio of the AHP matrix, None without one."""
+        if self.ahp is None:
+            return None
+        from .mcda import ahp_weights
+
+        return ahp_weights(self.ahp.matrix).consistency_ratio
 
     def criterion_names(self) -> list[str]:
         return list(dict.fromkeys([c.criterion for c in self.criteria] + [c.criterion for c in self.constraints]))
@@ -151,6 +180,25 @@ def fit_to_sources(profiles: list[Profile], rasters: set[str]) -> tuple[list[Pro
     return out, notes
 
 
+def _ahp_problems(profile: Profile, where: str) -> list[str]:
+    from .mcda import CR_LIMIT, ahp_weights
+
+    ahp = profile.ahp
+    listed = [c.criterion for c in profile.criteria]
+    if sorted(ahp.order) != sorted(listed):
+        return [f"{where}: ahp.order {ahp.order} must name exactly the profile's criteria {listed}"]
+    try:
+        result = ahp_weights(ahp.matrix)
+    except ValueError as exc:
+        return [f"{where}: ahp.matrix: {exc}"]
+    if len(ahp.matrix) != len(ahp.order):
+        return [f"{where}: ahp.matrix has {len(ahp.matrix)} rows for {len(ahp.order)} criteria"]
+    if result.consistency_ratio > CR_LIMIT and not ahp.force:
+        return [f"{where}: the AHP comparisons are inconsistent (consistency ratio {result.consistency_ratio:.3f} "
+                f"> {CR_LIMIT}); revise the matrix or set ahp.force: true"]
+    return []
+
+
 def _semantic_problems(profile: Profile, where: str) -> list[str]:
     problems = []
     seen = set()
@@ -166,6 +214,8 @@ def _semantic_problems(profile: Profile, where: str) -> list[str]:
         if is_cat != (crit.kind == "category"):
             problems.append(f"{where}: criteria.{i}: '{spec.criterion}' is a {crit.kind}; "
                             f"use {'a categories' if crit.kind == 'category' else 'a numeric'} function")
+    if profile.ahp is not None:
+        problems.extend(_ahp_problems(profile, where))
     for i, con in enumerate(profile.constraints):
         crit = REGISTRY.get(con.criterion)
         if crit is None:
@@ -221,6 +271,9 @@ def load_profiles(spec: ProfilesSpec) -> list[Profile]:
             problems.append(f"profiles.weights.{use}: not a profile in use ({', '.join(by_name)})")
             continue
         profile = by_name[use]
+        if profile.ahp is not None:
+            problems.append(f"profiles.weights.{use}: {use} takes its weights from its AHP matrix; edit the matrix instead")
+            continue
         listed = {c.criterion for c in profile.criteria}
         for crit, w in weights.items():
             if crit not in listed:

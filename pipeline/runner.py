@@ -105,7 +105,7 @@ def analyse(config: ProjectConfig) -> RunResult:
         log.warning("no idle assets found: check the OSM tags, the register's status column and the survey")
     features = compute_features(prepared.inventory, prepared.context)
     lap("features")
-    scored = score(features, profiles)
+    scored = score(features, profiles, config.sensitivity)
     lap("score")
     matching = best_use(features, scored.scores, [p.name for p in profiles])
     lap("match")

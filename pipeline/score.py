@@ -19,6 +19,8 @@ import pandas as pd
 from . import contracts
 from .features import REGISTRY
 from .i18n import fmt_value, t
+from .config import SensitivitySpec
+from .mcda import rank_stability, topsis
 from .profiles import Constraint, Profile
 
 
@@ -96,8 +98,9 @@ def _reason(lang: str, rank, n_eligible: int, score: float, parts: list[tuple[st
     return text
 
 
-def score_profile(features: gpd.GeoDataFrame, profile: Profile) -> ScoreResult:
-    """Score every asset for one use."""
+def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: SensitivitySpec | None = None) -> ScoreResult:
+    """Score every asset for one use: weighted sum (the score), TOPSIS as an
+    alternative ranking, and the stability of the rank when weights vary."""
     n = len(features)
     ids = features["asset_id"].to_numpy()
     applies = features["kind"].isin(profile.applies_to).to_numpy()
@@ -113,6 +116,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile) -> ScoreResult:
     eligible = np.array([not e for e in excluded_en], dtype=bool)
     weights = profile.weights()
     total = np.zeros(n)
+    matrix = np.zeros((n, len(profile.criteria)))
     rows = []
     per_asset: list[list] = [[] for _ in range(n)]
     for spec in profile.criteria:
@@ -124,6 +128,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile) -> ScoreResult:
         w = weights[spec.criterion]
         points = 100 * w * v
         total += points
+        matrix[:, len(rows)] = v
         raw_text = [fmt_value(x, crit.unit) for x in raw]
         rows.append(pd.DataFrame({
             "asset_id": ids, "use": profile.name, "criterion": spec.criterion,
@@ -146,10 +151,22 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile) -> ScoreResult:
         "excluded_by": ["; ".join(e) if e else None for e in excluded_en],
         "score": score, "rank": rank, "reason_en": reasons["en"], "reason_el": reasons["el"],
     })
+    w = np.array([weights[c.criterion] for c in profile.criteria])
+    closeness = np.full(n, np.nan)
+    closeness[eligible] = topsis(matrix[eligible], w)
+    scores["topsis"] = closeness
+    scores["rank_topsis"] = pd.Series(closeness).rank(ascending=False, method="min").astype("Int64").to_numpy()
+    for col in ("p_top_k", "rank_p05", "rank_p95"):
+        scores[col] = np.nan
+    if sensitivity is not None and sensitivity.draws > 0 and eligible.any():
+        stab = rank_stability(matrix[eligible], w, sensitivity.draws, sensitivity.spread, sensitivity.seed,
+                              sensitivity.top_k)
+        for col in ("p_top_k", "rank_p05", "rank_p95"):
+            scores.loc[eligible, col] = stab[col].to_numpy()
     return ScoreResult(scores, pd.concat(rows, ignore_index=True))
 
 
-def score(features: gpd.GeoDataFrame, profiles: list[Profile]) -> ScoreResult:
+def score(features: gpd.GeoDataFrame, profiles: list[Profile], sensitivity: SensitivitySpec | None = None) -> ScoreResult:
     """Score every asset for every use profile.
 
     Parameters
@@ -158,12 +175,14 @@ def score(features: gpd.GeoDataFrame, profiles: list[Profile]) -> ScoreResult:
         Output of the features stage, with a ``c_<name>`` column for every
         criterion the profiles use.
     profiles : list of Profile
+    sensitivity : SensitivitySpec, optional
+        Monte Carlo settings; without them no sensitivity is computed.
     """
     needed = sorted({c for p in profiles for c in p.criterion_names()})
     absent = [c for c in needed if f"c_{c}" not in features.columns]
     if absent:
         raise contracts.ContractError("score input", [f"criterion column c_{c} is missing" for c in absent])
-    results = [score_profile(features, p) for p in profiles]
+    results = [score_profile(features, p, sensitivity) for p in profiles]
     scores = pd.concat([r.scores for r in results], ignore_index=True)
     contributions = pd.concat([r.contributions for r in results], ignore_index=True)
     contracts.check(scores, contracts.SCORES)

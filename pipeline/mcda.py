@@ -1,0 +1,99 @@
+"""Multi-criteria methods beyond the weighted sum: AHP weights with their
+consistency ratio, TOPSIS ranking (both from pymcdm), and Monte Carlo
+sensitivity of the ranking to the weights (vectorised over draws)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pymcdm.methods import TOPSIS
+from pymcdm.weights.subjective import AHP
+
+CR_LIMIT = 0.1
+
+
+@dataclass(frozen=True)
+class AhpResult:
+    weights: np.ndarray
+    consistency_ratio: float
+
+
+def ahp_weights(matrix) -> AhpResult:
+    """Weights (principal eigenvector) and Saaty's consistency ratio of a
+    reciprocal pairwise-comparison matrix.
+
+    Raises
+    ------
+    ValueError
+        If the matrix is not square, not positive or not reciprocal.
+    """
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] < 2:
+        raise ValueError(f"the pairwise matrix must be square with 2 or more rows, got shape {m.shape}")
+    if (m <= 0).any():
+        raise ValueError("pairwise comparisons must be positive (use 1/3, not -3)")
+    if not np.allclose(m * m.T, 1, rtol=1e-3):
+        i, j = np.argwhere(~np.isclose(m * m.T, 1, rtol=1e-3))[0]
+        raise ValueError(f"the matrix is not reciprocal: a[{i}][{j}] = {m[i, j]:g} but a[{j}][{i}] = {m[j, i]:g}")
+    model = AHP(matrix=m)
+    weights = np.asarray(model(), dtype=float)
+    cr = float(model.get_cr()) if m.shape[0] > 2 else 0.0
+    return AhpResult(weights / weights.sum(), cr)
+
+
+def topsis(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """TOPSIS closeness (0..1, higher is better) of each row of ``values``
+    (criteria already turned into 0..1 desirabilities, all benefit)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return np.zeros(0)
+    if len(values) == 1:
+        return np.ones(1)
+    constant = np.ptp(values, axis=0) == 0  # TOPSIS cannot separate on a constant column
+    if constant.all():
+        return np.full(len(values), 0.5)
+    v, w = values[:, ~constant], np.asarray(weights, dtype=float)[~constant]
+    return np.asarray(TOPSIS()(v + 1e-12, w / w.sum(), np.ones(v.shape[1]), validation=False), dtype=float)
+
+
+def weight_draws(weights: np.ndarray, n: int, spread: float, rng: np.random.Generator) -> np.ndarray:
+    """``n`` weight vectors around ``weights``: each weight multiplied by a
+    log-normal factor of standard deviation ``spread`` (0.2 ≈ ±20 %), then
+    re-normalised to 1."""
+    w = np.asarray(weights, dtype=float)
+    draws = w * np.exp(rng.normal(0.0, spread, size=(n, len(w))))
+    return draws / draws.sum(axis=1, keepdims=True)
+
+
+def rank_stability(values: np.ndarray, weights: np.ndarray, draws: int, spread: float, seed: int,
+                   top_k: int) -> pd.DataFrame:
+    """Monte Carlo sensitivity of the weighted-sum ranking to the weights.
+
+    Parameters
+    ----------
+    values : (n_assets, n_criteria) array of 0..1 desirabilities
+    weights : (n_criteria,) weights summing to 1
+
+    Returns
+    -------
+    DataFrame
+        One row per asset: ``p_top_k`` (share of draws in which it ranks in
+        the top ``top_k``), ``rank_p05``, ``rank_median``, ``rank_p95``.
+    """
+    n = len(values)
+    if n == 0:
+        return pd.DataFrame(columns=["p_top_k", "rank_p05", "rank_median", "rank_p95"])
+    rng = np.random.default_rng(seed)
+    w = weight_draws(weights, draws, spread, rng)          # (draws, m)
+    scores = np.asarray(values, dtype=float) @ w.T          # (n, draws)
+    order = np.argsort(-scores, axis=0, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, n + 1)[:, None].repeat(draws, axis=1), axis=0)
+    return pd.DataFrame({
+        "p_top_k": (ranks <= top_k).mean(axis=1),
+        "rank_p05": np.percentile(ranks, 5, axis=1, method="lower"),
+        "rank_median": np.median(ranks, axis=1),
+        "rank_p95": np.percentile(ranks, 95, axis=1, method="higher"),
+    })

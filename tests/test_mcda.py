@@ -1,0 +1,97 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.config import ProfilesSpec, SensitivitySpec
+from pipeline.errors import ConfigError
+from pipeline.mcda import ahp_weights, rank_stability, topsis
+from pipeline.profiles import Profile, load_profiles
+from pipeline.score import score
+
+
+def test_ahp_on_saatys_textbook_matrix():
+    # Saaty's three-criterion example: weights 0.637/0.258/0.105, lambda_max 3.0385, CR 0.033
+    result = ahp_weights([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]])
+    assert result.weights == pytest.approx([0.6370, 0.2583, 0.1047], abs=5e-4)
+    lambda_max = 3 + 2 * result.consistency_ratio * 0.58  # CR = (lambda_max - n) / (n - 1) / RI(3)
+    assert lambda_max == pytest.approx(3.0385, abs=2e-3)
+    assert result.consistency_ratio == pytest.approx(0.033, abs=1e-3)
+
+
+def test_ahp_refuses_broken_matrices():
+    with pytest.raises(ValueError, match="not reciprocal"):
+        ahp_weights([[1, 3], [3, 1]])
+    with pytest.raises(ValueError, match="positive"):
+        ahp_weights([[1, -3], [-1 / 3, 1]])
+
+
+def farm_with_ahp(matrix, force=False):
+    return {
+        "name": "ahpfarm", "label": {"en": "AHP farm", "el": "Αγρόκτημα AHP"}, "applies_to": ["land"],
+        "criteria": [{"criterion": c, "weight": 1, "function": {"type": "linear", "lower": 0, "upper": 1}}
+                     for c in ("area_m2", "road_distance_m", "compactness")],
+        "ahp": {"order": ["area_m2", "road_distance_m", "compactness"], "matrix": matrix, "force": force},
+    }
+
+
+def test_profile_weights_from_ahp_and_inconsistency_refused(tmp_path):
+    import yaml
+
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(farm_with_ahp([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]])), encoding="utf-8")
+    profile = load_profiles(ProfilesSpec(use=["ahpfarm"], files=[good]))[0]
+    assert list(profile.weights().values()) == pytest.approx([0.637, 0.258, 0.105], abs=1e-3)
+    assert sum(profile.weights().values()) == pytest.approx(1.0)
+    inconsistent = [[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]]  # a > b > c > a
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(farm_with_ahp(inconsistent)), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"inconsistent \(consistency ratio \d+\.\d+ > 0.1\)"):
+        load_profiles(ProfilesSpec(use=["ahpfarm"], files=[bad]))
+    bad.write_text(yaml.safe_dump(farm_with_ahp(inconsistent, force=True)), encoding="utf-8")
+    forced = load_profiles(ProfilesSpec(use=["ahpfarm"], files=[bad]))[0]
+    assert forced.consistency_ratio() > 0.1
+    with pytest.raises(ConfigError, match="takes its weights from its AHP matrix"):
+        load_profiles(ProfilesSpec(use=["ahpfarm"], files=[good], weights={"ahpfarm": {"area_m2": 2}}))
+
+
+def test_topsis_by_hand():
+    values = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.6]])
+    weights = np.array([0.5, 0.5])
+    # vector-normalised: column norms sqrt(1.36); ideal (1, 1)/1.166, anti-ideal (0, 0)
+    norm = values / np.sqrt((values**2).sum(axis=0))
+    d_pos = np.sqrt((((norm - norm.max(axis=0)) * weights) ** 2).sum(axis=1))
+    d_neg = np.sqrt((((norm - norm.min(axis=0)) * weights) ** 2).sum(axis=1))
+    assert topsis(values, weights) == pytest.approx(d_neg / (d_pos + d_neg), abs=1e-6)
+    assert np.argmax(topsis(values, weights)) == 2  # the balanced site wins
+    assert topsis(values[:1], weights).tolist() == [1.0]
+
+
+def test_rank_stability():
+    values = np.array([[0.9, 0.9], [0.8, 0.1], [0.1, 0.8], [0.0, 0.0]])
+    weights = np.array([0.5, 0.5])
+    a = rank_stability(values, weights, draws=500, spread=0.5, seed=7, top_k=1)
+    b = rank_stability(values, weights, draws=500, spread=0.5, seed=7, top_k=1)
+    pd.testing.assert_frame_equal(a, b)  # deterministic for a seed
+    assert a.loc[0, "p_top_k"] == 1.0 and a.loc[3, "p_top_k"] == 0.0  # dominant and dominated sites
+    assert a.loc[3, "rank_p05"] == 4 and a.loc[0, "rank_p95"] == 1
+    assert 1 < a.loc[1, "rank_p95"] <= 3 and a.loc[1, "rank_p05"] >= 2
+    still = rank_stability(values, weights, draws=50, spread=0.0, seed=1, top_k=2)
+    assert still["p_top_k"].tolist() == [1.0, 1.0, 0.0, 0.0]  # no spread, no change (ties keep input order)
+
+
+def test_scores_carry_topsis_and_sensitivity():
+    features = pd.DataFrame({
+        "asset_id": ["a", "b", "c"], "kind": ["land"] * 3,
+        "c_area_m2": [5000.0, 9000.0, 100.0], "c_road_distance_m": [10.0, 900.0, 10.0],
+    })
+    profile = Profile.model_validate({
+        "name": "farm", "label": {"en": "Farm", "el": "Αγρόκτημα"}, "applies_to": ["land"],
+        "constraints": [{"criterion": "area_m2", "min": 300}],
+        "criteria": [{"criterion": "area_m2", "weight": 1, "function": {"type": "linear", "lower": 0, "upper": 10000}},
+                     {"criterion": "road_distance_m", "weight": 1,
+                      "function": {"type": "linear", "lower": 0, "upper": 1000, "direction": "cost"}}],
+    })
+    s = score(features, [profile], SensitivitySpec(draws=200, seed=3, top_k=1)).scores.set_index("asset_id")
+    assert s.loc["a", "rank"] == 1 and s.loc["a", "rank_topsis"] == 1
+    assert 0 <= s.loc["b", "topsis"] <= 1 and s.loc["a", "p_top_k"] > s.loc["b", "p_top_k"]
+    assert pd.isna(s.loc["c", "topsis"]) and pd.isna(s.loc["c", "p_top_k"])  # excluded
