@@ -209,6 +209,18 @@ class ParcelSource(_Strict):
         return self.cache_dir or Path(settings.DEFAULT_CACHE_DIR)
 
 
+class ZoneSource(_Strict):
+    """Polygons that restrict uses: ``flood`` (flood-prone areas, e.g. the
+    flood risk maps of the Floods Directive) or ``protected`` (Natura 2000,
+    parks, archaeological zones). Several files of one kind are merged."""
+
+    path: FilePath
+    kind: Literal["flood", "protected"]
+    layer: str | None = None
+    crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(None, description="CRS to assume when the file has none")
+    attribution: str | None = None
+
+
 class RasterSource(_Strict):
     """A GeoTIFF summarised per asset: ``dem`` (elevation in metres; slope is
     derived from it), ``irradiance`` (e.g. yearly kWh/m²) or ``landcover``
@@ -235,6 +247,7 @@ class Sources(_Strict):
     rasters: list[RasterSource] = Field(default_factory=list)
     parcels: ParcelSource | None = None
     organisations: OrganisationSource | None = None
+    zones: list[ZoneSource] = Field(default_factory=list)
 
     @field_validator("rasters")
     @classmethod
@@ -307,7 +320,8 @@ class ProjectConfig(_Strict):
     def attributions(self) -> list[str]:
         """Every credit the project's outputs must carry, without repeats."""
         credits = [self.sources.osm.attribution, self.boundary.attribution]
-        for src in (self.sources.asset_register, self.sources.survey, self.sources.parcels, *self.sources.rasters):
+        for src in (self.sources.asset_register, self.sources.survey, self.sources.parcels, *self.sources.rasters,
+                    *self.sources.zones):
             credits.append(src.attribution if src else None)
         credits.extend(self.attribution)
         return list(dict.fromkeys(c for c in credits if c))

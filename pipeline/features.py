@@ -237,6 +237,30 @@ def landcover(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return text.astype(object)
 
 
+def _zone_share(assets: gpd.GeoDataFrame, context: Context, kind: str) -> pd.Series:
+    zones = context.zones.get(kind)
+    if zones is None:
+        raise KeyError(f"no {kind} zones in this project: configure them under sources.zones")
+    g = assets.geometry.to_numpy()
+    merged = np.array([shapely.union_all(zones.geometry.to_numpy())]) if len(zones) else np.array([])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = covered_area(g, merged) / shapely.area(g)
+    return pd.Series(np.clip(np.nan_to_num(share), 0, 1), index=assets.index)
+
+
+@criterion("flood_share", "0-1", "share in a flood-prone zone", "ποσοστό σε πλημμυρική ζώνη", needs="zone:flood")
+def flood_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Share of the asset's area inside the flood zones (overlaps counted once)."""
+    return _zone_share(assets, context, "flood")
+
+
+@criterion("protected_share", "0-1", "share in a protected area", "ποσοστό σε προστατευόμενη περιοχή",
+           needs="zone:protected")
+def protected_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Share of the asset's area inside protected areas (Natura 2000, parks, ...)."""
+    return _zone_share(assets, context, "protected")
+
+
 # ---------------------------------------------------------------- stage
 
 def compute_features(inventory: gpd.GeoDataFrame, context: Context,
@@ -254,7 +278,7 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
         (if it needs one) the project has.
     """
     contracts.check(inventory, contracts.INVENTORY)
-    names = list(dict.fromkeys(names)) if names is not None else available_criteria(context.rasters)
+    names = list(dict.fromkeys(names)) if names is not None else available_criteria(context.sources())
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise KeyError(f"unknown criteria {unknown}; known: {sorted(REGISTRY)}")
@@ -265,9 +289,10 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
     return out
 
 
-def available_criteria(rasters) -> list[str]:
-    """Registered criteria computable with these rasters (``dem`` also gives slope)."""
-    return [n for n, c in REGISTRY.items() if c.needs is None or c.needs in rasters]
+def available_criteria(sources) -> list[str]:
+    """Registered criteria computable with these optional sources (raster
+    kinds, ``dem`` giving slope too, and ``zone:<kind>``)."""
+    return [n for n, c in REGISTRY.items() if c.needs is None or c.needs in sources]
 
 
 def features_contract(names: Iterable[str]) -> contracts.Contract:

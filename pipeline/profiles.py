@@ -154,15 +154,16 @@ class Profile(_Strict):
         return list(dict.fromkeys([c.criterion for c in self.criteria] + [c.criterion for c in self.constraints]))
 
 
-def fit_to_sources(profiles: list[Profile], rasters: set[str]) -> tuple[list[Profile], list[str]]:
-    """Drop from each profile the criteria and constraints whose raster the
-    project lacks (weights re-normalise), returning notes saying what was dropped.
+def fit_to_sources(profiles: list[Profile], sources: set[str]) -> tuple[list[Profile], list[str]]:
+    """Drop from each profile the criteria and constraints whose optional
+    source (a raster kind or ``zone:<kind>``) the project lacks (weights
+    re-normalise), returning notes saying what was dropped.
 
     A profile left with no criterion keeps none of them and is reported.
     """
     from .features import REGISTRY as criteria
 
-    usable = lambda name: criteria[name].needs is None or criteria[name].needs in rasters
+    usable = lambda name: criteria[name].needs is None or criteria[name].needs in sources
     out, notes = [], []
     for p in profiles:
         dropped = sorted({c.criterion for c in [*p.criteria, *p.constraints] if not usable(c.criterion)})
@@ -175,8 +176,11 @@ def fit_to_sources(profiles: list[Profile], rasters: set[str]) -> tuple[list[Pro
             continue
         out.append(p.model_copy(update={"criteria": kept,
                                         "constraints": [c for c in p.constraints if usable(c.criterion)]}))
-        needs = sorted({criteria[n].needs for n in dropped})
-        notes.append(f"{p.name}: {', '.join(dropped)} not used (no {', '.join(needs)} raster in the config)")
+        needs = sorted({criteria[n].needs.replace("zone:", "") + (" zones" if criteria[n].needs.startswith("zone:") else " raster")
+                        for n in dropped})
+        notes.append(f"{p.name}: {', '.join(dropped)} not used (no {', '.join(needs)} in the config)")
+        if p.ahp is not None:
+            notes.append(f"{p.name}: AHP weights re-normalised over the criteria kept")
     return out, notes
 
 

@@ -70,6 +70,8 @@ def source_files(config: ProjectConfig) -> dict[str, str]:
         out["parcels"] = str(src.parcels.path) if src.parcels.path else f"WFS {src.parcels.wfs.url} ({src.parcels.wfs.typename})"
     for raster in src.rasters:
         out[f"raster {raster.kind}"] = str(raster.path)
+    for zone in src.zones:
+        out[f"{zone.kind} zones"] = str(zone.path)
     return out
 
 
@@ -96,7 +98,7 @@ def analyse(config: ProjectConfig) -> RunResult:
     raw = extract(config)
     lap("extract")
     prepared = prepare(config, raw)
-    profiles, notes = fit_to_sources(profiles, set(prepared.context.rasters))
+    profiles, notes = fit_to_sources(profiles, prepared.context.sources())
     for note in notes:
         log.info("profile %s", note)
         prepared.report.add("profiles", "criterion not used", 0, note)

@@ -53,7 +53,7 @@ def test_missing_context_gives_unknown_values_and_a_warning(toy_features, toy_os
 def test_every_criterion_returns_a_series_on_the_assets_index(toy_osm, toy_boundary):
     prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
     inv = prepared.inventory.iloc[::-1]  # any order
-    names = available_criteria(prepared.context.rasters)
+    names = available_criteria(prepared.context.sources())
     assert "slope_deg" not in names and "area_m2" in names  # no DEM in the toy town
     for name in names:
         crit = REGISTRY[name]
@@ -127,3 +127,32 @@ def test_irradiance_and_landcover_rasters_in_another_crs(tmp_path, toy_osm, toy_
     assert got.loc["osm-way-3", "c_landcover"] == "112"   # the town to the east
     assert got.loc["osm-way-1", "c_irradiance"] < got.loc["osm-way-3", "c_irradiance"]
     assert 1500 < got.loc["osm-way-1", "c_irradiance"] < 2000
+
+
+def test_zone_overlap_shares_and_the_constraints_they_drive(toy_osm, toy_boundary):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from pipeline.config import ProfilesSpec
+    from pipeline.profiles import fit_to_sources, load_profiles
+    from pipeline.score import score
+
+    x0, y0 = 400000, 4300000
+    flood = gpd.GeoDataFrame(geometry=[box(x0 - 50, y0 - 50, x0 + 50, y0 + 150)], crs=2100)   # west half of way/1
+    parks = gpd.GeoDataFrame(geometry=[box(x0 + 290, y0 - 10, x0 + 330, y0 + 30)], crs=2100)  # all of way/2
+    raw = RawSources(toy_boundary, toy_osm, zones={"flood": flood.to_crs(4326), "protected": parks})
+    prepared = transform(raw, "EPSG:2100")
+    assert prepared.context.sources() == {"zone:flood", "zone:protected"}
+    feats = compute_features(prepared.inventory, prepared.context)
+    f = feats.set_index("asset_id")
+    assert f.loc["osm-way-1", "c_flood_share"] == pytest.approx(0.5, abs=0.01)
+    assert f.loc["osm-way-2", "c_protected_share"] == pytest.approx(1.0, abs=0.01)
+    assert f.loc["osm-way-3", "c_flood_share"] == 0 and f.loc["osm-way-3", "c_protected_share"] == 0
+    profiles, notes = fit_to_sources(load_profiles(ProfilesSpec(use=["recycling_centre", "solar_ground"])),
+                                     prepared.context.sources())
+    s = score(feats, profiles).scores.set_index(["use", "asset_id"])
+    assert "share in a flood-prone zone 50% above the maximum 0%" in s.loc[("recycling_centre", "osm-way-1"), "excluded_by"]
+    assert "share in a flood-prone zone 50% above the maximum 25%" in s.loc[("solar_ground", "osm-way-1"), "excluded_by"]
+    # without zones the same constraints are left out, and said so
+    _, notes = fit_to_sources(load_profiles(ProfilesSpec(use=["recycling_centre"])), set())
+    assert any("flood_share" in n and "flood zones" in n for n in notes)

@@ -45,7 +45,7 @@ def published(toy_osm, toy_boundary, tmp_path):
     inv = prepared.inventory
     inv.loc[inv["asset_id"] == "osm-way-1", "photos"] = "javascript:alert(1);https://example.org/p.jpg"
     feats = compute_features(inv, prepared.context)
-    profiles, _ = fit_to_sources(load_profiles(ProfilesSpec()), set(prepared.context.rasters))
+    profiles, _ = fit_to_sources(load_profiles(ProfilesSpec()), prepared.context.sources())
     scored = score(feats, profiles)
     matching = best_use(feats, scored.scores, [p.name for p in profiles])
     public = public_inventory(feats, scored.scores, matching)

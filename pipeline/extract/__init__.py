@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from .. import contracts, settings
-from ..config import OsmSource, ProjectConfig
+from ..config import OsmSource, ProjectConfig, ZoneSource
+from ..io import read_vector
 from ..errors import InputError
 from .boundary import read_boundary
 from .organisations import read_organisations
@@ -38,6 +40,7 @@ class RawSources:
     rasters: dict[str, RasterLayer] = field(default_factory=dict)
     parcels: gpd.GeoDataFrame | None = None
     organisations: gpd.GeoDataFrame | None = None
+    zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
 
 def context_bbox(boundary: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -45,6 +48,17 @@ def context_bbox(boundary: gpd.GeoDataFrame) -> tuple[float, float, float, float
     metric = boundary.to_crs(boundary.estimate_utm_crs())
     grown = metric.buffer(settings.CONTEXT_BUFFER_M).to_crs(settings.WGS84)
     return tuple(float(v) for v in grown.total_bounds)
+
+
+def read_zone(src: ZoneSource) -> gpd.GeoDataFrame:
+    """A zone layer (flood-prone or protected areas) as read, with its CRS."""
+    what = f"{src.kind} zones {src.path}"
+    gdf = read_vector(src.path, what, layer=src.layer)
+    if gdf.crs is None:
+        if src.crs is None:
+            raise InputError(what, ["the file has no CRS; set 'crs' for it in the config"])
+        gdf = gdf.set_crs(src.crs)
+    return gdf[["geometry"]]
 
 
 def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame) -> OsmLayers:
@@ -89,6 +103,11 @@ def extract(config: ProjectConfig) -> RawSources:
     osm = attempt(read_osm, src.osm, boundary) if boundary is not None else None
     rasters = {r.kind: attempt(read_raster, r, bbox) for r in src.rasters} if bbox is not None else {}
     parcels = attempt(read_parcels, src.parcels, bbox) if src.parcels and bbox is not None else None
+    zones = {}
+    for zone in src.zones:
+        gdf = attempt(read_zone, zone)
+        if gdf is not None:
+            zones[zone.kind] = pd.concat([zones[zone.kind], gdf.to_crs(zones[zone.kind].crs)]) if zone.kind in zones else gdf
     organisations = None
     if src.organisations:
         from ..profiles import load_profiles
@@ -104,4 +123,4 @@ def extract(config: ProjectConfig) -> RawSources:
     if survey is not None:
         contracts.check(survey, contracts.SURVEY, settings.WGS84)
     return RawSources(boundary=boundary, osm=osm, register=register, survey=survey, rasters=rasters,
-                      parcels=parcels, organisations=organisations)
+                      parcels=parcels, organisations=organisations, zones=zones)

@@ -41,6 +41,11 @@ class Context:
     pois: gpd.GeoDataFrame
     rasters: dict[str, RasterLayer] = field(default_factory=dict)
     parcels: gpd.GeoDataFrame | None = None
+    zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+    def sources(self) -> set[str]:
+        """Names of the optional sources present: raster kinds and ``zone:<kind>``."""
+        return set(self.rasters) | {f"zone:{k}" for k in self.zones}
 
 
 @dataclass
@@ -109,6 +114,8 @@ def _context(raw: RawSources, crs: CRS, boundary: gpd.GeoDataFrame, report: Repo
         pois=prepare_layer(osm.pois, crs, area, "osm pois", report),
         rasters=project_rasters(raw.rasters, crs, report),
         parcels=parcels,
+        zones={kind: prepare_layer(z, crs, area, f"{kind} zones", report, polygons_only=True)
+               for kind, z in raw.zones.items()},
     )
 
 
