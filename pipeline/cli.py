@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.debug:
         import warnings
 
-        warnings.filterwarnings("ignore", module="pyrosm")
+        for library in ("pyrosm", "pvlib", "rasterio", "pymcdm"):
+            warnings.filterwarnings("ignore", module=library)  # their deprecation notices are not the user's concern
     try:
         return args.func(args)
     except IdleAssetsError as exc:

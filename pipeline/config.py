@@ -277,6 +277,101 @@ class SensitivitySpec(_Strict):
     top_k: int = Field(3, ge=1)
 
 
+class Coefficient(_Strict):
+    """A number used in the impact figures, with where it comes from."""
+
+    value: float = Field(ge=0)
+    source: str = Field(min_length=3, description="publication, dataset or stated assumption")
+
+
+class YieldSpec(_Strict):
+    """Annual PV yield per kWp: a fixed figure (e.g. from PVGIS for the site),
+    or computed with pvlib from clear-sky irradiance on the tilted plane at the
+    project's latitude, scaled by a performance ratio and a clearness factor."""
+
+    method: Literal["fixed", "pvlib_clearsky"] = "pvlib_clearsky"
+    kwh_per_kwp: Coefficient | None = None
+    tilt_deg: float = Field(25, ge=0, le=90)
+    azimuth_deg: float = Field(180, ge=0, lt=360)
+    performance_ratio: Coefficient | None = None
+    clearness: Coefficient | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "YieldSpec":
+        if self.method == "fixed" and self.kwh_per_kwp is None:
+            raise ValueError("method fixed needs kwh_per_kwp {value, source}")
+        if self.method == "pvlib_clearsky" and (self.performance_ratio is None or self.clearness is None):
+            raise ValueError("method pvlib_clearsky needs performance_ratio and clearness {value, source}")
+        return self
+
+
+class SolarImpact(_Strict):
+    module_kwp_per_m2: Coefficient
+    ground_cover_ratio: Coefficient
+    roof_usable_share: Coefficient
+    setback_m: Coefficient
+    yield_: YieldSpec = Field(alias="yield")
+
+
+class JobsCoefficient(Coefficient):
+    per: Literal["ha", "site", "MW", "100 m²"]
+
+
+class FarmImpact(_Strict):
+    cultivable_share: Coefficient
+
+
+class ImpactSpec(_Strict):
+    """Coefficients of the plan's impact figures; each states its source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    solar: SolarImpact
+    farm: FarmImpact
+    jobs: dict[str, JobsCoefficient]
+
+
+def default_impact() -> ImpactSpec:
+    """The package's default coefficients (``pipeline/impact_defaults.yaml``)."""
+    return ImpactSpec.model_validate(yaml.safe_load((Path(__file__).parent / "impact_defaults.yaml").read_text(encoding="utf-8")))
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """``base`` with ``override`` applied; a coefficient (a mapping with a
+    ``value``) is replaced whole, so a new value must state its own source."""
+    out = dict(base)
+    for k, v in override.items():
+        nested = isinstance(v, dict) and isinstance(base.get(k), dict) and "value" not in v
+        out[k] = _merge(base[k], v) if nested else v
+    return out
+
+
+class Target(_Strict):
+    """A target of the plan: at most ``count`` assets, or at most ``kwp`` of
+    solar capacity, over the listed uses (e.g. 2 recycling centres; 1 MW of
+    solar on ground and roofs)."""
+
+    uses: list[str] = Field(min_length=1)
+    count: int | None = Field(None, ge=0)
+    kwp: float | None = Field(None, ge=0)
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> "Target":
+        if (self.count is None) == (self.kwp is None):
+            raise ValueError("a target needs either count or kwp")
+        return self
+
+
+class PlanSpec(_Strict):
+    """How assets are assigned to uses for the plan."""
+
+    min_score: float = Field(50, ge=0, le=100, description="no assignment below this score")
+    targets: list[Target] = Field(default_factory=list)
+    organisation_max_distance_m: float | None = Field(
+        None, gt=0, description="organisations farther than this from an asset are not proposed for it")
+
+
 class OutputSpec(_Strict):
     tables: FilePath | None = None
     maps: FilePath | None = None
@@ -291,6 +386,8 @@ class ProjectConfig(_Strict):
     sources: Sources
     profiles: ProfilesSpec = Field(default_factory=ProfilesSpec)
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
+    plan: PlanSpec = Field(default_factory=PlanSpec)
+    impact: dict = Field(default_factory=dict, description="overrides of pipeline/impact_defaults.yaml")
     output: OutputSpec = Field(default_factory=OutputSpec)
     attribution: list[str] = Field(default_factory=list, description="extra credits for maps and tables")
     source_file: Path | None = Field(None, exclude=True)
@@ -305,6 +402,18 @@ class ProjectConfig(_Strict):
         if not crs.is_projected:
             raise ValueError(f"{value} is not a projected (metric) CRS; use e.g. EPSG:2100 or 'auto'")
         return value
+
+    @field_validator("impact")
+    @classmethod
+    def _impact(cls, value: dict) -> dict:
+        base = yaml.safe_load((Path(__file__).parent / "impact_defaults.yaml").read_text(encoding="utf-8"))
+        ImpactSpec.model_validate(_merge(base, value))  # errors carry the key path
+        return value
+
+    def impact_spec(self) -> ImpactSpec:
+        """The package's impact coefficients with this project's overrides."""
+        base = yaml.safe_load((Path(__file__).parent / "impact_defaults.yaml").read_text(encoding="utf-8"))
+        return ImpactSpec.model_validate(_merge(base, self.impact))
 
     def output_dirs(self, out: Path | None = None) -> tuple[Path, Path]:
         """Folders for tables and maps: ``out`` and ``out/maps`` when given, else

@@ -63,7 +63,8 @@ def ranking(scores: pd.DataFrame, inventory: pd.DataFrame, use: str) -> pd.DataF
     s = scores[(scores["use"] == use) & scores["eligible"]]
     facts = inventory[["asset_id", "name", "kind", "area_m2", "sources", "idle_evidence"]]
     out = s.merge(facts, on="asset_id", how="left").sort_values(["rank", "asset_id"], kind="stable")
-    cols = ["rank", "asset_id", "name", "kind", "score", "area_m2", "sources", "idle_evidence", "reason_en", "reason_el"]
+    cols = ["rank", "asset_id", "name", "kind", "score", "rank_topsis", "p_top_k", "rank_p05", "rank_p95",
+            "area_m2", "sources", "idle_evidence", "reason_en", "reason_el"]
     out = out[cols].reset_index(drop=True)
     out["rank"] = out["rank"].astype(np.int64)
     return out

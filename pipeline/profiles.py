@@ -125,6 +125,8 @@ class Profile(_Strict):
     label: Labels
     description: str = ""
     applies_to: list[Literal["land", "building"]]
+    impact: Literal["ground_pv", "roof_pv", "farm", "land", "floor"] = Field(
+        "land", description="how the plan's impact figures are computed for this use")
     constraints: list[Constraint] = Field(default_factory=list)
     criteria: list[CriterionSpec] = Field(min_length=1)
     ahp: AhpSpec | None = None

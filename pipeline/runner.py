@@ -17,9 +17,12 @@ import pandas as pd
 from .config import ProjectConfig
 from .extract import extract
 from .extract.osm import resolve_osm_path
+from .errors import ConfigError
 from .features import compute_features
+from .impact import annual_yield, coefficient_sources, potentials
 from .io import write_text
 from .match import best_use
+from .plan import make_plan
 from .profiles import Profile, fit_to_sources, load_profiles
 from .publish import inputs_report, write_map, write_tables
 from .publish.tables import public_inventory
@@ -39,6 +42,9 @@ class RunResult:
     features: gpd.GeoDataFrame
     scored: ScoreResult
     matching: pd.DataFrame
+    plan: pd.DataFrame
+    targets: pd.DataFrame
+    impact_sources: pd.DataFrame
     files: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -53,6 +59,13 @@ class RunResult:
             s = s[(s["use"] == p.name) & s["eligible"]].sort_values(["rank", "asset_id"]).head(top)
             best = ", ".join(f"{names.get(a) or a} ({v:.0f})" for a, v in zip(s["asset_id"], s["score"])) or "no eligible asset"
             lines.append(f"  {p.label.en}: {best}")
+        plan = self.plan
+        lines.append(f"plan: {len(plan)} assets assigned; {plan['usable_area_m2'].sum() / 10000:.2f} ha usable, "
+                     f"{plan['kwp'].sum():,.0f} kWp of solar ({plan['mwh_per_year'].sum():,.0f} MWh/year), "
+                     f"{plan['cultivable_m2'].sum() / 10000:.2f} ha cultivable, about {plan['jobs'].sum():.0f} jobs")
+        for t in self.targets.itertuples():
+            if t.unmet > 0:
+                lines.append(f"  unmet target: {t.target}: reached {t.reached:g} of {t.target_value:g} {t.unit}")
         return "\n".join(lines)
 
 
@@ -75,6 +88,15 @@ def source_files(config: ProjectConfig) -> dict[str, str]:
     return out
 
 
+def check_targets(config: ProjectConfig, profiles: list[Profile]) -> None:
+    """Targets may only name the project's uses."""
+    names = {p.name for p in profiles}
+    problems = [f"plan.targets.{i}.uses: '{u}' is not a profile of this project ({', '.join(sorted(names))})"
+                for i, t in enumerate(config.plan.targets) for u in t.uses if u not in names]
+    if problems:
+        raise ConfigError("plan", problems)
+
+
 def prepare(config: ProjectConfig, raw) -> Prepared:
     """The transform stage with the project's survey settings."""
     survey = config.sources.survey
@@ -95,6 +117,7 @@ def analyse(config: ProjectConfig) -> RunResult:
         log.info("stage %s done in %.2f s", stage, seconds[stage])
 
     profiles = load_profiles(config.profiles)
+    check_targets(config, profiles)
     raw = extract(config)
     lap("extract")
     prepared = prepare(config, raw)
@@ -110,8 +133,14 @@ def analyse(config: ProjectConfig) -> RunResult:
     scored = score(features, profiles, config.sensitivity)
     lap("score")
     matching = best_use(features, scored.scores, [p.name for p in profiles])
+    spec = config.impact_spec()
+    centre = prepared.context.boundary.to_crs(4326).geometry.union_all().representative_point()
+    kwh = annual_yield(spec.solar.yield_, centre.y, centre.x) if any(p.impact.endswith("_pv") for p in profiles) else 0.0
+    pot = potentials(features, scored.scores, profiles, spec, kwh)
+    plan, targets = make_plan(scored.scores, pot, features, prepared.organisations, config.plan)
     lap("match")
-    return RunResult(config, profiles, prepared, features, scored, matching, seconds=seconds)
+    return RunResult(config, profiles, prepared, features, scored, matching, plan, targets,
+                     coefficient_sources(spec, kwh), seconds=seconds)
 
 
 def publish_outputs(result: RunResult, out: Path | None = None) -> list[Path]:
@@ -123,9 +152,11 @@ def publish_outputs(result: RunResult, out: Path | None = None) -> list[Path]:
     public = public_inventory(result.features, result.scored.scores, result.matching)
     boundary = result.prepared.context.boundary
     files = write_tables(tables_dir, public, result.scored.scores, result.scored.contributions,
-                         result.matching, result.profiles, boundary, credits, title)
+                         result.matching, result.profiles, boundary, credits, title,
+                         plan=result.plan, targets=result.targets, impact_sources=result.impact_sources,
+                         sensitivity=config.sensitivity)
     files.append(write_map(maps_dir / "index.html", public, result.scored.scores, result.profiles,
-                           boundary, credits, title))
+                           boundary, credits, title, plan=result.plan, top_k=config.sensitivity.top_k))
     report = inputs_report(result.prepared.report.frame(), source_files(config), credits, title)
     files.append(write_text(report, tables_dir / "inputs_report.md"))
     return files

@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import yaml
+from openpyxl import load_workbook
 
 from pipeline.cli import main
 from pipeline.config import load_config
@@ -169,6 +170,48 @@ def test_committed_volos_project_combines_osm_register_survey_dem_and_organisati
     for layer in ("idle_assets", "boundary"):
         cols = " ".join(gpd.read_file(tmp_path / "idle_assets.gpkg", layer=layer).columns)
         assert "surveyor" not in cols and "email" not in cols
+
+
+def test_volos_plan_honours_constraints_targets_and_impact_coefficients(shared, tmp_path):
+    from pipeline.config import load_config
+    from pipeline.runner import run_project
+
+    config = load_config(ROOT / "configs" / "volos.yaml")
+    result = run_project(config, tmp_path)
+    scores = result.scored.scores.set_index(["asset_id", "use"])
+    plan = result.plan
+    # one use per asset, each an eligible pair at or above the minimum score
+    assert plan["asset_id"].is_unique and len(plan) > 0
+    assert scores.loc[list(zip(plan["asset_id"], plan["use"])), "eligible"].all()
+    assert (plan["score"] >= config.plan.min_score).all()
+    # weights sum to 1 in every profile; points add up to each score
+    for p in result.profiles:
+        assert sum(p.weights().values()) == pytest.approx(1.0)
+    # targets: caps respected, unmet reported as the difference
+    targets = result.targets.set_index("target")
+    assert (targets["reached"] <= targets["target_value"] + 1e-6).all()
+    assert ((targets["target_value"] - targets["reached"]).clip(lower=0) - targets["unmet"]).abs().max() < 0.1
+    solar = plan[plan["use"].isin(["solar_ground", "solar_rooftop"])]
+    assert targets.loc["500 kWp for the energy community", "reached"] == pytest.approx(solar["kwp"].sum(), abs=0.1)
+    # impact figures follow the stated coefficients
+    spec = config.impact_spec()
+    kwh = result.impact_sources.set_index("coefficient").loc["yield (kWh/kWp/year)", "value"]
+    assert 1200 < kwh < 1800  # central Greece
+    assert (solar["mwh_per_year"] - solar["kwp"] * kwh / 1000).abs().max() < 1.0
+    roof = solar[solar["use"] == "solar_rooftop"]
+    assert (roof["kwp"] <= roof["usable_area_m2"] * spec.solar.module_kwp_per_m2.value + 1e-6).all()
+    assert result.impact_sources["source"].str.len().min() > 10  # every coefficient states its source
+    # organisations: only those that asked for the use are proposed, without contacts
+    farms = plan[plan["use"] == "social_farm"]
+    assert farms["candidate_organisations"].str.contains("Αστικοί Λαχανόκηποι").all()
+    assert not plan["candidate_organisations"].fillna("").str.contains("@|2421", regex=True).any()
+    # sensitivity and TOPSIS are in the ranking tables, and the plan in the workbook and the map
+    ranking = pd.read_csv(tmp_path / "ranking_social_farm.csv", encoding="utf-8-sig")
+    assert ranking["p_top_k"].between(0, 1).all() and ranking["rank_p05"].le(ranking["rank_p95"]).all()
+    assert {"plan", "targets", "impact_sources", "method_weights"} <= set(load_workbook(tmp_path / "idle_assets.xlsx").sheetnames)
+    map_html = (tmp_path / "maps" / "index.html").read_text(encoding="utf-8")
+    assert "Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων" in overlays(map_html)
+    assert "of weight draws" in map_html
 
 
 def test_init_validate_run_for_a_kallikratis_municipality(shared, tmp_path, capsys):

@@ -28,6 +28,7 @@ from ..profiles import Profile
 SCORE_COLOURS = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
 DISPLAY_TOLERANCE_M = 0.5
 KIND_COLOURS = {"land": "#8c6d31", "building": "#5254a3"}
+USE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 MAP_CSS = (
     ".leaflet-control-layers-expanded{max-width:300px;font:12px/1.3 sans-serif}"
     ".leaflet-control-layers-overlays label{margin-bottom:3px}"
@@ -81,10 +82,28 @@ def asset_popup(asset: pd.Series, use_line: str = "") -> str:
     return f"<div style='max-width:360px'><b>{title}</b>{use_line}<table>{rows}</table></div>"
 
 
-def _score_line(s: pd.Series, label: str) -> str:
-    """The use, then its reason (which starts with rank and score) in English and Greek."""
+def _score_line(s: pd.Series, label: str, top_k: int = 3) -> str:
+    """The use, its reason (which starts with rank and score) in English and
+    Greek, and how stable the rank is when the weights vary."""
+    stable = ""
+    if pd.notna(s.get("p_top_k")):
+        stable = (f"<br><small>top {top_k} in {100 * s['p_top_k']:.0f}% of weight draws; "
+                  f"rank {int(s['rank_p05'])}-{int(s['rank_p95'])} (90% interval); TOPSIS rank {int(s['rank_topsis'])}</small>")
     return (f"<p style='margin:4px 0'><b>{esc(label)}</b><br>{esc(s['reason_en'])}"
-            f"<br><i>{esc(s['reason_el'])}</i></p>")
+            f"<br><i>{esc(s['reason_el'])}</i>{stable}</p>")
+
+
+def _plan_line(p: pd.Series, label: str) -> str:
+    figures = [f"{fmt_value(p['usable_area_m2'], 'm²')} usable"]
+    if p["kwp"] > 0:
+        figures.append(f"{p['kwp']:,.0f} kWp, {p['mwh_per_year']:,.0f} MWh/year")
+    if p["cultivable_m2"] > 0:
+        figures.append(f"{fmt_value(p['cultivable_m2'], 'm²')} cultivable")
+    if pd.notna(p["jobs"]):
+        figures.append(f"about {p['jobs']:.1f} jobs")
+    orgs = esc(p["candidate_organisations"]) or "no organisation from the open call yet"
+    return (f"<p style='margin:4px 0'><b>Plan: {esc(label)}</b> ({p['score']:.0f}/100)<br>{esc('; '.join(figures))}"
+            f"<br>Candidates / Φορείς: {orgs}</p>")
 
 
 def _layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, name: str, style, show: bool) -> folium.FeatureGroup:
@@ -102,7 +121,8 @@ def _layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, name: str, style, show: b
 
 
 def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Profile],
-              boundary: gpd.GeoDataFrame, credits: list[str], title: str) -> folium.Map:
+              boundary: gpd.GeoDataFrame, credits: list[str], title: str, plan: pd.DataFrame | None = None,
+              top_k: int = 3) -> folium.Map:
     """The Folium map (not yet saved)."""
     colormap = cm.LinearColormap(SCORE_COLOURS, vmin=0, vmax=100,
                                  caption=f"{t('en', 'legend')} / {t('el', 'legend')}")
@@ -130,7 +150,7 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
             "score": s["score"].round(1).to_numpy(),
             "colour": [colormap(v) for v in s["score"]],
             "tooltip": [f"{esc(n or a)}: {v:.0f}/100" for n, a, v in zip(sub["name"], sub["asset_id"], s["score"])],
-            "popup": [asset_popup(inv.loc[r["asset_id"]], _score_line(r, p.label.en)) for _, r in s.iterrows()],
+            "popup": [asset_popup(inv.loc[r["asset_id"]], _score_line(r, p.label.en, top_k)) for _, r in s.iterrows()],
         })
         style = lambda f: {"color": "#222222", "weight": 1, "fillColor": f["properties"]["colour"], "fillOpacity": 0.75}
         _layer(sub, props, label, style, show=(i == 0)).add_to(m)
@@ -140,7 +160,7 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
         "colour": [KIND_COLOURS[k] for k in inv["kind"]],
         "tooltip": [f"{esc(n or a)} ({esc(k)})" for n, a, k in zip(inv["name"], inv["asset_id"], inv["kind"])],
         "popup": [
-            asset_popup(row, _score_line(best.loc[a], labels[best.loc[a, "use"]]) if a in best.index
+            asset_popup(row, _score_line(best.loc[a], labels[best.loc[a, "use"]], top_k) if a in best.index
                         else f"<p>{esc(t('en', 'no_use'))}</p>")
             for a, row in inv.iterrows()
         ],
@@ -148,6 +168,17 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
     style = lambda f: {"color": f["properties"]["colour"], "weight": 2, "fillOpacity": 0.2}
     if len(inv):
         _layer(inv, props, f"{t('en', 'all_assets')} / {t('el', 'all_assets')}", style, show=len(profiles) == 0).add_to(m)
+    if plan is not None and len(plan):
+        colours = dict(zip([p.name for p in profiles], USE_COLOURS * 3))
+        sub = inv.loc[plan["asset_id"]]
+        props = pd.DataFrame({
+            "colour": [colours.get(u, "#333333") for u in plan["use"]],
+            "tooltip": [f"{esc(n or a)}: {esc(labels.get(u, u))}" for n, a, u in zip(sub["name"], plan["asset_id"], plan["use"])],
+            "popup": [asset_popup(inv.loc[r["asset_id"]], _plan_line(r, labels.get(r["use"], r["use"])))
+                      for _, r in plan.iterrows()],
+        })
+        style = lambda f: {"color": "#000000", "weight": 2, "fillColor": f["properties"]["colour"], "fillOpacity": 0.8}
+        _layer(sub, props, f"{t('en', 'plan')} / {t('el', 'plan')}", style, show=False).add_to(m)
     colormap.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().header.add_child(Element(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
@@ -158,9 +189,10 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
 
 
 def write_map(target: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Profile],
-              boundary: gpd.GeoDataFrame, credits: list[str], title: str) -> Path:
+              boundary: gpd.GeoDataFrame, credits: list[str], title: str, plan: pd.DataFrame | None = None,
+              top_k: int = 3) -> Path:
     """Build the map and save it atomically as one HTML file."""
-    m = build_map(inventory, scores, profiles, boundary, credits, title)
+    m = build_map(inventory, scores, profiles, boundary, credits, title, plan, top_k)
     with atomic_path(Path(target)) as tmp:
         m.save(str(tmp))
     return Path(target)

@@ -28,7 +28,8 @@ def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching:
 
 
 #: Decimals kept in published tables (analysis keeps full precision).
-DECIMALS = {"score": 1, "runner_up_score": 1, "area_m2": 1, "value": 3, "weight": 3, "points": 2}
+DECIMALS = {"score": 1, "runner_up_score": 1, "area_m2": 1, "value": 3, "weight": 3, "points": 2, "topsis": 3,
+            "p_top_k": 3, "usable_area_m2": 1, "kwp": 1, "mwh_per_year": 1, "cultivable_m2": 1, "jobs": 1}
 
 
 def rounded(df: pd.DataFrame) -> pd.DataFrame:
@@ -56,7 +57,9 @@ def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str) -
 
 def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, contributions: pd.DataFrame,
                  matching: pd.DataFrame, profiles: list[Profile], boundary: gpd.GeoDataFrame,
-                 credits: list[str], title: str) -> list[Path]:
+                 credits: list[str], title: str, plan: pd.DataFrame | None = None,
+                 targets: pd.DataFrame | None = None, impact_sources: pd.DataFrame | None = None,
+                 sensitivity=None) -> list[Path]:
     """Write the GeoPackage, the CSV tables and the XLSX workbook.
 
     Returns
@@ -75,11 +78,18 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     for name, table in rankings.items():
         written.append(write_csv(table.assign(attribution=credit), out_dir / f"ranking_{name}.csv"))
     written.append(write_csv(matching.assign(attribution=credit), out_dir / "matching.csv"))
+    extra = {"plan": plan, "targets": targets, "impact_sources": impact_sources}
+    extra = {k: rounded(v) for k, v in extra.items() if v is not None}
+    for name, table in extra.items():
+        written.append(write_csv(table.assign(attribution=credit) if name == "plan" else table, out_dir / f"{name}.csv"))
     written.append(write_csv(scores.assign(attribution=credit), out_dir / "scores.csv"))
     written.append(write_csv(contributions, out_dir / "contributions.csv"))
     target = out_dir / "idle_assets.xlsx"
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            if "plan" in extra:
+                _xlsx_sheet(writer, extra["plan"], "plan", f"{title}: assets assigned to uses, impact and candidate organisations", credit)
+                _xlsx_sheet(writer, extra["targets"], "targets", f"{title}: the plan's targets, reached and unmet", credit)
             _xlsx_sheet(writer, matching, "matching", f"{title}: best use per asset", credit)
             for p in profiles:
                 _xlsx_sheet(writer, rankings[p.name], p.name[:31], f"{title}: {p.label.en} / {p.label.el}", credit)
@@ -87,10 +97,17 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
             _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", credit)
             weights = pd.DataFrame([
                 {"use": p.name, "criterion": c.criterion, "weight": round(p.weights()[c.criterion], 4),
+                 "weights_from": "AHP" if p.ahp else "stated", "ahp_consistency_ratio": p.consistency_ratio(),
                  "function": c.function.type, "missing_value": c.missing}
                 for p in profiles for c in p.criteria
             ])
-            _xlsx_sheet(writer, weights, "method_weights", f"{title}: criteria and weights", credit)
+            method = f"{title}: criteria and weights (score = 100 x weighted sum; TOPSIS as an alternative ranking"
+            if sensitivity is not None:
+                method += (f"; sensitivity: {sensitivity.draws} weight draws, spread {sensitivity.spread:g}, "
+                           f"seed {sensitivity.seed}, top {sensitivity.top_k})")
+            _xlsx_sheet(writer, weights, "method_weights", method + ")" * (sensitivity is None), credit)
+            if "impact_sources" in extra:
+                _xlsx_sheet(writer, extra["impact_sources"], "impact_sources", f"{title}: impact coefficients and their sources", credit)
             _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources", "Data sources", credit)
     written.append(target)
     return written

@@ -1,0 +1,94 @@
+"""Impact figures of the plan: usable area, solar capacity and yield,
+cultivable area and jobs, per (asset, use) and in total.
+
+Every coefficient comes from :class:`pipeline.config.ImpactSpec`, which
+states its source; the plan's tables repeat the sources next to the figures.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .config import ImpactSpec, YieldSpec
+from .profiles import Profile
+
+
+def annual_yield(spec: YieldSpec, latitude: float, longitude: float) -> float:
+    """kWh per kWp per year: the fixed figure, or pvlib's clear-sky
+    irradiation on the tilted plane over a year at this place, times the
+    performance ratio and the clearness factor."""
+    if spec.method == "fixed":
+        return float(spec.kwh_per_kwp.value)
+    import pvlib
+
+    times = pd.date_range("2025-01-01", "2026-01-01", freq="1h", inclusive="left", tz="UTC")
+    site = pvlib.location.Location(latitude, longitude)
+    sun = site.get_solarposition(times)
+    sky = site.get_clearsky(times, model="simplified_solis", solar_position=sun)
+    poa = pvlib.irradiance.get_total_irradiance(spec.tilt_deg, spec.azimuth_deg, sun["apparent_zenith"],
+                                                sun["azimuth"], sky["dni"], sky["ghi"], sky["dhi"])
+    kwh_per_m2 = float(poa["poa_global"].clip(lower=0).sum()) / 1000.0  # = kWh per kWp at 1 kW/m²
+    return kwh_per_m2 * spec.performance_ratio.value * spec.clearness.value
+
+
+def _inset_area(geoms: np.ndarray, setback: float) -> np.ndarray:
+    return shapely.area(shapely.buffer(geoms, -setback)) if setback > 0 else shapely.area(geoms)
+
+
+def potentials(features: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Profile], spec: ImpactSpec,
+               yield_kwh_per_kwp: float) -> pd.DataFrame:
+    """Impact figures for every eligible (asset, use) pair.
+
+    Columns: ``asset_id``, ``use``, ``usable_area_m2``, ``kwp``,
+    ``mwh_per_year``, ``cultivable_m2``, ``jobs``.
+    """
+    pairs = scores.loc[scores["eligible"], ["asset_id", "use"]]
+    f = features.set_index("asset_id").loc[pairs["asset_id"]]
+    rule = pairs["use"].map({p.name: p.impact for p in profiles}).to_numpy()
+    geoms = f.geometry.to_numpy()
+    area = shapely.area(geoms)
+    built = f["c_footprint_share"].fillna(0).to_numpy() if "c_footprint_share" in f else np.zeros(len(f))
+    floor = f["c_floor_area_m2"].fillna(0).to_numpy() if "c_floor_area_m2" in f else area
+    solar = spec.solar
+    inset = _inset_area(geoms, solar.setback_m.value)
+    open_land = area * (1 - built)
+    usable = np.select([rule == "ground_pv", rule == "roof_pv", rule == "floor"],
+                       [inset * (1 - built), inset, floor], default=open_land)
+    kwp = np.select([rule == "ground_pv", rule == "roof_pv"],
+                    [usable * solar.ground_cover_ratio.value * solar.module_kwp_per_m2.value,
+                     usable * solar.roof_usable_share.value * solar.module_kwp_per_m2.value], default=0.0)
+    cultivable = np.where(rule == "farm", open_land * spec.farm.cultivable_share.value, 0.0)
+    jobs = np.full(len(pairs), np.nan)
+    for use, coef in spec.jobs.items():
+        mine = (pairs["use"] == use).to_numpy()
+        unit = {"ha": usable / 10000, "site": np.ones(len(pairs)), "MW": kwp / 1000, "100 m²": usable / 100}[coef.per]
+        jobs[mine] = coef.value * unit[mine]
+    return pd.DataFrame({
+        "asset_id": pairs["asset_id"].to_numpy(), "use": pairs["use"].to_numpy(),
+        "usable_area_m2": usable, "kwp": kwp, "mwh_per_year": kwp * yield_kwh_per_kwp / 1000,
+        "cultivable_m2": cultivable, "jobs": jobs,
+    })
+
+
+def coefficient_sources(spec: ImpactSpec, yield_kwh_per_kwp: float) -> pd.DataFrame:
+    """Every coefficient used, its value and its source, for the report."""
+    s = spec.solar
+    rows = [("solar", "module kWp per m²", s.module_kwp_per_m2), ("solar", "ground cover ratio", s.ground_cover_ratio),
+            ("solar", "usable share of a roof", s.roof_usable_share), ("solar", "setback (m)", s.setback_m),
+            ("farm", "cultivable share of open land", spec.farm.cultivable_share)]
+    y = s.yield_
+    if y.method == "fixed":
+        rows.append(("solar", "yield (kWh/kWp/year)", y.kwh_per_kwp))
+    else:
+        rows += [("solar", "performance ratio", y.performance_ratio), ("solar", "clearness factor", y.clearness)]
+    out = [{"topic": t, "coefficient": n, "value": c.value, "source": c.source} for t, n, c in rows]
+    if y.method == "pvlib_clearsky":
+        out.append({"topic": "solar", "coefficient": "yield (kWh/kWp/year)", "value": round(yield_kwh_per_kwp, 1),
+                    "source": f"computed with pvlib: clear-sky (simplified Solis) irradiation on a {y.tilt_deg:g}° plane "
+                              f"facing {y.azimuth_deg:g}° at the project's centre, times the two factors above"})
+    out += [{"topic": "jobs", "coefficient": f"{use} (per {c.per})", "value": c.value, "source": c.source}
+            for use, c in spec.jobs.items()]
+    return pd.DataFrame(out)

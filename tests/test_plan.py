@@ -1,0 +1,83 @@
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.config import PlanSpec, Target
+from pipeline.plan import assign, target_report
+
+
+def attainment(chosen: pd.DataFrame, targets) -> float:
+    total = 0.0
+    for t in targets:
+        mine = chosen[chosen["use"].isin(t.uses)]
+        total += len(mine) / t.count if t.count is not None else mine["kwp"].sum() / t.kwp
+    return total
+
+
+def brute_force(pairs: pd.DataFrame, targets, min_score=0.0) -> tuple[float, float]:
+    """The best (target attainment, total score), compared in that order, over
+    every assignment (each asset: no use or one of its pairs) within the caps."""
+    pairs = pairs[pairs["score"] >= min_score]
+    options = [[None] + list(g.index) for _, g in pairs.groupby("asset_id")]
+    best = (0.0, 0.0)
+    for combo in itertools.product(*options):
+        chosen = pairs.loc[[i for i in combo if i is not None]]
+        ok = all((len(chosen[chosen["use"].isin(t.uses)]) <= t.count) if t.count is not None
+                 else (chosen.loc[chosen["use"].isin(t.uses), "kwp"].sum() <= t.kwp + 1e-9) for t in targets)
+        if ok:
+            value = (round(attainment(chosen, targets), 9), chosen["score"].sum())
+            best = max(best, value)
+    return best
+
+
+def random_case(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for a in range(6):
+        for u in ("farm", "recycling", "solar"):
+            if rng.random() < 0.7:
+                rows.append({"asset_id": f"a{a}", "use": u, "score": float(rng.integers(20, 100)),
+                             "kwp": float(rng.integers(50, 400)) if u == "solar" else 0.0})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_assignment_is_optimal_against_brute_force(seed):
+    pairs = random_case(seed)
+    targets = [Target(uses=["recycling"], count=1), Target(uses=["farm"], count=2), Target(uses=["solar"], kwp=500)]
+    chosen = assign(pairs, targets, min_score=30)
+    assert chosen["asset_id"].is_unique  # at most one use per asset
+    assert (chosen["score"] >= 30).all()
+    report = target_report(chosen, targets).set_index("uses")
+    assert report.loc["recycling", "reached"] <= 1 and report.loc["farm", "reached"] <= 2
+    assert report.loc["solar", "reached"] <= 500
+    best_attainment, best_score = brute_force(pairs, targets, 30)
+    assert attainment(chosen, targets) == pytest.approx(best_attainment)
+    assert chosen["score"].sum() == pytest.approx(best_score)
+
+
+def test_targets_are_goals_before_scores():
+    # the roof scores higher as a cultural space, but the plan wants solar
+    pairs = pd.DataFrame({"asset_id": ["roof", "roof", "hall"], "use": ["culture", "solar", "culture"],
+                          "score": [90.0, 70.0, 60.0], "kwp": [0.0, 300.0, 0.0]})
+    chosen = assign(pairs, [Target(uses=["solar"], kwp=1000)])
+    assert dict(zip(chosen["asset_id"], chosen["use"])) == {"roof": "solar", "hall": "culture"}
+    assert assign(pairs, [])["use"].tolist() == ["culture", "culture"]  # no target: best scores
+
+
+def test_unmet_targets_are_reported():
+    pairs = pd.DataFrame({"asset_id": ["a", "b", "c"], "use": ["recycling", "solar", "solar"],
+                          "score": [80.0, 70.0, 60.0], "kwp": [0.0, 300.0, 400.0]})
+    targets = [Target(uses=["recycling"], count=2, label="2 recycling centres"), Target(uses=["solar"], kwp=1000)]
+    chosen = assign(pairs, targets)
+    report = target_report(chosen, targets).set_index("target")
+    assert report.loc["2 recycling centres", ["reached", "unmet"]].tolist() == [1.0, 1.0]
+    assert report.loc["1000 kWp of solar", ["reached", "unmet"]].tolist() == [700.0, 300.0]
+
+
+def test_a_target_config_needs_one_measure():
+    with pytest.raises(ValueError, match="either count or kwp"):
+        Target(uses=["solar"], count=1, kwp=5)
+    assert PlanSpec().min_score == 50
