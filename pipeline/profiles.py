@@ -9,11 +9,11 @@ Weights are normalised to sum to 1 within each profile.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from .config import ProfilesSpec, format_validation_error, read_yaml
 from .errors import ConfigError
@@ -102,6 +102,20 @@ class Constraint(_Strict):
         return self
 
 
+def _fraction(value):
+    """Saaty-scale entries as planners write them: ``3``, ``0.333`` or ``"1/3"``."""
+    if isinstance(value, str) and "/" in value:
+        top, _, bottom = value.partition("/")
+        try:
+            return float(top) / float(bottom)
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"{value!r} is not a number or a fraction like 1/3") from None
+    return value
+
+
+Judgement = Annotated[float, BeforeValidator(_fraction)]
+
+
 class AhpSpec(_Strict):
     """Weights from AHP pairwise comparisons: ``matrix[i][j]`` says how much
     more important criterion ``order[i]`` is than ``order[j]`` (Saaty's 1-9
@@ -109,7 +123,7 @@ class AhpSpec(_Strict):
     refused unless ``force: true``."""
 
     order: list[str] = Field(min_length=2)
-    matrix: list[list[float]]
+    matrix: list[list[Judgement]]
     force: bool = False
 
 

@@ -38,7 +38,7 @@ def test_profile_weights_from_ahp_and_inconsistency_refused(tmp_path):
     import yaml
 
     good = tmp_path / "good.yaml"
-    good.write_text(yaml.safe_dump(farm_with_ahp([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]])), encoding="utf-8")
+    good.write_text(yaml.safe_dump(farm_with_ahp([[1, 3, 5], ["1/3", 1, 3], ["1/5", "1/3", 1]])), encoding="utf-8")
     profile = load_profiles(ProfilesSpec(use=["ahpfarm"], files=[good]))[0]
     assert list(profile.weights().values()) == pytest.approx([0.637, 0.258, 0.105], abs=1e-3)
     assert sum(profile.weights().values()) == pytest.approx(1.0)
