@@ -35,16 +35,25 @@ class Criterion:
     label_el: str
     kind: str  # "number" or "category"
     func: CriterionFn
-    needs: str | None = None  # raster kind the criterion reads, if any
+    needs: str | None = None  # optional source the criterion reads, if any
+    direction: str = "benefit"  # benefit | cost | depends on the use | class
 
 
 REGISTRY: dict[str, Criterion] = {}
 
 
-def criterion(name: str, unit: str, en: str, el: str, kind: str = "number", needs: str | None = None):
-    """Register a criterion function under ``name``; ``needs`` names the raster kind it reads."""
+def criterion(name: str, unit: str, en: str, el: str, kind: str = "number", needs: str | None = None,
+              direction: str = "benefit"):
+    """Register a criterion function under ``name``.
+
+    ``needs`` names the optional source it reads (a raster kind or
+    ``zone:<kind>``); ``direction`` is its usual sense (``benefit``: more is
+    better, ``cost``: less is better, ``depends on the use``, or ``class``).
+    A profile's value function sets the sense for each use.
+    """
     def register(func: CriterionFn) -> CriterionFn:
-        REGISTRY[name] = Criterion(name, unit, en, el, kind, func, needs)
+        REGISTRY[name] = Criterion(name, unit, en, el, "category" if direction == "class" else kind, func, needs,
+                                   direction)
         return func
     return register
 
@@ -108,26 +117,26 @@ def compactness(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(np.clip(value, 0, 1), index=assets.index)
 
 
-@criterion("road_distance_m", "m", "distance to a road", "απόσταση από δρόμο")
+@criterion("road_distance_m", "m", "distance to a road", "απόσταση από δρόμο", direction="cost")
 def road_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return nearest_distance(assets, context.roads.geometry.to_numpy(), "roads")
 
 
-@criterion("transit_distance_m", "m", "distance to public transport", "απόσταση από συγκοινωνία")
+@criterion("transit_distance_m", "m", "distance to public transport", "απόσταση από συγκοινωνία", direction="cost")
 def transit_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     pois = context.pois
     stops = pois.geometry.to_numpy()[_tag_mask(pois["tags"], settings.TRANSIT_TAGS)] if len(pois) else np.array([])
     return nearest_distance(assets, stops, "public transport stops")
 
 
-@criterion("school_distance_m", "m", "distance to a school", "απόσταση από σχολείο")
+@criterion("school_distance_m", "m", "distance to a school", "απόσταση από σχολείο", direction="cost")
 def school_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     layers = [_not_self(context.pois, assets), _not_self(context.buildings, assets)]
     geoms = [l.geometry.to_numpy()[_tag_mask(l["tags"], settings.SCHOOL_TAGS)] for l in layers if len(l)]
     return nearest_distance(assets, np.concatenate(geoms) if geoms else np.array([]), "schools")
 
 
-@criterion("residential_distance_m", "m", "distance to housing", "απόσταση από κατοικίες")
+@criterion("residential_distance_m", "m", "distance to housing", "απόσταση από κατοικίες", direction="depends on the use")
 def residential_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Distance to residential landuse or residential buildings (0 inside them)."""
     lu, bl = _not_self(context.landuse, assets), _not_self(context.buildings, assets)
@@ -138,7 +147,7 @@ def residential_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Serie
 
 
 @criterion("built_share", "0-1", f"built-up share within {settings.DENSITY_RADIUS_M:g} m",
-           f"δόμηση σε ακτίνα {settings.DENSITY_RADIUS_M:g} m")
+           f"δόμηση σε ακτίνα {settings.DENSITY_RADIUS_M:g} m", direction="depends on the use")
 def built_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Share of the neighbourhood (asset grown by ``DENSITY_RADIUS_M``) covered by buildings."""
     hood = shapely.buffer(assets.geometry.to_numpy(), settings.DENSITY_RADIUS_M)
@@ -146,7 +155,7 @@ def built_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(np.clip(covered / shapely.area(hood), 0, 1), index=assets.index)
 
 
-@criterion("footprint_share", "0-1", "share covered by buildings", "κάλυψη από κτίρια")
+@criterion("footprint_share", "0-1", "share covered by buildings", "κάλυψη από κτίρια", direction="depends on the use")
 def footprint_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Share of the asset covered by buildings; 1 for a building asset."""
     roof = roof_area(assets, context)
@@ -175,7 +184,7 @@ def floor_area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return roof_area(assets, context) * levels.where(levels >= 1, 1.0)
 
 
-@criterion("landuse", "class", "land use", "χρήση γης", kind="category")
+@criterion("landuse", "class", "land use", "χρήση γης", direction="class")
 def landuse_class(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """The asset's own ``landuse`` tag, else that of the landuse polygon its
     centre falls in, else ``"unknown"``."""
@@ -194,14 +203,29 @@ def landuse_class(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return out.where(out.notna(), "unknown").astype(object)
 
 
-@criterion("condition", "class", "condition (survey)", "κατάσταση (αυτοψία)", kind="category")
+@criterion("condition", "class", "condition (survey)", "κατάσταση (αυτοψία)", direction="class")
 def condition(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return assets["condition"].astype(object).where(assets["condition"].notna(), "unknown")
 
 
-@criterion("occupancy", "class", "occupancy (survey)", "χρήση (αυτοψία)", kind="category")
+@criterion("occupancy", "class", "occupancy (survey)", "χρήση (αυτοψία)", direction="class")
 def occupancy(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return assets["occupancy"].astype(object).where(assets["occupancy"].notna(), "unknown")
+
+
+@criterion("solar_mwh_per_year", "MWh/year", "solar yield estimate", "εκτίμηση ηλιακής παραγωγής", needs="solar")
+def solar_yield(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """Yearly PV energy if the asset carried panels: on the roof of a building,
+    on the open ground of land, with the project's impact coefficients."""
+    if context.solar is None:
+        raise KeyError("no solar coefficients in the context (the runner sets them)")
+    solar, kwh_per_kwp = context.solar
+    g = assets.geometry.to_numpy()
+    inset = shapely.area(shapely.buffer(g, -solar.setback_m.value)) if solar.setback_m.value > 0 else shapely.area(g)
+    is_building = (assets["kind"] == "building").to_numpy()
+    open_share = 1 - footprint_share(assets, context).to_numpy()
+    kwp = np.where(is_building, inset * solar.roof_usable_share.value, inset * open_share * solar.ground_cover_ratio.value)
+    return pd.Series(kwp * solar.module_kwp_per_m2.value * kwh_per_kwp / 1000, index=assets.index)
 
 
 def _raster_stat(assets: gpd.GeoDataFrame, context: Context, kind: str, op: str) -> pd.Series:
@@ -211,13 +235,13 @@ def _raster_stat(assets: gpd.GeoDataFrame, context: Context, kind: str, op: str)
     return _raster.zonal(assets, layer, op)
 
 
-@criterion("elevation_m", "m", "elevation", "υψόμετρο", needs="dem")
+@criterion("elevation_m", "m", "elevation", "υψόμετρο", needs="dem", direction="depends on the use")
 def elevation(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Mean elevation over the asset (DEM), cells weighted by the share covered."""
     return _raster_stat(assets, context, "dem", "mean")
 
 
-@criterion("slope_deg", "°", "slope", "κλίση", needs="dem")
+@criterion("slope_deg", "°", "slope", "κλίση", needs="dem", direction="cost")
 def slope(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Mean slope in degrees over the asset, from the DEM on the project grid."""
     return _raster_stat(assets, context, "slope", "mean")
@@ -229,7 +253,7 @@ def irradiance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return _raster_stat(assets, context, "irradiance", "mean")
 
 
-@criterion("landcover", "class", "land cover", "κάλυψη γης", kind="category", needs="landcover")
+@criterion("landcover", "class", "land cover", "κάλυψη γης", needs="landcover", direction="class")
 def landcover(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """The land-cover class covering most of the asset, as text (``"211"``)."""
     values = _raster_stat(assets, context, "landcover", "majority")
@@ -248,14 +272,14 @@ def _zone_share(assets: gpd.GeoDataFrame, context: Context, kind: str) -> pd.Ser
     return pd.Series(np.clip(np.nan_to_num(share), 0, 1), index=assets.index)
 
 
-@criterion("flood_share", "0-1", "share in a flood-prone zone", "ποσοστό σε πλημμυρική ζώνη", needs="zone:flood")
+@criterion("flood_share", "0-1", "share in a flood-prone zone", "ποσοστό σε πλημμυρική ζώνη", needs="zone:flood", direction="cost")
 def flood_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Share of the asset's area inside the flood zones (overlaps counted once)."""
     return _zone_share(assets, context, "flood")
 
 
 @criterion("protected_share", "0-1", "share in a protected area", "ποσοστό σε προστατευόμενη περιοχή",
-           needs="zone:protected")
+           needs="zone:protected", direction="cost")
 def protected_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Share of the asset's area inside protected areas (Natura 2000, parks, ...)."""
     return _zone_share(assets, context, "protected")

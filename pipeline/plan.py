@@ -129,3 +129,14 @@ def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisati
     names = assets.set_index("asset_id")["name"]
     plan.insert(1, "name", plan["asset_id"].map(names).astype(object))
     return plan, target_report(chosen, spec.targets)
+
+
+def plan_totals(plan: pd.DataFrame) -> pd.DataFrame:
+    """Impact per use and in total: sites, usable ha, kWp, MWh/year, cultivable ha, jobs."""
+    cols = {"sites": ("asset_id", "count"), "usable_ha": ("usable_area_m2", "sum"), "kwp": ("kwp", "sum"),
+            "mwh_per_year": ("mwh_per_year", "sum"), "cultivable_ha": ("cultivable_m2", "sum"), "jobs": ("jobs", "sum")}
+    per_use = plan.groupby("use").agg(**cols).reset_index() if len(plan) else pd.DataFrame(columns=["use", *cols])
+    total = pd.DataFrame([{"use": "TOTAL", **{k: per_use[k].sum() for k in cols}}])
+    out = pd.concat([per_use, total], ignore_index=True)
+    out[["usable_ha", "cultivable_ha"]] = out[["usable_ha", "cultivable_ha"]].astype(float) / 10000
+    return out.round({"usable_ha": 2, "kwp": 1, "mwh_per_year": 1, "cultivable_ha": 2, "jobs": 1})

@@ -22,7 +22,7 @@ from .features import compute_features
 from .impact import annual_yield, coefficient_sources, potentials
 from .io import write_text
 from .match import best_use
-from .plan import make_plan
+from .plan import make_plan, plan_totals
 from .profiles import Profile, fit_to_sources, load_profiles
 from .publish import inputs_report, write_map, write_tables
 from .publish.tables import public_inventory
@@ -59,10 +59,10 @@ class RunResult:
             s = s[(s["use"] == p.name) & s["eligible"]].sort_values(["rank", "asset_id"]).head(top)
             best = ", ".join(f"{names.get(a) or a} ({v:.0f})" for a, v in zip(s["asset_id"], s["score"])) or "no eligible asset"
             lines.append(f"  {p.label.en}: {best}")
-        plan = self.plan
-        lines.append(f"plan: {len(plan)} assets assigned; {plan['usable_area_m2'].sum() / 10000:.2f} ha usable, "
-                     f"{plan['kwp'].sum():,.0f} kWp of solar ({plan['mwh_per_year'].sum():,.0f} MWh/year), "
-                     f"{plan['cultivable_m2'].sum() / 10000:.2f} ha cultivable, about {plan['jobs'].sum():.0f} jobs")
+        total = plan_totals(self.plan).iloc[-1]
+        lines.append(f"plan: {total['sites']:.0f} assets assigned; {total['usable_ha']:.2f} ha usable, "
+                     f"{total['kwp']:,.0f} kWp of solar ({total['mwh_per_year']:,.0f} MWh/year), "
+                     f"{total['cultivable_ha']:.2f} ha cultivable, about {total['jobs']:.0f} jobs")
         for t in self.targets.itertuples():
             if t.unmet > 0:
                 lines.append(f"  unmet target: {t.target}: reached {t.reached:g} of {t.target_value:g} {t.unit}")
@@ -121,21 +121,22 @@ def analyse(config: ProjectConfig) -> RunResult:
     raw = extract(config)
     lap("extract")
     prepared = prepare(config, raw)
-    profiles, notes = fit_to_sources(profiles, prepared.context.sources())
+    profiles, notes = fit_to_sources(profiles, prepared.context.sources() | {"solar"})
     for note in notes:
         log.info("profile %s", note)
         prepared.report.add("profiles", "criterion not used", 0, note)
     lap("transform")
     if prepared.inventory.empty:
         log.warning("no idle assets found: check the OSM tags, the register's status column and the survey")
+    spec = config.impact_spec()
+    centre = prepared.context.boundary.to_crs(4326).geometry.union_all().representative_point()
+    kwh = annual_yield(spec.solar.yield_, centre.y, centre.x)
+    prepared.context.solar = (spec.solar, kwh)
     features = compute_features(prepared.inventory, prepared.context)
     lap("features")
     scored = score(features, profiles, config.sensitivity)
     lap("score")
     matching = best_use(features, scored.scores, [p.name for p in profiles])
-    spec = config.impact_spec()
-    centre = prepared.context.boundary.to_crs(4326).geometry.union_all().representative_point()
-    kwh = annual_yield(spec.solar.yield_, centre.y, centre.x) if any(p.impact.endswith("_pv") for p in profiles) else 0.0
     pot = potentials(features, scored.scores, profiles, spec, kwh)
     plan, targets = make_plan(scored.scores, pot, features, prepared.organisations, config.plan)
     lap("match")

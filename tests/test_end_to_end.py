@@ -184,9 +184,24 @@ def test_volos_plan_honours_constraints_targets_and_impact_coefficients(shared, 
     assert plan["asset_id"].is_unique and len(plan) > 0
     assert scores.loc[list(zip(plan["asset_id"], plan["use"])), "eligible"].all()
     assert (plan["score"] >= config.plan.min_score).all()
-    # weights sum to 1 in every profile; points add up to each score
+    # weights sum to 1 in every profile, and every eligible asset meets every constraint of its use
+    feats = result.features.set_index("asset_id")
     for p in result.profiles:
         assert sum(p.weights().values()) == pytest.approx(1.0)
+        ok = scores.xs(p.name, level="use")
+        ok = feats.loc[ok.index[ok["eligible"]]]
+        assert ok["kind"].isin(p.applies_to).all()
+        for c in p.constraints:
+            values = ok[f"c_{c.criterion}"]
+            if c.min is not None:
+                assert (values.dropna() >= c.min).all(), (p.name, c)
+            if c.max is not None:
+                assert (values.dropna() <= c.max).all(), (p.name, c)
+            if c.not_in:
+                assert not values.isin(c.not_in).any(), (p.name, c)
+    totals = pd.read_csv(tmp_path / "plan_totals.csv", encoding="utf-8-sig").set_index("use")
+    assert totals.loc["TOTAL", "sites"] == len(plan)
+    assert totals.loc["TOTAL", "kwp"] == pytest.approx(plan["kwp"].sum(), abs=0.2)
     # targets: caps respected, unmet reported as the difference
     targets = result.targets.set_index("target")
     assert (targets["reached"] <= targets["target_value"] + 1e-6).all()

@@ -10,7 +10,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..io import atomic_path, write_csv, write_geopackage
+from ..features import REGISTRY
 from ..match import ranking
+from ..plan import plan_totals
 from ..profiles import Profile
 
 #: Columns never published (personal data of surveyors and owners' contacts).
@@ -78,7 +80,8 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     for name, table in rankings.items():
         written.append(write_csv(table.assign(attribution=credit), out_dir / f"ranking_{name}.csv"))
     written.append(write_csv(matching.assign(attribution=credit), out_dir / "matching.csv"))
-    extra = {"plan": plan, "targets": targets, "impact_sources": impact_sources}
+    extra = {"plan": plan, "plan_totals": plan_totals(plan) if plan is not None else None, "targets": targets,
+             "impact_sources": impact_sources}
     extra = {k: rounded(v) for k, v in extra.items() if v is not None}
     for name, table in extra.items():
         written.append(write_csv(table.assign(attribution=credit) if name == "plan" else table, out_dir / f"{name}.csv"))
@@ -89,6 +92,7 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             if "plan" in extra:
                 _xlsx_sheet(writer, extra["plan"], "plan", f"{title}: assets assigned to uses, impact and candidate organisations", credit)
+                _xlsx_sheet(writer, extra["plan_totals"], "plan_totals", f"{title}: impact of the plan per use and in total", credit)
                 _xlsx_sheet(writer, extra["targets"], "targets", f"{title}: the plan's targets, reached and unmet", credit)
             _xlsx_sheet(writer, matching, "matching", f"{title}: best use per asset", credit)
             for p in profiles:
@@ -106,6 +110,9 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
                 method += (f"; sensitivity: {sensitivity.draws} weight draws, spread {sensitivity.spread:g}, "
                            f"seed {sensitivity.seed}, top {sensitivity.top_k})")
             _xlsx_sheet(writer, weights, "method_weights", method + ")" * (sensitivity is None), credit)
+            criteria = pd.DataFrame([{"criterion": c.name, "unit": c.unit, "direction": c.direction, "label_en": c.label_en,
+                                      "label_el": c.label_el, "needs": c.needs or ""} for c in REGISTRY.values()])
+            _xlsx_sheet(writer, criteria, "criteria", f"{title}: the criteria library", credit)
             if "impact_sources" in extra:
                 _xlsx_sheet(writer, extra["impact_sources"], "impact_sources", f"{title}: impact coefficients and their sources", credit)
             _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources", "Data sources", credit)

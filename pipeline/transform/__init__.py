@@ -42,10 +42,12 @@ class Context:
     rasters: dict[str, RasterLayer] = field(default_factory=dict)
     parcels: gpd.GeoDataFrame | None = None
     zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    solar: tuple | None = None  # (SolarImpact coefficients, kWh per kWp per year), set by the runner
 
     def sources(self) -> set[str]:
-        """Names of the optional sources present: raster kinds and ``zone:<kind>``."""
-        return set(self.rasters) | {f"zone:{k}" for k in self.zones}
+        """Names of the optional sources present: raster kinds, ``zone:<kind>``
+        and ``solar`` (the project's PV coefficients)."""
+        return set(self.rasters) | {f"zone:{k}" for k in self.zones} | ({"solar"} if self.solar else set())
 
 
 @dataclass
