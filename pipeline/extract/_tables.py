@@ -54,6 +54,17 @@ def canonicalise(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping:
     return out
 
 
+def read_records(table: pd.DataFrame, src, what: str, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
+                 id_col: str, text_cols: tuple[str, ...]) -> tuple[pd.DataFrame, list[str], pd.Series]:
+    """The shared start of every table source: canonical columns, text cleaned,
+    ids checked. Returns the frame, the problems so far and the ids to name
+    rows by (``"no id"`` where empty)."""
+    df = canonicalise(table, aliases, src.columns, required, what)
+    for col in text_cols:
+        df[col] = clean_text(df[col])
+    return df, id_problems(df, id_col), df[id_col].fillna("no id")
+
+
 def id_problems(df: pd.DataFrame, column: str) -> list[str]:
     """Empty and repeated ids in ``column``, one sentence each, naming the rows."""
     problems = [f"row {row}: {column} is empty" for row in df.loc[df[column].isna(), "row"]]

@@ -18,7 +18,7 @@ from .._text import fold
 from ..config import OrganisationSource
 from ..errors import InputError
 from ..io import read_table
-from ._tables import blank, canonicalise, clean_text, id_problems, parse_numbers
+from ._tables import blank, parse_numbers, read_records
 
 #: Legal forms of the social and solidarity economy (law 4430/2016) and energy
 #: communities (law 5037/2023), with the ways people write them.
@@ -64,12 +64,9 @@ def read_organisations(src: OrganisationSource, uses: list[str]) -> gpd.GeoDataF
         One error naming every bad row, field and what is wrong.
     """
     what = f"organisations {src.path}"
-    df = canonicalise(read_table(src.path, what, src.sheet, src.encoding), ALIASES, src.columns,
-                      ("org_id", "name", "legal_form"), what)
-    for col in ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS):
-        df[col] = clean_text(df[col])
-    problems = id_problems(df, "org_id")
-    oid = df["org_id"].fillna("no id")
+    df, problems, oid = read_records(
+        read_table(src.path, what, src.sheet, src.encoding), src, what, ALIASES, ("org_id", "name", "legal_form"),
+        "org_id", ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS))
     for col in ("space_m2", "x", "y"):
         df[col] = parse_numbers(df[col], col, oid, df["row"], problems, src.decimal)
     forms = df["legal_form"].map(legal_form)

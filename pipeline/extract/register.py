@@ -17,7 +17,7 @@ import pandas as pd
 from ..config import RegisterSource
 from ..errors import InputError
 from ..io import read_table
-from ._tables import blank, canonicalise, clean_text, id_problems, map_text, parse_numbers
+from ._tables import blank, map_text, parse_numbers, read_records
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "register_id": ("id", "asset_id", "κωδικός", "κωδικος", "α/α"),
@@ -49,12 +49,9 @@ def read_register(src: RegisterSource) -> gpd.GeoDataFrame:
         One error naming every bad row, field and what is wrong.
     """
     what = f"register {src.path}"
-    df = canonicalise(read_table(src.path, what, src.sheet, src.encoding), ALIASES, src.columns,
-                      ("register_id", "status"), what)
-    for col in ("register_id", "name", "owner", "status", "kind", "osm_ref", "parcel_code", "notes"):
-        df[col] = clean_text(df[col])
-    problems = id_problems(df, "register_id")
-    rid = df["register_id"].fillna("no id")
+    df, problems, rid = read_records(
+        read_table(src.path, what, src.sheet, src.encoding), src, what, ALIASES, ("register_id", "status"),
+        "register_id", ("register_id", "name", "owner", "status", "kind", "osm_ref", "parcel_code", "notes"))
     for col in ("x", "y", "area_m2"):
         df[col] = parse_numbers(df[col], col, rid, df["row"], problems, src.decimal)
     kinds = map_text(df["kind"], lambda v: KIND_VALUES.get(v.casefold()))

@@ -20,7 +20,7 @@ from .. import settings
 from ..config import SurveySource
 from ..errors import InputError
 from ..io import read_table, read_vector
-from ._tables import canonicalise, clean_text, id_problems, map_text, parse_numbers
+from ._tables import map_text, parse_numbers, read_records
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "survey_id": ("_id", "_uuid", "KEY", "meta/instanceID", "instanceID", "id"),
@@ -79,12 +79,10 @@ def read_survey(src: SurveySource) -> gpd.GeoDataFrame:
         One error naming every bad row, field and what is wrong.
     """
     what = f"survey {src.path}"
-    df = canonicalise(_survey_table(src, what), ALIASES, src.columns, ("survey_id",), what)
+    df, problems, sid = read_records(
+        _survey_table(src, what), src, what, ALIASES, ("survey_id",), "survey_id",
+        ("survey_id", "condition", "occupancy", "access", "photo", "notes", "surveyor", "date"))
     _split_geolocation(df)
-    for col in ("survey_id", "condition", "occupancy", "access", "photo", "notes", "surveyor", "date"):
-        df[col] = clean_text(df[col])
-    problems = id_problems(df, "survey_id")
-    sid = df["survey_id"].fillna("no id")
     for col in ("latitude", "longitude", "altitude", "precision_m"):
         df[col] = parse_numbers(df[col], col, sid, df["row"], problems, src.decimal)
     for row, s, lat, lon in zip(df["row"], sid, df["latitude"], df["longitude"]):
