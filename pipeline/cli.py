@@ -54,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config_path = Path(args.config) if args.config else demo_config_path()
     config = load_config(config_path)
     start = time.perf_counter()
-    result = run_project(config, Path(args.out) if args.out else None)
+    result = run_project(config, Path(args.out) if args.out else None, force=args.force)
     print(f"idle-assets {__version__}: project '{config.project.name}' ({config_path})")
     print(result.summary())
     print("files written:")
@@ -63,7 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     map_file = next((f for f in result.files if f.suffix == ".html"), None)
     if map_file:
         print(f"open the map: {map_file.resolve().as_uri()}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+    cached = " (extract, transform and features from the stage cache; --force recomputes)" if result.stage_cache == "hit" else ""
+    print(f"done in {time.perf_counter() - start:.1f} s{cached}")
     return 0
 
 
@@ -122,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                          epilog=RUN_EXAMPLES, description="Run extract, transform, features, score, match and publish.")
     run.add_argument("--config", help="project YAML (default: the bundled demo project)")
     run.add_argument("--out", help="write every output under this folder (default: data/processed/<project>/ and maps/<project>/)")
+    run.add_argument("--force", action="store_true",
+                     help="recompute every stage (by default unchanged inputs reuse the cached features)")
     run.set_defaults(func=cmd_run)
 
     init = sub.add_parser("init", help="write a config for a Greek municipality", formatter_class=fmt,

@@ -150,6 +150,8 @@ class TableSource(_Strict):
     )
     decimal: Literal[",", "."] | None = Field(
         None, description="decimal mark for numbers like 2.000 that a column does not settle by itself")
+    private: list[str] = Field(
+        default_factory=list, description="canonical columns never to publish (e.g. owner, notes)")
     attribution: str | None = None
 
 
@@ -409,6 +411,18 @@ class ProjectConfig(_Strict):
         base = yaml.safe_load((Path(__file__).parent / "impact_defaults.yaml").read_text(encoding="utf-8"))
         ImpactSpec.model_validate(_merge(base, value))  # errors carry the key path
         return value
+
+    def private_fields(self) -> set[str]:
+        """Inventory columns that must not be published, from the sources' ``private`` lists."""
+        carried = {"asset_register": {"owner": "owner", "name": "name"},
+                   "survey": {"notes": "survey_notes", "photo": "photos", "access": "access",
+                              "condition": "condition", "occupancy": "occupancy"}}
+        out = set()
+        for source, columns in carried.items():
+            table = getattr(self.sources, source)
+            if table is not None:
+                out |= {columns[c] for c in table.private if c in columns}
+        return out
 
     def impact_spec(self) -> ImpactSpec:
         """The package's impact coefficients with this project's overrides."""

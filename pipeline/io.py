@@ -38,6 +38,20 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+PART_PATTERN = ".*.part.*"
+
+
+def clean_partial_files(*folders: Path) -> list[Path]:
+    """Delete temporary files left by an interrupted run (``.<name>.<random>.part.<ext>``)."""
+    removed = []
+    for folder in folders:
+        if Path(folder).is_dir():
+            for path in Path(folder).glob(PART_PATTERN):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
 def write_text(text: str, target: Path) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -7,6 +7,7 @@ writes files. Logging is configured by the entry point, not here.
 from __future__ import annotations
 
 import logging
+import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ from .extract.osm import resolve_osm_path
 from .errors import ConfigError
 from .features import compute_features
 from .impact import annual_yield, coefficient_sources, potentials
-from .io import write_text
+from .io import atomic_path, clean_partial_files, write_text
+from .manifest import WarningLog, input_hashes, now, stage_key, write_manifest
 from .match import best_use
 from .plan import make_plan, plan_totals
 from .profiles import Profile, fit_to_sources, load_profiles
@@ -47,6 +49,8 @@ class RunResult:
     impact_sources: pd.DataFrame
     files: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    profile_notes: list[str] = field(default_factory=list)
+    stage_cache: str = "off"
 
     def summary(self, top: int = 3) -> str:
         """A short text summary: assets found and the top assets per use."""
@@ -104,8 +108,8 @@ def prepare(config: ProjectConfig, raw) -> Prepared:
                      survey.max_precision_m if survey else None)
 
 
-def analyse(config: ProjectConfig) -> RunResult:
-    """Run extract -> transform -> features -> score -> match, in memory."""
+def _stages_to_features(config: ProjectConfig) -> tuple[Prepared, gpd.GeoDataFrame, dict[str, float]]:
+    """extract → transform → features (the part worth caching)."""
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -116,41 +120,85 @@ def analyse(config: ProjectConfig) -> RunResult:
         clock = now
         log.info("stage %s done in %.2f s", stage, seconds[stage])
 
-    profiles = load_profiles(config.profiles)
-    check_targets(config, profiles)
     raw = extract(config)
     lap("extract")
     prepared = prepare(config, raw)
-    profiles, notes = fit_to_sources(profiles, prepared.context.sources() | {"solar"})
-    for note in notes:
-        log.info("profile %s", note)
-        prepared.report.add("profiles", "criterion not used", 0, note)
     lap("transform")
     if prepared.inventory.empty:
         log.warning("no idle assets found: check the OSM tags, the register's status column and the survey")
     spec = config.impact_spec()
     centre = prepared.context.boundary.to_crs(4326).geometry.union_all().representative_point()
-    kwh = annual_yield(spec.solar.yield_, centre.y, centre.x)
-    prepared.context.solar = (spec.solar, kwh)
+    prepared.context.solar = (spec.solar, annual_yield(spec.solar.yield_, centre.y, centre.x))
     features = compute_features(prepared.inventory, prepared.context)
     lap("features")
+    return prepared, features, seconds
+
+
+def _cached_stages(config: ProjectConfig, cache_dir: Path | None, key: str, force: bool):
+    """The features stage's outputs from the cache when its key matches, else
+    computed (and stored). Returns them and ``"hit"``, ``"miss"`` or ``"off"``."""
+    if cache_dir is None:
+        return (*_stages_to_features(config), "off")
+    path = Path(cache_dir) / f"features-{key}.pkl"
+    if path.exists() and not force:
+        try:
+            with open(path, "rb") as f:
+                prepared, features = pickle.load(f)
+            log.info("extract, transform and features taken from the stage cache (%s)", path.name)
+            return prepared, features, {}, "hit"
+        except Exception as exc:  # a damaged cache is recomputed, never trusted
+            log.warning("stage cache %s unreadable (%s); recomputing", path, exc)
+    prepared, features, seconds = _stages_to_features(config)
+    for old in Path(cache_dir).glob("features-*.pkl") if Path(cache_dir).exists() else []:
+        old.unlink()  # one cache per project output folder
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            pickle.dump((prepared, features), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return prepared, features, seconds, "miss"
+
+
+def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = False,
+            inputs: list[dict] | None = None) -> RunResult:
+    """Run extract -> transform -> features -> score -> match, in memory.
+
+    With ``cache_dir``, the outputs of extract, transform and features are
+    reused when the inputs' contents and the config sections they read are
+    unchanged (so changing weights re-runs only scoring onwards); ``force``
+    recomputes them.
+    """
+    profiles = load_profiles(config.profiles)
+    check_targets(config, profiles)
+    inputs = inputs if inputs is not None else input_hashes(config)
+    key = stage_key(config, inputs)
+    prepared, features, seconds, cache = _cached_stages(config, cache_dir, key, force)
+    profiles, notes = fit_to_sources(profiles, prepared.context.sources())
+    for note in notes:
+        log.info("profile %s", note)
+    clock = time.perf_counter()
     scored = score(features, profiles, config.sensitivity)
-    lap("score")
+    seconds["score"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     matching = best_use(features, scored.scores, [p.name for p in profiles])
+    spec, kwh = config.impact_spec(), prepared.context.solar[1]
     pot = potentials(features, scored.scores, profiles, spec, kwh)
     plan, targets = make_plan(scored.scores, pot, features, prepared.organisations, config.plan)
-    lap("match")
+    seconds["match"] = time.perf_counter() - clock
     return RunResult(config, profiles, prepared, features, scored, matching, plan, targets,
-                     coefficient_sources(spec, kwh), seconds=seconds)
+                     coefficient_sources(spec, kwh), seconds=seconds, profile_notes=notes, stage_cache=cache)
 
 
 def publish_outputs(result: RunResult, out: Path | None = None) -> list[Path]:
     """Write tables, map and inputs report; return the files written."""
     config = result.config
     tables_dir, maps_dir = config.output_dirs(out)
+    clean_partial_files(tables_dir, maps_dir)
     credits = config.attributions()
     title = config.project.title or config.project.name
-    public = public_inventory(result.features, result.scored.scores, result.matching)
+    private = config.private_fields()
+    public = public_inventory(result.features, result.scored.scores, result.matching, private)
+    if "name" in private:
+        result.plan["name"] = None
+        result.matching["name"] = None
     boundary = result.prepared.context.boundary
     files = write_tables(tables_dir, public, result.scored.scores, result.scored.contributions,
                          result.matching, result.profiles, boundary, credits, title,
@@ -158,15 +206,47 @@ def publish_outputs(result: RunResult, out: Path | None = None) -> list[Path]:
                          sensitivity=config.sensitivity)
     files.append(write_map(maps_dir / "index.html", public, result.scored.scores, result.profiles,
                            boundary, credits, title, plan=result.plan, top_k=config.sensitivity.top_k))
-    report = inputs_report(result.prepared.report.frame(), source_files(config), credits, title)
+    report = result.prepared.report.frame()
+    notes = pd.DataFrame({"source": "profiles", "action": "criterion not used", "count": 0, "detail": result.profile_notes})
+    report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)
     files.append(write_text(report, tables_dir / "inputs_report.md"))
     return files
 
 
-def run_project(config: ProjectConfig, out: Path | None = None) -> RunResult:
-    """Run all six stages and write every output (under ``out`` when given)."""
-    result = analyse(config)
-    start = time.perf_counter()
-    result.files = publish_outputs(result, out)
-    result.seconds["publish"] = time.perf_counter() - start
+def counts(result: RunResult) -> dict:
+    """Counts per stage for the manifest."""
+    s = result.scored.scores
+    return {
+        "extract": {f"{r.source}: {r.action}": int(r.count) for r in result.prepared.report.frame().itertuples()
+                    if r.action.startswith("read")},
+        "transform": {"idle assets": int(len(result.prepared.inventory))},
+        "features": {"criteria": int(sum(c.startswith("c_") for c in result.features.columns))},
+        "score": {f"eligible for {u}": int(n) for u, n in s[s["eligible"]].groupby("use").size().items()},
+        "match": {"assets assigned": int(len(result.plan)),
+                  "unmet targets": int((result.targets["unmet"] > 0).sum()) if len(result.targets) else 0},
+    }
+
+
+def run_project(config: ProjectConfig, out: Path | None = None, force: bool = False, cache: bool = True) -> RunResult:
+    """Run all six stages and write every output (under ``out`` when given),
+    then the run's ``manifest.json``.
+
+    The outputs of extract, transform and features are cached under the
+    output folder's ``.stage-cache`` (``cache=False`` disables it; ``force``
+    recomputes everything).
+    """
+    started = now()
+    capture = WarningLog()
+    logging.getLogger("pipeline").addHandler(capture)
+    try:
+        tables_dir, _ = config.output_dirs(out)
+        inputs = input_hashes(config)
+        result = analyse(config, tables_dir / ".stage-cache" if cache else None, force, inputs)
+        start = time.perf_counter()
+        result.files = publish_outputs(result, out)
+        result.seconds["publish"] = time.perf_counter() - start
+    finally:
+        logging.getLogger("pipeline").removeHandler(capture)
+    result.files.append(write_manifest(tables_dir / "manifest.json", config, inputs, started, counts(result),
+                                       result.seconds, result.stage_cache, capture.messages, result.files))
     return result

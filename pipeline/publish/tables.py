@@ -19,10 +19,14 @@ from ..profiles import Profile
 PRIVATE_COLUMNS = ("surveyor",)
 
 
-def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Inventory with features, one score column per use and the best use."""
+def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching: pd.DataFrame,
+                     private: set[str] = frozenset()) -> gpd.GeoDataFrame:
+    """Inventory with features, one score column per use and the best use;
+    private columns (``PRIVATE_COLUMNS`` and those the config marks) blanked."""
     wide = scores.pivot(index="asset_id", columns="use", values="score").add_prefix("score_")
     inv = features.drop(columns=[c for c in PRIVATE_COLUMNS if c in features.columns])
+    for col in private & set(inv.columns):
+        inv[col] = None
     inv = inv.merge(wide, left_on="asset_id", right_index=True, how="left")
     best = matching.set_index("asset_id")[["best_use", "score", "reason_en", "reason_el"]]
     inv = inv.merge(best.rename(columns={"score": "best_score"}), left_on="asset_id", right_index=True, how="left")

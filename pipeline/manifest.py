@@ -1,0 +1,118 @@
+"""What a run used and made: input files with content hashes, the config,
+library versions, times, counts per stage and warnings (``manifest.json``),
+and the key of the stage cache derived from the same facts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .config import ProjectConfig
+from .extract.osm import resolve_osm_path
+from .io import write_text
+
+LIBRARIES = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "pyrosm", "osmnx", "osmium", "rasterio",
+             "exactextract", "folium", "pydantic", "scipy", "pymcdm", "pvlib", "openpyxl")
+#: Bump when cached stage outputs change meaning, so old caches are not reused.
+CACHE_FORMAT = 1
+_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_files(config: ProjectConfig) -> dict[str, Path]:
+    """Every input file of the project by source name (a Shapefile with its sidecar files)."""
+    src = config.sources
+    files: dict[str, Path] = {}
+    if src.osm.path:
+        files["osm"] = resolve_osm_path(src.osm.path)
+    if config.boundary.path:
+        files["boundary"] = Path(config.boundary.path)
+    for name, table in (("register", src.asset_register), ("survey", src.survey), ("organisations", src.organisations)):
+        if table:
+            files[name] = Path(table.path)
+    if src.parcels and src.parcels.path:
+        files["parcels"] = Path(src.parcels.path)
+    for r in src.rasters:
+        files[f"raster {r.kind}"] = Path(r.path)
+    for i, z in enumerate(src.zones):
+        files[f"{z.kind} zones {i + 1}"] = Path(z.path)
+    for name, path in list(files.items()):
+        if path.suffix.lower() == ".shp":
+            for ext in _SIDECARS[1:]:
+                if path.with_suffix(ext).exists():
+                    files[f"{name} ({ext})"] = path.with_suffix(ext)
+    for p in config.profiles.files:
+        files[f"profile {p.name}"] = Path(p)
+    return files
+
+
+def input_hashes(config: ProjectConfig) -> list[dict]:
+    return [{"source": name, "path": str(path), "bytes": path.stat().st_size, "sha256": sha256(path)}
+            for name, path in input_files(config).items() if path.exists()]
+
+
+def stage_key(config: ProjectConfig, inputs: list[dict]) -> str:
+    """Key of the cached extract → transform → features outputs: the input
+    contents and the config sections those stages read (not profiles,
+    weights, sensitivity or plan, which only later stages use)."""
+    sections = config.model_dump(mode="json", include={"crs", "boundary", "sources", "impact"})
+    facts = {"format": CACHE_FORMAT, "pipeline": __version__, "config": sections,
+             "inputs": sorted((i["source"], i["sha256"]) for i in inputs)}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def library_versions() -> dict[str, str]:
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class WarningLog(logging.Handler):
+    """Collects the warnings the pipeline logs during a run."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"{record.name}: {record.getMessage()}")
+
+
+def write_manifest(target: Path, config: ProjectConfig, inputs: list[dict], started: str, counts: dict,
+                   seconds: dict, cache: str, warnings: list[str], outputs: list[Path]) -> Path:
+    manifest = {
+        "pipeline": f"idle-assets {__version__}",
+        "project": config.project.name,
+        "config_file": str(config.source_file) if config.source_file else None,
+        "config": config.model_dump(mode="json", by_alias=True),
+        "inputs": inputs,
+        "libraries": library_versions(),
+        "started": started,
+        "finished": now(),
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "stage_cache": cache,
+        "counts": counts,
+        "warnings": warnings,
+        "outputs": [{"path": str(p), "sha256": sha256(p)} for p in outputs if Path(p).exists()],
+    }
+    return write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", target)

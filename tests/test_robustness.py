@@ -1,0 +1,143 @@
+"""Nothing lost, reproducible, resumable, private: the run as a whole."""
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.config import config_from_dict, demo_config_path, load_config, read_yaml
+from pipeline.runner import run_project
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def digest(folder: Path, pattern: str = "*.csv") -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob(pattern))}
+
+
+def demo(**changes):
+    data = read_yaml(demo_config_path())
+    data.update(changes)
+    return config_from_dict(data, demo_config_path().parent, "demo")
+
+
+def test_two_runs_give_byte_identical_tables(tmp_path):
+    a = run_project(demo(), tmp_path / "a", cache=False)
+    b = run_project(demo(), tmp_path / "b", cache=False)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b") and len(digest(tmp_path / "a")) >= 10
+    pd.testing.assert_frame_equal(a.scored.scores, b.scored.scores)
+
+
+def test_stage_cache_recomputes_only_what_changed(tmp_path):
+    first = run_project(demo(), tmp_path)
+    assert first.stage_cache == "miss"
+    again = run_project(demo(), tmp_path)
+    assert again.stage_cache == "hit" and set(again.seconds) == {"score", "match", "publish"}
+    pd.testing.assert_frame_equal(first.scored.scores, again.scored.scores)
+    # new weights: features reused, scores recomputed
+    uses = read_yaml(demo_config_path())["profiles"]["use"]
+    reweighted = run_project(demo(profiles={"use": uses, "weights": {"social_farm": {"area_m2": 3.0}}}), tmp_path)
+    assert reweighted.stage_cache == "hit"
+    farm = lambda r: r.scored.scores.query("use == 'social_farm' and eligible").set_index("asset_id")["score"]
+    assert not farm(reweighted).equals(farm(first))
+    forced = run_project(demo(), tmp_path, force=True)
+    assert forced.stage_cache == "miss"
+    # a changed input file invalidates the cache
+    register = tmp_path / "register.csv"
+    shutil.copy(ROOT / "data" / "raw" / "demo" / "asset_register.csv", register)
+    changed = demo(sources={**read_yaml(demo_config_path())["sources"], "register": {"path": str(register)}})
+    assert run_project(changed, tmp_path).stage_cache == "miss"
+    assert run_project(changed, tmp_path).stage_cache == "hit"
+    register.write_text(register.read_text(encoding="utf-8").replace("DEMO-R07,Town hall annex (sample),Municipality,in use",
+                                                                      "DEMO-R07,Town hall annex (sample),Municipality,idle"), encoding="utf-8")
+    after = run_project(changed, tmp_path)
+    assert after.stage_cache == "miss" and "reg-DEMO-R07" not in set(first.features["asset_id"])
+    assert "DEMO-R07" in ";".join(after.features["register_id"].dropna())
+    assert len(list((tmp_path / ".stage-cache").glob("*.pkl"))) == 1
+
+
+def test_manifest_records_inputs_versions_counts_and_outputs(tmp_path):
+    result = run_project(demo(), tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    register = ROOT / "data" / "raw" / "demo" / "asset_register.csv"
+    by_source = {i["source"]: i for i in manifest["inputs"]}
+    assert by_source["register"]["sha256"] == hashlib.sha256(register.read_bytes()).hexdigest()
+    assert by_source["osm"]["path"].endswith("test.osm.pbf")
+    assert manifest["libraries"]["geopandas"] and manifest["libraries"]["shapely"].startswith("2")
+    assert manifest["started"] <= manifest["finished"]
+    assert manifest["counts"]["transform"]["idle assets"] == len(result.features)
+    assert manifest["config"]["project"]["name"] == "demo" and isinstance(manifest["warnings"], list)
+    outputs = {Path(o["path"]).name: o["sha256"] for o in manifest["outputs"]}
+    assert outputs["matching.csv"] == hashlib.sha256((tmp_path / "matching.csv").read_bytes()).hexdigest()
+
+
+def test_raw_inputs_are_never_modified(shared, tmp_path):
+    config = load_config(ROOT / "configs" / "volos.yaml")
+    raw = [p for p in (ROOT / "data" / "raw").rglob("*") if p.is_file()] + [p for p in shared.rglob("*") if p.is_file()]
+    before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in raw}
+    run_project(config, tmp_path)
+    after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in raw}
+    assert before == after
+    assert {p for p in (ROOT / "data" / "raw").rglob("*") if p.is_file()} | {p for p in shared.rglob("*") if p.is_file()} == set(raw)
+
+
+def test_columns_marked_private_are_not_published(shared, tmp_path):
+    data = read_yaml(ROOT / "configs" / "volos.yaml")
+    data["sources"]["survey"]["private"] = ["notes", "photo"]
+    data["sources"]["register"]["private"] = ["owner"]
+    config = config_from_dict(data, ROOT / "configs", "volos private")
+    run_project(config, tmp_path)
+    secrets = ["στέγη σε καλή κατάσταση", "example.org/volos/70101.jpg", "υγρασία στη βόρεια πλευρά"]
+    for f in tmp_path.rglob("*"):
+        if f.is_file() and f.suffix in {".csv", ".html", ".md"}:
+            text = f.read_text(encoding="utf-8-sig")
+            assert not [s for s in secrets if s in text], f
+    import geopandas as gpd
+
+    inv = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="idle_assets")
+    assert inv["owner"].isna().all() and inv["survey_notes"].isna().all() and inv["photos"].isna().all()
+
+
+def test_a_run_killed_mid_write_leaves_the_previous_outputs_intact(tmp_path):
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    cmd = [sys.executable, "-m", "pipeline", "--quiet", "run", "--out", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    good = {**digest(out), **digest(out, "*.gpkg"), **digest(out, "*.xlsx"), **digest(out / "maps", "*.html")}
+    killed_mid_write = False
+    for _ in range(10):
+        proc = subprocess.Popen(cmd + ["--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any(out.glob(".*.part.*")) or any((out / "maps").glob(".*.part.*")):
+                proc.send_signal(signal.SIGKILL)
+                killed_mid_write = True
+                break
+            time.sleep(0.0005)
+        proc.wait()
+        if killed_mid_write:
+            break
+    assert killed_mid_write, "the run always finished before it could be killed mid-write"
+    now = {**digest(out), **digest(out, "*.gpkg"), **digest(out, "*.xlsx"), **digest(out / "maps", "*.html")}
+    # every output is the previous good file: runs are deterministic for CSVs; the
+    # others are either untouched or completely replaced (never truncated)
+    for name, h in digest(out).items():
+        assert h == good[name], name
+    for name in set(good) - set(digest(out)):
+        assert name in now, f"{name} disappeared"
+    pd.read_csv(out / "matching.csv", encoding="utf-8-sig")
+    import geopandas as gpd
+
+    assert len(gpd.read_file(out / "idle_assets.gpkg", layer="idle_assets")) > 0
+    # the next run clears the temporary files the killed run left behind
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    assert not list(out.glob(".*.part.*")) and not list((out / "maps").glob(".*.part.*"))
