@@ -87,6 +87,25 @@ def check_readable(path: Path, what: str) -> list[str]:
     return []
 
 
+def check_xml(source, what: str) -> None:
+    """Raise InputError if an XML file (or bytes) is truncated or malformed.
+
+    GDAL's GML reader returns no features, without an error, for a file cut
+    short; this streaming parse catches that, and names the line.
+    """
+    import io
+    import xml.etree.ElementTree as ET
+
+    stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    try:
+        for _ in ET.iterparse(stream, events=("end",)):
+            pass
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise InputError(what, [f"{source if not isinstance(source, (bytes, bytearray)) else 'response'}: "
+                                f"not well-formed XML at line {line}, column {column} (truncated or damaged?)"]) from None
+
+
 def read_vector(path: Path, what: str, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a vector file (GeoPackage, GeoJSON, Shapefile, ...) with pyogrio."""
     problems = check_readable(path, what)
@@ -94,6 +113,8 @@ def read_vector(path: Path, what: str, layer: str | None = None) -> gpd.GeoDataF
         raise InputError(what, problems)
     # WRITE_GFS=NO: GDAL would otherwise write a .gfs file beside a user's GML
     options = {"WRITE_GFS": "NO"} if Path(path).suffix.lower() == ".gml" else {}
+    if options:
+        check_xml(path, what)
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio", **options)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:

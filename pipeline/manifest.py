@@ -60,7 +60,7 @@ def input_files(config: ProjectConfig) -> dict[str, Path]:
 
 def input_hashes(config: ProjectConfig) -> list[dict]:
     return [{"source": name, "path": str(path), "bytes": path.stat().st_size, "sha256": sha256(path)}
-            for name, path in input_files(config).items() if path.exists()]
+            for name, path in input_files(config).items() if path.is_file()]
 
 
 def stage_key(config: ProjectConfig, inputs: list[dict]) -> str:

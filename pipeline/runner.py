@@ -108,6 +108,29 @@ def prepare(config: ProjectConfig, raw) -> Prepared:
                      survey.max_precision_m if survey else None)
 
 
+def weight_notes(profiles: list[Profile]) -> list[str]:
+    """Profiles whose stated weights do not sum to 1 (they are normalised)."""
+    out = []
+    for p in profiles:
+        total = sum(c.weight for c in p.criteria)
+        if p.ahp is None and abs(total - 1) > 1e-6:
+            out.append(f"{p.name}: stated weights sum to {total:g}; normalised to 1 "
+                       f"({', '.join(f'{k} {v:.3f}' for k, v in p.weights().items())})")
+    return out
+
+
+def exclusion_notes(scores: pd.DataFrame, profiles: list[Profile]) -> list[str]:
+    """Uses for which every asset was excluded, with the commonest reasons."""
+    out = []
+    for p in profiles:
+        mine = scores[scores["use"] == p.name]
+        if len(mine) and not mine["eligible"].any():
+            reasons = mine["excluded_by"].str.split("; ").explode().str.replace(r" [\d.,]+ ?(m²|m|%|ha|km|°)?", "", regex=True)
+            top = ", ".join(f"{r} ({n})" for r, n in reasons.value_counts().head(3).items())
+            out.append(f"{p.name}: no asset is eligible; commonest reasons: {top}")
+    return out
+
+
 def _stages_to_features(config: ProjectConfig) -> tuple[Prepared, gpd.GeoDataFrame, dict[str, float]]:
     """extract → transform → features (the part worth caching)."""
     seconds: dict[str, float] = {}
@@ -168,15 +191,20 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     """
     profiles = load_profiles(config.profiles)
     check_targets(config, profiles)
+    stated = weight_notes(profiles)
     inputs = inputs if inputs is not None else input_hashes(config)
     key = stage_key(config, inputs)
     prepared, features, seconds, cache = _cached_stages(config, cache_dir, key, force)
     profiles, notes = fit_to_sources(profiles, prepared.context.sources())
+    notes = stated + notes
     for note in notes:
         log.info("profile %s", note)
     clock = time.perf_counter()
     scored = score(features, profiles, config.sensitivity)
     seconds["score"] = time.perf_counter() - clock
+    for note in exclusion_notes(scored.scores, profiles):
+        log.warning("%s", note)
+        notes.append(note)
     clock = time.perf_counter()
     matching = best_use(features, scored.scores, [p.name for p in profiles])
     spec, kwh = config.impact_spec(), prepared.context.solar[1]
@@ -207,7 +235,7 @@ def publish_outputs(result: RunResult, out: Path | None = None) -> list[Path]:
     files.append(write_map(maps_dir / "index.html", public, result.scored.scores, result.profiles,
                            boundary, credits, title, plan=result.plan, top_k=config.sensitivity.top_k))
     report = result.prepared.report.frame()
-    notes = pd.DataFrame({"source": "profiles", "action": "criterion not used", "count": 0, "detail": result.profile_notes})
+    notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
     report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)
     files.append(write_text(report, tables_dir / "inputs_report.md"))
     return files

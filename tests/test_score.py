@@ -112,6 +112,7 @@ def test_builtin_profiles_load_and_cover_the_required_uses():
         assert required in names
     for p in load_profiles(ProfilesSpec()):
         assert sum(p.weights().values()) == pytest.approx(1.0)
+        assert sum(c.weight for c in p.criteria) == pytest.approx(1.0), f"{p.name}: stated weights should sum to 1"
         assert p.constraints, f"{p.name} has no hard constraint"
 
 
@@ -120,7 +121,7 @@ def test_weight_overrides_and_their_errors():
     farm = load_profiles(spec)[0]
     others = sum(c.weight for c in farm.criteria if c.criterion != "area_m2")
     assert farm.weights()["area_m2"] == pytest.approx(3.0 / (3.0 + others))
-    assert others == pytest.approx(0.25 + 0.2 + 0.15 + 0.1 + 0.1)  # landuse, housing, road, compactness, slope
+    assert others == pytest.approx(0.25 + 0.15 + 0.15 + 0.1 + 0.1)  # landuse, housing, road, compactness, slope
     bad = ProfilesSpec(use=["social_farm", "spaceport"], weights={"social_farm": {"slope": 1.0, "area_m2": -1.0}, "x": {}})
     with pytest.raises(ConfigError) as err:
         load_profiles(bad)

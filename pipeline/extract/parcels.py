@@ -23,7 +23,7 @@ from pyproj.exceptions import CRSError
 
 from ..config import ParcelSource, WfsSpec
 from ..errors import InputError
-from ..io import atomic_path, check_readable
+from ..io import atomic_path, check_readable, check_xml
 
 KAEK = re.compile(r"^\d{12}$")
 CODE_FIELDS = ("KAEK", "kaek", "ΚΑΕΚ", "parcel_code", "nationalCadastralReference", "localId")
@@ -55,6 +55,8 @@ def _read_file(src: ParcelSource, bbox_wgs84) -> gpd.GeoDataFrame:
     path = Path(src.path)
     # WRITE_GFS=NO: GDAL would otherwise write a .gfs file beside the user's GML
     options = {"WRITE_GFS": "NO"} if path.suffix.lower() in {".gml", ".xml"} else {}
+    if options:
+        check_xml(path, what)
     if src.encoding:
         options["encoding"] = src.encoding
     try:
@@ -131,6 +133,7 @@ def _read_wfs(src: ParcelSource, bbox_wgs84) -> gpd.GeoDataFrame:
     bbox = tuple(gpd.GeoSeries(gpd.points_from_xy(bbox_wgs84[::2], bbox_wgs84[1::2]), crs=4326).to_crs(spec.srs).total_bounds)
     frames = []
     for body in wfs_pages(spec, bbox, src.cache()):
+        check_xml(body, f"parcels WFS {spec.url}")
         if b"<wfs:member" not in body:
             continue
         with _gml_as_text():

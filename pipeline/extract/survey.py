@@ -20,7 +20,7 @@ from .. import settings
 from ..config import SurveySource
 from ..errors import InputError
 from ..io import read_table, read_vector
-from ._tables import map_text, parse_numbers, read_records
+from ._tables import map_text, parse_dates, parse_numbers, read_records
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "survey_id": ("_id", "_uuid", "KEY", "meta/instanceID", "instanceID", "id"),
@@ -95,6 +95,7 @@ def read_survey(src: SurveySource) -> gpd.GeoDataFrame:
         for row, s, v in zip(df["row"], sid, df[col]):
             if v is not None and v not in allowed:
                 problems.append(f"row {row} ({s}): {col} {v!r} is not one of {sorted(allowed)}")
+    df["date"] = parse_dates(df["date"], sid, df["row"], problems)
     if problems:
         raise InputError(what, problems)
     df["idle"] = df["occupancy"].isin(settings.SURVEY_IDLE_OCCUPANCY)
