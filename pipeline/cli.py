@@ -54,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config_path = Path(args.config) if args.config else demo_config_path()
     config = load_config(config_path)
     start = time.perf_counter()
-    result = run_project(config, Path(args.out) if args.out else None, force=args.force)
+    result = run_project(config, Path(args.out) if args.out else None, force=args.force, cdn=args.cdn)
     print(f"idle-assets {__version__}: project '{config.project.name}' ({config_path})")
     print(result.summary())
     print("files written:")
@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="write every output under this folder (default: data/processed/<project>/ and maps/<project>/)")
     run.add_argument("--force", action="store_true",
                      help="recompute every stage (by default unchanged inputs reuse the cached features)")
+    run.add_argument("--cdn", action="store_true",
+                     help="link Leaflet and plugins from their CDN instead of inlining them (smaller maps, need internet)")
     run.set_defaults(func=cmd_run)
 
     init = sub.add_parser("init", help="write a config for a Greek municipality", formatter_class=fmt,

@@ -377,6 +377,7 @@ class PlanSpec(_Strict):
 class OutputSpec(_Strict):
     tables: FilePath | None = None
     maps: FilePath | None = None
+    self_contained: bool = Field(True, description="inline Leaflet and plugins so maps open with no internet")
 
 
 class ProjectConfig(_Strict):

@@ -25,6 +25,9 @@ LABELS: dict[str, dict[str, str]] = {
     "photos": {"en": "Photos", "el": "Φωτογραφίες"},
     "boundary": {"en": "Boundary", "el": "Όριο"},
     "all_assets": {"en": "All idle assets", "el": "Όλα τα αδρανή ακίνητα"},
+    "roads": {"en": "Roads", "el": "Δρόμοι"},
+    "landuse": {"en": "Land use", "el": "Χρήσεις γης"},
+    "excluded_layer": {"en": "excluded", "el": "αποκλεισμένα"},
     "plan": {"en": "Plan: assigned uses", "el": "Σχέδιο: ανάθεση χρήσεων"},
     "legend": {"en": "Suitability score (0-100)", "el": "Βαθμός καταλληλότητας (0-100)"},
 }

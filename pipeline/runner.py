@@ -26,7 +26,7 @@ from .manifest import WarningLog, input_hashes, now, stage_key, write_manifest
 from .match import best_use
 from .plan import make_plan, plan_totals
 from .profiles import Profile, fit_to_sources, load_profiles
-from .publish import inputs_report, write_map, write_tables
+from .publish import inputs_report, write_maps, write_tables
 from .publish.tables import public_inventory
 from .score import ScoreResult, score
 from .transform import Prepared, transform
@@ -215,7 +215,7 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
                      coefficient_sources(spec, kwh), seconds=seconds, profile_notes=notes, stage_cache=cache)
 
 
-def publish_outputs(result: RunResult, out: Path | None = None) -> list[Path]:
+def publish_outputs(result: RunResult, out: Path | None = None, cdn: bool = False) -> list[Path]:
     """Write tables, map and inputs report; return the files written."""
     config = result.config
     tables_dir, maps_dir = config.output_dirs(out)
@@ -232,8 +232,9 @@ def publish_outputs(result: RunResult, out: Path | None = None) -> list[Path]:
                          result.matching, result.profiles, boundary, credits, title,
                          plan=result.plan, targets=result.targets, impact_sources=result.impact_sources,
                          sensitivity=config.sensitivity)
-    files.append(write_map(maps_dir / "index.html", public, result.scored.scores, result.profiles,
-                           boundary, credits, title, plan=result.plan, top_k=config.sensitivity.top_k))
+    files += write_maps(maps_dir, public, result.scored.scores, result.profiles, boundary, credits, title,
+                        plan=result.plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
+                        self_contained=config.output.self_contained and not cdn)
     report = result.prepared.report.frame()
     notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
     report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)
@@ -255,7 +256,8 @@ def counts(result: RunResult) -> dict:
     }
 
 
-def run_project(config: ProjectConfig, out: Path | None = None, force: bool = False, cache: bool = True) -> RunResult:
+def run_project(config: ProjectConfig, out: Path | None = None, force: bool = False, cache: bool = True,
+                cdn: bool = False) -> RunResult:
     """Run all six stages and write every output (under ``out`` when given),
     then the run's ``manifest.json``.
 
@@ -271,7 +273,7 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
         inputs = input_hashes(config)
         result = analyse(config, tables_dir / ".stage-cache" if cache else None, force, inputs)
         start = time.perf_counter()
-        result.files = publish_outputs(result, out)
+        result.files = publish_outputs(result, out, cdn)
         result.seconds["publish"] = time.perf_counter() - start
     finally:
         logging.getLogger("pipeline").removeHandler(capture)
