@@ -73,6 +73,13 @@ def write_geopackage(layers: dict[str, gpd.GeoDataFrame], target: Path) -> Path:
     return Path(target)
 
 
+def write_geoparquet(gdf: gpd.GeoDataFrame, target: Path) -> Path:
+    """GeoParquet (for analysts and big data tools), atomically."""
+    with atomic_path(target) as tmp:
+        gdf.to_parquet(tmp, index=False)
+    return Path(target)
+
+
 def check_readable(path: Path, what: str) -> list[str]:
     """Problems that stop ``path`` from being read (empty list if none)."""
     path = Path(path)

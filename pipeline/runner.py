@@ -27,6 +27,8 @@ from .match import best_use
 from .plan import make_plan, plan_totals
 from .profiles import Profile, fit_to_sources, load_profiles
 from .publish import inputs_report, write_maps, write_tables
+from .publish.annex import annex_sections, write_annex
+from .publish.figures import write_figures
 from .publish.tables import public_inventory
 from .score import ScoreResult, score
 from .transform import Prepared, transform
@@ -235,6 +237,11 @@ def publish_outputs(result: RunResult, out: Path | None = None, cdn: bool = Fals
     files += write_maps(maps_dir, public, result.scored.scores, result.profiles, boundary, credits, title,
                         plan=result.plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
                         self_contained=config.output.self_contained and not cdn)
+    annex = annex_sections(public, result.scored.scores, result.plan, plan_totals(result.plan), result.targets,
+                           result.profiles, config.sensitivity, credits, result.impact_sources)
+    files += write_annex(tables_dir, title, annex)
+    files += write_figures(tables_dir / "figures", result.features, result.scored.scores, result.profiles, boundary,
+                           result.prepared.context, credits, title)
     report = result.prepared.report.frame()
     notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
     report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)

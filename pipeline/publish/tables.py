@@ -9,7 +9,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..io import atomic_path, write_csv, write_geopackage
+from ..io import atomic_path, write_csv, write_geopackage, write_geoparquet
 from ..features import REGISTRY
 from ..match import ranking
 from ..plan import plan_totals
@@ -75,10 +75,8 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     """
     out_dir = Path(out_dir)
     credit = "Data: " + "; ".join(credits)
-    written = [write_geopackage(
-        {"idle_assets": inventory, "boundary": boundary},
-        out_dir / "idle_assets.gpkg",
-    )]
+    written = [write_geopackage({"idle_assets": inventory, "boundary": boundary}, out_dir / "idle_assets.gpkg"),
+               write_geoparquet(inventory, out_dir / "idle_assets.parquet")]
     rankings = {p.name: rounded(ranking(scores, inventory, p.name)) for p in profiles}
     matching, scores, contributions = rounded(matching), rounded(scores), rounded(contributions)
     for name, table in rankings.items():
