@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` or a closed pager: not an error of the run
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("interrupted; outputs already written are complete, none is half-written", file=sys.stderr)
         return 130

@@ -43,6 +43,9 @@ def test_demo_runs_offline_from_the_cli(tmp_path, capsys):
     report = (tmp_path / "inputs_report.md").read_text(encoding="utf-8")
     assert "| register | skipped: status is not idle | 1 | in use |" in report
     assert "row 7 (9006)" in report  # the survey point that attached to nothing
+    # every invented register record sits on a complete feature of the real extract
+    assert "osm_ref not in the OSM extract" not in report and "outside the boundary" not in report
+    assert len(inv) == 9
 
 
 @pytest.fixture
