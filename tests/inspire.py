@@ -6,7 +6,6 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
-import shapely
 
 NS = (
     'xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:gml="http://www.opengis.net/gml/3.2" '

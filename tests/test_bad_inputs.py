@@ -2,7 +2,6 @@
 through the pipeline, and must end in its exact outcome: repaired and
 reported, or an error naming the file, row or feature and what to do."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +89,13 @@ def test_truncated_gml(shared, tmp_path):
     data["sources"]["parcels"] = {"path": str(half(tmp_path / "cp.gml", tmp_path / "cut.gml")), "code_format": "any"}
     msg = fails(tmp_path, data)
     assert "cut.gml: not well-formed XML at line" in msg and "(truncated or damaged?)" in msg
+
+
+def test_empty_gml(tmp_path):
+    (tmp_path / "empty.gml").write_bytes(b"")
+    data = base()
+    data["sources"]["parcels"] = {"path": str(tmp_path / "empty.gml")}
+    assert "empty.gml: file is empty" in fails(tmp_path, data)
 
 
 def test_layer_without_crs(tmp_path):

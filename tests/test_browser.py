@@ -2,11 +2,9 @@
 every network request except local files refused (so the self-contained mode
 is what is tested; basemap tiles are expected to fail and nothing else)."""
 
-import json
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from pipeline.config import config_from_dict, demo_config_path, read_yaml
@@ -108,7 +106,7 @@ def test_demo_map_loads_offline_with_expected_layers_and_popups(browser, demo_ru
 
 def test_a_map_per_use_and_the_embed_snippet_work(browser, demo_run):
     out, result = demo_run
-    scores = result.scores if hasattr(result, "scores") else result.scored.scores
+    scores = result.scored.scores
     for p in result.profiles:
         page, problems, _ = open_page(browser, (out / "maps" / f"{p.name}.html").as_uri())
         counts = page.evaluate(COUNT_LAYERS)

@@ -104,7 +104,6 @@ def test_irradiance_and_landcover_rasters_in_another_crs(tmp_path, toy_osm, toy_
     from pipeline.transform import project_rasters, Report
 
     prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
-    inv = prepared.inventory.set_index("asset_id")
     west, south, east, north = prepared.inventory.to_crs(3857).total_bounds
     transform_ = from_origin(west - 2000, north + 2000, 20, 20)
     h, w = int((north - south + 4000) / 20), int((east - west + 4000) / 20)

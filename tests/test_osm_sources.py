@@ -1,6 +1,5 @@
 """OpenStreetMap from every door: PBF, XML, Overpass (replayed), large extracts."""
 
-import geopandas as gpd
 import pytest
 from shapely.geometry import box
 

@@ -2,7 +2,6 @@ import html
 import html.parser
 import json
 import re
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd

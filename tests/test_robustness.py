@@ -11,8 +11,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
-import yaml
 
 from pipeline.config import config_from_dict, demo_config_path, load_config, read_yaml
 from pipeline.runner import run_project

@@ -1,9 +1,8 @@
 """Cadastral parcels, WFS, survey GeoJSON and organisations on real or realistic files."""
 
 import geopandas as gpd
-import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import Point
 
 from pipeline.config import OrganisationSource, ParcelSource, SurveySource, WfsSpec
 from pipeline.errors import InputError
@@ -125,6 +124,18 @@ def test_wfs_exception_report_is_a_clear_error(tmp_path):
         with pytest.raises(InputError, match="HTTP 400.*Unknown type cp:Parcel"):
             read_parcels(src, TENERIFE)
     assert not (tmp_path / "wfs").exists() or not any((tmp_path / "wfs").iterdir())  # errors are not cached
+
+
+def test_survey_xlsx_export_with_kobo_columns(tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"_id": [11, 12], "_geolocation_latitude": ["39.36", "39.37"],
+                  "_geolocation_longitude": ["22.95", "22.96"], "_geolocation_precision": ["5", "8,5"],
+                  "condition": ["poor", "good"], "occupancy": ["abandoned", "in use"]}).to_excel(tmp_path / "kobo.xlsx", index=False)
+    survey = read_survey(SurveySource(path=tmp_path / "kobo.xlsx"))
+    assert survey["survey_id"].tolist() == ["11", "12"]
+    assert survey["precision_m"].tolist() == [5.0, 8.5] and survey["idle"].tolist() == [True, False]
+    assert survey.geometry.iloc[1].y == pytest.approx(39.37)
 
 
 def test_survey_geojson_export(tmp_path):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from .._text import fold
 from ..config import OrganisationSource

@@ -4,7 +4,6 @@ as PNG (200 dpi) and SVG."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import geopandas as gpd

@@ -242,7 +242,7 @@ def merge_claims(claims: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     order = {"register": 0, "osm": 1, "survey": 2}
     claims = claims.assign(_o=claims["source"].map(order)).sort_values(["key", "_o"], kind="stable")
     g = claims.groupby("key", sort=True)
-    columns = {c: g[c].agg(_join if c in ("sources", "register_id") else _first)
+    columns = {c: g[c].agg(_join if c == "register_id" else _first)
                for c in CLAIM_COLUMNS if c not in ("key", "source", "evidence")}
     geometry = claims[claims.geometry.notna()].groupby("key", sort=True).geometry.first()
     return gpd.GeoDataFrame({
