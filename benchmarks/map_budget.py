@@ -24,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import box
 
-from pipeline.config import ProfilesSpec
+from pipeline.config import ProfilesSpec, SensitivitySpec
 from pipeline.features import REGISTRY
 from pipeline.publish.maps import build_map, render
 from pipeline.profiles import load_profiles
@@ -67,7 +67,8 @@ def load_seconds(path: Path, chromium: str) -> float:
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
         start = time.perf_counter()
         page.goto(path.as_uri(), timeout=600_000)
-        page.wait_for_function("() => Object.keys(window).some(k => /^layer_control_/.test(k))", timeout=600_000)
+        page.wait_for_function("() => window.idleAssets !== undefined", timeout=600_000)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         seconds = time.perf_counter() - start
         browser.close()
     return seconds
@@ -85,9 +86,10 @@ def main() -> None:
     rows = []
     for n in args.sizes:
         inv, boundary = synthetic(n)
-        scores = score(inv, profiles).scores
+        scored = score(inv, profiles, SensitivitySpec())
         start = time.perf_counter()
-        html = render(build_map(inv, scores, profiles, boundary, ["synthetic data"], f"{n} assets"), True)
+        html = render(build_map(inv, scored.scores, scored.explanations, profiles, boundary, ["synthetic data"],
+                                f"{n} assets"), True)
         build = time.perf_counter() - start
         path = out / f"map_{n}.html"
         path.write_text(html, encoding="utf-8")

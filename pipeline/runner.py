@@ -234,7 +234,8 @@ def publish_outputs(result: RunResult, out: Path | None = None, cdn: bool = Fals
                          result.matching, result.profiles, boundary, credits, title,
                          plan=result.plan, targets=result.targets, impact_sources=result.impact_sources,
                          sensitivity=config.sensitivity)
-    files += write_maps(maps_dir, public, result.scored.scores, result.profiles, boundary, credits, title,
+    files += write_maps(maps_dir, public, result.scored.scores, result.scored.explanations, result.profiles,
+                        boundary, credits, title,
                         plan=result.plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
                         self_contained=config.output.self_contained and not cdn)
     annex = annex_sections(public, result.scored.scores, result.plan, plan_totals(result.plan), result.targets,

@@ -10,7 +10,7 @@ profile does not apply to, get no score and the reason names the rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -25,77 +25,129 @@ from .profiles import Constraint, Profile
 
 
 @dataclass
+class Explanation:
+    """What a profile's scores are made of, for one use, in arrays aligned with
+    the scored assets (the source of the reasons, and of the maps' popups).
+
+    criteria : criterion names, in the profile's order.
+    raw_text : for each criterion, the asset's raw value as people read it.
+    points : (n, k) points each criterion earned; ``max_points`` (k,) what it could earn.
+    missing : (n, k) the criterion was unknown and took the profile's default.
+    strong : (n, 2) up to two criteria that earned the most (at least half of
+        their maximum), -1 where none; ``weak`` (n,) the criterion with the
+        smallest share under half, -1 where none.
+    exclusions : ``(mask, sentence_en, sentence_el, criterion)`` per rule an
+        asset can break, in the order they are reported; ``{v}`` in a sentence
+        stands for the asset's raw value of ``criterion``.
+    """
+
+    criteria: list[str]
+    raw_text: dict[str, list[str]]
+    points: np.ndarray
+    max_points: np.ndarray
+    missing: np.ndarray
+    strong: np.ndarray
+    weak: np.ndarray
+    exclusions: list[tuple[np.ndarray, str, str, str | None]]
+
+
+@dataclass
 class ScoreResult:
     """Output of the score stage.
 
     scores : one row per asset and use (contract ``SCORES``).
     contributions : one row per asset, use and criterion (contract ``CONTRIBUTIONS``).
+    explanations : per use, the arrays the reasons are built from.
     """
 
     scores: pd.DataFrame
     contributions: pd.DataFrame
+    explanations: dict[str, Explanation] = field(default_factory=dict)
 
 
-def constraint_failures(features: pd.DataFrame, con: Constraint) -> tuple[np.ndarray, list[str], list[str]]:
-    """Which assets break ``con``, and for each a sentence in English and in Greek saying why."""
+def constraint_rules(features: pd.DataFrame, con: Constraint) -> list[tuple[np.ndarray, str, str]]:
+    """The rules of constraint ``con``: for each, which assets break it and a
+    sentence in English and in Greek saying why (``{v}`` is the raw value).
+    An asset is reported under the first rule it breaks."""
     raw = features[f"c_{con.criterion}"]
     crit = REGISTRY[con.criterion]
     missing = (raw.isna() | (raw.astype(object) == "unknown")).to_numpy()
-    fail = np.zeros(len(raw), bool)
-    why_en, why_el = [""] * len(raw), [""] * len(raw)
     en, el, unit = crit.label_en, crit.label_el, crit.unit
-
-    def mark(mask, say_en, say_el):
-        for i in np.flatnonzero(mask & ~fail):
-            why_en[i], why_el[i] = say_en(raw.iloc[i]), say_el(raw.iloc[i])
-        fail[:] = fail | mask
-
+    rules = []
     if crit.kind == "number":
         x = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
         if con.min is not None:
             lim = fmt_value(con.min, unit)
-            mark(~np.isnan(x) & (x < con.min),
-                 lambda v: f"{en} {fmt_value(v, unit)} below the minimum {lim}",
-                 lambda v: f"{el} {fmt_value(v, unit)} κάτω από το ελάχιστο {lim}")
+            rules.append((~np.isnan(x) & (x < con.min),
+                          f"{en} {{v}} below the minimum {lim}", f"{el} {{v}} κάτω από το ελάχιστο {lim}"))
         if con.max is not None:
             lim = fmt_value(con.max, unit)
-            mark(~np.isnan(x) & (x > con.max),
-                 lambda v: f"{en} {fmt_value(v, unit)} above the maximum {lim}",
-                 lambda v: f"{el} {fmt_value(v, unit)} πάνω από το μέγιστο {lim}")
+            rules.append((~np.isnan(x) & (x > con.max),
+                          f"{en} {{v}} above the maximum {lim}", f"{el} {{v}} πάνω από το μέγιστο {lim}"))
     else:
         s = raw.astype(object)
         if con.in_ is not None:
             allowed = ", ".join(con.in_)
-            mark(~missing & ~s.isin(con.in_).to_numpy(),
-                 lambda v: f"{en} '{v}' is not one of {allowed}",
-                 lambda v: f"{el} '{v}' εκτός των {allowed}")
+            rules.append((~missing & ~s.isin(con.in_).to_numpy(),
+                          f"{en} '{{v}}' is not one of {allowed}", f"{el} '{{v}}' εκτός των {allowed}"))
         if con.not_in is not None:
-            mark(~missing & s.isin(con.not_in).to_numpy(),
-                 lambda v: f"{en} is '{v}'", lambda v: f"{el}: '{v}'")
+            rules.append((~missing & s.isin(con.not_in).to_numpy(), f"{en} is '{{v}}'", f"{el}: '{{v}}'"))
     if con.if_missing == "exclude":
-        mark(missing, lambda v: f"{en} unknown", lambda v: f"{el} άγνωστο")
-    return fail, why_en, why_el
+        rules.append((missing, f"{en} unknown", f"{el} άγνωστο"))
+    seen = np.zeros(len(raw), bool)
+    first = []
+    for mask, say_en, say_el in rules:
+        first.append((mask & ~seen, say_en, say_el))
+        seen |= mask
+    return first
 
 
-def _reason(lang: str, rank, n_eligible: int, score: float, parts: list[tuple[str, str, float, float, bool]]) -> str:
-    """One line: rank and score; the (at most two) criteria that earned the most
-    points, if they earned at least half of what they could; the criterion that
-    earned the smallest share, if under half; and criteria with no data.
+def reason_parts(points: np.ndarray, max_points: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The criteria a reason names, for every asset at once: the (at most two)
+    that earned the most points, if at least half of what they could, and the
+    one that earned the smallest share, if under half. Ties go to the first
+    criterion. Returns ``strong`` (n, 2) and ``weak`` (n,), -1 for none."""
+    n, k = points.shape
+    known = ~missing & (max_points > 0)
+    half = points >= 0.5 * max_points
+    key = np.where(known & half, -points, np.inf)
+    order = np.argsort(key, axis=1, kind="stable")[:, :2]
+    strong = np.where(np.take_along_axis(key, order, axis=1) < np.inf, order, -1)
+    if k < 2:
+        strong = np.hstack([strong, np.full((n, 2 - strong.shape[1]), -1)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(known & ~half, points / np.where(max_points > 0, max_points, 1), np.inf)
+    weak = np.where(np.isfinite(share).any(axis=1), np.argmin(share, axis=1), -1) if k else np.full(n, -1)
+    return strong, weak
 
-    ``parts`` holds ``(label, raw value text, points, maximum points, missing)``.
-    """
-    known = [p for p in parts if not p[4] and p[3] > 0]
-    strong = sorted((p for p in known if p[2] >= 0.5 * p[3]), key=lambda p: -p[2])[:2]
-    weak = min((p for p in known if p[2] < 0.5 * p[3]), key=lambda p: p[2] / p[3], default=None)
-    unknown = [p[0] for p in parts if p[4]]
+
+def reason_text(lang: str, rank: int, n_eligible: int, score: float, labels: list[str], raw: list[str],
+                points: np.ndarray, max_points: np.ndarray, missing: np.ndarray, strong, weak: int) -> str:
+    """One line: rank and score; the strongest criteria; the weakest; the
+    criteria with no data (see :func:`reason_parts`)."""
+    def part(j):
+        return f"{labels[j]} {raw[j]} (+{points[j]:.0f}/{max_points[j]:.0f})"
+
     text = t(lang, "rank_line").format(rank=int(rank), n=n_eligible, score=score)
-    if strong:
-        text += f"; {t(lang, 'strengths')}: " + ", ".join(f"{p[0]} {p[1]} (+{p[2]:.0f}/{p[3]:.0f})" for p in strong)
-    if weak is not None:
-        text += f"; {t(lang, 'weakness')}: {weak[0]} {weak[1]} (+{weak[2]:.0f}/{weak[3]:.0f})"
+    named = [j for j in strong if j >= 0]
+    if named:
+        text += f"; {t(lang, 'strengths')}: " + ", ".join(part(j) for j in named)
+    if weak >= 0:
+        text += f"; {t(lang, 'weakness')}: {part(weak)}"
+    unknown = [labels[j] for j in np.flatnonzero(missing)]
     if unknown:
         text += f"; {t(lang, 'no_data')}: " + ", ".join(unknown)
     return text
+
+
+def exclusion_text(lang: str, i: int, ex: Explanation) -> list[str]:
+    """The sentences saying why asset ``i`` is excluded, in ``lang``."""
+    out = []
+    for mask, say_en, say_el, crit in ex.exclusions:
+        if mask[i]:
+            say = say_en if lang == "en" else say_el
+            out.append(say.replace("{v}", ex.raw_text[crit][i]) if crit else say)
+    return out
 
 
 def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: SensitivitySpec | None = None) -> ScoreResult:
@@ -106,52 +158,43 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     applies = features["kind"].isin(profile.applies_to).to_numpy()
     kinds_en = "/".join(profile.applies_to)
     kinds_el = "/".join(t("el", k) for k in profile.applies_to)
-    excluded_en: list[list[str]] = [[] if a else [f"{t('en', 'kind_not')} {kinds_en}"] for a in applies]
-    excluded_el: list[list[str]] = [[] if a else [f"{t('el', 'kind_not')} {kinds_el}"] for a in applies]
+    exclusions = [(~applies, f"{t('en', 'kind_not')} {kinds_en}", f"{t('el', 'kind_not')} {kinds_el}", None)]
     for con in profile.constraints:
-        fail, why_en, why_el = constraint_failures(features, con)
-        for i in np.flatnonzero(fail & applies):
-            excluded_en[i].append(why_en[i])
-            excluded_el[i].append(why_el[i])
-    eligible = np.array([not e for e in excluded_en], dtype=bool)
+        for mask, say_en, say_el in constraint_rules(features, con):
+            exclusions.append((mask & applies, say_en, say_el, con.criterion))
+    eligible = ~np.logical_or.reduce([e[0] for e in exclusions])
     weights = profile.weights()
-    total = np.zeros(n)
-    matrix = np.zeros((n, len(profile.criteria)))
-    rows = []
-    per_asset: list[list] = [[] for _ in range(n)]
-    for spec in profile.criteria:
-        crit = REGISTRY[spec.criterion]
-        raw = features[f"c_{spec.criterion}"]
-        value = spec.function(raw)
-        missing = value.isna().to_numpy()
-        v = value.fillna(spec.missing).to_numpy(dtype=float)
-        w = weights[spec.criterion]
-        points = 100 * w * v
-        total += points
-        matrix[:, len(rows)] = v
-        raw_text = [fmt_value(x, crit.unit) for x in raw]
-        rows.append(pd.DataFrame({
-            "asset_id": ids, "use": profile.name, "criterion": spec.criterion,
-            "raw": raw_text, "value": v, "weight": w, "points": points, "missing": missing,
-        }))
-        for i in range(n):
-            per_asset[i].append(((crit.label_en, crit.label_el), raw_text[i], points[i], 100 * w, missing[i]))
-    score = np.where(eligible, total, np.nan)
+    names = [spec.criterion for spec in profile.criteria]
+    raw_text = {c: [fmt_value(x, REGISTRY[c].unit) for x in features[f"c_{c}"]]
+                for c in dict.fromkeys(names + [e[3] for e in exclusions if e[3]])}
+    matrix = np.zeros((n, len(names)))
+    missing = np.zeros((n, len(names)), bool)
+    for j, spec in enumerate(profile.criteria):
+        value = spec.function(features[f"c_{spec.criterion}"])
+        missing[:, j] = value.isna().to_numpy()
+        matrix[:, j] = value.fillna(spec.missing).to_numpy(dtype=float)
+    w = np.array([weights[c] for c in names])
+    points = 100 * w * matrix
+    max_points = 100 * w
+    strong, weak = reason_parts(points, max_points, missing)
+    ex = Explanation(names, raw_text, points, max_points, missing, strong, weak, exclusions)
+    score = np.where(eligible, points.sum(axis=1), np.nan)
     rank = pd.Series(score).rank(ascending=False, method="min").astype("Int64").to_numpy()
     n_eligible = int(eligible.sum())
     reasons = {}
-    for lang, li, excluded in (("en", 0, excluded_en), ("el", 1, excluded_el)):
+    for lang in ("en", "el"):
+        labels = [getattr(REGISTRY[c], f"label_{lang}") for c in names]
         reasons[lang] = [
-            _reason(lang, rank[i], n_eligible, score[i], [(p[0][li], *p[1:]) for p in per_asset[i]])
-            if eligible[i] else f"{t(lang, 'excluded')}: " + "; ".join(excluded[i])
+            reason_text(lang, rank[i], n_eligible, score[i], labels, [raw_text[c][i] for c in names],
+                        points[i], max_points, missing[i], strong[i], weak[i])
+            if eligible[i] else f"{t(lang, 'excluded')}: " + "; ".join(exclusion_text(lang, i, ex))
             for i in range(n)
         ]
     scores = pd.DataFrame({
         "asset_id": ids, "use": profile.name, "eligible": eligible,
-        "excluded_by": ["; ".join(e) if e else None for e in excluded_en],
+        "excluded_by": [None if eligible[i] else "; ".join(exclusion_text("en", i, ex)) for i in range(n)],
         "score": score, "rank": rank, "reason_en": reasons["en"], "reason_el": reasons["el"],
     })
-    w = np.array([weights[c.criterion] for c in profile.criteria])
     closeness = np.full(n, np.nan)
     closeness[eligible] = topsis(matrix[eligible], w)
     scores["topsis"] = closeness
@@ -163,7 +206,14 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
                               sensitivity.top_k)
         for col in ("p_top_k", "rank_p05", "rank_p95"):
             scores.loc[eligible, col] = stab[col].to_numpy()
-    return ScoreResult(scores, pd.concat(rows, ignore_index=True))
+    contributions = pd.DataFrame({
+        "asset_id": np.tile(ids, len(names)),
+        "use": profile.name,
+        "criterion": np.repeat(names, n),
+        "raw": [x for c in names for x in raw_text[c]],
+        "value": matrix.T.ravel(), "weight": np.repeat(w, n), "points": points.T.ravel(), "missing": missing.T.ravel(),
+    })
+    return ScoreResult(scores, contributions, {profile.name: ex})
 
 
 def score(features: gpd.GeoDataFrame, profiles: list[Profile], sensitivity: SensitivitySpec | None = None) -> ScoreResult:
@@ -187,4 +237,4 @@ def score(features: gpd.GeoDataFrame, profiles: list[Profile], sensitivity: Sens
     contributions = pd.concat([r.contributions for r in results], ignore_index=True)
     contracts.check(scores, contracts.SCORES)
     contracts.check(contributions, contracts.CONTRIBUTIONS)
-    return ScoreResult(scores, contributions)
+    return ScoreResult(scores, contributions, {k: v for r in results for k, v in r.explanations.items()})

@@ -3,6 +3,8 @@ every network request except local files refused (so the self-contained mode
 is what is tested; basemap tiles are expected to fail and nothing else)."""
 
 import shutil
+
+import pandas as pd
 from pathlib import Path
 
 import pytest
@@ -15,17 +17,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)")
 
-COUNT_LAYERS = """() => {
-  const out = {};
-  for (const k of Object.keys(window)) {
-    if (/^layer_control_.*_layers$/.test(k)) {
-      for (const [name, layer] of Object.entries(window[k].overlays)) {
-        let n = 0; layer.eachLayer(l => { n += l.getLayers ? l.getLayers().length : 1; }); out[name] = n;
-      }
-    }
-  }
-  return out;
-}"""
+COUNT_LAYERS = "() => Object.fromEntries(Object.keys(window.idleAssets.overlays).map(k => [k, window.idleAssets.count(k)]))"
+POPUP_TEXT = "([name, id]) => window.idleAssets.popupText(name, id)"
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +41,7 @@ def open_page(browser, url: str, has_map: bool = True):
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
     page.goto(url)
     if has_map:
-        page.wait_for_function("() => document.querySelectorAll('.leaflet-container').length > 0")
+        page.wait_for_function("() => window.idleAssets !== undefined")
     page.wait_for_timeout(500)
     return page, problems, failed
 
@@ -69,38 +62,40 @@ def test_demo_map_loads_offline_with_expected_layers_and_popups(browser, demo_ru
     scores = result.scored.scores
     for p in result.profiles:
         eligible = int(scores[(scores["use"] == p.name) & scores["eligible"]].shape[0])
-        name = f"{p.label.en} / {p.label.el}".replace("&", "&amp;")
+        name = f"{p.label.en} / {p.label.el}"
         assert counts.get(name, 0) == eligible, name
         assert counts.get(f"{name}: excluded / αποκλεισμένα", 0) == int((scores["use"] == p.name).sum()) - eligible
     assert counts["All idle assets / Όλα τα αδρανή ακίνητα"] == len(result.features)
     assert counts["Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων"] == len(result.plan)
-    # a real click on the best social farm opens its popup with the reason
+    # a real click inside the best social farm opens its popup with the reason
     farm = scores[(scores["use"] == "social_farm") & scores["eligible"]].sort_values("score").iloc[-1]
-    x, y = page.evaluate("""(id) => {
-      const map = window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))];
-      for (const k of Object.keys(window)) {
-        if (!/^layer_control_.*_layers$/.test(k)) continue;
-        let point = null;
-        window[k].overlays["Social farm / community garden / Κοινωνικό αγρόκτημα / λαχανόκηπος"].eachLayer(g => g.eachLayer(f => {
-          if (f.feature.properties.popup.includes(id)) {
-            const box = f._path.getBoundingClientRect();
-            // a pixel inside the polygon: scan the box for one the path covers
-            for (let i = 1; i < 20 && !point; i++) for (let j = 1; j < 20 && !point; j++) {
-              const px = box.left + box.width * i / 20, py = box.top + box.height * j / 20;
-              if (document.elementFromPoint(px, py) === f._path) point = [px, py];
-            }
-          }
-        }));
-        return point;
-      }
-    }""", farm["asset_id"])
+    geom = result.features.set_index("asset_id").loc[[farm["asset_id"]]].to_crs(4326).representative_point().iloc[0]
+    x, y = page.evaluate("([lat, lng]) => { const p = window.idleAssets.map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+                         [geom.y, geom.x])
     page.mouse.click(x, y)
     popup = page.wait_for_selector(".leaflet-popup-content", timeout=5000).inner_text()
-    assert farm["reason_en"] in popup and "of weight draws" in popup
+    assert farm["reason_en"] in popup and farm["reason_el"] in popup and "of weight draws" in popup
     page.wait_for_timeout(400)  # the popup's fade-in
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo_map.png"))
     assert (ARTIFACTS / "demo_map.png").stat().st_size > 10_000
+    page.close()
+
+
+def test_every_popup_says_what_the_score_stage_said(browser, demo_run):
+    """The browser writes the reasons from compact parts; every one of them,
+    eligible or excluded, in both languages, equals the scores table."""
+    out, result = demo_run
+    page, problems, _ = open_page(browser, (out / "maps" / "index.html").as_uri())
+    checked = 0
+    for p in result.profiles:
+        name = f"{p.label.en} / {p.label.el}"
+        for _, row in result.scored.scores[result.scored.scores["use"] == p.name].iterrows():
+            layer = name if row["eligible"] else f"{name}: excluded / αποκλεισμένα"
+            text = page.evaluate(POPUP_TEXT, [layer, row["asset_id"]])
+            assert row["reason_en"] in text and row["reason_el"] in text, (layer, row["reason_en"], text)
+            checked += 1
+    assert checked == len(result.scored.scores) and problems == []
     page.close()
 
 
@@ -110,7 +105,7 @@ def test_a_map_per_use_and_the_embed_snippet_work(browser, demo_run):
     for p in result.profiles:
         page, problems, _ = open_page(browser, (out / "maps" / f"{p.name}.html").as_uri())
         counts = page.evaluate(COUNT_LAYERS)
-        label = f"{p.label.en} / {p.label.el}".replace("&", "&amp;")
+        label = f"{p.label.en} / {p.label.el}"
         allowed = {"Boundary / Όριο", "Roads / Δρόμοι", "Land use / Χρήσεις γης", label,
                    f"{label}: excluded / αποκλεισμένα", "Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων",
                    "All idle assets / Όλα τα αδρανή ακίνητα"}
@@ -145,16 +140,74 @@ def test_script_payloads_in_the_inputs_never_run(browser, tmp_path):
     assert payload in set(result.features["name"])
     page, problems, _ = open_page(browser, (tmp_path / "out" / "maps" / "index.html").as_uri())
     page.evaluate("""() => {   // open every popup of every layer
-      for (const k of Object.keys(window)) {
-        if (!/^layer_control_.*_layers$/.test(k)) continue;
-        for (const layer of Object.values(window[k].overlays)) {
-          layer.eachLayer(g => g.eachLayer && g.eachLayer(f => f.fire('click', {latlng: f.getBounds ? f.getBounds().getCenter() : f.getLatLng()}, true)));
-        }
+      for (const name of Object.keys(window.idleAssets.overlays)) {
+        const layer = window.idleAssets.layer(name);
+        layer.addTo(window.idleAssets.map);
+        layer.eachLayer(f => f.getPopup() && f.openPopup());
       }
     }""")
     page.wait_for_timeout(300)
     assert page.evaluate("() => window.__pwned") is None
     assert page.locator(".leaflet-popup-content").count() >= 1
-    assert "window.__pwned=1" in page.content()  # shown as text
+    asset = result.features.loc[result.features["name"] == payload, "asset_id"].iloc[0]
+    shown = page.evaluate(POPUP_TEXT, ["All idle assets / Όλα τα αδρανή ακίνητα", asset])
+    assert shown.count(payload) == 2  # as text: the title and the survey notes (the survey point attached to it)
+    assert "javascript:window.__pwned=3" in shown  # a photo "link" that is not http(s) stays text
+    assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], a[href^=\"javascript\"]').length") == 0
+    page.locator("input.search-input").press_sequentially("<script>")  # the search box's tips are text too
+    tip = page.wait_for_selector(".search-tip", timeout=5000)
+    assert tip.inner_text().startswith(payload)
+    assert page.evaluate("() => window.__pwned") is None
+    assert problems == []
+    page.close()
+
+
+def test_popups_match_the_scores_on_varied_synthetic_assets(browser, tmp_path):
+    """Many combinations of strong, weak and unknown criteria and of broken
+    rules: the browser's sentences equal the score stage's, word for word."""
+    import geopandas as gpd
+    import numpy as np
+    from shapely import box
+
+    from pipeline.config import ProfilesSpec, SensitivitySpec
+    from pipeline.features import REGISTRY
+    from pipeline.profiles import load_profiles
+    from pipeline.publish.maps import build_map, render
+    from pipeline.score import score
+
+    rng = np.random.default_rng(3)
+    n = 150
+    x, y = 405000 + rng.uniform(0, 3000, n), 4355000 + rng.uniform(0, 3000, n)
+    inv = gpd.GeoDataFrame({
+        "asset_id": [f"s{i}" for i in range(n)], "name": [f"Site {i}" if i % 3 else None for i in range(n)],
+        "kind": rng.choice(["land", "building"], n), "area_m2": rng.uniform(100, 30000, n), "sources": "osm",
+        "idle_evidence": "landuse=brownfield",
+    }, geometry=[box(a, b, a + 30, b + 30) for a, b in zip(x, y)], crs=2100)
+    for name, crit in REGISTRY.items():
+        if crit.kind == "category":
+            values = rng.choice(["farmland", "industrial", "good", "poor", "vacant", "211", "unknown"], n).astype(object)
+        else:
+            values = rng.uniform(0, 1, n) if crit.unit == "0-1" else rng.uniform(0, 2000, n)
+        values[rng.random(n) < 0.15] = None
+        inv[f"c_{name}"] = values
+    boundary = gpd.GeoDataFrame(geometry=[box(405000, 4355000, 408100, 4358100)], crs=2100)
+    profiles = load_profiles(ProfilesSpec())
+    scored = score(inv, profiles, SensitivitySpec())
+    path = tmp_path / "synthetic.html"
+    path.write_text(render(build_map(inv, scored.scores, scored.explanations, profiles, boundary, ["synthetic"], "s"), True),
+                    encoding="utf-8")
+    page, problems, _ = open_page(browser, path.as_uri())
+    rows = scored.scores
+    assert rows["eligible"].any() and (~rows["eligible"]).any() and rows["reason_en"].str.contains("no data for").any()
+    for p in profiles:
+        name = f"{p.label.en} / {p.label.el}"
+        mine = rows[rows["use"] == p.name]
+        texts = page.evaluate("""([layer, ids]) => ids.map(id => window.idleAssets.popupText(layer, id))""",
+                              [name, mine.loc[mine["eligible"], "asset_id"].tolist()])
+        texts += page.evaluate("""([layer, ids]) => ids.map(id => window.idleAssets.popupText(layer, id))""",
+                               [f"{name}: excluded / αποκλεισμένα", mine.loc[~mine["eligible"], "asset_id"].tolist()])
+        expected = pd.concat([mine[mine["eligible"]], mine[~mine["eligible"]]])
+        for text, en, el in zip(texts, expected["reason_en"], expected["reason_el"]):
+            assert en in text and el in text, (en, text)
     assert problems == []
     page.close()

@@ -14,8 +14,8 @@ from pipeline.io import atomic_path, write_text
 from pipeline.match import best_use
 from pipeline.profiles import fit_to_sources, load_profiles
 from pipeline.config import ProfilesSpec
-from pipeline.publish import write_map, write_tables
-from pipeline.publish.maps import esc, links
+from pipeline.publish import write_maps, write_tables
+from pipeline.publish.maps import esc
 from pipeline.publish.tables import public_inventory
 from pipeline.score import score
 from pipeline.transform import transform
@@ -37,6 +37,12 @@ class Collect(html.parser.HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
+def page_data(map_html: str) -> dict:
+    """The map's data block, as the page's script reads it."""
+    block = re.search(r'<script type="application/json" id="idle-assets-data">(.*?)</script>', map_html, re.S)
+    return json.loads(block.group(1))
+
+
 @pytest.fixture
 def published(toy_osm, toy_boundary, tmp_path):
     toy_osm.idle.loc[toy_osm.idle["osm_ref"] == "way/2", "name"] = PAYLOAD
@@ -51,8 +57,8 @@ def published(toy_osm, toy_boundary, tmp_path):
     credits = ["© OpenStreetMap contributors (ODbL 1.0)", "Boundaries: test <b>credit</b>"]
     files = write_tables(tmp_path, public, scored.scores, scored.contributions, matching, profiles,
                          prepared.context.boundary, credits, "Toy town")
-    map_file = write_map(tmp_path / "maps" / "index.html", public, scored.scores, profiles,
-                         prepared.context.boundary, credits, "Toy <i>town</i>")
+    map_file = write_maps(tmp_path / "maps", public, scored.scores, scored.explanations, profiles,
+                          prepared.context.boundary, credits, "Toy <i>town</i>")[0]
     return files, map_file, profiles, public
 
 
@@ -62,35 +68,50 @@ def test_map_has_one_layer_per_use_legend_and_attribution(published):
     parser = Collect()
     parser.feed(text)  # parses
     assert any(tag == "script" for tag, _ in parser.tags)
-    overlays = {json.loads(name) for name in re.findall(r'("(?:[^"\\]|\\.)*")\s*:\s*feature_group_', text)}
+    data = page_data(text)
+    uses = {u["name"]: u for u in data["uses"]}
+    assert list(uses) == [p.name for p in profiles]  # the index map carries every use
     with_assets = [p for p in profiles if public[f"score_{p.name}"].notna().any()]
     assert len(with_assets) >= 2
     for p in profiles:
-        # a layer for every use with an eligible asset; none for the others
-        # layer names are HTML in Leaflet's control, so they are escaped
-        assert (html.escape(f"{p.label.en} / {p.label.el}") in overlays) == (p in with_assets)
-    assert "All idle assets / Όλα τα αδρανή ακίνητα" in overlays
+        # the eligible assets of each use, best last (drawn on top), with their scores
+        scores = public.set_index("asset_id")[f"score_{p.name}"].dropna()
+        ids = [data["strings"][data["assets"]["id"][i]] for i in uses[p.name]["asset"]]
+        assert sorted(ids) == sorted(scores.index)
+        assert uses[p.name]["score"] == sorted(uses[p.name]["score"])
+        assert uses[p.name]["score"] == [int(f"{scores[a]:.0f}") for a in ids]
+    assert len(data["assets"]["id"]) == len(public)
     assert "Suitability score (0-100)" in text  # legend caption
     assert "OpenStreetMap contributors" in attribution(text)
-    assert "All idle assets" in text and "L.control.layers" in text
+    assert "L.control.layers" in text
+
+
+def test_per_use_maps_carry_only_their_use(published):
+    _, map_file, profiles, _ = published
+    for p in profiles:
+        data = page_data((map_file.parent / f"{p.name}.html").read_text(encoding="utf-8"))
+        assert [u["name"] for u in data["uses"]] == [p.name]
+    assert (map_file.parent / "embed.html").read_text(encoding="utf-8").count("<iframe") == len(profiles) + 1
 
 
 def test_input_text_is_escaped_in_the_map(published):
     _, map_file, _, _ = published
     text = map_file.read_text(encoding="utf-8")
-    assert "window.__pwned" in text  # the payload is there, as text
-    assert "<script>window.__pwned" not in text and "\\u003cscript\\u003ewindow.__pwned" not in text
-    assert 'onerror="alert(1)"' not in text and "onerror=\\\"alert" not in text
+    strings = page_data(text)["strings"]
+    assert PAYLOAD in strings  # the payload is there, as data
+    assert "<script>window.__pwned" not in text and 'onerror="alert(1)"' not in text
+    parser = Collect()
+    parser.feed(text)
+    assert not [a for tag, a in parser.tags if tag == "img" or "onerror" in a]
+    assert [a.get("type") for tag, a in parser.tags if tag == "script" and not a.get("src")].count("application/json") == 1
     assert "Boundaries: test &lt;b&gt;credit&lt;/b&gt;" in attribution(text)
     assert "<title>Toy &lt;i&gt;town&lt;/i&gt;</title>" in text
-    assert 'href=\\"javascript' not in text and 'href="javascript' not in text
+    assert 'href="javascript' not in text
 
 
 def test_escape_helpers():
     assert esc('<a href="x">') == "&lt;a href=&quot;x&quot;&gt;"
     assert esc(None) == "" and esc(float("nan")) == ""
-    out = links("javascript:alert(1); https://e.org/a.jpg")
-    assert out.startswith("javascript:alert(1) <a href=\"https://e.org/a.jpg\"")
 
 
 def test_tables(published, tmp_path):

@@ -15,7 +15,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 
 from ..io import atomic_path
 from ..profiles import Profile
-from .maps import SCORE_BINS, SCORE_COLOURS, KIND_COLOURS, _classes
+from .mapdata import KIND_COLOURS, SCORE_BINS, SCORE_COLOURS, score_classes
 
 A4_TEXT_WIDTH_IN = 16 / 2.54
 DPI = 200
@@ -93,7 +93,7 @@ def use_figure(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profile: Profi
     if len(s):
         sites = inventory.set_index("asset_id").loc[s["asset_id"]]
         sites = gpd.GeoDataFrame(sites, geometry=sites.geometry, crs=inventory.crs)
-        colours = [SCORE_COLOURS[c] for c in _classes(s["score"])]
+        colours = [SCORE_COLOURS[c] for c in score_classes(s["score"].to_numpy(dtype=float))]
         sites.plot(ax=ax, color=colours, edgecolor="black", linewidth=0.4, zorder=4)
         for rank, geom in zip(s["rank"].head(top), sites.geometry.head(top)):
             p = geom.representative_point()

@@ -1,0 +1,219 @@
+"""The data a map page carries, in a compact form its script turns into
+layers and popups in the browser.
+
+A map of 10,000 assets must stay under 5 MB, so a page holds each asset once
+(not once per layer with its popup's HTML): geometries simplified and
+quantised for display (analysis keeps full precision), every text once in a
+string table, and per use only numbers: score, score class, ranks and the
+indices of the criteria its reason names. The page's script (``map.js``)
+writes the same sentences as :mod:`pipeline.score` from these parts, and puts
+every text into the page with ``textContent``, never as HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+
+from .. import settings
+from ..features import REGISTRY
+from ..i18n import LABELS, fmt_value
+from ..profiles import Profile
+from ..score import Explanation
+
+SCORE_BINS = [0, 20, 40, 60, 80, 100]
+SCORE_COLOURS = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
+KIND_COLOURS = {"land": "#8c6d31", "building": "#5254a3"}
+USE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+DISPLAY_TOLERANCE_M = 0.5
+QUANTUM = 1e6  # coordinates kept as integers of 1e-6 degree (about 0.1 m)
+POLYGONAL = ("Polygon", "MultiPolygon")
+LINEAR = ("LineString", "MultiLineString")
+
+
+class Strings:
+    """A table of distinct texts; each text is stored once and referred to by index."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def add(self, value) -> int:
+        """Index of ``value`` as text, -1 for a missing value."""
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+            return -1
+        text = str(value)
+        if text == "":
+            return -1
+        return self.index.setdefault(text, len(self.index))
+
+    def column(self, values) -> list[int]:
+        return [self.add(v) for v in values]
+
+    def table(self) -> list[str]:
+        return list(self.index)
+
+
+def score_classes(score: np.ndarray) -> np.ndarray:
+    """Class 0-4 of each score (fixed 20-point classes, mapclassify), -1 where
+    there is no score, so a colour means the same on every map."""
+    out = np.full(len(score), -1)
+    ok = ~np.isnan(score)
+    if ok.any():
+        out[ok] = mapclassify.UserDefined(score[ok], bins=SCORE_BINS[1:]).yb
+    return out
+
+
+def encode_geometries(geoms: gpd.GeoSeries, origin: tuple[float, float]) -> dict:
+    """Geometries (polygonal or linear) for display: simplified in metres,
+    in WGS84 as integers of 1e-6 degree from ``origin``, each ring or line
+    delta-coded (first vertex absolute), with shapely's ragged-array offsets."""
+    simple = geoms.simplify(DISPLAY_TOLERANCE_M, preserve_topology=True).to_crs(settings.WGS84)
+    kind, coords, offsets = shapely.to_ragged_array(simple.to_numpy())
+    q = np.rint((coords - np.asarray(origin)) * QUANTUM).astype(np.int64)
+    starts = offsets[0][:-1]
+    delta = q.copy()
+    delta[1:] -= q[:-1]
+    delta[starts] = q[starts]
+    return {"type": int(kind), "xy": delta.ravel().tolist(), "offsets": [o.tolist() for o in offsets]}
+
+
+def _use_block(profile: Profile, scores: pd.DataFrame, ex: Explanation, order: pd.Index,
+               crit_index: dict[str, int], strings: Strings) -> dict:
+    """One use's numbers for the page's assets (``order``): the eligible ones
+    by ascending score (the drawing order, best on top) with aligned arrays,
+    and the excluded ones with the rules they break."""
+    s = scores[scores["use"] == profile.name].set_index("asset_id").reindex(order)
+    s["_at"] = np.arange(len(s))
+    ok = s[s["eligible"].fillna(False).to_numpy(dtype=bool)].sort_values("score", kind="stable")
+    out = s[~s["eligible"].fillna(False).to_numpy(dtype=bool) & s["use"].notna().to_numpy()]
+    pos = ok["_row"].to_numpy(dtype=int)  # each asset's row in the explanation's arrays
+
+    def ints(col, scale=1.0):
+        return [int(x) for x in np.round(ok[col].to_numpy(dtype=float) * scale)]
+
+    pts = np.rint(ex.points[pos]).astype(int)
+    strong, weak, missing = ex.strong[pos], ex.weak[pos], ex.missing[pos]
+    rules = [rule[0] for rule in ex.exclusions]
+    has_stability = ok["p_top_k"].notna().all()
+    return {
+        "name": profile.name, "en": profile.label.en, "el": profile.label.el,
+        "criteria": [crit_index[c] for c in ex.criteria],
+        "max_points": [f"{m:.0f}" for m in ex.max_points],
+        "n_eligible": len(ok),
+        "asset": ok["_at"].tolist(),
+        "score": [int(f"{v:.0f}") for v in ok["score"]],
+        "score_class": "".join(str(c) for c in score_classes(ok["score"].to_numpy(dtype=float))),
+        "rank": ints("rank"), "rank_topsis": ints("rank_topsis"),
+        "p_top_k": ints("p_top_k", 100) if has_stability else [],
+        "rank_p05": ints("rank_p05") if has_stability else [],
+        "rank_p95": ints("rank_p95") if has_stability else [],
+        # per asset: strong 1 and its points, strong 2 and its points, weak and its points, unknown criteria as bits
+        "parts": [[int(a), int(pts[i, a]) if a >= 0 else 0, int(b), int(pts[i, b]) if b >= 0 else 0,
+                   int(w), int(pts[i, w]) if w >= 0 else 0, int(sum(1 << j for j in np.flatnonzero(m)))]
+                  for i, (a, b, w, m) in enumerate(zip(strong[:, 0], strong[:, 1], weak, missing))],
+        "rules": [[strings.add(en), strings.add(el), crit_index[c] if c else -1] for _, en, el, c in ex.exclusions],
+        "excluded": [[int(at), [r for r, mask in enumerate(rules) if mask[row]]]
+                     for at, row in zip(out["_at"], out["_row"].astype(int))],
+    }
+
+
+def map_data(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: dict[str, Explanation],
+             profiles: list[Profile], all_profiles: list[Profile], boundary: gpd.GeoDataFrame, title: str,
+             plan: pd.DataFrame | None, top_k: int, context=None) -> dict:
+    """Everything one map page shows: assets, the uses in ``profiles``, each
+    asset's best use among ``all_profiles``, the plan, boundary and context."""
+    strings = Strings()
+    inv = inventory.reset_index(drop=True)
+    order = pd.Index(inv["asset_id"])
+    w, s, e, n = boundary.to_crs(settings.WGS84).total_bounds
+    origin = (float(np.floor(w * 100) / 100), float(np.floor(s * 100) / 100))
+    # each explanation row is an asset in the scored order; remember where
+    scores = scores.copy()
+    scores["_row"] = scores.groupby("use").cumcount()
+    used = list(dict.fromkeys(c for p in all_profiles for c in explanations[p.name].raw_text))
+    crit_index = {c: i for i, c in enumerate(used)}
+    raw = []
+    for c in used:
+        per_use = next(explanations[p.name] for p in all_profiles if c in explanations[p.name].raw_text)
+        rows = scores[scores["use"] == next(p.name for p in all_profiles if explanations[p.name] is per_use)]
+        at = rows.set_index("asset_id")["_row"].reindex(order).to_numpy()
+        raw.append(strings.column(per_use.raw_text[c][i] for i in at))
+    eligible = scores[scores["eligible"]]
+    best = eligible.sort_values("score", ascending=False).drop_duplicates("asset_id").set_index("asset_id")["use"]
+    use_index = {p.name: i for i, p in enumerate(all_profiles)}
+    data = {
+        "title": title, "origin": origin, "quantum": QUANTUM, "top_k": top_k,
+        "colours": {"score": SCORE_COLOURS, "kind": KIND_COLOURS, "use": USE_COLOURS},
+        "labels": {lang: {k: v[lang] for k, v in LABELS.items()} for lang in ("en", "el")},
+        "criteria": [[REGISTRY[c].label_en, REGISTRY[c].label_el] for c in used],
+        "all_uses": [[p.name, p.label.en, p.label.el] for p in all_profiles],
+        "uses": [_use_block(p, scores, explanations[p.name], order, crit_index, strings) for p in profiles],
+        "boundary": encode_geometries(boundary.geometry[boundary.geom_type.isin(POLYGONAL)], origin),
+    }
+    data["assets"] = {
+        "geometry": encode_geometries(inv.geometry, origin),
+        "id": strings.column(inv["asset_id"]), "name": strings.column(inv["name"]),
+        "kind": strings.column(inv["kind"]), "area": strings.column(fmt_value(a, "m²") for a in inv["area_m2"]),
+        "sources": strings.column(inv["sources"]), "evidence": strings.column(inv["idle_evidence"]),
+        "condition": strings.column(inv.get("condition", pd.Series(index=inv.index, dtype=object))),
+        "occupancy": strings.column(inv.get("occupancy", pd.Series(index=inv.index, dtype=object))),
+        "notes": strings.column(inv.get("survey_notes", pd.Series(index=inv.index, dtype=object))),
+        "photos": strings.column(inv.get("photos", pd.Series(index=inv.index, dtype=object))),
+        "best_use": [use_index[best[a]] if a in best.index else -1 for a in inv["asset_id"]],
+        "raw": raw,
+    }
+    data["plan"] = _plan_rows(plan, order, profiles, all_profiles, use_index, strings)
+    data["context"] = _context(context, origin, strings)
+    data["strings"] = strings.table()
+    return data
+
+
+def _plan_rows(plan, order, profiles, all_profiles, use_index, strings) -> list[list[int]]:
+    """The plan's assignments on this page: asset, use, score and the line of
+    impact figures and candidate organisations."""
+    if plan is None or not len(plan):
+        return []
+    shown = {p.name for p in profiles}
+    rows = []
+    at = {a: i for i, a in enumerate(order)}
+    for _, p in plan[plan["use"].isin(shown)].iterrows():
+        figures = [f"{fmt_value(p['usable_area_m2'], 'm²')} usable"]
+        if p["kwp"] > 0:
+            figures.append(f"{p['kwp']:,.0f} kWp, {p['mwh_per_year']:,.0f} MWh/year")
+        if p["cultivable_m2"] > 0:
+            figures.append(f"{fmt_value(p['cultivable_m2'], 'm²')} cultivable")
+        if pd.notna(p["jobs"]):
+            figures.append(f"about {p['jobs']:.1f} jobs")
+        orgs = p["candidate_organisations"] or "no organisation from the open call yet"
+        rows.append([at[p["asset_id"]], use_index[p["use"]], int(f"{p['score']:.0f}"),
+                     strings.add("; ".join(figures)), strings.add(orgs)])
+    return rows
+
+
+def _context(context, origin, strings: Strings) -> dict:
+    """Roads and land use for orientation (shown off by default)."""
+    if context is None:
+        return {}
+    out = {}
+    roads = context.roads[context.roads.geom_type.isin(LINEAR)]
+    if len(roads):
+        out["roads"] = {"geometry": encode_geometries(roads.geometry, origin)}
+    landuse = context.landuse[context.landuse.geom_type.isin(POLYGONAL)]
+    if len(landuse):
+        out["landuse"] = {"geometry": encode_geometries(landuse.geometry, origin),
+                          "kind": strings.column(tg.get("landuse") for tg in landuse["tags"])}
+    return out
+
+
+def page_json(data: dict) -> str:
+    """``data`` as JSON safe inside ``<script type="application/json">``:
+    ``<``, ``>`` and ``&`` written as escapes so no input text can close the
+    element or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,0 +1,244 @@
+/* idle-assets map page: turns the compact data of pipeline/publish/mapdata.py
+   into Leaflet layers, popups, tooltips, a layer control and a search box.
+
+   Safety: every text from the inputs reaches the page through textContent or
+   a text node, never innerHTML; the only HTML strings handed to Leaflet are
+   layer names, which are escaped first. Links are made only for http(s) URLs.
+   The reasons are written from the parts the pipeline chose (pipeline/score.py
+   reason_text and exclusion_text say the same sentences). */
+(function (map, D) {
+  "use strict";
+  const S = D.strings;
+  const str = (i) => (i >= 0 ? S[i] : "");
+  const LBL = D.labels;
+  const COLOURS = D.colours.score, KIND_COLOURS = D.colours.kind, USE_COLOURS = D.colours.use;
+  const both = (key) => LBL.en[key] + " / " + LBL.el[key];
+  const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const renderer = L.canvas({ padding: 0.5, tolerance: 3 });
+
+  /* Geometries: shapely ragged arrays, integers of 1 / quantum degree from
+     the origin, each ring or line delta-coded. Returns one Leaflet latlng
+     structure per feature (multipolygon: polygons > rings > points). */
+  function decode(g) {
+    const [ox, oy] = D.origin, q = D.quantum, xy = g.xy, o = g.offsets, ring = o[0];
+    const pts = [];
+    for (let r = 0; r + 1 < ring.length; r++) {
+      let x = 0, y = 0;
+      const line = [];
+      for (let k = ring[r]; k < ring[r + 1]; k++) {
+        if (k === ring[r]) { x = xy[2 * k]; y = xy[2 * k + 1]; } else { x += xy[2 * k]; y += xy[2 * k + 1]; }
+        line.push([oy + y / q, ox + x / q]);
+      }
+      pts.push(line);
+    }
+    const group = (items, offs) => { const out = []; for (let i = 0; i + 1 < offs.length; i++) out.push(items.slice(offs[i], offs[i + 1])); return out; };
+    if (g.type === 6) return group(group(pts, o[1]), o[2]);   // MultiPolygon
+    if (g.type === 3) return group(pts, o[1]);                // Polygon
+    if (g.type === 5) return group(pts, o[1]);                // MultiLineString
+    return pts;                                               // LineString
+  }
+
+  const A = D.assets;
+  let shapes = null;
+  const assetShape = (i) => { if (!shapes) shapes = decode(A.geometry); return shapes[i]; };
+  const assetName = (i) => str(A.name[i]) || str(A.id[i]);
+
+  function el(tag, text, style) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = text;
+    if (style) e.style.cssText = style;
+    return e;
+  }
+
+  function rawText(i, c) { return str(A.raw[c][i]); }
+
+  function criterionLabel(c, lang) { return D.criteria[c][lang === "en" ? 0 : 1]; }
+
+  /* Each use's eligible assets come as a list with aligned arrays, the
+     excluded ones as [asset, rules] pairs; index both by asset. */
+  D.uses.forEach((U) => {
+    U.at = new Map(U.asset.map((i, k) => [i, k]));
+    U.out = new Map(U.excluded);
+  });
+
+  /* The reason line of pipeline.score.reason_text, from the chosen parts;
+     k is the asset's place in the use's eligible list. */
+  function reason(lang, u, i, k) {
+    const U = D.uses[u], p = U.parts[k];
+    const part = (j, pts) => criterionLabel(U.criteria[j], lang) + " " + rawText(i, U.criteria[j]) + " (+" + pts + "/" + U.max_points[j] + ")";
+    let text = LBL[lang].rank_line.replace("{rank}", U.rank[k]).replace("{n}", U.n_eligible).replace("{score:.0f}", U.score[k]);
+    const strong = [];
+    if (p[0] >= 0) strong.push(part(p[0], p[1]));
+    if (p[2] >= 0) strong.push(part(p[2], p[3]));
+    if (strong.length) text += "; " + LBL[lang].strengths + ": " + strong.join(", ");
+    if (p[4] >= 0) text += "; " + LBL[lang].weakness + ": " + part(p[4], p[5]);
+    const unknown = [];
+    U.criteria.forEach((c, j) => { if (p[6] & (1 << j)) unknown.push(criterionLabel(c, lang)); });
+    if (unknown.length) text += "; " + LBL[lang].no_data + ": " + unknown.join(", ");
+    return text;
+  }
+
+  /* The exclusion line of pipeline.score.exclusion_text. */
+  function exclusion(lang, u, i) {
+    const U = D.uses[u];
+    const says = U.out.get(i).map((r) => {
+      const [en, gr, c] = U.rules[r];
+      const say = str(lang === "en" ? en : gr);
+      return c >= 0 ? say.replace("{v}", rawText(i, c)) : say;
+    });
+    return LBL[lang].excluded + ": " + says.join("; ");
+  }
+
+  function useLabel(name) {
+    const u = D.all_uses.find((x) => x[0] === name);
+    return u ? u[1] : name;
+  }
+
+  function scoreBlock(u, i) {
+    const U = D.uses[u], box = el("p", null, "margin:4px 0"), k = U.at.get(i);
+    box.append(el("b", U.en), el("br"));
+    if (k === undefined) {
+      box.append(el("span", exclusion("en", u, i)), el("br"), el("i", exclusion("el", u, i)));
+      return box;
+    }
+    box.append(el("span", reason("en", u, i, k)), el("br"), el("i", reason("el", u, i, k)));
+    if (U.p_top_k.length) {
+      box.append(el("br"), el("small", "top " + D.top_k + " in " + U.p_top_k[k] + "% of weight draws; rank " +
+        U.rank_p05[k] + "-" + U.rank_p95[k] + " (90% interval); TOPSIS rank " + U.rank_topsis[k]));
+    }
+    return box;
+  }
+
+  function planBlock(row) {
+    const [, use, score, figures, orgs] = row, box = el("p", null, "margin:4px 0");
+    box.append(el("b", "Plan: " + D.all_uses[use][1]), el("span", " (" + score + "/100)"), el("br"),
+      el("span", str(figures)), el("br"), el("span", "Candidates / Φορείς: " + str(orgs)));
+    return box;
+  }
+
+  function facts(i) {
+    const table = el("table");
+    const row = (label, value) => {
+      if (!value) return;
+      const tr = el("tr");
+      tr.append(el("th", label, "text-align:left;padding-right:6px"));
+      const td = el("td");
+      if (value instanceof Node) td.append(value); else td.textContent = value;
+      tr.append(td);
+      table.append(tr);
+    };
+    row("id", str(A.id[i]));
+    row(both("kind"), str(A.kind[i]));
+    row(both("area"), str(A.area[i]));
+    row(both("sources"), str(A.sources[i]));
+    row(both("evidence"), str(A.evidence[i]));
+    row("condition / occupancy", [str(A.condition[i]), str(A.occupancy[i])].filter(Boolean).join(" / "));
+    row("survey notes", str(A.notes[i]));
+    const urls = str(A.photos[i]).split(";").map((s) => s.trim()).filter(Boolean);
+    if (urls.length) {
+      const span = el("span");
+      urls.forEach((url, k) => {
+        if (/^https?:\/\//i.test(url)) {
+          const a = el("a", "photo " + (k + 1));
+          a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+          span.append(a, " ");
+        } else span.append(url + " ");
+      });
+      row(both("photos"), span);
+    }
+    return table;
+  }
+
+  function popup(i, block) {
+    const box = el("div", null, "max-width:360px");
+    box.append(el("b", assetName(i)));
+    if (block) box.append(block);
+    box.append(facts(i));
+    return box;
+  }
+
+  const overlays = {}, builders = {}, order = [];
+  function overlay(name, build, show) {
+    const group = L.featureGroup();
+    let built = false;
+    const ensure = () => { if (!built) { built = true; build(group); } return group; };
+    group.on("add", ensure);
+    overlays[name] = group; builders[name] = ensure; order.push(name);
+    if (show) group.addTo(map);
+    return group;
+  }
+
+  function addAsset(group, i, style, tip, content) {
+    const shape = L.polygon(assetShape(i), Object.assign({ renderer: renderer, search: assetName(i) === str(A.id[i]) ? str(A.id[i]) : assetName(i) + " (" + str(A.id[i]) + ")" }, style));
+    shape.assetIndex = i;
+    shape.bindTooltip(() => document.createTextNode(tip), { sticky: true });
+    shape.bindPopup(() => popup(i, content()), { maxWidth: 400 });
+    shape.on("mouseover", () => shape.setStyle({ weight: 4 })).on("mouseout", () => shape.setStyle({ weight: style.weight }));
+    group.addLayer(shape);
+  }
+
+  const n = A.id.length;
+  overlay(both("boundary"), (g) => {
+    decode(D.boundary).forEach((poly) => g.addLayer(L.polygon(poly, { renderer: renderer, color: "#333333", weight: 2, fill: false, dashArray: "6 4", interactive: false })));
+  }, true);
+  if (D.context.roads) overlay(both("roads"), (g) => {
+    decode(D.context.roads.geometry).forEach((line) => g.addLayer(L.polyline(line, { renderer: renderer, color: "#777777", weight: 1, interactive: false })));
+  }, false);
+  if (D.context.landuse) overlay(both("landuse"), (g) => {
+    const kinds = D.context.landuse.kind;
+    decode(D.context.landuse.geometry).forEach((poly, k) => {
+      const shape = L.polygon(poly, { renderer: renderer, color: "#9ab973", weight: 0.5, fillOpacity: 0.15 });
+      shape.bindTooltip(() => document.createTextNode(str(kinds[k])), { sticky: true });
+      g.addLayer(shape);
+    });
+  }, false);
+  const everything = overlay(both("all_assets"), (g) => {
+    for (let i = 0; i < n; i++) {
+      const best = A.best_use[i], u = best >= 0 ? D.uses.findIndex((x) => x.name === D.all_uses[best][0]) : -1;
+      addAsset(g, i, { color: KIND_COLOURS[str(A.kind[i])] || "#333333", weight: 2, fillOpacity: 0.2 },
+        assetName(i) + " (" + str(A.kind[i]) + ")",
+        () => (u >= 0 ? scoreBlock(u, i) : best >= 0 ? el("p", LBL.en.best_use + ": " + D.all_uses[best][1]) : el("p", LBL.en.no_use)));
+    }
+  }, n > 0);
+  D.uses.forEach((U, u) => {
+    const label = U.en + " / " + U.el;
+    if (U.asset.length) overlay(label, (g) => {
+      U.asset.forEach((i, k) => addAsset(g, i, { color: "#222222", weight: 1, fillColor: COLOURS[+U.score_class[k]], fillOpacity: 0.75 },
+        assetName(i) + ": " + U.score[k] + "/100", () => scoreBlock(u, i)));
+    }, u === 0);
+    if (U.excluded.length) overlay(label + ": " + both("excluded_layer"), (g) => {
+      U.excluded.forEach(([i]) => addAsset(g, i, { color: "#888888", weight: 1, fillColor: "#bbbbbb", fillOpacity: 0.5, dashArray: "3 3" },
+        assetName(i) + ": " + LBL.en.excluded, () => scoreBlock(u, i)));
+    }, false);
+  });
+  if (D.plan.length) overlay(both("plan"), (g) => {
+    D.plan.forEach((row) => addAsset(g, row[0], { color: "#000000", weight: 2, fillColor: USE_COLOURS[row[1] % USE_COLOURS.length], fillOpacity: 0.8 },
+      assetName(row[0]) + ": " + D.all_uses[row[1]][1], () => planBlock(row)));
+  }, false);
+
+  const control = {};
+  order.forEach((name) => { control[escapeHtml(name)] = overlays[name]; });
+  L.control.layers(null, control, { collapsed: false }).addTo(map);
+  if (n > 0) {
+    const search = new L.Control.Search({
+      layer: everything, propertyName: "search", marker: false, collapsed: false, position: "topleft",
+      textPlaceholder: "Search name or id / Αναζήτηση",
+      buildTip: (text) => { const li = el("li", text); return li; },
+      moveToLocation: (latlng, title, m) => m.fitBounds(latlng.layer.getBounds(), { maxZoom: 18 }),
+    });
+    search.on("search:locationfound", (e) => { if (e.layer) e.layer.openPopup(); });
+    map.addControl(search);
+  }
+  window.idleAssets = {
+    map: map, data: D, overlays: overlays,
+    /* the layer called name, with its features created (they are made when first shown) */
+    layer: (name) => builders[name](),
+    count: (name) => builders[name]().getLayers().length,
+    /* the text of the popup of asset id in layer name, as a click would show it */
+    popupText: (name, id) => {
+      const f = builders[name]().getLayers().find((l) => str(A.id[l.assetIndex]) === id);
+      return f ? f.getPopup()._content(f).textContent : null;
+    },
+    assetIndex: (id) => A.id.findIndex((k) => str(k) === id),
+  };
+})(MAP_VARIABLE, JSON.parse(document.getElementById("idle-assets-data").textContent));
