@@ -136,6 +136,19 @@ def school_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return nearest_distance(assets, np.concatenate(geoms) if geoms else np.array([]), "schools")
 
 
+@criterion("services_nearby", "count", f"amenities and stops within {settings.SERVICES_RADIUS_M:g} m",
+           f"υπηρεσίες και στάσεις σε ακτίνα {settings.SERVICES_RADIUS_M:g} m")
+def services_nearby(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+    """How many points of interest (amenities, shops, stops) lie within
+    ``SERVICES_RADIUS_M`` of the asset's edge."""
+    pois = context.pois.geometry.to_numpy()
+    if len(pois) == 0:
+        return pd.Series(0.0, index=assets.index)
+    a_idx, _ = shapely.STRtree(pois).query(assets.geometry.to_numpy(), predicate="dwithin",
+                                           distance=settings.SERVICES_RADIUS_M)
+    return pd.Series(np.bincount(a_idx, minlength=len(assets)).astype(float), index=assets.index)
+
+
 @criterion("residential_distance_m", "m", "distance to housing", "απόσταση από κατοικίες", direction="depends on the use")
 def residential_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Distance to residential landuse or residential buildings (0 inside them)."""

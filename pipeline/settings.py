@@ -40,6 +40,8 @@ DENSITY_RADIUS_M : float
 NEAREST_SEARCH_M : float
     Distances to context features are searched up to this far; beyond it the
     distance is reported as this value (a site 5 km from a road is "far").
+SERVICES_RADIUS_M : float
+    Radius within which ``services_nearby`` counts amenities, shops and stops.
 POI_TAGS : dict[str, set[str] | None]
     Tags that make a point or polygon a point of interest (``None``: any value).
 DRIVING_HIGHWAYS : set[str]
@@ -86,6 +88,7 @@ REGISTER_IDLE_STATUS = {
 CONTEXT_BUFFER_M = 1000.0
 DENSITY_RADIUS_M = 250.0
 NEAREST_SEARCH_M = 5000.0
+SERVICES_RADIUS_M = 500.0
 
 POI_TAGS: dict[str, set[str] | None] = {
     "amenity": None, "shop": None, "public_transport": None,

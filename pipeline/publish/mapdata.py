@@ -73,6 +73,8 @@ def encode_geometries(geoms: gpd.GeoSeries, origin: tuple[float, float]) -> dict
     """Geometries (polygonal or linear) for display: simplified in metres,
     in WGS84 as integers of 1e-6 degree from ``origin``, each ring or line
     delta-coded (first vertex absolute), with shapely's ragged-array offsets."""
+    if len(geoms) == 0:
+        return {"type": 6, "xy": [], "offsets": [[0], [0], [0]]}
     simple = geoms.simplify(DISPLAY_TOLERANCE_M, preserve_topology=True).to_crs(settings.WGS84)
     kind, coords, offsets = shapely.to_ragged_array(simple.to_numpy())
     q = np.rint((coords - np.asarray(origin)) * QUANTUM).astype(np.int64)
