@@ -193,6 +193,12 @@ SCORES = Contract(
     unique=("asset_id", "use"),
 )
 
+SCORE_NUMBERS = Contract(
+    name="scores (numbers only)",
+    columns=tuple(c for c in SCORES.columns if c.name not in ("excluded_by", "reason_en", "reason_el")),
+    unique=SCORES.unique,
+)
+
 CONTRIBUTIONS = Contract(
     name="contributions",
     columns=(

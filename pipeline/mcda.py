@@ -68,8 +68,12 @@ def weight_draws(weights: np.ndarray, n: int, spread: float, rng: np.random.Gene
 
 
 def rank_stability(values: np.ndarray, weights: np.ndarray, draws: int, spread: float, seed: int,
-                   top_k: int) -> pd.DataFrame:
+                   top_k: int, chunk: int = 32, threads: int = 2) -> pd.DataFrame:
     """Monte Carlo sensitivity of the weighted-sum ranking to the weights.
+
+    Draws are scored and ranked in chunks (float32 scores, int32 ranks), the
+    chunks sorted on ``threads`` threads (NumPy releases the GIL while it
+    sorts), so 1,000 draws over 100,000 assets need about 400 MB.
 
     Parameters
     ----------
@@ -82,18 +86,32 @@ def rank_stability(values: np.ndarray, weights: np.ndarray, draws: int, spread: 
         One row per asset: ``p_top_k`` (share of draws in which it ranks in
         the top ``top_k``), ``rank_p05``, ``rank_median``, ``rank_p95``.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     n = len(values)
     if n == 0:
         return pd.DataFrame(columns=["p_top_k", "rank_p05", "rank_median", "rank_p95"])
     rng = np.random.default_rng(seed)
-    w = weight_draws(weights, draws, spread, rng)          # (draws, m)
-    scores = np.asarray(values, dtype=float) @ w.T          # (n, draws)
-    order = np.argsort(-scores, axis=0, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(1, n + 1)[:, None].repeat(draws, axis=1), axis=0)
+    w = weight_draws(weights, draws, spread, rng).astype(np.float32)      # (draws, m)
+    v = np.asarray(values, dtype=np.float32)
+    ranks = np.empty((draws, n), dtype=np.int32)                           # one row per draw
+    positions = np.arange(1, n + 1, dtype=np.int32)
+
+    def rank_chunk(start: int) -> None:
+        scores = w[start:start + chunk] @ v.T                              # (chunk, n)
+        order = np.argsort(-scores, axis=1, kind="stable")
+        for j, row in enumerate(order):
+            ranks[start + j, row] = positions
+
+    with ThreadPoolExecutor(max(threads, 1)) as pool:
+        list(pool.map(rank_chunk, range(0, draws, chunk)))
+    by_asset = np.ascontiguousarray(ranks.T)                               # (n, draws)
+    lo, mid_lo, mid_hi, hi = (int(np.floor(0.05 * (draws - 1))), (draws - 1) // 2, draws // 2,
+                              int(np.ceil(0.95 * (draws - 1))))
+    part = np.partition(by_asset, sorted({lo, mid_lo, mid_hi, hi}), axis=1)
     return pd.DataFrame({
-        "p_top_k": (ranks <= top_k).mean(axis=1),
-        "rank_p05": np.percentile(ranks, 5, axis=1, method="lower"),
-        "rank_median": np.median(ranks, axis=1),
-        "rank_p95": np.percentile(ranks, 95, axis=1, method="higher"),
+        "p_top_k": (by_asset <= top_k).mean(axis=1),
+        "rank_p05": part[:, lo].astype(float),
+        "rank_median": (part[:, mid_lo].astype(float) + part[:, mid_hi]) / 2,
+        "rank_p95": part[:, hi].astype(float),
     })

@@ -30,7 +30,8 @@ class Explanation:
     the scored assets (the source of the reasons, and of the maps' popups).
 
     criteria : criterion names, in the profile's order.
-    raw_text : for each criterion, the asset's raw value as people read it.
+    raw_values : for each criterion (weighted or in a constraint), the raw values;
+        ``raw_text`` gives them as people read them (formatted on first use).
     points : (n, k) points each criterion earned; ``max_points`` (k,) what it could earn.
     missing : (n, k) the criterion was unknown and took the profile's default.
     strong : (n, 2) up to two criteria that earned the most (at least half of
@@ -42,13 +43,20 @@ class Explanation:
     """
 
     criteria: list[str]
-    raw_text: dict[str, list[str]]
+    raw_values: dict[str, pd.Series]
     points: np.ndarray
     max_points: np.ndarray
     missing: np.ndarray
     strong: np.ndarray
     weak: np.ndarray
     exclusions: list[tuple[np.ndarray, str, str, str | None]]
+    _text: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def raw_text(self) -> dict[str, list[str]]:
+        if not self._text:
+            self._text.update({c: [fmt_value(x, REGISTRY[c].unit) for x in v] for c, v in self.raw_values.items()})
+        return self._text
 
 
 @dataclass
@@ -150,9 +158,11 @@ def exclusion_text(lang: str, i: int, ex: Explanation) -> list[str]:
     return out
 
 
-def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: SensitivitySpec | None = None) -> ScoreResult:
+def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: SensitivitySpec | None = None,
+                  explain: bool = True) -> ScoreResult:
     """Score every asset for one use: weighted sum (the score), TOPSIS as an
-    alternative ranking, and the stability of the rank when weights vary."""
+    alternative ranking, and the stability of the rank when weights vary.
+    With ``explain`` the reasons and the contributions table are written too."""
     n = len(features)
     ids = features["asset_id"].to_numpy()
     applies = features["kind"].isin(profile.applies_to).to_numpy()
@@ -165,8 +175,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     eligible = ~np.logical_or.reduce([e[0] for e in exclusions])
     weights = profile.weights()
     names = [spec.criterion for spec in profile.criteria]
-    raw_text = {c: [fmt_value(x, REGISTRY[c].unit) for x in features[f"c_{c}"]]
-                for c in dict.fromkeys(names + [e[3] for e in exclusions if e[3]])}
+    raw_values = {c: features[f"c_{c}"] for c in dict.fromkeys(names + [e[3] for e in exclusions if e[3]])}
     matrix = np.zeros((n, len(names)))
     missing = np.zeros((n, len(names)), bool)
     for j, spec in enumerate(profile.criteria):
@@ -177,24 +186,28 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     points = 100 * w * matrix
     max_points = 100 * w
     strong, weak = reason_parts(points, max_points, missing)
-    ex = Explanation(names, raw_text, points, max_points, missing, strong, weak, exclusions)
+    ex = Explanation(names, raw_values, points, max_points, missing, strong, weak, exclusions)
     score = np.where(eligible, points.sum(axis=1), np.nan)
     rank = pd.Series(score).rank(ascending=False, method="min").astype("Int64").to_numpy()
-    n_eligible = int(eligible.sum())
-    reasons = {}
-    for lang in ("en", "el"):
-        labels = [getattr(REGISTRY[c], f"label_{lang}") for c in names]
-        reasons[lang] = [
-            reason_text(lang, rank[i], n_eligible, score[i], labels, [raw_text[c][i] for c in names],
-                        points[i], max_points, missing[i], strong[i], weak[i])
-            if eligible[i] else f"{t(lang, 'excluded')}: " + "; ".join(exclusion_text(lang, i, ex))
-            for i in range(n)
-        ]
-    scores = pd.DataFrame({
-        "asset_id": ids, "use": profile.name, "eligible": eligible,
-        "excluded_by": [None if eligible[i] else "; ".join(exclusion_text("en", i, ex)) for i in range(n)],
-        "score": score, "rank": rank, "reason_en": reasons["en"], "reason_el": reasons["el"],
-    })
+    scores = pd.DataFrame({"asset_id": ids, "use": profile.name, "eligible": eligible})
+    if explain:
+        n_eligible = int(eligible.sum())
+        raw_text = ex.raw_text
+        reasons = {}
+        for lang in ("en", "el"):
+            labels = [getattr(REGISTRY[c], f"label_{lang}") for c in names]
+            reasons[lang] = [
+                reason_text(lang, rank[i], n_eligible, score[i], labels, [raw_text[c][i] for c in names],
+                            points[i], max_points, missing[i], strong[i], weak[i])
+                if eligible[i] else f"{t(lang, 'excluded')}: " + "; ".join(exclusion_text(lang, i, ex))
+                for i in range(n)
+            ]
+        scores["excluded_by"] = [None if eligible[i] else "; ".join(exclusion_text("en", i, ex)) for i in range(n)]
+    scores["score"] = score
+    scores["rank"] = rank
+    if explain:
+        scores["reason_en"] = reasons["en"]
+        scores["reason_el"] = reasons["el"]
     closeness = np.full(n, np.nan)
     closeness[eligible] = topsis(matrix[eligible], w)
     scores["topsis"] = closeness
@@ -212,11 +225,12 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
         "criterion": np.repeat(names, n),
         "raw": [x for c in names for x in raw_text[c]],
         "value": matrix.T.ravel(), "weight": np.repeat(w, n), "points": points.T.ravel(), "missing": missing.T.ravel(),
-    })
+    }) if explain else pd.DataFrame(columns=[c.name for c in contracts.CONTRIBUTIONS.columns])
     return ScoreResult(scores, contributions, {profile.name: ex})
 
 
-def score(features: gpd.GeoDataFrame, profiles: list[Profile], sensitivity: SensitivitySpec | None = None) -> ScoreResult:
+def score(features: gpd.GeoDataFrame, profiles: list[Profile], sensitivity: SensitivitySpec | None = None,
+          explain: bool = True) -> ScoreResult:
     """Score every asset for every use profile.
 
     Parameters
@@ -227,14 +241,21 @@ def score(features: gpd.GeoDataFrame, profiles: list[Profile], sensitivity: Sens
     profiles : list of Profile
     sensitivity : SensitivitySpec, optional
         Monte Carlo settings; without them no sensitivity is computed.
+    explain : bool, default True
+        Write each score's reason (en/el), the exclusion sentences and the
+        contributions table. Without it the scores hold numbers only (contract
+        ``SCORE_NUMBERS``; the explanations' arrays are kept), which is what a
+        national run needs before it publishes anything.
     """
     needed = sorted({c for p in profiles for c in p.criterion_names()})
     absent = [c for c in needed if f"c_{c}" not in features.columns]
     if absent:
         raise contracts.ContractError("score input", [f"criterion column c_{c} is missing" for c in absent])
-    results = [score_profile(features, p, sensitivity) for p in profiles]
+    results = [score_profile(features, p, sensitivity, explain) for p in profiles]
     scores = pd.concat([r.scores for r in results], ignore_index=True)
+    contracts.check(scores, contracts.SCORES if explain else contracts.SCORE_NUMBERS)
+    if not explain:
+        return ScoreResult(scores, results[0].contributions, {k: v for r in results for k, v in r.explanations.items()})
     contributions = pd.concat([r.contributions for r in results], ignore_index=True)
-    contracts.check(scores, contracts.SCORES)
     contracts.check(contributions, contracts.CONTRIBUTIONS)
     return ScoreResult(scores, contributions, {k: v for r in results for k, v in r.explanations.items()})

@@ -1,0 +1,284 @@
+"""The performance benchmark (``make bench``): the pipeline's stages on
+synthetic workloads of 10k, 100k and 1M assets, against a naive per-row
+loop, PostGIS and DuckDB spatial on the same computations, all in one run.
+
+Every measurement runs in a fresh process (so its peak memory is its own)
+and is repeated; the median is reported. Results go to
+``benchmarks/results/bench.json`` and ``bench.md``; ratios are against
+baselines measured in the same run.
+
+    .venv/bin/python benchmarks/bench.py                 # everything (make bench)
+    .venv/bin/python benchmarks/bench.py --sizes 10000 --skip postgis duckdb naive
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+DATA = HERE / "data"
+RESULTS = HERE / "results"
+TARGETS = {
+    "features+score 1M (s)": 20.0, "peak memory 1M (GiB)": 2.0, "speed-up vs naive at 10k": 200.0,
+    "time(1M)/time(100k)": 11.0, "sensitivity 1000 draws x 100k (s)": 10.0,
+}
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+# ---------------------------------------------------------------- one measurement (child process)
+
+def load_context(folder: Path, fmt: str = "parquet"):
+    """Read the workload's layers (the extract stage of a benchmark run)."""
+    import geopandas as gpd
+
+    from pipeline.transform import Context
+    from workload import tags_from_text
+
+    read = gpd.read_parquet if fmt == "parquet" else (lambda p: gpd.read_file(p, engine="pyogrio"))
+    layers = {name: read(folder / f"{name}.{fmt}") for name in ("assets", "buildings", "roads", "pois")}
+    for name in ("buildings", "roads", "pois"):
+        layers[name]["tags"] = tags_from_text(layers[name].pop("tag"))
+    assets = layers.pop("assets")
+    empty = layers["buildings"].iloc[:0]
+    return assets, Context(boundary=empty, landuse=empty, **layers)
+
+
+def measure(engine: str, n: int) -> dict:
+    """Run one engine once on workload ``n``; return its seconds per stage and peak memory."""
+    folder = DATA / f"n{n}"
+    out: dict = {"engine": engine, "n": n}
+    t0 = time.perf_counter()
+    if engine == "ours":
+        import engines
+        import numpy as np
+
+        from pipeline.match import best_use
+        from pipeline.mcda import rank_stability
+        from pipeline.io import write_geoparquet
+
+        assets, context = load_context(folder)
+        out["extract"] = time.perf_counter() - t0
+        frame, seconds, feats, scored = engines.ours(assets, context, explain=False)
+        out.update(seconds)
+        if n <= 100_000:  # the same with every reason written (not in the baselines' work)
+            _, again, feats, scored = engines.ours(assets, context, explain=True)
+            out["score_with_reasons"] = again["score"]
+        t = time.perf_counter()
+        ex = scored.explanations["bench"]
+        eligible = scored.scores["eligible"].to_numpy()
+        if n <= 100_000:
+            rank_stability(ex.points[eligible] / ex.max_points, ex.max_points / 100, 1000, 0.2, 7, 10)
+            out["sensitivity"] = time.perf_counter() - t
+        t = time.perf_counter()
+        if n <= 100_000:
+            best_use(feats, scored.scores, ["bench"])
+            out["match"] = time.perf_counter() - t
+        t = time.perf_counter()
+        import geopandas as gpd
+
+        public = gpd.GeoDataFrame(scored.scores.assign(geometry=feats.geometry.to_numpy()), crs=feats.crs)
+        tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-scores-{os.getpid()}.parquet"
+        write_geoparquet(public, tmp)
+        tmp.unlink()
+        out["publish"] = time.perf_counter() - t
+        out["features+score"] = out["features"] + out["score"]
+        frame.to_parquet(folder / "result_ours.parquet")
+        del np
+    elif engine == "extract_gpkg":
+        load_context(folder, "gpkg")
+        out["extract"] = time.perf_counter() - t0
+    elif engine == "naive":
+        import engines
+
+        assets, context = load_context(folder)
+        t = time.perf_counter()
+        frame = engines.naive(assets, context)
+        out["features+score"] = time.perf_counter() - t
+        frame.to_parquet(folder / "result_naive.parquet")
+    elif engine == "duckdb":
+        import engines
+
+        frame, seconds = engines.duckdb_run(folder)
+        out["load"], out["features+score"] = seconds["load"], seconds["query"]
+        frame.to_parquet(folder / "result_duckdb.parquet")
+    elif engine == "postgis":
+        import postgis
+
+        frame, seconds = postgis.run(folder)
+        out["load"], out["features+score"] = seconds["load"], seconds["query"]
+        frame.to_parquet(folder / "result_postgis.parquet")
+    elif engine.startswith("dask"):
+        import dask_engine
+
+        workers = int(engine.split("-")[1])
+        assets, context = load_context(folder)
+        out["extract"] = time.perf_counter() - t0
+        t = time.perf_counter()
+        frame = dask_engine.features_and_score(assets, context, workers)
+        out["features+score"] = time.perf_counter() - t
+        frame.to_parquet(folder / f"result_{engine}.parquet")
+    out["total"] = time.perf_counter() - t0
+    out["peak_rss"] = peak_rss_bytes()
+    return out
+
+
+# ---------------------------------------------------------------- orchestration
+
+def child(engine: str, n: int, timeout: float) -> dict | None:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", engine, str(n)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"  {engine} at {n:,}: over {timeout:.0f} s, stopped", flush=True)
+        return {"engine": engine, "n": n, "error": f"timeout after {timeout:.0f} s"}
+    if done.returncode != 0:
+        print(done.stderr[-3000:], flush=True)
+        return {"engine": engine, "n": n, "error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def median_of(runs: list[dict]) -> dict:
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[0]
+    out = dict(ok[0])
+    for key in ok[0]:
+        if isinstance(ok[0][key], float) or key == "peak_rss":
+            out[key] = statistics.median(r[key] for r in ok)
+    out["runs"] = len(ok)
+    return out
+
+
+def agreement(n: int, engine: str) -> float | None:
+    """Largest score difference between ``engine`` and ours on workload ``n``."""
+    import pandas as pd
+
+    a, b = DATA / f"n{n}" / "result_ours.parquet", DATA / f"n{n}" / f"result_{engine}.parquet"
+    if not (a.exists() and b.exists()):
+        return None
+    x, y = pd.read_parquet(a).set_index("asset_id"), pd.read_parquet(b).set_index("asset_id")
+    y = y.reindex(x.index)
+    return float((x["score"] - y["score"]).abs().max())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip", nargs="*", default=[], help="engines to leave out: naive postgis duckdb dask")
+    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one[0], int(args.one[1]))))
+        return
+    from workload import write_workload
+
+    started = time.perf_counter()
+    RESULTS.mkdir(exist_ok=True)
+    plan = []
+    for n in args.sizes:
+        if not (DATA / f"n{n}" / "assets.parquet").exists():
+            print(f"writing the {n:,}-asset workload ...", flush=True)
+            write_workload(n, DATA / f"n{n}")
+        plan.append(("ours", n, args.repeats))
+        plan.append(("extract_gpkg", n, 1 if n > 100_000 else args.repeats))
+        if n == 10_000 and "naive" not in args.skip:
+            plan.append(("naive", n, 1))
+        if n >= 100_000 and "duckdb" not in args.skip:
+            plan.append(("duckdb", n, 1 if n > 100_000 else args.repeats))
+        if n >= 100_000 and "postgis" not in args.skip:
+            plan.append(("postgis", n, 1))
+        if "dask" not in args.skip and n in (10_000, 1_000_000):
+            plan += [("dask-1", n, 1), ("dask-2", n, 1)]
+    rows = []
+    for engine, n, repeats in plan:
+        runs = [child(engine, n, timeout=900) for _ in range(repeats)]
+        row = median_of(runs)
+        if engine not in ("ours", "extract_gpkg") and "error" not in row:
+            row["max_score_difference"] = agreement(n, engine)
+        rows.append(row)
+        shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
+        print(shown, flush=True)
+    report = summarise(rows)
+    report["wall_seconds"] = time.perf_counter() - started
+    (RESULTS / "bench.json").write_text(json.dumps({"rows": rows, "summary": report}, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "bench.md").write_text(markdown(rows, report), encoding="utf-8")
+    print(markdown(rows, report))
+
+
+def _get(rows, engine, n, key="features+score"):
+    for r in rows:
+        if r["engine"] == engine and r["n"] == n and key in r:
+            return r[key]
+    return None
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Ratios against the baselines of this run, and the targets."""
+    out = {"ratios": [], "targets": []}
+    for n in sorted({r["n"] for r in rows}):
+        ours = _get(rows, "ours", n)
+        for engine in ("naive", "postgis", "duckdb", "dask-1", "dask-2"):
+            other = _get(rows, engine, n)
+            if ours and other:
+                out["ratios"].append({"n": n, "baseline": engine, "ours_s": ours, "baseline_s": other,
+                                      "ours/baseline": ours / other})
+    f1m, f100k = _get(rows, "ours", 1_000_000), _get(rows, "ours", 100_000)
+    peak = _get(rows, "ours", 1_000_000, "peak_rss")
+    naive, ours10k = _get(rows, "naive", 10_000), _get(rows, "ours", 10_000)
+    sens = _get(rows, "ours", 100_000, "sensitivity")
+    measured = {
+        "features+score 1M (s)": f1m, "peak memory 1M (GiB)": peak / 2**30 if peak else None,
+        "speed-up vs naive at 10k": naive / ours10k if naive and ours10k else None,
+        "time(1M)/time(100k)": f1m / f100k if f1m and f100k else None,
+        "sensitivity 1000 draws x 100k (s)": sens,
+    }
+    for name, target in TARGETS.items():
+        value = measured[name]
+        met = None if value is None else (value >= target if name.startswith("speed-up") else value < target)
+        out["targets"].append({"target": name, "limit": target, "measured": value, "met": met})
+    per_asset = [(r["n"], r["peak_rss"] / r["n"]) for r in rows if r["engine"] == "ours" and "peak_rss" in r]
+    out["peak_bytes_per_asset"] = per_asset
+    return out
+
+
+def markdown(rows: list[dict], report: dict) -> str:
+    keys = ["engine", "n", "runs", "extract", "load", "features", "score", "features+score", "score_with_reasons",
+            "sensitivity", "match",
+            "publish", "total", "peak_rss", "max_score_difference", "error"]
+    present = [k for k in keys if any(k in r for r in rows)]
+
+    def cell(r, k):
+        v = r.get(k, "")
+        if k == "peak_rss" and v != "":
+            return f"{v / 2**20:,.0f} MiB"
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+    lines = ["# Benchmark", "", f"Wall time of the whole benchmark: {report.get('wall_seconds', 0):.0f} s.", "",
+             "| " + " | ".join(present) + " |", "|" + "---|" * len(present)]
+    lines += ["| " + " | ".join(cell(r, k) for k in present) + " |" for r in rows]
+    lines += ["", "## Ratios (features + score; below 1 means ours is faster)", "", "| n | baseline | ours (s) | baseline (s) | ours / baseline |", "|---|---|---|---|---|"]
+    lines += [f"| {r['n']:,} | {r['baseline']} | {r['ours_s']:.3g} | {r['baseline_s']:.3g} | {r['ours/baseline']:.3g} |" for r in report["ratios"]]
+    lines += ["", "## Targets", "", "| target | limit | measured | met |", "|---|---|---|---|"]
+    for t in report["targets"]:
+        measured = "not measured" if t["measured"] is None else f"{t['measured']:.3g}"
+        lines.append(f"| {t['target']} | {t['limit']:g} | {measured} | {t['met']} |")
+    lines += ["", "Peak memory per asset (ours): " + ", ".join(f"{n:,}: {b:,.0f} B" for n, b in report["peak_bytes_per_asset"]), ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The benchmark's computations, done four ways on the same workload:
+
+distance to the nearest road (capped at ``NEAREST_SEARCH_M``), amenities and
+stops within ``SERVICES_RADIUS_M``, the share of the asset covered by
+buildings (1 for a building asset), and a weighted score of the three
+(:data:`PROFILE`).
+
+- ``ours``: the pipeline's own criteria (:mod:`pipeline.features`) and score
+  stage (:mod:`pipeline.score`), reasons and all;
+- ``naive``: a per-row loop, the way a notebook user first writes it
+  (geopandas calls per asset);
+- ``postgis``: SQL with GiST indexes (KNN ``<->`` for the nearest road);
+- ``duckdb``: SQL with DuckDB's spatial extension (R-tree spatial joins).
+
+Each returns a frame ``asset_id, road_m, services, footprint, score`` so the
+benchmark can check they agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline import settings
+from pipeline.features import compute_features
+from pipeline.profiles import Profile
+from pipeline.score import score
+from pipeline.transform import Context
+
+CRITERIA = ["road_distance_m", "services_nearby", "footprint_share"]
+PROFILE = Profile.model_validate({
+    "name": "bench", "label": {"en": "Benchmark use", "el": "Χρήση αναφοράς"}, "applies_to": ["land", "building"],
+    "criteria": [
+        {"criterion": "road_distance_m", "weight": 0.4, "function": {"type": "linear", "lower": 0, "upper": 1000, "direction": "cost"}},
+        {"criterion": "services_nearby", "weight": 0.3, "function": {"type": "linear", "lower": 0, "upper": 20}},
+        {"criterion": "footprint_share", "weight": 0.3, "function": {"type": "linear", "lower": 0, "upper": 1, "direction": "cost"}},
+    ],
+})
+SQL_SCORE = """100 * (0.4 * (1 - LEAST(GREATEST(road_m / 1000.0, 0), 1))
+                    + 0.3 * LEAST(GREATEST(services / 20.0, 0), 1)
+                    + 0.3 * (1 - LEAST(GREATEST(footprint, 0), 1)))"""
+
+
+def result_frame(ids, road, services, footprint, score_) -> pd.DataFrame:
+    return pd.DataFrame({"asset_id": ids, "road_m": road, "services": services, "footprint": footprint,
+                         "score": score_}).sort_values("asset_id", ignore_index=True)
+
+
+def ours(assets, context: Context, explain: bool = True):
+    """Features then score, with the pipeline's functions; returns (frame, stage seconds)."""
+    import time
+
+    t0 = time.perf_counter()
+    feats = compute_features(assets, context, CRITERIA)
+    t1 = time.perf_counter()
+    scored = score(feats, [PROFILE], explain=explain)
+    t2 = time.perf_counter()
+    s = scored.scores
+    frame = result_frame(feats["asset_id"].to_numpy(), feats["c_road_distance_m"].to_numpy(),
+                         feats["c_services_nearby"].to_numpy(), feats["c_footprint_share"].to_numpy(),
+                         s["score"].to_numpy())
+    return frame, {"features": t1 - t0, "score": t2 - t1}, feats, scored
+
+
+def naive(assets, context: Context) -> pd.DataFrame:
+    """Per asset: geopandas distance to every road, distance to every POI,
+    intersection with every building, then the weighted sum in Python."""
+    roads, pois, buildings = context.roads.geometry, context.pois.geometry, context.buildings
+    rows = []
+    for _, a in assets.iterrows():
+        g = a.geometry
+        road = min(roads.distance(g).min(), settings.NEAREST_SEARCH_M)
+        services = int((pois.distance(g) <= settings.SERVICES_RADIUS_M).sum())
+        if a["kind"] == "building":
+            footprint = 1.0
+        else:
+            others = buildings[buildings["osm_ref"] != a["osm_ref"]].geometry
+            footprint = min(others.intersection(g).area.sum() / g.area, 1.0)
+        s = 100 * (0.4 * (1 - min(max(road / 1000, 0), 1)) + 0.3 * min(max(services / 20, 0), 1)
+                   + 0.3 * (1 - min(max(footprint, 0), 1)))
+        rows.append((a["asset_id"], road, services, footprint, s))
+    ids, road, services, footprint, s = map(np.array, zip(*rows))
+    return result_frame(ids, road, services.astype(float), footprint, s)
+
+
+# ---------------------------------------------------------------- SQL engines
+
+POSTGIS_QUERY = f"""
+WITH f AS (
+  SELECT a.asset_id,
+         LEAST((SELECT ST_Distance(a.geom, r.geom) FROM roads r ORDER BY r.geom <-> a.geom LIMIT 1),
+               {settings.NEAREST_SEARCH_M}) AS road_m,
+         (SELECT count(*) FROM pois p WHERE ST_DWithin(a.geom, p.geom, {settings.SERVICES_RADIUS_M})) AS services,
+         CASE WHEN a.kind = 'building' THEN 1.0 ELSE LEAST(1.0, COALESCE(
+           (SELECT sum(ST_Area(ST_Intersection(a.geom, b.geom))) FROM buildings b
+             WHERE ST_Intersects(a.geom, b.geom) AND b.osm_ref IS DISTINCT FROM a.osm_ref), 0) / ST_Area(a.geom)) END
+           AS footprint
+  FROM assets a)
+SELECT asset_id, road_m, services, footprint, {SQL_SCORE} AS score FROM f
+"""
+
+def _box(d: float) -> str:
+    """An asset's bounding box grown by ``d`` metres: DuckDB's spatial join
+    operator accelerates ST_Intersects (with its R-tree), not ST_DWithin, so
+    distance joins go through this box and then test the distance."""
+    return f"ST_MakeEnvelope(ST_XMin(a.geom) - {d}, ST_YMin(a.geom) - {d}, ST_XMax(a.geom) + {d}, ST_YMax(a.geom) + {d})"
+
+
+DUCKDB_QUERY = f"""
+WITH near AS (
+  SELECT a.asset_id, min(ST_Distance(a.geom, r.geom)) AS d
+  FROM assets a JOIN roads r ON ST_Intersects({_box(1000)}, r.geom) GROUP BY a.asset_id),
+far AS (  -- the few assets with no road within the 1 km box: search up to the cap
+  SELECT a.asset_id, min(ST_Distance(a.geom, r.geom)) AS d
+  FROM (SELECT * FROM assets WHERE asset_id NOT IN (SELECT asset_id FROM near)) a
+  JOIN roads r ON ST_Intersects({_box(settings.NEAREST_SEARCH_M)}, r.geom) GROUP BY a.asset_id),
+svc AS (
+  SELECT a.asset_id, count(*) AS n FROM assets a JOIN pois p ON ST_Intersects({_box(settings.SERVICES_RADIUS_M)}, p.geom)
+  WHERE ST_Distance(a.geom, p.geom) <= {settings.SERVICES_RADIUS_M} GROUP BY a.asset_id),
+cov AS (
+  SELECT a.asset_id, sum(ST_Area(ST_Intersection(a.geom, b.geom))) AS m2
+  FROM assets a JOIN buildings b ON ST_Intersects(a.geom, b.geom)
+  WHERE b.osm_ref IS DISTINCT FROM a.osm_ref GROUP BY a.asset_id),
+f AS (
+  SELECT a.asset_id, LEAST(COALESCE(near.d, far.d, {settings.NEAREST_SEARCH_M}), {settings.NEAREST_SEARCH_M}) AS road_m,
+         COALESCE(svc.n, 0) AS services,
+         CASE WHEN a.kind = 'building' THEN 1.0 ELSE LEAST(1.0, COALESCE(cov.m2, 0) / ST_Area(a.geom)) END AS footprint
+  FROM assets a LEFT JOIN near USING (asset_id) LEFT JOIN far USING (asset_id)
+  LEFT JOIN svc USING (asset_id) LEFT JOIN cov USING (asset_id))
+SELECT asset_id, road_m, services, footprint, {SQL_SCORE} AS score FROM f
+"""
+
+
+def duckdb_spatial_path() -> str:
+    """Where the PyPI package ``duckdb-ext-spatial`` put the extension (loaded
+    by path: duckdb cannot download it offline)."""
+    import glob
+    import importlib.util
+
+    spec = importlib.util.find_spec("duckdb_ext")
+    found = glob.glob(f"{list(spec.submodule_search_locations)[0]}/extensions/*/*/spatial.duckdb_extension")
+    if not found:
+        raise RuntimeError("spatial.duckdb_extension not found: pip install 'duckdb-ext-spatial==1.4.4.*'")
+    return found[0]
+
+
+def duckdb_run(folder) -> tuple[pd.DataFrame, dict]:
+    """Load the GeoParquet layers into DuckDB, then run the query; returns (frame, seconds of each)."""
+    import time
+
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"LOAD '{duckdb_spatial_path()}'")
+    con.execute("SET threads = 2")
+    t0 = time.perf_counter()
+    for name in ("assets", "roads", "pois", "buildings"):
+        cols = "asset_id, kind, osm_ref" if name == "assets" else ("osm_ref" if name == "buildings" else "1 AS x")
+        con.execute(f"CREATE TABLE {name} AS SELECT {cols}, geometry AS geom "
+                    f"FROM read_parquet('{folder}/{name}.parquet')")
+        con.execute(f"CREATE INDEX {name}_rtree ON {name} USING RTREE (geom)")
+    t1 = time.perf_counter()
+    frame = con.execute(DUCKDB_QUERY).df()
+    t2 = time.perf_counter()
+    con.close()
+    return (result_frame(frame["asset_id"], frame["road_m"], frame["services"].astype(float), frame["footprint"],
+                         frame["score"]), {"load": t1 - t0, "query": t2 - t1})
