@@ -114,13 +114,13 @@ far AS (  -- the few assets with no road within the 1 km box: search up to the c
   SELECT a.asset_id, min(ST_Distance(a.geom, r.geom)) AS d
   FROM (SELECT * FROM assets WHERE asset_id NOT IN (SELECT asset_id FROM near)) a
   JOIN roads r ON ST_Intersects({_box(settings.NEAREST_SEARCH_M)}, r.geom) GROUP BY a.asset_id),
-svc AS (
-  SELECT a.asset_id, count(*) AS n FROM assets a JOIN pois p ON ST_Intersects({_box(settings.SERVICES_RADIUS_M)}, p.geom)
-  WHERE ST_Distance(a.geom, p.geom) <= {settings.SERVICES_RADIUS_M} GROUP BY a.asset_id),
+svc AS (  -- conditions on both tables go in the aggregate: in WHERE they stop the spatial join
+  SELECT a.asset_id, count(*) FILTER (WHERE ST_Distance(a.geom, p.geom) <= {settings.SERVICES_RADIUS_M}) AS n
+  FROM assets a JOIN pois p ON ST_Intersects({_box(settings.SERVICES_RADIUS_M)}, p.geom) GROUP BY a.asset_id),
 cov AS (
-  SELECT a.asset_id, sum(ST_Area(ST_Intersection(a.geom, b.geom))) AS m2
-  FROM assets a JOIN buildings b ON ST_Intersects(a.geom, b.geom)
-  WHERE b.osm_ref IS DISTINCT FROM a.osm_ref GROUP BY a.asset_id),
+  SELECT a.asset_id,
+         sum(CASE WHEN b.osm_ref IS DISTINCT FROM a.osm_ref THEN ST_Area(ST_Intersection(a.geom, b.geom)) ELSE 0 END) AS m2
+  FROM assets a JOIN buildings b ON ST_Intersects(a.geom, b.geom) GROUP BY a.asset_id),
 f AS (
   SELECT a.asset_id, LEAST(COALESCE(near.d, far.d, {settings.NEAREST_SEARCH_M}), {settings.NEAREST_SEARCH_M}) AS road_m,
          COALESCE(svc.n, 0) AS services,

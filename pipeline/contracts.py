@@ -68,7 +68,7 @@ def check(df: pd.DataFrame, contract: Contract, crs=None) -> pd.DataFrame:
         if n_missing and not col.nullable:
             problems.append(f"column '{col.name}' has {n_missing} missing value(s)")
         if col.allowed is not None:
-            bad = sorted(set(s.dropna().astype(str)) - col.allowed)
+            bad = sorted(set(map(str, pd.unique(s.dropna()))) - col.allowed)
             if bad:
                 problems.append(f"column '{col.name}' has values {bad} outside {sorted(col.allowed)}")
     key = [c for c in contract.unique if c in df.columns]

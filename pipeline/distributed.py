@@ -16,6 +16,7 @@ partitions come back, on the gathered scores.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Iterable
@@ -91,6 +92,102 @@ def compute_features_distributed(inventory: gpd.GeoDataFrame, context: Context, 
         return compute_features(inventory, context, names)
     out = pd.concat(done)
     return out.loc[inventory.index]
+
+
+# How far beyond an asset each criterion reads each context layer; a layer
+# not listed for a criterion is not read by it. Criteria missing here are
+# given every layer within HALO_M (always exact, only slower).
+REACH: dict[str, dict[str, float]] = {
+    "road_distance_m": {"roads": settings.NEAREST_SEARCH_M},
+    "services_nearby": {"pois": settings.SERVICES_RADIUS_M},
+    "footprint_share": {"buildings": 0.0},
+    "roof_area_m2": {"buildings": 0.0},
+    "floor_area_m2": {"buildings": 0.0},
+    "built_share": {"buildings": settings.DENSITY_RADIUS_M},
+    "transit_distance_m": {"pois": settings.NEAREST_SEARCH_M},
+    "school_distance_m": {"pois": settings.NEAREST_SEARCH_M, "buildings": settings.NEAREST_SEARCH_M},
+    "residential_distance_m": {"landuse": settings.NEAREST_SEARCH_M, "buildings": settings.NEAREST_SEARCH_M},
+    "landuse": {"landuse": 0.0},
+    "area_m2": {}, "compactness": {}, "condition": {}, "occupancy": {},
+}
+LAYERS = ("buildings", "landuse", "roads", "pois")
+
+
+def layer_halos(names: Iterable[str]) -> dict[str, float | None]:
+    """For each context layer, how far beyond a tile the criteria ``names``
+    read it (``None``: not read at all)."""
+    halo: dict[str, float | None] = dict.fromkeys(LAYERS)
+    for name in names:
+        for layer in LAYERS:
+            reach = REACH.get(name, dict.fromkeys(LAYERS, HALO_M)).get(layer)
+            if reach is not None:
+                halo[layer] = max(halo[layer] or 0.0, reach)
+    return halo
+
+
+def tiles(bounds, size_m: float) -> list[tuple[float, float, float, float]]:
+    """Square tiles of ``size_m`` covering ``bounds`` (xmin, ymin, xmax, ymax)."""
+    x0, y0, x1, y1 = bounds
+    xs = np.arange(x0, x1 + size_m, size_m)
+    ys = np.arange(y0, y1 + size_m, size_m)
+    return [(float(a), float(b), float(a + size_m), float(b + size_m)) for a in xs[:-1] for b in ys[:-1]] or [
+        (x0, y0, x0 + size_m, y0 + size_m)]
+
+
+def _tile_features(tile, paths: dict, names: list[str], halos: dict, prepare=None, keep=("asset_id", "kind")) -> pd.DataFrame:
+    """Read one tile's assets (those whose box's lower-left corner lies in the
+    tile, so each asset is in exactly one tile) and the context each layer's
+    halo needs, compute the features there and return the columns ``keep``
+    and the criteria (not the geometries: the files have them)."""
+    x0, y0, x1, y1 = tile
+    assets = gpd.read_parquet(paths["assets"], bbox=tile)
+    if len(assets) == 0:
+        return assets
+    b = shapely.bounds(assets.geometry.to_numpy())
+    assets = assets[(b[:, 0] >= x0) & (b[:, 0] < x1) & (b[:, 1] >= y0) & (b[:, 1] < y1)]
+    if len(assets) == 0:
+        return assets
+    ax0, ay0, ax1, ay1 = assets.total_bounds
+    layers = {}
+    for layer in LAYERS:
+        h = halos.get(layer)
+        if h is None or layer not in paths:
+            layers[layer] = assets.iloc[:0][["geometry"]].assign(osm_ref=None, tags=None)
+        else:
+            layers[layer] = gpd.read_parquet(paths[layer], bbox=(ax0 - h, ay0 - h, ax1 + h, ay1 + h))
+    if prepare is not None:
+        layers = prepare(layers)
+    context = Context(boundary=assets.iloc[:0], **layers)
+    feats = compute_features(assets, context, names)
+    return pd.DataFrame(feats[list(keep) + [f"c_{n}" for n in names]])
+
+
+def compute_features_from_files(paths: dict, client, names: list[str], tile_m: float | None = None,
+                                prepare=None, keep=("asset_id", "kind")) -> pd.DataFrame:
+    """Features of every asset in the GeoParquet file ``paths["assets"]``,
+    computed by the workers behind ``client`` tile by tile, each worker
+    reading its tile and the context it needs straight from the files
+    (``paths`` names ``buildings``, ``landuse``, ``roads``, ``pois``;
+    written with a bbox covering column and sorted in space, the reads skip
+    most row groups). Only tile bounds travel to the workers, and only the
+    columns ``keep`` and the criteria come back (a plain DataFrame in file
+    order of the tiles; join on ``asset_id``). ``prepare`` turns the layers
+    read into context layers (tags, ...)."""
+    import pyarrow.parquet as pq
+
+    meta = json.loads(pq.read_schema(paths["assets"]).metadata[b"geo"])
+    bounds = meta["columns"][meta["primary_column"]].get("bbox")
+    if bounds is None:
+        bounds = gpd.read_parquet(paths["assets"], columns=["geometry"]).total_bounds
+    halos = layer_halos(names)
+    if tile_m is None:  # about two tiles per worker: each tile pays for its halo and its trees
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        tile_m = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / math.ceil(math.sqrt(2 * workers))
+    futures = [client.submit(_tile_features, t, paths, names, halos, prepare, tuple(keep), pure=False)
+               for t in tiles(bounds, tile_m)]
+    parts = [p for p in client.gather(futures) if len(p)]
+    columns = list(keep) + [f"c_{n}" for n in names]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def score_distributed(features: gpd.GeoDataFrame, profiles: list[Profile], client=None, **kwargs):

@@ -64,22 +64,42 @@ def _tag_mask(tags: pd.Series, wanted: dict[str, set[str]]) -> np.ndarray:
     return np.fromiter((any(t.get(k) in v for k, v in wanted.items()) for t in tags), bool, len(tags))
 
 
+def _grown_boxes(geoms: np.ndarray, by: float) -> np.ndarray:
+    b = shapely.bounds(geoms)
+    return shapely.box(b[:, 0] - by, b[:, 1] - by, b[:, 2] + by, b[:, 3] + by)
+
+
 def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) -> pd.Series:
     """Distance (m) from each asset to the nearest target geometry.
 
-    Searched up to ``NEAREST_SEARCH_M``; farther assets get that value. With
-    no targets at all the distance is unknown (NaN) and a warning says so.
+    Capped at ``NEAREST_SEARCH_M``. With no targets at all the distance is
+    unknown (NaN) and a warning says so.
+
+    Two passes, both exact: candidates whose boxes meet the asset's box grown
+    by about the targets' typical spacing, their distances computed at once
+    (any target within that distance is among them, so a minimum under it is
+    the nearest); the few assets left get GEOS's nearest-neighbour search,
+    which costs about twice as much per asset.
     """
     if len(targets) == 0:
         if len(assets):
             log.warning("no %s in the data: that distance is unknown for every asset", label)
         return pd.Series(np.nan, index=assets.index)
+    geoms = assets.geometry.to_numpy()
     tree = shapely.STRtree(targets)
-    (a_idx, _), dist = tree.query_nearest(assets.geometry.to_numpy(), max_distance=settings.NEAREST_SEARCH_M,
-                                          return_distance=True, all_matches=False)
-    out = np.full(len(assets), settings.NEAREST_SEARCH_M)
-    np.minimum.at(out, a_idx, dist)
-    return pd.Series(out, index=assets.index)
+    x0, y0, x1, y1 = shapely.total_bounds(targets)
+    spacing = np.sqrt(max((x1 - x0) * (y1 - y0), 1.0) / len(targets))
+    first = float(np.clip(0.7 * spacing, 25.0, settings.NEAREST_SEARCH_M))
+    out = np.full(len(geoms), np.inf)
+    for start in range(0, len(geoms), settings.ASSET_CHUNK):  # chunks bound the memory of candidate pairs
+        part = geoms[start:start + settings.ASSET_CHUNK]
+        a_idx, t_idx = tree.query(_grown_boxes(part, first))
+        np.minimum.at(out, start + a_idx, shapely.distance(part[a_idx], targets[t_idx]))
+    left = np.flatnonzero(out > first)
+    if len(left):
+        (l_idx, _), dist = tree.query_nearest(geoms[left], return_distance=True, all_matches=False)
+        out[left[l_idx]] = dist
+    return pd.Series(np.minimum(out, settings.NEAREST_SEARCH_M), index=assets.index)
 
 
 def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
@@ -97,7 +117,16 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
 
 def _not_self(layer: gpd.GeoDataFrame, assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Context features other than the assets themselves."""
-    return layer[~layer["osm_ref"].isin(assets["osm_ref"].dropna())]
+    own = assets["osm_ref"].dropna()
+    if own.empty or layer.empty:
+        return layer
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Arrow's hash set is ~10x faster than pandas' isin on a million object strings
+    mine = pc.is_in(pa.array(layer["osm_ref"].astype(object), type=pa.string()),
+                    value_set=pa.array(own.astype(object), type=pa.string()))
+    return layer[~mine.fill_null(False).to_numpy(zero_copy_only=False)]
 
 
 # ---------------------------------------------------------------- criteria
@@ -144,9 +173,15 @@ def services_nearby(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     pois = context.pois.geometry.to_numpy()
     if len(pois) == 0:
         return pd.Series(0.0, index=assets.index)
-    a_idx, _ = shapely.STRtree(pois).query(assets.geometry.to_numpy(), predicate="dwithin",
-                                           distance=settings.SERVICES_RADIUS_M)
-    return pd.Series(np.bincount(a_idx, minlength=len(assets)).astype(float), index=assets.index)
+    geoms, radius = assets.geometry.to_numpy(), settings.SERVICES_RADIUS_M
+    # box candidates then one vectorised distance test: ~3x faster than the tree's dwithin predicate
+    tree, count = shapely.STRtree(pois), np.zeros(len(geoms))
+    for start in range(0, len(geoms), settings.ASSET_CHUNK):
+        part = geoms[start:start + settings.ASSET_CHUNK]
+        a_idx, p_idx = tree.query(_grown_boxes(part, radius))
+        near = shapely.dwithin(part[a_idx], pois[p_idx], radius)
+        count[start:start + len(part)] = np.bincount(a_idx[near], minlength=len(part))
+    return pd.Series(count, index=assets.index)
 
 
 @criterion("residential_distance_m", "m", "distance to housing", "απόσταση από κατοικίες", direction="depends on the use")
@@ -319,11 +354,11 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise KeyError(f"unknown criteria {unknown}; known: {sorted(REGISTRY)}")
-    out = inventory.copy()
-    for name in names:
-        out[f"c_{name}"] = REGISTRY[name].func(inventory, context).reindex(inventory.index)
-    contracts.check(out, features_contract(names), inventory.crs)
-    return out
+    values = {f"c_{name}": REGISTRY[name].func(inventory, context).reindex(inventory.index) for name in names}
+    added = pd.DataFrame(values, index=inventory.index)
+    # the inventory's columns and geometry were checked on the way in; check what was added
+    contracts.check(added, contracts.Contract("features", features_contract(names).columns[len(contracts.INVENTORY.columns):]))
+    return gpd.GeoDataFrame(pd.concat([inventory, added], axis=1), geometry=inventory.geometry.name, crs=inventory.crs)
 
 
 def available_criteria(sources) -> list[str]:

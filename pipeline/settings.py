@@ -42,6 +42,10 @@ NEAREST_SEARCH_M : float
     distance is reported as this value (a site 5 km from a road is "far").
 SERVICES_RADIUS_M : float
     Radius within which ``services_nearby`` counts amenities, shops and stops.
+ASSET_CHUNK : int
+    Criteria that pair every asset with nearby context features do so this
+    many assets at a time, which bounds their memory (a million assets have
+    about nine million asset-amenity pairs within 500 m).
 POI_TAGS : dict[str, set[str] | None]
     Tags that make a point or polygon a point of interest (``None``: any value).
 DRIVING_HIGHWAYS : set[str]
@@ -89,6 +93,7 @@ CONTEXT_BUFFER_M = 1000.0
 DENSITY_RADIUS_M = 250.0
 NEAREST_SEARCH_M = 5000.0
 SERVICES_RADIUS_M = 500.0
+ASSET_CHUNK = 200_000
 
 POI_TAGS: dict[str, set[str] | None] = {
     "amenity": None, "shop": None, "public_transport": None,
