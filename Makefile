@@ -1,15 +1,17 @@
 # idle-assets: two commands on a fresh machine.
 #   make demo   create .venv, install, run the demo project, print where the map is
 #   make test   create .venv, install with test extras, run the test suite
+#   make bench  create .venv, install with benchmark extras, run the performance benchmark
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test run-volos clean help
+.PHONY: demo test bench run-volos clean help
 
 help:
 	@echo "make demo   - set up .venv and run the bundled demo (offline)"
 	@echo "make test   - set up .venv with test extras and run pytest"
+	@echo "make bench  - set up .venv with benchmark extras and run benchmarks/bench.py (about 10 minutes)"
 	@echo "make clean  - remove .venv and generated outputs"
 
 $(VENV)/.installed: pyproject.toml
@@ -22,11 +24,18 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $@
+
 demo: $(VENV)/.installed
 	$(BIN)/idle-assets run
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/bench.py
 
 run-volos: $(VENV)/.installed
 	$(BIN)/idle-assets run --config configs/volos.yaml

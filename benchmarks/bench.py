@@ -14,6 +14,7 @@ baselines measured in the same run.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import resource
@@ -206,7 +207,10 @@ def main() -> None:
         if n >= 100_000 and "duckdb" not in args.skip:
             plan.append(("duckdb", n, 1 if n > 100_000 else args.repeats))
         if n >= 100_000 and "postgis" not in args.skip:
-            plan.append(("postgis", n, 1))
+            if glob.glob("/usr/lib/postgresql/*/bin/initdb") and glob.glob("/usr/share/postgresql/*/extension/postgis.control"):
+                plan.append(("postgis", n, 1))
+            else:
+                print("PostGIS baseline skipped: install Debian's postgresql and postgis", flush=True)
         if "dask" not in args.skip and n in (10_000, 1_000_000):
             plan += [("dask-1", n, 1), ("dask-2", n, 1)]
     rows = []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import demo_config_path, load_config
-from .errors import IdleAssetsError
+from .errors import ConfigError, IdleAssetsError
 
 log = logging.getLogger("pipeline")
 
@@ -24,6 +24,8 @@ examples:
   idle-assets run                                  # the bundled demo project
   idle-assets run --config configs/volos.yaml
   idle-assets run --config configs/volos.yaml --out /tmp/volos
+  idle-assets run --config configs/volos.yaml --engine dask --workers 2
+  idle-assets run --config configs/volos.yaml --engine dask --scheduler tcp://10.0.0.5:8786
 """
 INIT_EXAMPLES = """\
 examples:
@@ -54,7 +56,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     config_path = Path(args.config) if args.config else demo_config_path()
     config = load_config(config_path)
     start = time.perf_counter()
-    result = run_project(config, Path(args.out) if args.out else None, force=args.force, cdn=args.cdn)
+    out = Path(args.out) if args.out else None
+    if args.engine == "dask":
+        try:
+            from .distributed import connect
+        except ImportError as exc:
+            raise ConfigError("--engine dask", [f"needs dask.distributed ({exc}): pip install -e '.[scale]'"]) from None
+        with connect(args.scheduler, args.workers) as client:
+            result = run_project(config, out, force=args.force, cdn=args.cdn, client=client)
+    else:
+        result = run_project(config, out, force=args.force, cdn=args.cdn)
     print(f"idle-assets {__version__}: project '{config.project.name}' ({config_path})")
     print(result.summary())
     print("files written:")
@@ -127,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="recompute every stage (by default unchanged inputs reuse the cached features)")
     run.add_argument("--cdn", action="store_true",
                      help="link Leaflet and plugins from their CDN instead of inlining them (smaller maps, need internet)")
+    run.add_argument("--engine", choices=["local", "dask"], default="local",
+                     help="where the features stage runs: this process, or a Dask cluster (partitioned in space, same results)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="with --engine dask: a running scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    run.add_argument("--workers", type=int, default=2, help="with --engine dask and no --scheduler: local worker processes")
     run.set_defaults(func=cmd_run)
 
     init = sub.add_parser("init", help="write a config for a Greek municipality", formatter_class=fmt,

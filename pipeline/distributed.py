@@ -52,9 +52,10 @@ def _nearby(layer: gpd.GeoDataFrame, bounds, halo: float) -> gpd.GeoDataFrame:
     return layer.iloc[np.sort(idx)]
 
 
-def context_for(context: Context, bounds, halo: float = HALO_M) -> Context:
-    """The part of ``context`` within ``halo`` of ``bounds`` (rasters and zones kept whole)."""
-    return Context(
+def context_for(context: Context, bounds, halo: float = HALO_M, asset_refs=None) -> Context:
+    """The part of ``context`` within ``halo`` of ``bounds`` (rasters and zones
+    kept whole); ``asset_refs`` are the OSM refs of every asset of the project."""
+    return Context(asset_refs=asset_refs,
         boundary=context.boundary, buildings=_nearby(context.buildings, bounds, halo),
         landuse=_nearby(context.landuse, bounds, halo), roads=_nearby(context.roads, bounds, halo),
         pois=_nearby(context.pois, bounds, halo), rasters=context.rasters, parcels=context.parcels,
@@ -84,9 +85,11 @@ def compute_features_distributed(inventory: gpd.GeoDataFrame, context: Context, 
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     parts = partitions or max(workers * 2, math.ceil(len(inventory) / 250_000))
     futures = []
+    refs = inventory["osm_ref"].dropna().to_numpy(dtype=object)
     for rows in hilbert_partitions(inventory, parts):
         part = inventory.iloc[np.sort(rows)]
-        futures.append(client.submit(_features_of_part, part, context_for(context, part.total_bounds), names, pure=False))
+        futures.append(client.submit(_features_of_part, part, context_for(context, part.total_bounds, asset_refs=refs),
+                                     names, pure=False))
     done = client.gather(futures)
     if not done:
         return compute_features(inventory, context, names)
@@ -157,7 +160,11 @@ def _tile_features(tile, paths: dict, names: list[str], halos: dict, prepare=Non
             layers[layer] = gpd.read_parquet(paths[layer], bbox=(ax0 - h, ay0 - h, ax1 + h, ay1 + h))
     if prepare is not None:
         layers = prepare(layers)
-    context = Context(boundary=assets.iloc[:0], **layers)
+    # the assets near the tile too: context "other than the assets" leaves them all out
+    reach = max((h for h in halos.values() if h is not None), default=0.0)
+    near = gpd.read_parquet(paths["assets"], columns=["osm_ref", "geometry"],
+                            bbox=(ax0 - reach, ay0 - reach, ax1 + reach, ay1 + reach))
+    context = Context(boundary=assets.iloc[:0], asset_refs=near["osm_ref"].dropna().to_numpy(dtype=object), **layers)
     feats = compute_features(assets, context, names)
     return pd.DataFrame(feats[list(keep) + [f"c_{n}" for n in names]])
 

@@ -111,13 +111,18 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
     tree = shapely.STRtree(cover)
     a_idx, c_idx = tree.query(areas, predicate="intersects")
     inter = shapely.area(shapely.intersection(areas[a_idx], cover[c_idx]))
-    np.add.at(out, a_idx, inter)
+    # added in a fixed order (by asset, then piece size) so that the sum does not
+    # depend on the cover's row order: partitioned runs give identical results
+    order = np.lexsort((inter, a_idx))
+    np.add.at(out, a_idx[order], inter[order])
     return out
 
 
-def _not_self(layer: gpd.GeoDataFrame, assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Context features other than the assets themselves."""
-    own = assets["osm_ref"].dropna()
+def _not_self(layer: gpd.GeoDataFrame, assets: gpd.GeoDataFrame, context: Context | None = None) -> gpd.GeoDataFrame:
+    """Context features other than the assets themselves (all the project's
+    assets, when ``context.asset_refs`` names them)."""
+    refs = context.asset_refs if context is not None and context.asset_refs is not None else assets["osm_ref"]
+    own = pd.Series(refs, dtype=object).dropna()
     if own.empty or layer.empty:
         return layer
     import pyarrow as pa
@@ -160,7 +165,7 @@ def transit_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
 
 @criterion("school_distance_m", "m", "distance to a school", "απόσταση από σχολείο", direction="cost")
 def school_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
-    layers = [_not_self(context.pois, assets), _not_self(context.buildings, assets)]
+    layers = [_not_self(context.pois, assets, context), _not_self(context.buildings, assets, context)]
     geoms = [l.geometry.to_numpy()[_tag_mask(l["tags"], settings.SCHOOL_TAGS)] for l in layers if len(l)]
     return nearest_distance(assets, np.concatenate(geoms) if geoms else np.array([]), "schools")
 
@@ -187,7 +192,7 @@ def services_nearby(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
 @criterion("residential_distance_m", "m", "distance to housing", "απόσταση από κατοικίες", direction="depends on the use")
 def residential_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Distance to residential landuse or residential buildings (0 inside them)."""
-    lu, bl = _not_self(context.landuse, assets), _not_self(context.buildings, assets)
+    lu, bl = _not_self(context.landuse, assets, context), _not_self(context.buildings, assets, context)
     lu_mask = np.fromiter((t.get("landuse") in settings.RESIDENTIAL_LANDUSE for t in lu["tags"]), bool, len(lu))
     bl_mask = np.fromiter((t.get("building") in settings.RESIDENTIAL_BUILDINGS for t in bl["tags"]), bool, len(bl))
     geoms = np.concatenate([lu.geometry.to_numpy()[lu_mask], bl.geometry.to_numpy()[bl_mask]])
@@ -217,7 +222,7 @@ def roof_area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Building assets: their footprint; land assets: the footprint of buildings on them."""
     g = assets.geometry.to_numpy()
     is_building = (assets["kind"] == "building").to_numpy()
-    others = _not_self(context.buildings, assets).geometry.to_numpy()
+    others = _not_self(context.buildings, assets, context).geometry.to_numpy()
     covered = covered_area(g, others)
     return pd.Series(np.where(is_building, shapely.area(g), covered), index=assets.index)
 

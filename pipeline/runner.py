@@ -133,7 +133,7 @@ def exclusion_notes(scores: pd.DataFrame, profiles: list[Profile]) -> list[str]:
     return out
 
 
-def _stages_to_features(config: ProjectConfig) -> tuple[Prepared, gpd.GeoDataFrame, dict[str, float]]:
+def _stages_to_features(config: ProjectConfig, client=None) -> tuple[Prepared, gpd.GeoDataFrame, dict[str, float]]:
     """extract → transform → features (the part worth caching)."""
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
@@ -154,16 +154,21 @@ def _stages_to_features(config: ProjectConfig) -> tuple[Prepared, gpd.GeoDataFra
     spec = config.impact_spec()
     centre = prepared.context.boundary.to_crs(4326).geometry.union_all().representative_point()
     prepared.context.solar = (spec.solar, annual_yield(spec.solar.yield_, centre.y, centre.x))
-    features = compute_features(prepared.inventory, prepared.context)
+    if client is None:
+        features = compute_features(prepared.inventory, prepared.context)
+    else:
+        from .distributed import compute_features_distributed
+
+        features = compute_features_distributed(prepared.inventory, prepared.context, client)
     lap("features")
     return prepared, features, seconds
 
 
-def _cached_stages(config: ProjectConfig, cache_dir: Path | None, key: str, force: bool):
+def _cached_stages(config: ProjectConfig, cache_dir: Path | None, key: str, force: bool, client=None):
     """The features stage's outputs from the cache when its key matches, else
     computed (and stored). Returns them and ``"hit"``, ``"miss"`` or ``"off"``."""
     if cache_dir is None:
-        return (*_stages_to_features(config), "off")
+        return (*_stages_to_features(config, client), "off")
     path = Path(cache_dir) / f"features-{key}.pkl"
     if path.exists() and not force:
         try:
@@ -173,7 +178,7 @@ def _cached_stages(config: ProjectConfig, cache_dir: Path | None, key: str, forc
             return prepared, features, {}, "hit"
         except Exception as exc:  # a damaged cache is recomputed, never trusted
             log.warning("stage cache %s unreadable (%s); recomputing", path, exc)
-    prepared, features, seconds = _stages_to_features(config)
+    prepared, features, seconds = _stages_to_features(config, client)
     for old in Path(cache_dir).glob("features-*.pkl") if Path(cache_dir).exists() else []:
         old.unlink()  # one cache per project output folder
     with atomic_path(path) as tmp:
@@ -183,20 +188,21 @@ def _cached_stages(config: ProjectConfig, cache_dir: Path | None, key: str, forc
 
 
 def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = False,
-            inputs: list[dict] | None = None) -> RunResult:
+            inputs: list[dict] | None = None, client=None) -> RunResult:
     """Run extract -> transform -> features -> score -> match, in memory.
 
     With ``cache_dir``, the outputs of extract, transform and features are
     reused when the inputs' contents and the config sections they read are
     unchanged (so changing weights re-runs only scoring onwards); ``force``
-    recomputes them.
+    recomputes them. With a ``dask.distributed`` ``client`` the features
+    stage runs on its cluster, partitioned in space (same results).
     """
     profiles = load_profiles(config.profiles)
     check_targets(config, profiles)
     stated = weight_notes(profiles)
     inputs = inputs if inputs is not None else input_hashes(config)
     key = stage_key(config, inputs)
-    prepared, features, seconds, cache = _cached_stages(config, cache_dir, key, force)
+    prepared, features, seconds, cache = _cached_stages(config, cache_dir, key, force, client)
     profiles, notes = fit_to_sources(profiles, prepared.context.sources())
     notes = stated + notes
     for note in notes:
@@ -265,7 +271,7 @@ def counts(result: RunResult) -> dict:
 
 
 def run_project(config: ProjectConfig, out: Path | None = None, force: bool = False, cache: bool = True,
-                cdn: bool = False) -> RunResult:
+                cdn: bool = False, client=None) -> RunResult:
     """Run all six stages and write every output (under ``out`` when given),
     then the run's ``manifest.json``.
 
@@ -279,7 +285,7 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
     try:
         tables_dir, _ = config.output_dirs(out)
         inputs = input_hashes(config)
-        result = analyse(config, tables_dir / ".stage-cache" if cache else None, force, inputs)
+        result = analyse(config, tables_dir / ".stage-cache" if cache else None, force, inputs, client)
         start = time.perf_counter()
         result.files = publish_outputs(result, out, cdn)
         result.seconds["publish"] = time.perf_counter() - start

@@ -43,6 +43,10 @@ class Context:
     parcels: gpd.GeoDataFrame | None = None
     zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     solar: tuple | None = None  # (SolarImpact coefficients, kWh per kWp per year), set by the runner
+    # OSM refs of every asset of the project, when the criteria see only a part
+    # of the inventory (a partition): "context other than the assets" must
+    # leave out all of them, not only the partition's own
+    asset_refs: object | None = None
 
     def sources(self) -> set[str]:
         """Names of the optional sources present: raster kinds, ``zone:<kind>``
