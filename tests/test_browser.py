@@ -67,7 +67,11 @@ def test_demo_map_loads_offline_with_expected_layers_and_popups(browser, demo_ru
         assert counts.get(f"{name}: excluded / αποκλεισμένα", 0) == int((scores["use"] == p.name).sum()) - eligible
     assert counts["All idle assets / Όλα τα αδρανή ακίνητα"] == len(result.features)
     assert counts["Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων"] == len(result.plan)
-    # a real click inside the best social farm opens its popup with the reason
+    # with the context layers switched on (they go underneath), a real click
+    # inside the best social farm opens its popup with the reason
+    page.evaluate("""() => { const A = window.idleAssets;
+      for (const n of ['Roads / Δρόμοι', 'Land use / Χρήσεις γης']) if (A.overlays[n]) A.layer(n).addTo(A.map);
+      return 0; }""")
     farm = scores[(scores["use"] == "social_farm") & scores["eligible"]].sort_values("score").iloc[-1]
     geom = result.features.set_index("asset_id").loc[[farm["asset_id"]]].to_crs(4326).representative_point().iloc[0]
     x, y = page.evaluate("([lat, lng]) => { const p = window.idleAssets.map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",

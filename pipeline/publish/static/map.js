@@ -158,11 +158,12 @@
   }
 
   const overlays = {}, builders = {}, order = [];
-  function overlay(name, build, show) {
+  function overlay(name, build, show, context) {
     const group = L.featureGroup();
     let built = false;
     const ensure = () => { if (!built) { built = true; build(group); } return group; };
-    group.on("add", ensure);
+    // context layers go under the assets whenever they are switched on, so clicks reach the assets
+    group.on("add", () => { ensure(); if (context) group.bringToBack(); });
     overlays[name] = group; builders[name] = ensure; order.push(name);
     if (show) group.addTo(map);
     return group;
@@ -180,10 +181,10 @@
   const n = A.id.length;
   overlay(both("boundary"), (g) => {
     decode(D.boundary).forEach((poly) => g.addLayer(L.polygon(poly, { renderer: renderer, color: "#333333", weight: 2, fill: false, dashArray: "6 4", interactive: false })));
-  }, true);
+  }, true, true);
   if (D.context.roads) overlay(both("roads"), (g) => {
     decode(D.context.roads.geometry).forEach((line) => g.addLayer(L.polyline(line, { renderer: renderer, color: "#777777", weight: 1, interactive: false })));
-  }, false);
+  }, false, true);
   if (D.context.landuse) overlay(both("landuse"), (g) => {
     const kinds = D.context.landuse.kind;
     decode(D.context.landuse.geometry).forEach((poly, k) => {
@@ -191,7 +192,7 @@
       shape.bindTooltip(() => document.createTextNode(str(kinds[k])), { sticky: true });
       g.addLayer(shape);
     });
-  }, false);
+  }, false, true);
   const everything = overlay(both("all_assets"), (g) => {
     for (let i = 0; i < n; i++) {
       const best = A.best_use[i], u = best >= 0 ? D.uses.findIndex((x) => x.name === D.all_uses[best][0]) : -1;
