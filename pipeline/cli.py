@@ -7,6 +7,7 @@ plain messages (exit code 2); ``--debug`` shows tracebacks.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -26,6 +27,7 @@ examples:
   idle-assets run --config configs/volos.yaml --out /tmp/volos
   idle-assets run --config configs/volos.yaml --engine dask --workers 2
   idle-assets run --config configs/volos.yaml --engine dask --scheduler tcp://10.0.0.5:8786
+  idle-assets run --config configs/greece.yaml --engine dask   # every municipality, and a national summary
 """
 INIT_EXAMPLES = """\
 examples:
@@ -50,6 +52,37 @@ def _default_boundaries() -> Path | None:
     return None
 
 
+@contextlib.contextmanager
+def _engine(args: argparse.Namespace):
+    """``None`` for the local engine, else a Dask client (closed after)."""
+    if args.engine != "dask":
+        yield None
+        return
+    try:
+        from .distributed import connect
+    except ImportError as exc:
+        raise ConfigError("--engine dask", [f"needs dask.distributed ({exc}): pip install -e '.[scale]'"]) from None
+    if not args.debug:  # the cluster's own INFO lines drown the run's log
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    with connect(args.scheduler, args.workers) as client:
+        yield client
+
+
+def _national(config, config_path: Path, out: Path | None, client, force: bool, start: float) -> int:
+    from .national import SUMMARY, run_national
+
+    summary = run_national(config, out, client, force)
+    tables, _ = config.output_dirs(out)
+    failed = summary[summary["status"] != "ok"]
+    print(f"idle-assets {__version__}: national run '{config.project.name}' ({config_path}): "
+          f"{len(summary)} municipalities, {len(failed)} failed")
+    for row in failed.itertuples():
+        print(f"  {row.code} {row.name}: {row.error}")
+    print(f"summary: {Path(tables) / SUMMARY}")
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    return 2 if len(failed) else 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .runner import run_project
 
@@ -57,15 +90,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(config_path)
     start = time.perf_counter()
     out = Path(args.out) if args.out else None
-    if args.engine == "dask":
-        try:
-            from .distributed import connect
-        except ImportError as exc:
-            raise ConfigError("--engine dask", [f"needs dask.distributed ({exc}): pip install -e '.[scale]'"]) from None
-        with connect(args.scheduler, args.workers) as client:
-            result = run_project(config, out, force=args.force, cdn=args.cdn, client=client)
-    else:
-        result = run_project(config, out, force=args.force, cdn=args.cdn)
+    with _engine(args) as client:
+        if config.national is not None:
+            return _national(config, config_path, out, client, args.force, start)
+        result = run_project(config, out, force=args.force, cdn=args.cdn, client=client)
     print(f"idle-assets {__version__}: project '{config.project.name}' ({config_path})")
     print(result.summary())
     print("files written:")

@@ -380,6 +380,14 @@ class OutputSpec(_Strict):
     self_contained: bool = Field(True, description="inline Leaflet and plugins so maps open with no internet")
 
 
+class NationalSpec(_Strict):
+    """A national run: the project repeated for every municipality of the
+    boundary file (a Kallikratis file), or for those listed."""
+
+    municipalities: list[str] | None = Field(
+        None, description="codes (boundary.code_field) to run; default every feature of the boundary file")
+
+
 class ProjectConfig(_Strict):
     """A validated project configuration. Build it with :func:`load_config`."""
 
@@ -393,7 +401,14 @@ class ProjectConfig(_Strict):
     impact: dict = Field(default_factory=dict, description="overrides of pipeline/impact_defaults.yaml")
     output: OutputSpec = Field(default_factory=OutputSpec)
     attribution: list[str] = Field(default_factory=list, description="extra credits for maps and tables")
+    national: NationalSpec | None = Field(None, description="run once per municipality of the boundary file")
     source_file: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _national_boundary(self) -> "ProjectConfig":
+        if self.national is not None and (self.boundary.path is None or self.boundary.code or self.boundary.name):
+            raise ValueError("a national run needs boundary.path (a file of municipalities) without code or name")
+        return self
 
     @field_validator("crs")
     @classmethod

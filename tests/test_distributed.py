@@ -91,3 +91,39 @@ def test_the_cli_runs_the_demo_on_the_dask_engine_with_the_same_scores(tmp_path)
     local = pd.read_csv(tmp_path / "local" / "scores.csv", encoding="utf-8-sig")
     dask = pd.read_csv(tmp_path / "dask" / "scores.csv", encoding="utf-8-sig")
     pd.testing.assert_frame_equal(local, dask)
+
+
+def test_a_national_run_gives_each_municipality_what_its_own_run_gives(shared, client, tmp_path):
+    """configs/greece.yaml on two municipalities, one per worker: each one's
+    outputs equal a single-project run of that municipality, and the
+    national summary has a row for each."""
+    from pipeline.config import config_from_dict, read_yaml
+    from pipeline.national import municipality_configs, run_national
+    from pipeline.runner import run_project
+
+    root = Path(__file__).resolve().parents[1]
+    data = read_yaml(root / "configs" / "greece.yaml")
+    data["boundary"]["path"] = str(shared / "boundaries" / "kallikratis_dimoi_simpl50m.gpkg")
+    data["sources"]["osm"]["path"] = str(shared / "osm" / "volos_center_2020.osm.pbf")
+    data["national"]["municipalities"] = ["9105", "9097"]
+    config = config_from_dict(data, root / "configs", "greece")
+    summary = run_national(config, tmp_path / "national", client)
+    assert summary["code"].tolist() == ["9105", "9097"] and (summary["status"] == "ok").all()
+    written = pd.read_csv(tmp_path / "national" / "national_summary.csv", encoding="utf-8-sig", dtype={"code": str})
+    assert written["code"].tolist() == ["9105", "9097"]
+    volos = municipality_configs(config)[0]
+    assert volos.boundary.code == "9105" and volos.project.name == "volou-9105"
+    alone = run_project(volos, tmp_path / "alone", cache=False)
+    assert summary.loc[0, "assets"] == len(alone.features) > 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "national" / "9105" / "scores.csv"),
+                                  pd.read_csv(tmp_path / "alone" / "scores.csv"))
+    assert (tmp_path / "national" / "9097" / "maps" / "index.html").exists()  # a municipality with no idle asset still has its outputs
+
+
+def test_a_national_config_needs_a_file_of_municipalities(tmp_path):
+    from pipeline.config import config_from_dict
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="national run needs boundary.path"):
+        config_from_dict({"project": {"name": "g"}, "boundary": {"bbox": [22.9, 39.3, 23.0, 39.4]},
+                          "sources": {"osm": {"path": "x.pbf"}}, "national": {}}, tmp_path)

@@ -1,0 +1,99 @@
+"""A national run: the project once per municipality of a Kallikratis
+boundaries file, each written to its own folder, plus a national summary.
+
+Municipalities are independent projects (each reads its own area of the
+sources with the usual context buffer), so they are the natural partitions:
+with a Dask client each municipality runs on a worker, without one they run
+here one after another. A municipality that fails (bad data, no data) is
+reported in the summary with its error; the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .config import ProjectConfig
+from .errors import IdleAssetsError
+from .init_config import slug
+from .io import read_vector
+from .io import write_csv
+
+log = logging.getLogger(__name__)
+
+SUMMARY = "national_summary.csv"
+
+
+def municipality_configs(config: ProjectConfig) -> list[ProjectConfig]:
+    """One project config per municipality of ``config.boundary.path``
+    (those in ``config.national.municipalities`` when listed)."""
+    spec = config.boundary
+    table = read_vector(spec.path, f"boundary {spec.path}", layer=spec.layer)
+    missing = [f for f in (spec.code_field, spec.name_field) if f not in table.columns]
+    if missing:
+        from .errors import InputError
+
+        raise InputError(f"boundary {spec.path}", [f"no column {f!r} (set boundary.code_field / name_field)" for f in missing])
+    codes = table[spec.code_field].astype(str).tolist()
+    names = dict(zip(codes, table[spec.name_field].astype(str)))
+    wanted = config.national.municipalities if config.national and config.national.municipalities else codes
+    unknown = [c for c in wanted if c not in names]
+    if unknown:
+        from .errors import ConfigError
+
+        raise ConfigError("national.municipalities", [f"code {c!r} is not in {spec.path}" for c in unknown])
+    out = []
+    for code in wanted:
+        project = config.project.model_copy(update={"name": f"{slug(names[code]) or 'municipality'}-{code}",
+                                                    "title": names[code]})
+        out.append(config.model_copy(update={
+            "project": project, "national": None, "boundary": spec.model_copy(update={"code": code}),
+            "output": config.output.model_copy(update={"tables": None, "maps": None})}, deep=True))
+    return out
+
+
+def _run_one(config: ProjectConfig, out: Path, force: bool) -> dict:
+    """Run one municipality; a summary row, with the error instead when it fails."""
+    from .plan import plan_totals
+    from .runner import run_project
+
+    code = config.boundary.code
+    row: dict = {"code": code, "name": config.project.title, "folder": str(out)}
+    start = time.perf_counter()
+    try:
+        result = run_project(config, out, force=force)
+    except IdleAssetsError as exc:
+        row.update(status="error", error=str(exc).splitlines()[0])
+    else:
+        s = result.scored.scores
+        total = plan_totals(result.plan).iloc[-1]
+        row.update(status="ok", error=None, assets=len(result.features),
+                   **{f"eligible_{u}": int(n) for u, n in s[s["eligible"]].groupby("use").size().items()},
+                   assigned=int(total["sites"]), usable_ha=float(total["usable_ha"]), kwp=float(total["kwp"]),
+                   mwh_per_year=float(total["mwh_per_year"]), jobs=float(total["jobs"]))
+    row["seconds"] = round(time.perf_counter() - start, 2)
+    return row
+
+
+def run_national(config: ProjectConfig, out: Path | None = None, client=None, force: bool = False) -> pd.DataFrame:
+    """Run every municipality (on ``client``'s cluster when given) and write
+    ``national_summary.csv``: one row per municipality with its status,
+    assets, eligible assets per use and plan totals."""
+    tables, _ = config.output_dirs(out)
+    configs = municipality_configs(config)
+    folders = [Path(tables) / c.boundary.code for c in configs]
+    if client is None:
+        rows = []
+        for c, folder in zip(configs, folders):
+            rows.append(_run_one(c, folder, force))
+            log.info("%s %s: %s", c.boundary.code, c.project.title, rows[-1]["status"])
+    else:
+        rows = client.gather([client.submit(_run_one, c, f, force, pure=False) for c, f in zip(configs, folders)])
+    summary = pd.DataFrame(rows)
+    eligible = sorted(c for c in summary.columns if c.startswith("eligible_"))
+    summary[eligible] = summary[eligible].fillna(0).astype(int) if eligible else summary[eligible]
+    write_csv(summary, Path(tables) / SUMMARY)
+    return summary
