@@ -378,6 +378,7 @@ class OutputSpec(_Strict):
     tables: FilePath | None = None
     maps: FilePath | None = None
     self_contained: bool = Field(True, description="inline Leaflet and plugins so maps open with no internet")
+    pdf: bool = Field(True, description="also write annex.pdf (needs the 'pdf' extra: WeasyPrint and Pango)")
 
 
 class NationalSpec(_Strict):

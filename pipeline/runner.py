@@ -246,7 +246,7 @@ def publish_outputs(result: RunResult, out: Path | None = None, cdn: bool = Fals
                         self_contained=config.output.self_contained and not cdn)
     annex = annex_sections(public, result.scored.scores, result.plan, plan_totals(result.plan), result.targets,
                            result.profiles, config.sensitivity, credits, result.impact_sources)
-    files += write_annex(tables_dir, title, annex)
+    files += write_annex(tables_dir, title, annex, pdf=config.output.pdf)
     files += write_figures(tables_dir / "figures", result.features, result.scored.scores, result.profiles, boundary,
                            result.prepared.context, credits, title)
     report = result.prepared.report.frame()

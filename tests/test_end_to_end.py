@@ -324,3 +324,23 @@ def test_a_run_with_no_idle_asset_still_writes_every_output(shared, tmp_path, ca
     assert pd.read_csv(tmp_path / "out" / "matching.csv", encoding="utf-8-sig").empty
     assert (tmp_path / "out" / "maps" / "index.html").stat().st_size > 0
     assert "no features near the boundary" in (tmp_path / "out" / "inputs_report.md").read_text(encoding="utf-8")
+
+
+def test_the_annex_in_markdown_html_and_pdf(tmp_path):
+    """The strategic-plan annex of the demo: every section with its Greek and
+    English heading, the HTML parses, and an A4 PDF is printed from it."""
+    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install -e '.[pdf]')")
+    from pipeline.publish.annex import HEADINGS
+
+    assert main(["--quiet", "run", "--out", str(tmp_path)]) == 0
+    md = (tmp_path / "annex.md").read_text(encoding="utf-8")
+    page = (tmp_path / "annex.html").read_text(encoding="utf-8")
+    html.parser.HTMLParser().feed(page)
+    for key in ("summary", "plan", "totals", "rankings", "method", "sensitivity", "sources"):
+        en, el = HEADINGS[key]
+        assert en in md and el in md and html.escape(en) in page, key
+    pdf = (tmp_path / "annex.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF") and len(pdf) > 10_000
+    import weasyprint
+
+    assert len(weasyprint.HTML(string=page).render().pages) >= 2  # the annex runs over several A4 pages

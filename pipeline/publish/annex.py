@@ -1,4 +1,4 @@
-"""The strategic-plan annex in Markdown and HTML: inventory summary, rankings
+"""The strategic-plan annex in Markdown, HTML and PDF: inventory summary, rankings
 per use, the plan with candidate organisations, impact totals and targets,
 method and weights, sensitivity, data sources and licences. Headings in Greek
 and English from one table; every text from the inputs is escaped in HTML."""
@@ -6,12 +6,15 @@ and English from one table; every text from the inputs is escaped in HTML."""
 from __future__ import annotations
 
 import html
+import logging
 from pathlib import Path
 
 import pandas as pd
 
-from ..io import write_text
+from ..io import atomic_path, write_text
 from ..profiles import Profile
+
+log = logging.getLogger(__name__)
 
 HEADINGS = {
     "summary": ("Inventory of idle assets", "Απογραφή αδρανών ακινήτων"),
@@ -87,8 +90,8 @@ def annex_sections(inventory: pd.DataFrame, scores: pd.DataFrame, plan: pd.DataF
     return out
 
 
-def write_annex(folder: Path, title: str, sections) -> list[Path]:
-    """``annex.md`` and ``annex.html``."""
+def write_annex(folder: Path, title: str, sections, pdf: bool = True) -> list[Path]:
+    """``annex.md``, ``annex.html`` and, with ``pdf``, ``annex.pdf``."""
     folder = Path(folder)
     md = [f"# {title}: strategic-plan annex / παράρτημα στρατηγικού σχεδίου\n"]
     for heading, text, table in sections:
@@ -111,4 +114,21 @@ def write_annex(folder: Path, title: str, sections) -> list[Path]:
             "table.t th{background:#dde7f0}h2{border-bottom:2px solid #1a9641;padding-bottom:2px}</style></head><body>"
             f"<h1>{html.escape(title)}: strategic-plan annex / παράρτημα στρατηγικού σχεδίου</h1>"
             + "\n".join(body) + "</body></html>\n")
-    return [write_text("\n".join(md), folder / "annex.md"), write_text(page, folder / "annex.html")]
+    written = [write_text("\n".join(md), folder / "annex.md"), write_text(page, folder / "annex.html")]
+    printed = write_pdf(page, folder / "annex.pdf") if pdf else None
+    return written + ([printed] if printed else [])
+
+
+def write_pdf(page: str, target: Path) -> Path | None:
+    """The annex as an A4 PDF with WeasyPrint, when it is installed (the
+    ``pdf`` extra and the Pango library); otherwise nothing, and the log says why."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: Pango missing
+        log.info("annex.pdf not written: WeasyPrint unavailable (%s); pip install -e '.[pdf]'", exc)
+        return None
+    printable = page.replace("</style>", "@page{size:A4;margin:15mm}body{max-width:none;margin:0}"
+                                         "table.t{font-size:9px}</style>", 1)
+    with atomic_path(target) as tmp:
+        weasyprint.HTML(string=printable).write_pdf(tmp)
+    return target
