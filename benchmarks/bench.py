@@ -69,7 +69,6 @@ def measure(engine: str, n: int) -> dict:
     t0 = time.perf_counter()
     if engine == "ours":
         import engines
-        import numpy as np
 
         from pipeline.match import best_use
         from pipeline.mcda import rank_stability
@@ -105,7 +104,6 @@ def measure(engine: str, n: int) -> dict:
         out["features+score"] = out["features"] + out["score"]
         out["extract+features+score"] = out["extract"] + out["features+score"]
         frame.to_parquet(folder / "result_ours.parquet")
-        del np
     elif engine == "dem":  # elevation from the DEM (exactextract), not in the baselines' work
         assets, _ = load_context(folder)
         out["features_dem"] = dem_seconds(folder, assets)

@@ -28,7 +28,6 @@ import shapely
 
 from . import settings
 from .features import compute_features
-from .profiles import Profile
 from .transform import Context
 
 log = logging.getLogger(__name__)
@@ -62,10 +61,6 @@ def context_for(context: Context, bounds, halo: float = HALO_M, asset_refs=None)
         zones=context.zones, solar=context.solar)
 
 
-def _features_of_part(assets: gpd.GeoDataFrame, context: Context, names: list[str] | None) -> gpd.GeoDataFrame:
-    return compute_features(assets, context, names)
-
-
 def connect(address: str | None = None, workers: int = 2):
     """A ``dask.distributed.Client``: to the scheduler at ``address``, or to a
     new ``LocalCluster`` of ``workers`` single-threaded processes."""
@@ -88,7 +83,7 @@ def compute_features_distributed(inventory: gpd.GeoDataFrame, context: Context, 
     refs = inventory["osm_ref"].dropna().to_numpy(dtype=object)
     for rows in hilbert_partitions(inventory, parts):
         part = inventory.iloc[np.sort(rows)]
-        futures.append(client.submit(_features_of_part, part, context_for(context, part.total_bounds, asset_refs=refs),
+        futures.append(client.submit(compute_features, part, context_for(context, part.total_bounds, asset_refs=refs),
                                      names, pure=False))
     done = client.gather(futures)
     if not done:
@@ -195,12 +190,3 @@ def compute_features_from_files(paths: dict, client, names: list[str], tile_m: f
     parts = [p for p in client.gather(futures) if len(p)]
     columns = list(keep) + [f"c_{n}" for n in names]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
-
-def score_distributed(features: gpd.GeoDataFrame, profiles: list[Profile], client=None, **kwargs):
-    """Scores of the gathered features. Scoring is vectorised over all assets
-    at once and its ranks are global, so it runs where the features were
-    gathered; only the feature computation needs the partitions."""
-    from .score import score
-
-    return score(features, profiles, **kwargs)

@@ -138,14 +138,17 @@ def map_data(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: di
     # each explanation row is an asset in the scored order; remember where
     scores = scores.copy()
     scores["_row"] = scores.groupby("use").cumcount()
-    used = list(dict.fromkeys(c for p in all_profiles for c in explanations[p.name].raw_text))
+    owner: dict[str, str] = {}  # each criterion's raw values, from the first use that reads it
+    for p in all_profiles:
+        for c in explanations[p.name].raw_values:
+            owner.setdefault(c, p.name)
+    used = list(owner)
     crit_index = {c: i for i, c in enumerate(used)}
     raw = []
-    for c in used:
-        per_use = next(explanations[p.name] for p in all_profiles if c in explanations[p.name].raw_text)
-        rows = scores[scores["use"] == next(p.name for p in all_profiles if explanations[p.name] is per_use)]
-        at = rows.set_index("asset_id")["_row"].reindex(order).to_numpy()
-        raw.append(strings.column(per_use.raw_text[c][i] for i in at))
+    for c, use in owner.items():
+        at = scores[scores["use"] == use].set_index("asset_id")["_row"].reindex(order).to_numpy()
+        text = explanations[use].raw_text[c]
+        raw.append(strings.column(text[i] for i in at))
     eligible = scores[scores["eligible"]]
     best = eligible.sort_values("score", ascending=False).drop_duplicates("asset_id").set_index("asset_id")["use"]
     use_index = {p.name: i for i, p in enumerate(all_profiles)}
