@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import demo_config_path, load_config
+from ._text import terminal_text
 from .errors import ConfigError, IdleAssetsError
 
 log = logging.getLogger("pipeline")
@@ -77,7 +78,7 @@ def _national(config, config_path: Path, out: Path | None, client, force: bool, 
     print(f"idle-assets {__version__}: national run '{config.project.name}' ({config_path}): "
           f"{len(summary)} municipalities, {len(failed)} failed")
     for row in failed.itertuples():
-        print(f"  {row.code} {row.name}: {row.error}")
+        print(terminal_text(f"  {row.code} {row.name}: {row.error}"))
     print(f"summary: {Path(tables) / SUMMARY}")
     print(f"done in {time.perf_counter() - start:.1f} s")
     return 2 if len(failed) else 0
@@ -95,7 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _national(config, config_path, out, client, args.force, start)
         result = run_project(config, out, force=args.force, cdn=args.cdn, client=client)
     print(f"idle-assets {__version__}: project '{config.project.name}' ({config_path})")
-    print(result.summary())
+    print(terminal_text(result.summary()))
     print("files written:")
     for f in result.files:
         print(f"  {f}")
@@ -128,16 +129,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .extract import extract
     from .profiles import load_profiles
-    from .runner import prepare
+    from .runner import preflight, prepare
 
     config = load_config(Path(args.config))
     profiles = load_profiles(config.profiles)
+    if config.national is None:
+        preflight(config, Path(args.out) if args.out else None)
     prepared = prepare(config, extract(config))
     print(f"config {args.config}: valid; {len(profiles)} use profiles: {', '.join(p.name for p in profiles)}")
     print(f"project CRS: {prepared.crs.to_string()}")
     report = prepared.report.frame()
     for row in report.itertuples():
-        print(f"  {row.source}: {row.action}: {row.count}" + (f" ({row.detail})" if row.detail else ""))
+        print(terminal_text(f"  {row.source}: {row.action}: {row.count}" + (f" ({row.detail})" if row.detail else "")))
     dropped = report[report["action"].str.startswith(("dropped", "not attached"))]
     if len(dropped):
         print(f"warning: {int(dropped['count'].sum())} input records were dropped or not attached (listed above)")
@@ -185,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check the config and every input without running", formatter_class=fmt,
                          epilog=VALIDATE_EXAMPLES, description="Read and check every input; report problems with file, row and reason.")
     val.add_argument("--config", required=True, help="project YAML")
+    val.add_argument("--out", help="the output folder the run would use (checked too)")
     val.set_defaults(func=cmd_validate)
     return parser
 
@@ -206,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     except IdleAssetsError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(terminal_text(f"error: {exc}"), file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` or a closed pager: not an error of the run
         sys.stderr.close()
@@ -217,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
         if args.debug:
             raise
-        print(f"internal error: {type(exc).__name__}: {exc}\n(run again with --debug for the traceback "
-              "and please report it)", file=sys.stderr)
+        print(terminal_text(f"internal error: {type(exc).__name__}: {exc}\n(run again with --debug for the traceback "
+                            "and please report it)"), file=sys.stderr)
         return 3
 
 

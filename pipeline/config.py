@@ -22,9 +22,10 @@ Example
 
 from __future__ import annotations
 
+import codecs
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import (
@@ -41,6 +42,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from . import settings
+from .columns import PRIVATE_CAPABLE, resolve_private
 from .errors import ConfigError
 
 PYROSM_SCHEME = "pyrosm:"
@@ -58,7 +60,21 @@ FilePath = Annotated[Path, AfterValidator(_resolve)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: '.inf' and '.nan' in YAML are floats, and never a valid setting
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _check_encoding(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise ValueError(f"unknown text encoding {value!r} (for Greek files: cp1253 or iso-8859-7; else utf-8)") from None
+    return value
+
+
+Encoding = Annotated[str | None, AfterValidator(_check_encoding)]
 
 
 def _check_crs(value: str | None) -> str | None:
@@ -140,24 +156,42 @@ class OsmSource(_Strict):
 
 
 class TableSource(_Strict):
-    """A CSV or XLSX table (asset register or field survey)."""
+    """A CSV or XLSX table (asset register or field survey). ``private`` names
+    columns never to publish, by their canonical name, a name the file may use
+    for them, or the name mapped under ``columns``; only columns that reach an
+    output can be named (see :data:`pipeline.columns.PRIVATE_CAPABLE`)."""
+
+    _source: ClassVar[str] = ""
 
     path: FilePath
     sheet: str | int | None = Field(None, description="XLSX sheet; default the first")
-    encoding: str | None = Field(None, description="CSV text encoding; default UTF-8 (with or without BOM)")
+    encoding: Encoding = Field(None, description="CSV text encoding; default UTF-8 (with or without BOM)")
     columns: dict[str, str] = Field(
         default_factory=dict, description="canonical column name -> column name in the file"
     )
     decimal: Literal[",", "."] | None = Field(
         None, description="decimal mark for numbers like 2.000 that a column does not settle by itself")
     private: list[str] = Field(
-        default_factory=list, description="canonical columns never to publish (e.g. owner, notes)")
+        default_factory=list, description="columns never to publish (e.g. owner, notes)")
     attribution: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _private_names(cls, data: Any) -> Any:
+        if cls._source and isinstance(data, dict) and data.get("private"):
+            names, problems = resolve_private(cls._source, [str(n) for n in data["private"]],
+                                              dict(data.get("columns") or {}))
+            if problems:
+                raise ValueError("; ".join(problems))
+            data = {**data, "private": names}
+        return data
 
 
 class RegisterSource(TableSource):
     """The municipality's asset register. Rows are located by ``osm_ref``
     (``way/123``) or by coordinates ``x``/``y`` in ``crs``."""
+
+    _source: ClassVar[str] = "register"
 
     crs: Annotated[str, AfterValidator(_check_crs)] = settings.WGS84
 
@@ -165,11 +199,15 @@ class RegisterSource(TableSource):
 class OrganisationSource(TableSource):
     """Organisations that answered the open call; ``x``/``y`` in ``crs``."""
 
+    _source: ClassVar[str] = "organisations"
+
     crs: Annotated[str, AfterValidator(_check_crs)] = settings.WGS84
 
 
 class SurveySource(TableSource):
     """Field survey export (KoboToolbox / ODK CSV or XLSX)."""
+
+    _source: ClassVar[str] = "survey"
 
     attach_distance_m: float = Field(settings.SURVEY_ATTACH_DISTANCE_M, gt=0)
     max_precision_m: float | None = Field(
@@ -194,7 +232,7 @@ class ParcelSource(_Strict):
     path: FilePath | None = None
     wfs: WfsSpec | None = None
     layer: str | None = None
-    encoding: str | None = Field(None, description="text encoding of a Shapefile's .dbf, e.g. cp1253 or iso-8859-7")
+    encoding: Encoding = Field(None, description="text encoding of a Shapefile's .dbf, e.g. cp1253 or iso-8859-7")
     crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(None, description="CRS to assume when the file has none")
     code_field: str | None = Field(None, description="default: KAEK, nationalCadastralReference or localId")
     code_format: Literal["kaek", "any"] = "kaek"
@@ -266,7 +304,7 @@ class ProfilesSpec(_Strict):
 
     use: list[str] | None = Field(None, description="built-in or file profile names; default all")
     files: list[FilePath] = Field(default_factory=list)
-    weights: dict[str, dict[str, float]] = Field(default_factory=dict)
+    weights: dict[str, dict[str, Annotated[float, Field(gt=0)]]] = Field(default_factory=dict)
 
 
 class SensitivitySpec(_Strict):
@@ -275,7 +313,7 @@ class SensitivitySpec(_Strict):
 
     draws: int = Field(1000, ge=0, le=100000)
     spread: float = Field(0.2, ge=0, le=2)
-    seed: int = 20260101
+    seed: int = Field(20260101, ge=0, lt=2**63, description="random seed of the weight draws (0 or more)")
     top_k: int = Field(3, ge=1)
 
 
@@ -431,14 +469,10 @@ class ProjectConfig(_Strict):
 
     def private_fields(self) -> set[str]:
         """Inventory columns that must not be published, from the sources' ``private`` lists."""
-        carried = {"asset_register": {"owner": "owner", "name": "name"},
-                   "survey": {"notes": "survey_notes", "photo": "photos", "access": "access",
-                              "condition": "condition", "occupancy": "occupancy"}}
         out = set()
-        for source, columns in carried.items():
-            table = getattr(self.sources, source)
+        for table in (self.sources.asset_register, self.sources.survey):
             if table is not None:
-                out |= {columns[c] for c in table.private if c in columns}
+                out |= {PRIVATE_CAPABLE[table._source][c] for c in table.private}
         return out
 
     def impact_spec(self) -> ImpactSpec:
@@ -482,8 +516,12 @@ def format_validation_error(exc: ValidationError) -> list[str]:
 
 
 def read_yaml(path: Path) -> Any:
-    """Read a YAML file, turning I/O and syntax errors into :class:`ConfigError`."""
+    """Read a YAML file, turning I/O and syntax errors into :class:`ConfigError`.
+    A path that is not a regular file (a folder, a FIFO, a device) is refused
+    before anything is read from it."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise ConfigError(str(path), ["not a regular file (a folder, FIFO or device); give a YAML file"])
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

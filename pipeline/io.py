@@ -1,15 +1,20 @@
 """All file reading and writing of the pipeline.
 
 Writers are atomic: each writes to a temporary file beside the target and
-renames it into place only when complete, so a failed or interrupted run
-leaves the previous good output intact and never a half-written file.
+renames it into place only when complete, so a failed or interrupted write
+never leaves a half-written file (a run as a whole is staged too, see
+:mod:`pipeline.outputs`). Published tables are written for spreadsheets:
+text cells that would start a formula are defused, and the same inputs give
+the same bytes (fixed dates inside XLSX and GeoPackage files).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ._text import defuse_frame
 from .errors import InputError
 
 
@@ -38,18 +44,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-PART_PATTERN = ".*.part.*"
-
-
-def clean_partial_files(*folders: Path) -> list[Path]:
-    """Delete temporary files left by an interrupted run (``.<name>.<random>.part.<ext>``)."""
-    removed = []
-    for folder in folders:
-        if Path(folder).is_dir():
-            for path in Path(folder).glob(PART_PATTERN):
-                path.unlink()
-                removed.append(path)
-    return removed
+#: The date written inside XLSX and GeoPackage files, which would otherwise
+#: hold the time of writing and differ between two runs on the same inputs.
+FIXED_DATE = (2000, 1, 1, 0, 0, 0)
+_FIXED_ISO = "2000-01-01T00:00:00Z"
 
 
 def write_text(text: str, target: Path) -> Path:
@@ -59,17 +57,46 @@ def write_text(text: str, target: Path) -> Path:
 
 
 def write_csv(df: pd.DataFrame, target: Path) -> Path:
-    """CSV in UTF-8 with a byte-order mark, so Excel shows Greek text correctly."""
+    """CSV in UTF-8 with a byte-order mark, so Excel shows Greek text correctly;
+    text cells that a spreadsheet would run as formulas are defused."""
     with atomic_path(target) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        defuse_frame(df).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     return Path(target)
 
 
-def write_geopackage(layers: dict[str, gpd.GeoDataFrame], target: Path) -> Path:
-    """Write several layers into one GeoPackage, atomically as a whole."""
+@contextlib.contextmanager
+def xlsx_writer(target: Path) -> Iterator[pd.ExcelWriter]:
+    """An openpyxl ``ExcelWriter`` writing ``target`` atomically; the workbook's
+    dates and the zip entries' times are fixed so the same sheets give the same
+    bytes. Cells are the caller's to defuse (see :func:`_text.defuse_frame`)."""
     with atomic_path(target) as tmp:
-        for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            yield writer
+        _fix_zip_dates(tmp)
+
+
+def _fix_zip_dates(path: Path) -> None:
+    """Rewrite an XLSX (a zip) with fixed entry times and document dates."""
+    with zipfile.ZipFile(path) as z:
+        entries = [(info, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + _FIXED_ISO.encode(), data)
+            z.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_DATE), data, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def write_geopackage(layers: dict[str, gpd.GeoDataFrame], target: Path) -> Path:
+    """Write several layers into one GeoPackage, atomically as a whole, with a
+    fixed ``last_change`` date so the same layers give the same bytes."""
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_ISO})  # else GDAL stamps the time of writing
+    try:
+        with atomic_path(target) as tmp:
+            for name, gdf in layers.items():
+                gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return Path(target)
 
 
@@ -87,6 +114,8 @@ def check_readable(path: Path, what: str) -> list[str]:
         return [f"{what} {path}: file not found"]
     if path.is_dir():
         return [f"{what} {path}: is a folder, expected a file"]
+    if not path.is_file():
+        return [f"{what} {path}: not a regular file (a FIFO or device?); give a file"]
     if not os.access(path, os.R_OK):
         return [f"{what} {path}: not readable (check its permissions)"]
     if path.stat().st_size == 0:

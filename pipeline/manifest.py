@@ -14,12 +14,13 @@ from pathlib import Path
 from . import __version__
 from .config import ProjectConfig
 from .extract.osm import resolve_osm_path
+from .errors import InputError
 from .io import write_text
 
 LIBRARIES = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "pyrosm", "osmnx", "osmium", "rasterio",
              "exactextract", "folium", "pydantic", "scipy", "pymcdm", "pvlib", "openpyxl")
 #: Bump when cached stage outputs change meaning, so old caches are not reused.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -63,13 +64,25 @@ def input_hashes(config: ProjectConfig) -> list[dict]:
             for name, path in input_files(config).items() if path.is_file()]
 
 
+def check_inputs_unchanged(config: ProjectConfig, inputs: list[dict]) -> None:
+    """Raise :class:`InputError` if an input file's content is no longer the
+    one hashed before it was read: the run would otherwise record one file's
+    hash while its outputs come from another's."""
+    now_ = {i["source"]: i["sha256"] for i in input_hashes(config)}
+    changed = [f"{i['path']}: changed while this run was reading it; run again once it is no longer being written"
+               for i in inputs if now_.get(i["source"]) != i["sha256"]]
+    if changed:
+        raise InputError(f"project {config.project.name}", changed)
+
+
 def stage_key(config: ProjectConfig, inputs: list[dict]) -> str:
     """Key of the cached extract → transform → features outputs: the input
-    contents and the config sections those stages read (not profiles,
-    weights, sensitivity or plan, which only later stages use)."""
+    contents and the config sections those stages read (not weights,
+    sensitivity or plan, which only later stages use; the profiles in use,
+    whose names the organisations' uses are checked against)."""
     sections = config.model_dump(mode="json", include={"crs", "boundary", "sources", "impact"})
     facts = {"format": CACHE_FORMAT, "pipeline": __version__, "config": sections,
-             "inputs": sorted((i["source"], i["sha256"]) for i in inputs)}
+             "uses": config.profiles.use, "inputs": sorted((i["source"], i["sha256"]) for i in inputs)}
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
@@ -99,7 +112,9 @@ class WarningLog(logging.Handler):
 
 
 def write_manifest(target: Path, config: ProjectConfig, inputs: list[dict], started: str, counts: dict,
-                   seconds: dict, cache: str, warnings: list[str], outputs: list[Path]) -> Path:
+                   seconds: dict, cache: str, warnings: list[str], outputs: list[Path], shown=lambda p: p) -> Path:
+    """``manifest.json`` at ``target``; ``shown`` gives the path an output will
+    have once the run's staged outputs are swapped in."""
     manifest = {
         "pipeline": f"idle-assets {__version__}",
         "project": config.project.name,
@@ -113,6 +128,6 @@ def write_manifest(target: Path, config: ProjectConfig, inputs: list[dict], star
         "stage_cache": cache,
         "counts": counts,
         "warnings": warnings,
-        "outputs": [{"path": str(p), "sha256": sha256(p)} for p in outputs if Path(p).exists()],
+        "outputs": [{"path": str(shown(p)), "sha256": sha256(p)} for p in outputs if Path(p).exists()],
     }
     return write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", target)

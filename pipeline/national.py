@@ -82,7 +82,13 @@ def run_national(config: ProjectConfig, out: Path | None = None, client=None, fo
     """Run every municipality (on ``client``'s cluster when given) and write
     ``national_summary.csv``: one row per municipality with its status,
     assets, eligible assets per use and plan totals."""
+    from .manifest import input_files
+    from .outputs import MARKER, check_writable
+
     tables, _ = config.output_dirs(out)
+    check_writable([tables], dict(input_files(config)))
+    Path(tables).mkdir(parents=True, exist_ok=True)
+    (Path(tables) / MARKER).write_text("{}\n", encoding="utf-8")
     configs = municipality_configs(config)
     folders = [Path(tables) / c.boundary.code for c in configs]
     if client is None:

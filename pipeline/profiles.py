@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from .config import ProfilesSpec, format_validation_error, read_yaml
 from .errors import ConfigError
@@ -23,7 +23,21 @@ BUILTIN_DIR = Path(__file__).parent / "profiles"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+#: Names a use may not take: they are the names of other outputs (map pages,
+#: figures, workbook sheets), which a use's own page, figure or sheet would overwrite.
+RESERVED_NAMES = frozenset({"index", "embed", "inventory", "sources", "plan", "plan_totals", "targets", "matching",
+                            "method_weights", "criteria", "impact_sources", "scores", "contributions", "manifest",
+                            "annex", "inputs_report", "figures", "maps", "idle_assets"})
+
+
+def _not_reserved(name: str) -> str:
+    if name in RESERVED_NAMES:
+        raise ValueError(f"'{name}' is reserved for another output; choose another name "
+                         f"(reserved: {', '.join(sorted(RESERVED_NAMES))})")
+    return name
 
 
 class ValueFunction(_Strict):
@@ -135,7 +149,7 @@ class Labels(_Strict):
 class Profile(_Strict):
     """One use (social farm, solar, ...) and how to judge a site for it."""
 
-    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: Annotated[str, AfterValidator(_not_reserved)] = Field(pattern=r"^[a-z0-9_]+$", max_length=60)
     label: Labels
     description: str = ""
     applies_to: list[Literal["land", "building"]]

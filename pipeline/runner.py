@@ -7,7 +7,6 @@ writes files. Logging is configured by the entry point, not here.
 from __future__ import annotations
 
 import logging
-import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +20,10 @@ from .extract.osm import resolve_osm_path
 from .errors import ConfigError
 from .features import compute_features
 from .impact import annual_yield, coefficient_sources, potentials
-from .io import atomic_path, clean_partial_files, write_text
-from .manifest import WarningLog, input_hashes, now, stage_key, write_manifest
+from .io import write_text
+from . import stage_cache
+from .manifest import WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
+from .outputs import StagedOutputs, check_writable, write_error
 from .match import best_use
 from .plan import make_plan, plan_totals
 from .profiles import Profile, fit_to_sources, load_profiles
@@ -164,26 +165,28 @@ def _stages_to_features(config: ProjectConfig, client=None) -> tuple[Prepared, g
     return prepared, features, seconds
 
 
-def _cached_stages(config: ProjectConfig, cache_dir: Path | None, key: str, force: bool, client=None):
+def _cached_stages(config: ProjectConfig, cache_dir: Path | None, key: str, force: bool, client=None,
+                   inputs: list[dict] | None = None):
     """The features stage's outputs from the cache when its key matches, else
-    computed (and stored). Returns them and ``"hit"``, ``"miss"`` or ``"off"``."""
-    if cache_dir is None:
-        return (*_stages_to_features(config, client), "off")
-    path = Path(cache_dir) / f"features-{key}.pkl"
-    if path.exists() and not force:
-        try:
-            with open(path, "rb") as f:
-                prepared, features = pickle.load(f)
-            log.info("extract, transform and features taken from the stage cache (%s)", path.name)
-            return prepared, features, {}, "hit"
-        except Exception as exc:  # a damaged cache is recomputed, never trusted
-            log.warning("stage cache %s unreadable (%s); recomputing", path, exc)
+    computed (and stored). Returns them and ``"hit"``, ``"miss"`` or ``"off"``.
+
+    Computed outputs are stored only after the inputs are hashed again and
+    found unchanged, so the cache never keeps content under another content's key.
+    """
+    if cache_dir is not None:
+        stage_cache.clean_leftovers(cache_dir)
+        if not force and (entry := stage_cache.load(cache_dir, key)) is not None:
+            log.info("extract, transform and features taken from the stage cache (%s)", cache_dir / key)
+            return (*entry, {}, "hit")
     prepared, features, seconds = _stages_to_features(config, client)
-    for old in Path(cache_dir).glob("features-*.pkl") if Path(cache_dir).exists() else []:
-        old.unlink()  # one cache per project output folder
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            pickle.dump((prepared, features), f, protocol=pickle.HIGHEST_PROTOCOL)
+    if inputs is not None:
+        check_inputs_unchanged(config, inputs)
+    if cache_dir is None:
+        return prepared, features, seconds, "off"
+    try:
+        stage_cache.save(cache_dir, key, prepared, features)
+    except OSError as exc:  # a cache that cannot be written costs time, not the run
+        log.warning("stage cache not written (%s): %s", cache_dir, exc)
     return prepared, features, seconds, "miss"
 
 
@@ -202,7 +205,7 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     stated = weight_notes(profiles)
     inputs = inputs if inputs is not None else input_hashes(config)
     key = stage_key(config, inputs)
-    prepared, features, seconds, cache = _cached_stages(config, cache_dir, key, force, client)
+    prepared, features, seconds, cache = _cached_stages(config, cache_dir, key, force, client, inputs)
     profiles, notes = fit_to_sources(profiles, prepared.context.sources())
     notes = stated + notes
     for note in notes:
@@ -223,28 +226,29 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
                      coefficient_sources(spec, kwh), seconds=seconds, profile_notes=notes, stage_cache=cache)
 
 
-def publish_outputs(result: RunResult, out: Path | None = None, cdn: bool = False) -> list[Path]:
-    """Write tables, map and inputs report; return the files written."""
+def publish_outputs(result: RunResult, tables_dir: Path, maps_dir: Path, cdn: bool = False) -> list[Path]:
+    """Write tables, maps, annex, figures and inputs report into ``tables_dir``
+    and ``maps_dir``; return the files written. Fields marked private are
+    blanked in copies; ``result`` is left as it was."""
     config = result.config
-    tables_dir, maps_dir = config.output_dirs(out)
-    clean_partial_files(tables_dir, maps_dir)
     credits = config.attributions()
     title = config.project.title or config.project.name
     private = config.private_fields()
     public = public_inventory(result.features, result.scored.scores, result.matching, private)
+    plan, matching = result.plan.copy(), result.matching.copy()
     if "name" in private:
-        result.plan["name"] = None
-        result.matching["name"] = None
+        plan["name"] = None
+        matching["name"] = None
     boundary = result.prepared.context.boundary
     files = write_tables(tables_dir, public, result.scored.scores, result.scored.contributions,
-                         result.matching, result.profiles, boundary, credits, title,
-                         plan=result.plan, targets=result.targets, impact_sources=result.impact_sources,
+                         matching, result.profiles, boundary, credits, title,
+                         plan=plan, targets=result.targets, impact_sources=result.impact_sources,
                          sensitivity=config.sensitivity)
     files += write_maps(maps_dir, public, result.scored.scores, result.scored.explanations, result.profiles,
                         boundary, credits, title,
-                        plan=result.plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
+                        plan=plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
                         self_contained=config.output.self_contained and not cdn)
-    annex = annex_sections(public, result.scored.scores, result.plan, plan_totals(result.plan), result.targets,
+    annex = annex_sections(public, result.scored.scores, plan, plan_totals(plan), result.targets,
                            result.profiles, config.sensitivity, credits, result.impact_sources)
     files += write_annex(tables_dir, title, annex, pdf=config.output.pdf)
     files += write_figures(tables_dir / "figures", result.features, result.scored.scores, result.profiles, boundary,
@@ -270,27 +274,55 @@ def counts(result: RunResult) -> dict:
     }
 
 
+def project_cache_dir(config: ProjectConfig) -> Path:
+    """The project's folder in the stage cache (outside every output folder)."""
+    return stage_cache.cache_root() / config.project.name
+
+
+def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Path]:
+    """Check what a run needs before it reads anything: the profiles and
+    targets, and output folders that can be written without touching an input
+    or a folder of the user's. Returns the tables and maps folders."""
+    check_targets(config, load_profiles(config.profiles))
+    tables_dir, maps_dir = config.output_dirs(out)
+    inputs = dict(input_files(config))
+    if config.source_file:
+        inputs["config"] = Path(config.source_file)
+    check_writable([tables_dir, maps_dir], inputs)
+    return tables_dir, maps_dir
+
+
 def run_project(config: ProjectConfig, out: Path | None = None, force: bool = False, cache: bool = True,
                 cdn: bool = False, client=None) -> RunResult:
     """Run all six stages and write every output (under ``out`` when given),
     then the run's ``manifest.json``.
 
-    The outputs of extract, transform and features are cached under the
-    output folder's ``.stage-cache`` (``cache=False`` disables it; ``force``
-    recomputes everything).
+    Outputs are written into staging folders and swapped in at the end (see
+    :mod:`pipeline.outputs`), under a lock of the output folders: a failed run
+    leaves the previous outputs as they were. The outputs of extract,
+    transform and features are kept in the stage cache, outside the output
+    folders (``cache=False`` disables it; ``force`` recomputes everything).
     """
     started = now()
     capture = WarningLog()
     logging.getLogger("pipeline").addHandler(capture)
     try:
-        tables_dir, _ = config.output_dirs(out)
+        tables_dir, maps_dir = preflight(config, out)
         inputs = input_hashes(config)
-        result = analyse(config, tables_dir / ".stage-cache" if cache else None, force, inputs, client)
-        start = time.perf_counter()
-        result.files = publish_outputs(result, out, cdn)
-        result.seconds["publish"] = time.perf_counter() - start
+        with StagedOutputs([tables_dir, maps_dir]) as staged:
+            result = analyse(config, project_cache_dir(config) if cache else None, force, inputs, client)
+            start = time.perf_counter()
+            stage_tables = staged.staged(tables_dir)
+            try:
+                files = publish_outputs(result, stage_tables, staged.staged(maps_dir), cdn)
+                result.seconds["publish"] = time.perf_counter() - start
+                files.append(write_manifest(stage_tables / "manifest.json", config, inputs, started, counts(result),
+                                            result.seconds, result.stage_cache, capture.messages, files,
+                                            shown=staged.final))
+            except OSError as exc:
+                raise write_error(exc, tables_dir) from None
+            staged.commit()
+        result.files = [staged.final(f) for f in files]
     finally:
         logging.getLogger("pipeline").removeHandler(capture)
-    result.files.append(write_manifest(tables_dir / "manifest.json", config, inputs, started, counts(result),
-                                       result.seconds, result.stage_cache, capture.messages, result.files))
     return result

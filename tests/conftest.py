@@ -13,6 +13,13 @@ from pipeline.extract.osm import OsmLayers, empty_features
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# the stage cache of every run in the tests (and their subprocesses) goes to a
+# throw-away folder, never to the user's cache folder
+if "IDLE_ASSETS_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["IDLE_ASSETS_CACHE_DIR"] = tempfile.mkdtemp(prefix="idle-assets-test-cache-")
+
 
 def shared_data() -> Path | None:
     env = os.environ.get("IDLE_ASSETS_SHARED_DATA")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import config_from_dict, demo_config_path, load_config, read_yaml
-from pipeline.runner import run_project
+from pipeline.runner import project_cache_dir, run_project
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,31 +36,36 @@ def test_two_runs_give_byte_identical_tables(tmp_path):
 
 
 def test_stage_cache_recomputes_only_what_changed(tmp_path):
-    first = run_project(demo(), tmp_path)
+    out = tmp_path / "out"
+    first = run_project(demo(), out)
     assert first.stage_cache == "miss"
-    again = run_project(demo(), tmp_path)
+    again = run_project(demo(), out)
     assert again.stage_cache == "hit" and set(again.seconds) == {"score", "match", "publish"}
     pd.testing.assert_frame_equal(first.scored.scores, again.scored.scores)
     # new weights: features reused, scores recomputed
     uses = read_yaml(demo_config_path())["profiles"]["use"]
-    reweighted = run_project(demo(profiles={"use": uses, "weights": {"social_farm": {"area_m2": 3.0}}}), tmp_path)
+    reweighted = run_project(demo(profiles={"use": uses, "weights": {"social_farm": {"area_m2": 3.0}}}), out)
     assert reweighted.stage_cache == "hit"
     farm = lambda r: r.scored.scores.query("use == 'social_farm' and eligible").set_index("asset_id")["score"]
     assert not farm(reweighted).equals(farm(first))
-    forced = run_project(demo(), tmp_path, force=True)
+    forced = run_project(demo(), out, force=True)
     assert forced.stage_cache == "miss"
     # a changed input file invalidates the cache
     register = tmp_path / "register.csv"
     shutil.copy(ROOT / "data" / "raw" / "demo" / "asset_register.csv", register)
     changed = demo(sources={**read_yaml(demo_config_path())["sources"], "register": {"path": str(register)}})
-    assert run_project(changed, tmp_path).stage_cache == "miss"
-    assert run_project(changed, tmp_path).stage_cache == "hit"
+    assert run_project(changed, out).stage_cache == "miss"
+    assert run_project(changed, out).stage_cache == "hit"
     register.write_text(register.read_text(encoding="utf-8").replace("DEMO-R07,Town hall annex (sample),Municipality,in use",
                                                                       "DEMO-R07,Town hall annex (sample),Municipality,idle"), encoding="utf-8")
-    after = run_project(changed, tmp_path)
+    after = run_project(changed, out)
     assert after.stage_cache == "miss" and "reg-DEMO-R07" not in set(first.features["asset_id"])
     assert "DEMO-R07" in ";".join(after.features["register_id"].dropna())
-    assert len(list((tmp_path / ".stage-cache").glob("*.pkl"))) == 1
+    # one entry per project, outside the output folder, and no pickle anywhere
+    entries = list(project_cache_dir(changed).iterdir())
+    assert len(entries) == 1 and (entries[0] / "meta.json").is_file()
+    assert not list(entries[0].glob("*.pkl")) and not list(out.rglob("*.pkl"))
+    assert not [p for p in out.rglob("*") if "cache" in p.name]
 
 
 def test_manifest_records_inputs_versions_counts_and_outputs(tmp_path):
@@ -105,18 +110,25 @@ def test_columns_marked_private_are_not_published(shared, tmp_path):
     assert inv["owner"].isna().all() and inv["survey_notes"].isna().all() and inv["photos"].isna().all()
 
 
+def every_file(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_a_run_killed_mid_write_leaves_the_previous_outputs_intact(tmp_path):
     out = tmp_path / "out"
+    staging = tmp_path / ".out.idle-assets-staging"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     cmd = [sys.executable, "-m", "pipeline", "--quiet", "run", "--out", str(out)]
     subprocess.run(cmd, check=True, capture_output=True, env=env)
-    good = {**digest(out), **digest(out, "*.gpkg"), **digest(out, "*.xlsx"), **digest(out / "maps", "*.html")}
+    good = every_file(out)
+    assert len(good) > 40
     killed_mid_write = False
     for _ in range(10):
         proc = subprocess.Popen(cmd + ["--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
-            if any(out.glob(".*.part.*")) or any((out / "maps").glob(".*.part.*")):
+            if (staging / "maps").is_dir():  # publishing has begun: tables written, maps under way
                 proc.send_signal(signal.SIGKILL)
                 killed_mid_write = True
                 break
@@ -125,17 +137,11 @@ def test_a_run_killed_mid_write_leaves_the_previous_outputs_intact(tmp_path):
         if killed_mid_write:
             break
     assert killed_mid_write, "the run always finished before it could be killed mid-write"
-    now = {**digest(out), **digest(out, "*.gpkg"), **digest(out, "*.xlsx"), **digest(out / "maps", "*.html")}
-    # every output is the previous good file: runs are deterministic for CSVs; the
-    # others are either untouched or completely replaced (never truncated)
-    for name, h in digest(out).items():
-        assert h == good[name], name
-    for name in set(good) - set(digest(out)):
-        assert name in now, f"{name} disappeared"
-    pd.read_csv(out / "matching.csv", encoding="utf-8-sig")
-    import geopandas as gpd
-
-    assert len(gpd.read_file(out / "idle_assets.gpkg", layer="idle_assets")) > 0
-    # the next run clears the temporary files the killed run left behind
+    # the previous output set is there, whole and unchanged, manifest included
+    assert every_file(out) == good
+    # the next run clears what the killed run left (its staging folder) and swaps in a complete set
     subprocess.run(cmd, check=True, capture_output=True, env=env)
-    assert not list(out.glob(".*.part.*")) and not list((out / "maps").glob(".*.part.*"))
+    assert not staging.exists() and not list(tmp_path.glob(".out.idle-assets-previous"))
+    again = every_file(out)
+    assert set(again) == set(good)
+    assert {k: v for k, v in again.items() if k != "manifest.json"} == {k: v for k, v in good.items() if k != "manifest.json"}

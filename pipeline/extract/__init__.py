@@ -15,7 +15,9 @@ import shapely
 
 from .. import contracts, settings
 from ..config import OsmSource, ProjectConfig, ZoneSource
+from .._text import clean_controls
 from ..io import read_vector
+from ._tables import control_note
 from ..errors import InputError
 from .boundary import read_boundary
 from .organisations import read_organisations
@@ -41,6 +43,19 @@ class RawSources:
     parcels: gpd.GeoDataFrame | None = None
     organisations: gpd.GeoDataFrame | None = None
     zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    #: rows for the inputs report about what reading repaired or left out
+    notes: list[dict] = field(default_factory=list)
+
+
+def _clean_layer(gdf: gpd.GeoDataFrame | None, source: str, label: str, notes: list[dict]) -> gpd.GeoDataFrame | None:
+    """``gdf`` without control characters in its text (OSM tags included), noted for the report."""
+    if gdf is None or gdf.empty:
+        return gdf
+    cleaned, touched = clean_controls(gdf)
+    if len(touched):
+        where = [str(v) for v in cleaned[label].to_numpy()[touched]] if label in cleaned else [f"feature {i + 1}" for i in touched]
+        notes.append(control_note(source, where))
+    return cleaned
 
 
 def context_bbox(boundary: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -96,13 +111,18 @@ def extract(config: ProjectConfig) -> RawSources:
             return None
 
     src = config.sources
-    register = attempt(read_register, src.asset_register) if src.asset_register else None
-    survey = attempt(read_survey, src.survey) if src.survey else None
+    notes: list[dict] = []
+    register = attempt(read_register, src.asset_register, notes) if src.asset_register else None
+    survey = attempt(read_survey, src.survey, notes) if src.survey else None
     boundary = attempt(read_boundary, config.boundary)
     bbox = context_bbox(boundary) if boundary is not None else None
     osm = attempt(read_osm, src.osm, boundary) if boundary is not None else None
+    if osm is not None:
+        for name in LAYERS:
+            setattr(osm, name, _clean_layer(getattr(osm, name), f"osm {name}", "osm_ref", notes))
     rasters = {r.kind: attempt(read_raster, r, bbox) for r in src.rasters} if bbox is not None else {}
     parcels = attempt(read_parcels, src.parcels, bbox) if src.parcels and bbox is not None else None
+    parcels = _clean_layer(parcels, "parcels", "parcel_code", notes)
     zones = {}
     for zone in src.zones:
         gdf = attempt(read_zone, zone)
@@ -113,7 +133,7 @@ def extract(config: ProjectConfig) -> RawSources:
         from ..profiles import load_profiles
 
         uses = [p.name for p in load_profiles(config.profiles)]
-        organisations = attempt(read_organisations, src.organisations, uses)
+        organisations = attempt(read_organisations, src.organisations, uses, notes)
     if problems:
         raise InputError(f"project {config.project.name}", problems)
     for name in LAYERS:
@@ -123,4 +143,4 @@ def extract(config: ProjectConfig) -> RawSources:
     if survey is not None:
         contracts.check(survey, contracts.SURVEY, settings.WGS84)
     return RawSources(boundary=boundary, osm=osm, register=register, survey=survey, rasters=rasters,
-                      parcels=parcels, organisations=organisations, zones=zones)
+                      parcels=parcels, organisations=organisations, zones=zones, notes=notes)

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .._text import clean_controls
 from ..errors import InputError
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}([.,]\d{3})+|\d+)([.,]\d+)?$")
@@ -21,6 +22,11 @@ def canonicalise(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping:
     insensitive) is used. Missing required columns are one error listing them all.
     """
     lower = {c.lower(): c for c in df.columns}
+    # KoboToolbox puts group names in headers by default ("site/occupancy")
+    last: dict[str, str] = {}
+    for c in df.columns:
+        if "/" in c:
+            last.setdefault(c.rsplit("/", 1)[-1].lower(), c)
     rename: dict[str, str] = {}
     problems = []
     for canon, file_col in mapping.items():
@@ -33,9 +39,11 @@ def canonicalise(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping:
     for canon, names in aliases.items():
         if canon in rename.values():
             continue
-        for name in (canon, *names):
-            if name.lower() in lower and lower[name.lower()] not in rename:
-                rename[lower[name.lower()]] = canon
+        for found in (lower, last):  # the whole header first, then its last path segment
+            col = next((found[n.lower()] for n in (canon, *names)
+                        if n.lower() in found and found[n.lower()] not in rename), None)
+            if col is not None:
+                rename[col] = canon
                 break
     out = df.rename(columns=rename)
     missing = [c for c in required if c not in out.columns]
@@ -55,14 +63,26 @@ def canonicalise(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping:
 
 
 def read_records(table: pd.DataFrame, src, what: str, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
-                 id_col: str, text_cols: tuple[str, ...]) -> tuple[pd.DataFrame, list[str], pd.Series]:
-    """The shared start of every table source: canonical columns, text cleaned,
-    ids checked. Returns the frame, the problems so far and the ids to name
-    rows by (``"no id"`` where empty)."""
+                 id_col: str, text_cols: tuple[str, ...], notes: list[dict] | None = None,
+                 source: str = "") -> tuple[pd.DataFrame, list[str], pd.Series]:
+    """The shared start of every table source: canonical columns, control
+    characters removed, text cleaned, ids checked. Returns the frame, the
+    problems so far and the ids to name rows by (``"no id"`` where empty).
+    What was cleaned is appended to ``notes`` (rows for the inputs report)."""
+    table, touched = clean_controls(table)
     df = canonicalise(table, aliases, src.columns, required, what)
+    if len(touched) and notes is not None:
+        rows, ids = df["row"].to_numpy(), df[id_col].fillna("no id").to_numpy()
+        notes.append(control_note(source, [f"row {rows[i]} ({ids[i]})" for i in touched]))
     for col in text_cols:
         df[col] = clean_text(df[col])
     return df, id_problems(df, id_col), df[id_col].fillna("no id")
+
+
+def control_note(source: str, where: list[str]) -> dict:
+    """A row of the inputs report: control characters removed at ``where``."""
+    return {"source": source, "action": "repaired: control characters removed from text", "count": len(where),
+            "detail": ", ".join(where[:30]) + (f" … and {len(where) - 30} more" if len(where) > 30 else "")}
 
 
 def id_problems(df: pd.DataFrame, column: str) -> list[str]:

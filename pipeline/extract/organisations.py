@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 
 from .._text import fold
+from .. import columns
 from ..config import OrganisationSource
 from ..errors import InputError
 from ..io import read_table
@@ -32,21 +33,9 @@ LEGAL_FORMS: dict[str, tuple[str, ...]] = {
     "municipal_company": ("Δημοτική Επιχείρηση", "municipal company"),
 }
 _FORM_BY_WORD = {fold(w): form for form, words in LEGAL_FORMS.items() for w in (form, *words)}
-PRIVATE_COLUMNS = ("contact_name", "email", "phone")
+PRIVATE_COLUMNS = columns.ORGANISATION_CONTACTS
 
-ALIASES: dict[str, tuple[str, ...]] = {
-    "org_id": ("id", "α/α", "κωδικός"),
-    "name": ("organisation", "organization", "επωνυμία", "επωνυμια"),
-    "legal_form": ("form", "type", "νομική μορφή", "νομικη μορφη"),
-    "uses": ("use", "interests", "χρήσεις", "ενδιαφέρον"),
-    "space_m2": ("space", "space_needed_m2", "area_needed", "χώρος", "απαιτούμενος χώρος"),
-    "x": ("lon", "longitude"),
-    "y": ("lat", "latitude"),
-    "area": ("area_of_activity", "περιοχή", "περιοχή δραστηριότητας"),
-    "contact_name": ("contact", "υπεύθυνος", "υπεύθυνος επικοινωνίας"),
-    "email": ("e-mail", "mail"),
-    "phone": ("telephone", "τηλέφωνο", "τηλ."),
-}
+ALIASES = columns.ORGANISATIONS
 
 
 def legal_form(text: str | None) -> str | None:
@@ -54,7 +43,7 @@ def legal_form(text: str | None) -> str | None:
     return None if blank(text) else _FORM_BY_WORD.get(fold(text))
 
 
-def read_organisations(src: OrganisationSource, uses: list[str]) -> gpd.GeoDataFrame:
+def read_organisations(src: OrganisationSource, uses: list[str], notes: list[dict] | None = None) -> gpd.GeoDataFrame:
     """Read and check the organisations; ``uses`` are the project's profile names.
 
     Raises
@@ -65,7 +54,7 @@ def read_organisations(src: OrganisationSource, uses: list[str]) -> gpd.GeoDataF
     what = f"organisations {src.path}"
     df, problems, oid = read_records(
         read_table(src.path, what, src.sheet, src.encoding), src, what, ALIASES, ("org_id", "name", "legal_form"),
-        "org_id", ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS))
+        "org_id", ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS), notes, "organisations")
     for col in ("space_m2", "x", "y"):
         df[col] = parse_numbers(df[col], col, oid, df["row"], problems, src.decimal)
     forms = df["legal_form"].map(legal_form)

@@ -13,24 +13,13 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
+from .. import columns
 from ..config import RegisterSource
 from ..errors import InputError
 from ..io import read_table
 from ._tables import blank, map_text, parse_numbers, read_records
 
-ALIASES: dict[str, tuple[str, ...]] = {
-    "register_id": ("id", "asset_id", "κωδικός", "κωδικος", "α/α"),
-    "name": ("title", "ονομασία", "ονομασια", "περιγραφή"),
-    "owner": ("ownership", "ιδιοκτήτης", "ιδιοκτησία"),
-    "status": ("use_status", "κατάσταση", "κατασταση", "χρήση"),
-    "kind": ("type", "asset_type", "είδος", "τύπος"),
-    "osm_ref": ("osm", "osm_id"),
-    "parcel_code": ("kaek", "κaek", "καεκ", "κ.α.ε.κ.", "parcel", "cadastral_reference", "nationalcadastralreference"),
-    "x": ("lon", "longitude", "easting", "γεωγραφικό μήκος"),
-    "y": ("lat", "latitude", "northing", "γεωγραφικό πλάτος"),
-    "area_m2": ("area", "εμβαδόν", "εμβαδον"),
-    "notes": ("comments", "παρατηρήσεις", "σχόλια"),
-}
+ALIASES = columns.REGISTER
 KIND_VALUES = {
     "land": "land", "plot": "land", "parcel": "land", "γη": "land", "οικόπεδο": "land",
     "αγροτεμάχιο": "land", "έκταση": "land",
@@ -39,8 +28,9 @@ KIND_VALUES = {
 _OSM_REF = r"^(node|way|relation)/\d+$"
 
 
-def read_register(src: RegisterSource) -> gpd.GeoDataFrame:
+def read_register(src: RegisterSource, notes: list[dict] | None = None) -> gpd.GeoDataFrame:
     """Read and check the register; point geometry where coordinates are given.
+    Repairs (control characters removed) are appended to ``notes``.
 
     Raises
     ------
@@ -50,9 +40,13 @@ def read_register(src: RegisterSource) -> gpd.GeoDataFrame:
     what = f"register {src.path}"
     df, problems, rid = read_records(
         read_table(src.path, what, src.sheet, src.encoding), src, what, ALIASES, ("register_id", "status"),
-        "register_id", ("register_id", "name", "owner", "status", "kind", "osm_ref", "parcel_code", "notes"))
+        "register_id", ("register_id", "name", "owner", "status", "kind", "osm_ref", "parcel_code", "notes"),
+        notes, "register")
     for col in ("x", "y", "area_m2"):
         df[col] = parse_numbers(df[col], col, rid, df["row"], problems, src.decimal)
+    bad_area = df["area_m2"].notna() & ~(df["area_m2"] > 0)
+    for row, r, v in zip(df.loc[bad_area, "row"], rid[bad_area], df.loc[bad_area, "area_m2"]):
+        problems.append(f"row {row} ({r}): invalid area_m2 {v:g}; an area is more than 0 m² (leave it empty if unknown)")
     kinds = map_text(df["kind"], lambda v: KIND_VALUES.get(v.casefold()))
     for row, r, k in zip(df["row"], rid, df["kind"]):
         if not blank(k) and k.casefold() not in KIND_VALUES:

@@ -10,6 +10,7 @@ the GeoJSON point), ``altitude``, ``precision_m``, ``condition`` (good/fair/poor
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,26 +18,14 @@ import numpy as np
 import pandas as pd
 
 from .. import settings
+from .. import columns
 from ..config import SurveySource
 from ..errors import InputError
 from ..io import read_table, read_vector
 from ._tables import map_text, parse_dates, parse_numbers, read_records
 
-ALIASES: dict[str, tuple[str, ...]] = {
-    "survey_id": ("_id", "_uuid", "KEY", "meta/instanceID", "instanceID", "id"),
-    "latitude": ("lat", "_geolocation_latitude", "_location_latitude", "location-Latitude", "gps_latitude"),
-    "longitude": ("lon", "lng", "_geolocation_longitude", "_location_longitude", "location-Longitude", "gps_longitude"),
-    "altitude": ("_geolocation_altitude", "_location_altitude", "location-Altitude", "gps_altitude", "elevation"),
-    "precision_m": ("precision", "_geolocation_precision", "_location_precision", "location-Accuracy", "accuracy"),
-    "geolocation": ("_geolocation",),
-    "condition": ("building_condition", "κατάσταση"),
-    "occupancy": ("use", "occupancy_status", "χρήση"),
-    "access": ("road_access", "πρόσβαση"),
-    "photo": ("photo_url", "_attachments", "image", "φωτογραφία"),
-    "notes": ("comments", "remarks", "παρατηρήσεις"),
-    "surveyor": ("username", "_submitted_by", "enumerator"),
-    "date": ("_submission_time", "today", "SubmissionDate", "start"),
-}
+ALIASES = columns.SURVEY
+log = logging.getLogger(__name__)
 CONDITIONS = {"good", "fair", "poor", "ruin"}
 OCCUPANCY = {"in use", "partly used", "vacant", "abandoned"}
 
@@ -70,8 +59,41 @@ def _survey_table(src: SurveySource, what: str) -> pd.DataFrame:
     return df
 
 
-def read_survey(src: SurveySource) -> gpd.GeoDataFrame:
-    """Read and check a survey export; points in EPSG:4326.
+#: Columns of KoboToolbox and ODK exports that are about the submission, not the site.
+_EXPORT_METADATA = ("_", "meta/", "formhub/", "__version__", "start", "end", "today", "deviceid", "simserial",
+                    "subscriberid", "phonenumber", "audit", "instanceName")
+
+
+def _unused_columns(table: pd.DataFrame, src: SurveySource) -> list[str]:
+    """The export's columns that no canonical column takes (and are not the export's own metadata)."""
+    taken = {c.casefold() for c in src.columns.values()}
+    for canon, names in ALIASES.items():
+        taken |= {n.casefold() for n in (canon, *names)}
+    out = []
+    for col in table.columns:
+        name = str(col)
+        if name.casefold() in taken or name.rsplit("/", 1)[-1].casefold() in taken:
+            continue
+        if name.startswith(_EXPORT_METADATA) or name.rsplit("/", 1)[-1].startswith(_EXPORT_METADATA):
+            continue
+        out.append(name)
+    return out
+
+
+def _drop_repeated_submissions(df: pd.DataFrame, notes: list[dict] | None) -> pd.DataFrame:
+    """One row per submission: KoboToolbox and ODK can export a submission sent
+    twice as two rows with the same ``_uuid`` (instanceID); the first is kept."""
+    repeated = df["uuid"].notna() & df["uuid"].duplicated(keep="first")
+    if repeated.any() and notes is not None:
+        detail = ", ".join(f"row {r} ({u})" for r, u in zip(df.loc[repeated, "row"], df.loc[repeated, "uuid"]))
+        notes.append({"source": "survey", "action": "skipped: repeated submissions (same _uuid), counted once",
+                      "count": int(repeated.sum()), "detail": detail})
+    return df[~repeated]
+
+
+def read_survey(src: SurveySource, notes: list[dict] | None = None) -> gpd.GeoDataFrame:
+    """Read and check a survey export; points in EPSG:4326. Repairs, repeated
+    submissions and columns that are not used are appended to ``notes``.
 
     Raises
     ------
@@ -79,9 +101,19 @@ def read_survey(src: SurveySource) -> gpd.GeoDataFrame:
         One error naming every bad row, field and what is wrong.
     """
     what = f"survey {src.path}"
+    table = _survey_table(src, what)
     df, problems, sid = read_records(
-        _survey_table(src, what), src, what, ALIASES, ("survey_id",), "survey_id",
-        ("survey_id", "condition", "occupancy", "access", "photo", "notes", "surveyor", "date"))
+        table, src, what, ALIASES, ("survey_id",), "survey_id",
+        ("survey_id", "uuid", "condition", "occupancy", "access", "photo", "notes", "surveyor", "date"), notes, "survey")
+    unused = _unused_columns(table, src)
+    if unused:
+        log.warning("survey %s: columns not used: %s (map them under 'columns:' if they hold occupancy, condition, "
+                    "access, photo or notes)", src.path, ", ".join(unused))
+        if notes is not None:
+            notes.append({"source": "survey", "action": "not used: columns the pipeline does not read",
+                          "count": len(unused), "detail": ", ".join(unused)})
+    df = _drop_repeated_submissions(df, notes)
+    sid = sid.loc[df.index]
     _split_geolocation(df)
     for col in ("latitude", "longitude", "altitude", "precision_m"):
         df[col] = parse_numbers(df[col], col, sid, df["row"], problems, src.decimal)
@@ -100,4 +132,4 @@ def read_survey(src: SurveySource) -> gpd.GeoDataFrame:
         raise InputError(what, problems)
     df["idle"] = df["occupancy"].isin(settings.SURVEY_IDLE_OCCUPANCY)
     geom = gpd.points_from_xy(df["longitude"], df["latitude"], crs=settings.WGS84)
-    return gpd.GeoDataFrame(df.drop(columns=["geolocation"]), geometry=geom, crs=settings.WGS84)
+    return gpd.GeoDataFrame(df.drop(columns=["geolocation", "uuid"]), geometry=geom, crs=settings.WGS84)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._text import markdown_text
 from ..io import atomic_path, write_text
 from ..profiles import Profile
 
@@ -35,10 +36,11 @@ def _h(key: str) -> str:
 
 
 def _md_table(df: pd.DataFrame) -> str:
+    """A Markdown table; every cell escaped so no viewer renders it as HTML or links."""
     if df.empty:
         return "_none / κανένα_\n"
-    cells = df.astype(object).where(df.notna(), "").astype(str).apply(lambda c: c.str.replace("|", "\\|").str.replace("\n", " "))
-    head = "| " + " | ".join(map(str, df.columns)) + " |\n|" + "---|" * len(df.columns) + "\n"
+    cells = df.astype(object).where(df.notna(), "").map(markdown_text)
+    head = "| " + " | ".join(markdown_text(c) for c in df.columns) + " |\n|" + "---|" * len(df.columns) + "\n"
     return head + "\n".join("| " + " | ".join(row) + " |" for row in cells.to_numpy()) + "\n"
 
 
@@ -93,11 +95,11 @@ def annex_sections(inventory: pd.DataFrame, scores: pd.DataFrame, plan: pd.DataF
 def write_annex(folder: Path, title: str, sections, pdf: bool = True) -> list[Path]:
     """``annex.md``, ``annex.html`` and, with ``pdf``, ``annex.pdf``."""
     folder = Path(folder)
-    md = [f"# {title}: strategic-plan annex / παράρτημα στρατηγικού σχεδίου\n"]
+    md = [f"# {markdown_text(title)}: strategic-plan annex / παράρτημα στρατηγικού σχεδίου\n"]
     for heading, text, table in sections:
-        md.append(f"## {heading}\n")
+        md.append(f"## {markdown_text(heading)}\n")
         if text:
-            md.append(text + "\n")
+            md.append(markdown_text(text) + "\n")
         if table is not None:
             md.append(_md_table(table))
     body = []

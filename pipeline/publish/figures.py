@@ -8,11 +8,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib_scalebar.scalebar import ScaleBar
 
+from .._text import plain_mpl
 from ..io import atomic_path
 from ..profiles import Profile
 from .mapdata import KIND_COLOURS, SCORE_BINS, SCORE_COLOURS, score_classes
@@ -54,8 +56,8 @@ def _frame(boundary: gpd.GeoDataFrame, context, title: str, credits: list[str], 
     ax.add_artist(ScaleBar(1, units="m", location="lower left", box_alpha=0.8, font_properties={"size": 7}))
     ax.annotate("N", xy=(0.96, 0.95), xytext=(0.96, 0.83), xycoords="axes fraction", ha="center", va="center",
                 fontsize=10, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
-    fig.suptitle(title, fontsize=10, fontweight="bold", y=0.97)
-    fig.text(0.02, 0.02, "Data: " + "; ".join(credits), fontsize=5.5, color="#444444", wrap=True)
+    fig.suptitle(plain_mpl(title), fontsize=10, fontweight="bold", y=0.97)
+    fig.text(0.02, 0.02, plain_mpl("Data: " + "; ".join(credits)), fontsize=5.5, color="#444444", wrap=True)
     return fig, ax
 
 
@@ -64,12 +66,16 @@ def _save(fig: Figure, stem: Path) -> list[Path]:
         ax.set_xlabel("")
         ax.set_ylabel("")
     written = []
-    for ext in ("png", "svg"):
-        target = stem.with_suffix(f".{ext}")
-        with atomic_path(target) as tmp:
-            # zlib's default level costs most of the time for a few % of size
-            fig.savefig(tmp, format=ext, dpi=DPI, **({"pil_kwargs": {"compress_level": 2}} if ext == "png" else {}))
-        written.append(target)
+    # the same figure gives the same bytes: no date in the SVG, clip-path ids
+    # from a fixed salt instead of a random one
+    options = {"png": {"pil_kwargs": {"compress_level": 2}},  # zlib's default level costs time for a few % of size
+               "svg": {"metadata": {"Date": None}}}
+    with rc_context({"svg.hashsalt": "idle-assets"}):
+        for ext in ("png", "svg"):
+            target = stem.with_suffix(f".{ext}")
+            with atomic_path(target) as tmp:
+                fig.savefig(tmp, format=ext, dpi=DPI, **options[ext])
+            written.append(target)
     return written
 
 

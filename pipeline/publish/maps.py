@@ -15,6 +15,7 @@ credits) are escaped with :func:`esc`.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import branca.colormap as cm
@@ -44,6 +45,22 @@ MAP_CSS = (
     "background:rgba(255,255,255,.9);"
     "padding:4px 8px;font:bold 14px sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}"
 )
+
+
+class RawHtml(Element):
+    """A piece of HTML that Python wrote, placed in the page as it is.
+
+    branca's ``Element(text)`` compiles ``text`` as a Jinja2 template, so input
+    text inside it (``{{ … }}``, ``{%``, ``{#``) would be evaluated or crash the
+    page; here the text is a value the template prints, never a template.
+    """
+
+    _template = Template("{{ this.html }}")
+
+    def __init__(self, html_text: str):
+        super().__init__()
+        self._name = "RawHtml"
+        self.html = html_text
 
 
 def esc(value) -> str:
@@ -92,23 +109,40 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: d
         max_zoom=19,
     ).add_to(m)
     data = map_data(inventory, scores, explanations, profiles, all_profiles, boundary, title, plan, top_k, context)
-    m.get_root().html.add_child(Element(
+    m.get_root().html.add_child(RawHtml(
         f'<script type="application/json" id="idle-assets-data">{page_json(data)}</script>'))
     AssetLayers(m.get_name()).add_to(m)
     legend.add_to(m)
     plugins.Fullscreen(position="topleft").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
     plugins.MiniMap(tile_layer=folium.TileLayer("OpenStreetMap"), toggle_display=True, position="bottomright").add_to(m)
-    m.get_root().header.add_child(Element(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
-    m.get_root().html.add_child(Element(f"<div id='idle-assets-title'>{esc(title)}</div>"))
+    m.get_root().header.add_child(RawHtml(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
+    m.get_root().html.add_child(RawHtml(f"<div id='idle-assets-title'>{esc(title)}</div>"))
     w, s_, e, n = boundary.to_crs(settings.WGS84).total_bounds
     m.fit_bounds([[s_, w], [n, e]])
     return m
 
 
+_RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
+_DATA_BLOCK = re.compile(r'(<script type="application/json" id="idle-assets-data">.*?</script>)', re.S)
+
+
+def stable_ids(page: str) -> str:
+    """``page`` with branca's random element ids (32 hex digits) replaced by
+    numbers in order of appearance, so the same inputs give the same bytes.
+    The data block (input text) is left as it is."""
+    parts = _DATA_BLOCK.split(page)
+    numbers: dict[str, str] = {}
+
+    def number(match: re.Match) -> str:
+        return numbers.setdefault(match.group(0), f"{len(numbers) + 1:04d}")
+
+    return "".join(part if i % 2 else _RANDOM_ID.sub(number, part) for i, part in enumerate(parts))
+
+
 def render(m: folium.Map, self_contained: bool) -> str:
-    html = m.get_root().render()
-    return inline(html) if self_contained else html
+    page = stable_ids(m.get_root().render())
+    return inline(page) if self_contained else page
 
 
 EMBED = """<!-- {title}: paste into a web page or report. The map files must be published beside it. -->

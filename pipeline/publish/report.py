@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-
-def _md_cell(value) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+from .._text import markdown_text as _md_cell
 
 
 def inputs_report(report: pd.DataFrame, sources: dict[str, str], credits: list[str], title: str) -> str:
@@ -19,9 +17,9 @@ def inputs_report(report: pd.DataFrame, sources: dict[str, str], credits: list[s
     sources : dict
         Source name -> file it was read from.
     """
-    lines = [f"# Inputs report: {title}", "", "## Sources", ""]
-    lines += [f"- **{k}**: `{v}`" for k, v in sources.items()]
+    lines = [f"# Inputs report: {_md_cell(title)}", "", "## Sources", ""]
+    lines += [f"- **{_md_cell(k)}**: {_md_cell(v)}" for k, v in sources.items()]
     lines += ["", "## What happened to the inputs", "", "| source | action | count | detail |", "|---|---|---:|---|"]
     lines += [f"| {_md_cell(r.source)} | {_md_cell(r.action)} | {r.count} | {_md_cell(r.detail)} |" for r in report.itertuples()]
-    lines += ["", "## Credits and licences", ""] + [f"- {c}" for c in credits] + [""]
+    lines += ["", "## Credits and licences", ""] + [f"- {_md_cell(c)}" for c in credits] + [""]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,7 +10,8 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..io import atomic_path, write_csv, write_geopackage, write_geoparquet
+from .._text import defuse_formula, defuse_frame
+from ..io import write_csv, write_geopackage, write_geoparquet, xlsx_writer
 from ..features import REGISTRY
 from ..match import ranking
 from ..plan import plan_totals
@@ -43,12 +45,30 @@ def rounded(df: pd.DataFrame) -> pd.DataFrame:
     return df.round({c: d for c, d in DECIMALS.items() if c in df.columns})
 
 
+def sheet_names(names: list[str]) -> dict[str, str]:
+    """An XLSX sheet name for each of ``names``: at most 31 characters, none of
+    ``[]:*?/\\``, and unique (Excel compares them without case), so no sheet
+    overwrites another."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+        candidate, n = base, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{base[:31 - len(str(n)) - 1]}~{n}"
+        taken.add(candidate.casefold())
+        out[name] = candidate
+    return out
+
+
 def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str) -> None:
+    df = defuse_frame(df)
     df.to_excel(writer, sheet_name=sheet, index=False, startrow=2)
     ws = writer.sheets[sheet]
-    ws["A1"] = title
+    ws["A1"] = defuse_formula(title)
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = credit
+    ws["A2"] = defuse_formula(credit)
     ws["A2"].font = Font(italic=True, size=9)
     fill = PatternFill("solid", fgColor="DDE7F0")
     for cell in ws[3]:
@@ -90,33 +110,35 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     written.append(write_csv(scores.assign(attribution=credit), out_dir / "scores.csv"))
     written.append(write_csv(contributions, out_dir / "contributions.csv"))
     target = out_dir / "idle_assets.xlsx"
-    with atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            if "plan" in extra:
-                _xlsx_sheet(writer, extra["plan"], "plan", f"{title}: assets assigned to uses, impact and candidate organisations", credit)
-                _xlsx_sheet(writer, extra["plan_totals"], "plan_totals", f"{title}: impact of the plan per use and in total", credit)
-                _xlsx_sheet(writer, extra["targets"], "targets", f"{title}: the plan's targets, reached and unmet", credit)
-            _xlsx_sheet(writer, matching, "matching", f"{title}: best use per asset", credit)
-            for p in profiles:
-                _xlsx_sheet(writer, rankings[p.name], p.name[:31], f"{title}: {p.label.en} / {p.label.el}", credit)
-            assets = pd.DataFrame(inventory.drop(columns="geometry"))
-            _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", credit)
-            weights = pd.DataFrame([
-                {"use": p.name, "criterion": c.criterion, "weight": round(p.weights()[c.criterion], 4),
-                 "weights_from": "AHP" if p.ahp else "stated", "ahp_consistency_ratio": p.consistency_ratio(),
-                 "function": c.function.type, "missing_value": c.missing}
-                for p in profiles for c in p.criteria
-            ])
-            method = f"{title}: criteria and weights (score = 100 x weighted sum; TOPSIS as an alternative ranking"
-            if sensitivity is not None:
-                method += (f"; sensitivity: {sensitivity.draws} weight draws, spread {sensitivity.spread:g}, "
-                           f"seed {sensitivity.seed}, top {sensitivity.top_k})")
-            _xlsx_sheet(writer, weights, "method_weights", method + ")" * (sensitivity is None), credit)
-            criteria = pd.DataFrame([{"criterion": c.name, "unit": c.unit, "direction": c.direction, "label_en": c.label_en,
-                                      "label_el": c.label_el, "needs": c.needs or ""} for c in REGISTRY.values()])
-            _xlsx_sheet(writer, criteria, "criteria", f"{title}: the criteria library", credit)
-            if "impact_sources" in extra:
-                _xlsx_sheet(writer, extra["impact_sources"], "impact_sources", f"{title}: impact coefficients and their sources", credit)
-            _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources", "Data sources", credit)
+    fixed = ["plan", "plan_totals", "targets", "matching", "inventory", "method_weights", "criteria",
+             "impact_sources", "sources"]
+    sheets = sheet_names(fixed + [p.name for p in profiles])
+    with xlsx_writer(target) as writer:
+        if "plan" in extra:
+            _xlsx_sheet(writer, extra["plan"], "plan", f"{title}: assets assigned to uses, impact and candidate organisations", credit)
+            _xlsx_sheet(writer, extra["plan_totals"], "plan_totals", f"{title}: impact of the plan per use and in total", credit)
+            _xlsx_sheet(writer, extra["targets"], "targets", f"{title}: the plan's targets, reached and unmet", credit)
+        _xlsx_sheet(writer, matching, "matching", f"{title}: best use per asset", credit)
+        for p in profiles:
+            _xlsx_sheet(writer, rankings[p.name], sheets[p.name], f"{title}: {p.label.en} / {p.label.el}", credit)
+        assets = pd.DataFrame(inventory.drop(columns="geometry"))
+        _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", credit)
+        weights = pd.DataFrame([
+            {"use": p.name, "criterion": c.criterion, "weight": round(p.weights()[c.criterion], 4),
+             "weights_from": "AHP" if p.ahp else "stated", "ahp_consistency_ratio": p.consistency_ratio(),
+             "function": c.function.type, "missing_value": c.missing}
+            for p in profiles for c in p.criteria
+        ])
+        method = f"{title}: criteria and weights (score = 100 x weighted sum; TOPSIS as an alternative ranking"
+        if sensitivity is not None:
+            method += (f"; sensitivity: {sensitivity.draws} weight draws, spread {sensitivity.spread:g}, "
+                       f"seed {sensitivity.seed}, top {sensitivity.top_k})")
+        _xlsx_sheet(writer, weights, "method_weights", method + ")" * (sensitivity is None), credit)
+        criteria = pd.DataFrame([{"criterion": c.name, "unit": c.unit, "direction": c.direction, "label_en": c.label_en,
+                                  "label_el": c.label_el, "needs": c.needs or ""} for c in REGISTRY.values()])
+        _xlsx_sheet(writer, criteria, "criteria", f"{title}: the criteria library", credit)
+        if "impact_sources" in extra:
+            _xlsx_sheet(writer, extra["impact_sources"], "impact_sources", f"{title}: impact coefficients and their sources", credit)
+        _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources", "Data sources", credit)
     written.append(target)
     return written

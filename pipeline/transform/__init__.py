@@ -141,6 +141,8 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
         Survey points with a worse GPS precision are not used.
     """
     report = Report()
+    for note in raw.notes:
+        report.add(**note)
     crs = project_crs(crs_setting, raw.boundary)
     boundary = raw.boundary.to_crs(crs)
     boundary = boundary.set_geometry(boundary.make_valid())
