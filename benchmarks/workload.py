@@ -63,6 +63,8 @@ def make_workload(n: int, seed: int = 42) -> Workload:
         "register_id": ids, "parcel_code": None, "survey_ids": None,
         "landuse": rng.choice(["farmland", "industrial", "brownfield", "grass", None], n),
         "building": np.where(kind == "building", "yes", None), "condition": None, "occupancy": None,
+        "evidence_strength": "strong", "ownership": "municipal", "ownership_evidence": "register: Municipality",
+        "confidence": "confirmed", "conflicts": None, "active_use": None,
     }, geometry=_boxes(ax, ay, w, h), crs=CRS)
     assets["area_m2"] = shapely.area(assets.geometry.to_numpy())
     # buildings: 60-400 m² footprints anywhere, and the building assets' own footprints

@@ -109,7 +109,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .init_config import find_municipality, municipality_config, project_name
+    from . import settings
+    from .init_config import declared_coverage, find_municipality, municipality_config, project_name
     from .io import write_text
 
     boundaries = Path(args.boundaries) if args.boundaries else _default_boundaries()
@@ -121,15 +122,22 @@ def cmd_init(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise IdleAssetsError(f"{out} exists; pass --force to overwrite it")
     write_text(municipality_config(name, code, Path(args.osm), boundaries, out), out)
-    print(f"wrote {out} for Δήμος {name} ({code})\n"
-          f"next: idle-assets validate --config {out} && idle-assets run --config {out}")
+    print(f"wrote {out} for Δήμος {name} ({code})")
+    coverage = declared_coverage(Path(args.osm), boundaries, code)
+    if coverage is None:
+        print("the OSM extract declares no bounds: `validate` measures how much of the municipality it covers")
+    elif coverage < settings.MIN_COVERAGE:
+        print(f"warning: the OSM extract covers {coverage:.1%} of Δήμος {name}: a run stops below "
+              f"{settings.MIN_COVERAGE:.0%}. Use an extract of the whole municipality (e.g. Geofabrik's Greece "
+              "extract), or add `partial: true` under sources.osm to go on with the figure printed on every output")
+    print(f"next: idle-assets validate --config {out} && idle-assets run --config {out}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .extract import extract
     from .profiles import load_profiles
-    from .runner import preflight, prepare
+    from .runner import check_coverage, coverage_note, preflight, prepare
 
     config = load_config(Path(args.config))
     profiles = load_profiles(config.profiles)
@@ -137,7 +145,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         preflight(config, Path(args.out) if args.out else None)
     prepared = prepare(config, extract(config))
     print(f"config {args.config}: valid; {len(profiles)} use profiles: {', '.join(p.name for p in profiles)}")
-    print(f"project CRS: {prepared.crs.to_string()}")
+    print(f"project CRS: {prepared.crs.to_string()}; {coverage_note(prepared.coverage)} of the boundary")
+    check_coverage(config, prepared)
     report = prepared.report.frame()
     for row in report.itertuples():
         print(terminal_text(f"  {row.source}: {row.action}: {row.count}" + (f" ({row.detail})" if row.detail else "")))

@@ -136,6 +136,9 @@ class OsmSource(_Strict):
     cache_dir: FilePath | None = Field(None, description="download and clip cache; default data/raw/cache")
     clip: Literal["auto", "always", "never"] = Field(
         "auto", description="cut a local file to the study area first (auto: files over 64 MiB)")
+    partial: bool = Field(
+        False, description="run although the extract covers less of the boundary than settings.MIN_COVERAGE "
+                           "(the coverage is then printed on every output)")
     attribution: str = settings.OSM_ATTRIBUTION
 
     @field_validator("path")
@@ -304,7 +307,7 @@ class ProfilesSpec(_Strict):
 
     use: list[str] | None = Field(None, description="built-in or file profile names; default all")
     files: list[FilePath] = Field(default_factory=list)
-    weights: dict[str, dict[str, Annotated[float, Field(gt=0)]]] = Field(default_factory=dict)
+    weights: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
 class SensitivitySpec(_Strict):
@@ -410,6 +413,8 @@ class PlanSpec(_Strict):
     targets: list[Target] = Field(default_factory=list)
     organisation_max_distance_m: float | None = Field(
         None, gt=0, description="organisations farther than this from an asset are not proposed for it")
+    ownership: Literal["public", "any"] = Field(
+        "public", description="assign only municipal and other public assets (the rest are listed to verify), or any")
 
 
 class OutputSpec(_Strict):
@@ -438,6 +443,7 @@ class ProjectConfig(_Strict):
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     plan: PlanSpec = Field(default_factory=PlanSpec)
     impact: dict = Field(default_factory=dict, description="overrides of pipeline/impact_defaults.yaml")
+    inventory: dict = Field(default_factory=dict, description="overrides of pipeline/evidence.yaml (what counts as idle)")
     output: OutputSpec = Field(default_factory=OutputSpec)
     attribution: list[str] = Field(default_factory=list, description="extra credits for maps and tables")
     national: NationalSpec | None = Field(None, description="run once per municipality of the boundary file")
@@ -458,6 +464,16 @@ class ProjectConfig(_Strict):
         crs = CRS.from_user_input(value)
         if not crs.is_projected:
             raise ValueError(f"{value} is not a projected (metric) CRS; use e.g. EPSG:2100 or 'auto'")
+        return value
+
+    @field_validator("inventory")
+    @classmethod
+    def _inventory(cls, value: dict) -> dict:
+        from .evidence import check_overrides
+
+        problems = check_overrides(value)
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @field_validator("impact")

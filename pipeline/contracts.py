@@ -16,6 +16,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from .errors import ContractError
+from .evidence import CONFIDENCE, OWNERSHIP, STRENGTHS
 
 _KIND_CHECKS = {
     "str": lambda s: ptypes.is_string_dtype(s) or ptypes.is_object_dtype(s),
@@ -167,6 +168,12 @@ INVENTORY = Contract(
         Column("building", "str", nullable=True),
         Column("condition", "str", nullable=True),
         Column("occupancy", "str", nullable=True),
+        Column("evidence_strength", "str", allowed=frozenset(STRENGTHS)),
+        Column("ownership", "str", allowed=frozenset(OWNERSHIP)),
+        Column("ownership_evidence", "str"),
+        Column("confidence", "str", allowed=frozenset(CONFIDENCE)),
+        Column("conflicts", "str", nullable=True),
+        Column("active_use", "str", nullable=True),
     ),
     unique=("asset_id",),
     geometry_types=POLYGONS,

@@ -43,3 +43,11 @@ class InputError(ProblemsError):
 
 class ContractError(ProblemsError):
     """A stage produced output that breaks its data contract (a bug, not bad input)."""
+
+
+class CoverageError(InputError):
+    """The OSM extract covers too little of the boundary; ``coverage`` is the share (0-1)."""
+
+    def __init__(self, title: str, problems: Iterable[str], coverage: float):
+        super().__init__(title, problems)
+        self.coverage = coverage

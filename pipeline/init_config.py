@@ -64,6 +64,30 @@ def find_municipality(municipality: str, boundaries: Path) -> tuple[str, str]:
     return str(row[spec.name_field].iloc[0]), str(row[spec.code_field].iloc[0])
 
 
+def declared_coverage(osm: Path, boundaries: Path, code: str) -> float | None:
+    """Share of the municipality inside the box the OSM file's header declares
+    (or, for a small file without one, the box of its nodes); None when not
+    known before a run (a run measures it from the data)."""
+    from . import settings
+    from .extract.osm import declared_extent, node_extent
+
+    if not Path(osm).is_file():
+        return None
+    extent = declared_extent(Path(osm))
+    if extent is None and Path(osm).stat().st_size <= settings.OSM_CLIP_ABOVE_BYTES:
+        extent = node_extent(Path(osm))  # one quick pass over a small file's nodes
+    if extent is None:
+        return None
+    spec = BoundarySpec(path=Path(boundaries), code=code)
+    table = read_vector(spec.path, f"boundaries {spec.path}")
+    area = table[table[spec.code_field].astype(str) == code].to_crs(table.estimate_utm_crs())
+    import geopandas as gpd
+
+    box = gpd.GeoSeries([extent], crs="EPSG:4326").to_crs(area.crs).iloc[0]
+    whole = area.geometry.union_all()
+    return float(whole.intersection(box).area / whole.area) if whole.area else None
+
+
 def project_name(name: str, code: str) -> str:
     """``('Βόλου', '9105') -> 'volou-9105'``."""
     return f"{slug(name)}-{code}"

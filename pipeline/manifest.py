@@ -80,7 +80,7 @@ def stage_key(config: ProjectConfig, inputs: list[dict]) -> str:
     contents and the config sections those stages read (not weights,
     sensitivity or plan, which only later stages use; the profiles in use,
     whose names the organisations' uses are checked against)."""
-    sections = config.model_dump(mode="json", include={"crs", "boundary", "sources", "impact"})
+    sections = config.model_dump(mode="json", include={"crs", "boundary", "sources", "impact", "inventory"})
     facts = {"format": CACHE_FORMAT, "pipeline": __version__, "config": sections,
              "uses": config.profiles.use, "inputs": sorted((i["source"], i["sha256"]) for i in inputs)}
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:20]

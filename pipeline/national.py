@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from .config import ProjectConfig
-from .errors import IdleAssetsError
+from . import settings
+from .errors import CoverageError, IdleAssetsError
 from .init_config import slug
 from .io import read_vector
 from .io import write_csv
@@ -25,6 +26,10 @@ from .io import write_csv
 log = logging.getLogger(__name__)
 
 SUMMARY = "national_summary.csv"
+#: Statuses in the summary: ``ok``; ``partial`` (the extract covers part of the
+#: municipality; stopped, or run with sources.osm.partial); ``no_data`` (it
+#: covers none of it); ``error`` (another problem, in ``error``).
+STATUSES = ("ok", "partial", "no_data", "error")
 
 
 def municipality_configs(config: ProjectConfig) -> list[ProjectConfig]:
@@ -65,12 +70,17 @@ def _run_one(config: ProjectConfig, out: Path, force: bool) -> dict:
     start = time.perf_counter()
     try:
         result = run_project(config, out, force=force)
+    except CoverageError as exc:  # the extract does not cover this municipality (enough)
+        row.update(status="no_data" if exc.coverage < 0.005 else "partial", error=str(exc).splitlines()[-1].strip(),
+                   coverage=round(exc.coverage, 4))
     except IdleAssetsError as exc:
         row.update(status="error", error=str(exc).splitlines()[0])
     else:
         s = result.scored.scores
         total = plan_totals(result.plan).iloc[-1]
-        row.update(status="ok", error=None, assets=len(result.features),
+        coverage = result.prepared.coverage
+        row.update(status="no_data" if coverage < 0.005 else "partial" if coverage < settings.MIN_COVERAGE else "ok", error=None, coverage=round(result.prepared.coverage, 4),
+                   assets=len(result.features),
                    **{f"eligible_{u}": int(n) for u, n in s[s["eligible"]].groupby("use").size().items()},
                    assigned=int(total["sites"]), usable_ha=float(total["usable_ha"]), kwp=float(total["kwp"]),
                    mwh_per_year=float(total["mwh_per_year"]), jobs=float(total["jobs"]))

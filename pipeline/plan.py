@@ -18,6 +18,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from .config import PlanSpec, Target
+from .evidence import PUBLIC
 
 
 def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0) -> pd.DataFrame:
@@ -119,16 +120,32 @@ def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_dista
 
 
 def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisations, spec: PlanSpec):
-    """The plan table (assigned asset, use, score, reason, impact, candidate
-    organisations) and the target report."""
+    """The plan table (assigned asset, use, score, reason, ownership and
+    confidence, impact, candidate organisations) and the target report. With
+    ``spec.ownership == "public"`` only municipal and other public assets are
+    assigned (see :func:`verify_ownership` for the others)."""
     pairs = scores.loc[scores["eligible"], ["asset_id", "use", "score", "reason_en", "reason_el"]].merge(
         potentials, on=["asset_id", "use"], how="left")
+    if spec.ownership == "public":
+        public = assets.loc[assets["ownership"].isin(PUBLIC), "asset_id"]
+        pairs = pairs[pairs["asset_id"].isin(public)]
     chosen = assign(pairs, spec.targets, spec.min_score)
     candidates = organisation_candidates(chosen, assets, organisations, spec.organisation_max_distance_m)
     plan = chosen.merge(candidates, on="asset_id", how="left")
-    names = assets.set_index("asset_id")["name"]
-    plan.insert(1, "name", plan["asset_id"].map(names).astype(object))
+    facts = assets.set_index("asset_id")
+    plan.insert(1, "name", plan["asset_id"].map(facts["name"]).astype(object))
+    for i, col in enumerate(("ownership", "ownership_evidence", "confidence"), start=2):
+        plan.insert(i, col, plan["asset_id"].map(facts[col]).astype(object))
     return plan, target_report(chosen, spec.targets)
+
+
+def verify_ownership(matching: pd.DataFrame, assets) -> pd.DataFrame:
+    """Assets whose ownership is not public (private or unknown), with their
+    best use and what is known of the owner: to check before the plan can use them."""
+    facts = assets.loc[~assets["ownership"].isin(PUBLIC), ["asset_id", "name", "ownership", "ownership_evidence",
+                                                           "confidence", "sources"]]
+    best = matching[["asset_id", "best_use", "score"]].rename(columns={"score": "best_score"})
+    return facts.merge(best, on="asset_id", how="left").reset_index(drop=True)
 
 
 def plan_totals(plan: pd.DataFrame) -> pd.DataFrame:

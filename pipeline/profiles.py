@@ -30,7 +30,8 @@ class _Strict(BaseModel):
 #: figures, workbook sheets), which a use's own page, figure or sheet would overwrite.
 RESERVED_NAMES = frozenset({"index", "embed", "inventory", "sources", "plan", "plan_totals", "targets", "matching",
                             "method_weights", "criteria", "impact_sources", "scores", "contributions", "manifest",
-                            "annex", "inputs_report", "figures", "maps", "idle_assets"})
+                            "annex", "inputs_report", "figures", "maps", "idle_assets", "conflicts",
+                            "verify_ownership"})
 
 
 def _not_reserved(name: str) -> str:

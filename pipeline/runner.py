@@ -14,18 +14,19 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from . import settings, stage_cache
 from .config import ProjectConfig
 from .extract import extract
 from .extract.osm import resolve_osm_path
-from .errors import ConfigError
+from .errors import ConfigError, CoverageError
+from .evidence import CONFIDENCE, PUBLIC
 from .features import compute_features
 from .impact import annual_yield, coefficient_sources, potentials
 from .io import write_text
-from . import stage_cache
 from .manifest import WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
 from .outputs import StagedOutputs, check_writable, write_error
 from .match import best_use
-from .plan import make_plan, plan_totals
+from .plan import make_plan, plan_totals, verify_ownership
 from .profiles import Profile, fit_to_sources, load_profiles
 from .publish import inputs_report, write_maps, write_tables
 from .publish.annex import annex_sections, write_annex
@@ -58,8 +59,13 @@ class RunResult:
     def summary(self, top: int = 3) -> str:
         """A short text summary: assets found and the top assets per use."""
         inv = self.features
+        confidence = inv["confidence"].value_counts()
         lines = [f"{len(inv)} idle assets ({(inv['kind'] == 'land').sum()} land, "
-                 f"{(inv['kind'] == 'building').sum()} buildings) in {self.config.project.title or self.config.project.name}"]
+                 f"{(inv['kind'] == 'building').sum()} buildings) in {self.config.project.title or self.config.project.name}"
+                 f"; {coverage_note(self.prepared.coverage)}",
+                 "  confidence: " + ", ".join(f"{confidence.get(c, 0)} {c}" for c in CONFIDENCE)
+                 + f"; {int(self.features['ownership'].isin(PUBLIC).sum())} public, "
+                 f"{len(self.prepared.conflicts)} conflicts between sources"]
         names = inv.set_index("asset_id")["name"]
         for p in self.profiles:
             s = self.scored.scores
@@ -108,7 +114,29 @@ def prepare(config: ProjectConfig, raw) -> Prepared:
     """The transform stage with the project's survey settings."""
     survey = config.sources.survey
     return transform(raw, config.crs, survey.attach_distance_m if survey else 0.0,
-                     survey.max_precision_m if survey else None)
+                     survey.max_precision_m if survey else None, config.inventory)
+
+
+def check_coverage(config: ProjectConfig, prepared: Prepared) -> None:
+    """Stop when the OSM extract covers too little of the boundary (unless the
+    config accepts a partial extract)."""
+    if prepared.coverage >= settings.MIN_COVERAGE or config.sources.osm.partial:
+        if prepared.coverage < settings.MIN_COVERAGE:
+            log.warning("the OSM extract covers only %.1f%% of the boundary (sources.osm.partial: true): "
+                        "the inventory is partial", prepared.coverage * 100)
+        return
+    source = config.sources.osm.path or "Overpass"
+    raise CoverageError("osm source", [
+        f"{source}: the extract covers {prepared.coverage:.1%} of the boundary, less than "
+        f"{settings.MIN_COVERAGE:.0%}: an inventory from it would miss most of the municipality. Use an extract "
+        "that covers the whole boundary (e.g. Geofabrik's Greece extract), or set sources.osm.partial: true to "
+        "go on with the coverage printed on every output"], prepared.coverage)
+
+
+def coverage_note(coverage: float) -> str:
+    """The coverage in a few words, for titles and summaries."""
+    partial = " (partial)" if coverage < settings.MIN_COVERAGE else ""
+    return f"OSM coverage {coverage:.0%}{partial}" if coverage >= 0.1 else f"OSM coverage {coverage:.1%}{partial}"
 
 
 def weight_notes(profiles: list[Profile]) -> list[str]:
@@ -206,6 +234,7 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     inputs = inputs if inputs is not None else input_hashes(config)
     key = stage_key(config, inputs)
     prepared, features, seconds, cache = _cached_stages(config, cache_dir, key, force, client, inputs)
+    check_coverage(config, prepared)
     profiles, notes = fit_to_sources(profiles, prepared.context.sources())
     notes = stated + notes
     for note in notes:
@@ -240,16 +269,20 @@ def publish_outputs(result: RunResult, tables_dir: Path, maps_dir: Path, cdn: bo
         plan["name"] = None
         matching["name"] = None
     boundary = result.prepared.context.boundary
+    verify = verify_ownership(matching, public)
+    coverage = coverage_note(result.prepared.coverage)
     files = write_tables(tables_dir, public, result.scored.scores, result.scored.contributions,
                          matching, result.profiles, boundary, credits, title,
                          plan=plan, targets=result.targets, impact_sources=result.impact_sources,
-                         sensitivity=config.sensitivity)
+                         sensitivity=config.sensitivity, conflicts=result.prepared.conflicts, verify=verify)
     files += write_maps(maps_dir, public, result.scored.scores, result.scored.explanations, result.profiles,
                         boundary, credits, title,
                         plan=plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
-                        self_contained=config.output.self_contained and not cdn)
+                        self_contained=config.output.self_contained and not cdn, note=coverage)
     annex = annex_sections(public, result.scored.scores, plan, plan_totals(plan), result.targets,
-                           result.profiles, config.sensitivity, credits, result.impact_sources)
+                           result.profiles, config.sensitivity, credits, result.impact_sources,
+                           coverage_text=f"{coverage} of the boundary", conflicts=result.prepared.conflicts,
+                           verify=verify)
     files += write_annex(tables_dir, title, annex, pdf=config.output.pdf)
     files += write_figures(tables_dir / "figures", result.features, result.scored.scores, result.profiles, boundary,
                            result.prepared.context, credits, title)

@@ -7,31 +7,34 @@ DEFAULT_CRS_GREECE : str
     works in. Projects elsewhere give ``crs: auto`` and get a UTM zone.
 WGS84 : str
     ``"EPSG:4326"``, the CRS of web maps and of coordinates typed by people.
-IDLE_TAG_VALUES : dict[str, set[str]]
-    OpenStreetMap ``key -> values`` that mark a feature as idle.
-IDLE_KEY_PREFIXES : tuple[str, ...]
-    Key prefixes (lifecycle namespaces) that mark a feature as idle whatever
-    the value: ``disused:amenity=school`` is a closed school.
+(What counts as idle, with the strength of each signal, land in active use
+and ownership words, is one table of its own: ``pipeline/evidence.yaml``.)
 DEFAULT_CACHE_DIR : str
     Where downloads (Overpass, WFS) and clipped extracts are cached, relative
     to the folder the pipeline runs in, unless a source sets ``cache_dir``.
 OSM_ATTRIBUTION : str
     Attribution required by the ODbL on every map and table built from OSM.
 POINT_ASSET_RADIUS_M : float
-    Radius of the circle that stands for an idle asset known only as a point
-    (a ``shop=vacant`` node outside any mapped building, or a register entry
-    given by coordinates). Such assets carry ``geometry_source="point buffer"``.
+    Radius of the circle that stands for a register entry or survey point
+    given by coordinates outside any mapped footprint and without an area
+    (``geometry_source="point buffer"``). An OSM-tagged point never becomes a
+    circle: it claims the building, land-use area or parcel it stands in, or
+    is listed "to locate".
+POINT_HOST_MAX_AREA_M2 : float
+    A tagged point outside any building claims the land-use area it stands in
+    only when that area is at most this large: a vacant-shop node in a whole
+    retail district does not make the district idle.
 SURVEY_ATTACH_DISTANCE_M : float
     Default distance within which a survey point is attached to the nearest
     asset when it does not fall inside one.
 SURVEY_MAX_PRECISION_M : float
     Default limit on a survey point's GPS precision (metres, as phones report
     it); a point less precise than this could describe the wrong building.
-SURVEY_IDLE_OCCUPANCY : set[str]
-    Survey ``occupancy`` answers that make the surveyed site an idle candidate.
-REGISTER_IDLE_STATUS : set[str]
-    Register ``status`` values (lower-case, English or Greek) that make an
-    entry an idle candidate.
+MIN_COVERAGE : float
+    A run stops when the OSM extract covers less than this share of the
+    boundary (an extract of another place, or of a part only), unless the
+    config says ``sources.osm.partial: true``; the coverage is then printed
+    on every output.
 CONTEXT_BUFFER_M : float
     Context layers (roads, buildings, amenities) are read this far beyond the
     boundary so that assets near the edge see their real neighbours.
@@ -64,31 +67,15 @@ from __future__ import annotations
 DEFAULT_CRS_GREECE = "EPSG:2100"
 WGS84 = "EPSG:4326"
 
-IDLE_TAG_VALUES: dict[str, set[str]] = {
-    "building": {"ruins", "abandoned", "disused"},
-    "landuse": {"brownfield", "greenfield", "construction"},
-    "vacant": {"yes"},
-    "disused": {"yes"},
-    "abandoned": {"yes"},
-    "ruins": {"yes"},
-    "shop": {"vacant"},
-    "amenity": {"vacant"},
-    "building:use": {"vacant", "disused"},
-}
-IDLE_KEY_PREFIXES: tuple[str, ...] = ("disused:", "abandoned:")
-
 DEFAULT_CACHE_DIR = "data/raw/cache"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
 
 POINT_ASSET_RADIUS_M = 10.0
+POINT_HOST_MAX_AREA_M2 = 10_000.0
 SURVEY_ATTACH_DISTANCE_M = 50.0
 SURVEY_MAX_PRECISION_M = 50.0
-SURVEY_IDLE_OCCUPANCY = {"vacant", "abandoned", "unused", "partly used", "partly_used", "idle"}
-REGISTER_IDLE_STATUS = {
-    "idle", "unused", "vacant", "partly used", "partly_used", "abandoned", "disused",
-    "αδρανές", "αδρανής", "αχρησιμοποίητο", "κενό", "εν μέρει σε χρήση", "εγκαταλελειμμένο",
-}
 
+MIN_COVERAGE = 0.95
 CONTEXT_BUFFER_M = 1000.0
 DENSITY_RADIUS_M = 250.0
 NEAREST_SEARCH_M = 5000.0

@@ -33,7 +33,7 @@ from .transform import Context, Prepared, Report
 log = logging.getLogger(__name__)
 
 #: Bump when the cached objects change shape, so old entries are not read.
-FORMAT = 2
+FORMAT = 3
 _LAYERS = ("boundary", "buildings", "landuse", "roads", "pois")
 
 
@@ -89,6 +89,7 @@ def save(folder: Path, key: str, prepared: Prepared, features: gpd.GeoDataFrame)
     try:
         ctx = prepared.context
         meta: dict = {"format": FORMAT, "key": key, "frames": {}, "crs": prepared.crs.to_wkt(),
+                      "coverage": prepared.coverage,
                       "report": prepared.report.rows, "rasters": {}, "zones": sorted(ctx.zones),
                       "solar": None if ctx.solar is None else [ctx.solar[0].model_dump(mode="json", by_alias=True),
                                                                ctx.solar[1]]}
@@ -96,6 +97,7 @@ def save(folder: Path, key: str, prepared: Prepared, features: gpd.GeoDataFrame)
         _write_frame(prepared.inventory, part, "inventory", meta)
         _write_frame(prepared.survey, part, "survey", meta)
         _write_frame(prepared.organisations, part, "organisations", meta)
+        _write_frame(prepared.conflicts, part, "conflicts", meta)
         _write_frame(ctx.parcels, part, "parcels", meta)
         for name in _LAYERS:
             _write_frame(getattr(ctx, name), part, f"context_{name}", meta)
@@ -132,7 +134,8 @@ def load(folder: Path, key: str) -> tuple[Prepared, gpd.GeoDataFrame] | None:
                           zones={k: _read_frame(entry, f"zone_{k}", meta) for k in meta["zones"]}, solar=solar)
         prepared = Prepared(crs=CRS.from_wkt(meta["crs"]), context=context,
                             inventory=_read_frame(entry, "inventory", meta), survey=_read_frame(entry, "survey", meta),
-                            report=Report(rows=meta["report"]), organisations=_read_frame(entry, "organisations", meta))
+                            report=Report(rows=meta["report"]), organisations=_read_frame(entry, "organisations", meta),
+                            coverage=meta["coverage"], conflicts=_read_frame(entry, "conflicts", meta))
         return prepared, _read_frame(entry, "features", meta)
     except Exception as exc:  # a damaged entry is recomputed, never trusted
         log.warning("stage cache %s unreadable (%s); recomputing", entry, exc)

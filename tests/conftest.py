@@ -13,12 +13,19 @@ from pipeline.extract.osm import OsmLayers, empty_features
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# the stage cache of every run in the tests (and their subprocesses) goes to a
-# throw-away folder, never to the user's cache folder
+# runs in module- and session-scoped fixtures use this throw-away cache
+# folder; each test then gets an empty one of its own (below)
 if "IDLE_ASSETS_CACHE_DIR" not in os.environ:
     import tempfile
 
     os.environ["IDLE_ASSETS_CACHE_DIR"] = tempfile.mkdtemp(prefix="idle-assets-test-cache-")
+
+
+@pytest.fixture(autouse=True)
+def own_stage_cache(tmp_path_factory, monkeypatch):
+    """Each test (and its subprocesses) gets an empty stage cache of its own,
+    never the user's cache folder."""
+    monkeypatch.setenv("IDLE_ASSETS_CACHE_DIR", str(tmp_path_factory.mktemp("stage-cache")))
 
 
 def shared_data() -> Path | None:

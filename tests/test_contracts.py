@@ -12,6 +12,9 @@ def inventory(**override):
         "sources": ["osm", "osm"], "idle_evidence": ["e", "e"], "geometry_source": ["g", "g"],
         "osm_ref": ["way/1", "way/2"], "register_id": [None, None], "parcel_code": [None, None], "survey_ids": [None, None],
         "landuse": [None, None], "building": [None, "yes"], "condition": [None, None], "occupancy": [None, None],
+        "evidence_strength": ["strong", "weak"], "ownership": ["municipal", "unknown"],
+        "ownership_evidence": ["register: Δήμος", "no source names an owner"], "confidence": ["probable", "to verify"],
+        "conflicts": [None, None], "active_use": [None, None],
     }
     data.update(override)
     geometry = data.pop("geometry", [box(0, 0, 1, 1), box(2, 2, 3, 3)])
@@ -25,7 +28,8 @@ def test_valid_inventory_passes():
 
 def test_every_violation_is_listed_in_one_error():
     bowtie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
-    gdf = inventory(asset_id=["a", "a"], kind=["land", "parking"], geometry=[bowtie, box(0, 0, 1, 1)])
+    gdf = inventory(asset_id=["a", "a"], kind=["land", "parking"], geometry=[bowtie, box(0, 0, 1, 1)],
+                    confidence=["probable", "sure"])
     gdf = gdf.drop(columns="sources")
     with pytest.raises(ContractError) as err:
         contracts.check(gdf, contracts.INVENTORY, "EPSG:2100")
@@ -34,7 +38,8 @@ def test_every_violation_is_listed_in_one_error():
     assert "asset_id is not unique" in text
     assert "values ['parking'] outside" in text
     assert "1 invalid geometries" in text
-    assert len(err.value.problems) == 4
+    assert "'confidence' has values ['sure'] outside" in text
+    assert len(err.value.problems) == 5
 
 
 def test_crs_is_checked():

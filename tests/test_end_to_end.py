@@ -100,7 +100,7 @@ def volos_project(shared, volos_idle_pbf, tmp_path):
         "boundary": {"path": str(shared / "boundaries" / "dimos_volou_9105.geojson"),
                      "attribution": "Boundaries: geodata.gov.gr (CC BY 3.0)"},
         "sources": {
-            "osm": {"path": str(pbf)},
+            "osm": {"path": str(pbf), "partial": True},  # central Volos only
             "register": {"path": "register.csv", "crs": "EPSG:2100",
                          "columns": {"register_id": "Κωδικός", "x": "Χ_ΕΓΣΑ", "y": "Υ_ΕΓΣΑ"}},
             "survey": {"path": "survey.csv", "attach_distance_m": 25},
@@ -162,9 +162,11 @@ def test_committed_volos_project_combines_osm_register_survey_dem_and_organisati
     out = capsys.readouterr().out
     assert "7 idle assets (5 land, 2 buildings)" in out
     inv = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="idle_assets").set_index("asset_id")
-    # the extract's own idle sites (greenfield, construction) merged with the invented register and survey
+    # the extract's greenfield (weak, and a garden) merged with the invented register; the construction
+    # site is not idle for OSM, only for the survey (kept, with a conflict to verify)
     assert inv.loc["osm-way-37087916", "sources"] == "register;osm"
-    assert inv.loc["osm-way-43342339", "sources"] == "osm;survey"
+    assert inv.loc["osm-way-43342339", "sources"] == "survey"
+    assert inv.loc["osm-way-43342339", "confidence"] == "to verify" and inv.loc["osm-way-43342339", "conflicts"] == "status"
     assert inv.loc["osm-way-48087193", "sources"] == "register;survey"
     assert inv.loc["osm-way-755458362", "geometry_source"] == "osm footprint containing register point"
     assert inv.loc["reg-ΒΟΛ-006", "area_m2"] == pytest.approx(350, rel=0.01)
@@ -246,12 +248,21 @@ def test_init_validate_run_for_a_kallikratis_municipality(shared, tmp_path, caps
     code = main(["init", "--municipality", "βόλου", "--osm", str(shared / "osm" / "volos_center_2020.osm.pbf"),
                  "--boundaries", str(shared / "boundaries" / "kallikratis_dimoi_simpl50m.gpkg"), "--out", str(cfg)])
     assert code == 0
+    warned = re.search(r"warning: the OSM extract covers ([\d.]+)% of Δήμος Βόλου", capsys.readouterr().out)
+    assert warned and 0.5 < float(warned.group(1)) < 5
     config = load_config(cfg)
     assert config.project.name == "volou-9105" and config.crs == "EPSG:2100"
     assert config.boundary.code == "9105"
-    assert not Path(yaml.safe_load(cfg.read_text(encoding="utf-8"))["sources"]["osm"]["path"]).is_absolute()
+    data = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    assert not Path(data["sources"]["osm"]["path"]).is_absolute()
+    # the extract covers central Volos only: validate (like run) stops, until the config accepts it
+    assert main(["validate", "--config", str(cfg)]) == 2
+    assert "sources.osm.partial: true" in capsys.readouterr().err
+    data["sources"]["osm"]["partial"] = True
+    cfg.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert main(["validate", "--config", str(cfg)]) == 0
-    assert "2 idle assets would be scored" in capsys.readouterr().out
+    # the extract's own candidates are a garden and a building site: no idle asset
+    assert "0 idle assets would be scored" in capsys.readouterr().out
     assert main(["--quiet", "run", "--config", str(cfg), "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "maps" / "index.html").exists()
     # refuses to overwrite without --force
@@ -316,7 +327,7 @@ def test_a_run_with_no_idle_asset_still_writes_every_output(shared, tmp_path, ca
     (tmp_path / "larisa.yaml").write_text(yaml.safe_dump({
         "project": {"name": "larisa"}, "crs": "EPSG:2100",
         "boundary": {"path": str(shared / "boundaries" / "kallikratis_dimoi_simpl50m.gpkg"), "code": "9100"},
-        "sources": {"osm": {"path": str(shared / "osm" / "volos_center_2020.osm.pbf")}},
+        "sources": {"osm": {"path": str(shared / "osm" / "volos_center_2020.osm.pbf"), "partial": True}},
     }), encoding="utf-8")
     assert main(["run", "--config", str(tmp_path / "larisa.yaml"), "--out", str(tmp_path / "out")]) == 0
     assert "0 idle assets" in capsys.readouterr().out

@@ -22,16 +22,29 @@ def digest(folder: Path, pattern: str = "*.csv") -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob(pattern))}
 
 
+def every_file(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def demo(**changes):
     data = read_yaml(demo_config_path())
     data.update(changes)
     return config_from_dict(data, demo_config_path().parent, "demo")
 
 
-def test_two_runs_give_byte_identical_tables(tmp_path):
-    a = run_project(demo(), tmp_path / "a", cache=False)
-    b = run_project(demo(), tmp_path / "b", cache=False)
-    assert digest(tmp_path / "a") == digest(tmp_path / "b") and len(digest(tmp_path / "a")) >= 10
+def test_two_runs_give_byte_identical_outputs(tmp_path):
+    """Every output but the manifest (which records times): tables, workbook,
+    GeoPackage, GeoParquet, maps, annex (MD, HTML, PDF), figures (PNG, SVG);
+    the second run from the stage cache, the third recomputed."""
+    a = run_project(demo(), tmp_path / "a")
+    b = run_project(demo(), tmp_path / "b")
+    c = run_project(demo(), tmp_path / "c", force=True)
+    assert b.stage_cache == "hit" and c.stage_cache == "miss"
+    files = {k: v for k, v in every_file(tmp_path / "a").items() if k != "manifest.json"}
+    assert {Path(k).suffix for k in files} >= {".csv", ".xlsx", ".gpkg", ".parquet", ".html", ".md", ".png", ".svg"}
+    for other in ("b", "c"):
+        assert {k: v for k, v in every_file(tmp_path / other).items() if k != "manifest.json"} == files, other
     pd.testing.assert_frame_equal(a.scored.scores, b.scored.scores)
 
 
@@ -108,11 +121,6 @@ def test_columns_marked_private_are_not_published(shared, tmp_path):
 
     inv = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="idle_assets")
     assert inv["owner"].isna().all() and inv["survey_notes"].isna().all() and inv["photos"].isna().all()
-
-
-def every_file(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_a_run_killed_mid_write_leaves_the_previous_outputs_intact(tmp_path):

@@ -21,7 +21,7 @@ from ._tables import control_note
 from ..errors import InputError
 from .boundary import read_boundary
 from .organisations import read_organisations
-from .osm import LAYERS, OsmLayers, clip_extract, read_osm_file, read_osm_overpass, resolve_osm_path
+from .osm import LAYERS, OsmLayers, clip_extract, declared_extent, read_osm_file, read_osm_overpass, resolve_osm_path
 from .parcels import read_parcels
 from .raster import RasterLayer, read_raster
 from .register import read_register
@@ -85,12 +85,15 @@ def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame) -> OsmLayers:
         return read_osm_overpass(area, src.cache(), src.overpass_url)
     path = resolve_osm_path(src.path)
     big = path.exists() and path.stat().st_size > settings.OSM_CLIP_ABOVE_BYTES
+    declared = declared_extent(path) if path.exists() else None
     if src.clip == "always" or (src.clip == "auto" and big):
         try:
             path = clip_extract(path, bbox, src.cache())
         except RuntimeError as exc:  # pyosmium's errors on unreadable files
             raise InputError("osm source", [f"{path}: cannot be clipped ({exc})"]) from None
-    return read_osm_file(path, bbox)
+    layers = read_osm_file(path, bbox)
+    layers.extent = declared if declared is not None else layers.extent  # the whole file's, not the cut's
+    return layers
 
 
 def extract(config: ProjectConfig) -> RawSources:

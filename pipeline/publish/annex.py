@@ -13,6 +13,7 @@ import pandas as pd
 
 from .._text import markdown_text
 from ..io import atomic_path, write_text
+from ..evidence import CONFIDENCE
 from ..profiles import Profile
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,9 @@ HEADINGS = {
     "sensitivity": ("Sensitivity of the rankings", "Ευαισθησία των κατατάξεων"),
     "sources": ("Data sources and licences", "Πηγές δεδομένων και άδειες"),
     "coefficients": ("Impact coefficients and their sources", "Συντελεστές αποτυπώματος και πηγές τους"),
+    "to_verify": ("Idle assets to verify", "Αδρανή ακίνητα προς επαλήθευση"),
+    "ownership": ("Ownership to verify before the plan can use them", "Ιδιοκτησία προς επαλήθευση"),
+    "conflicts": ("Where the sources disagree", "Διαφωνίες μεταξύ πηγών"),
 }
 
 
@@ -52,15 +56,32 @@ def _html_table(df: pd.DataFrame) -> str:
 
 def annex_sections(inventory: pd.DataFrame, scores: pd.DataFrame, plan: pd.DataFrame, totals: pd.DataFrame,
                    targets: pd.DataFrame, profiles: list[Profile], sensitivity, credits: list[str],
-                   coefficients: pd.DataFrame, top: int = 10) -> list[tuple[str, str, pd.DataFrame | None]]:
-    """``(heading, paragraph, table)`` for each section, shared by both formats."""
+                   coefficients: pd.DataFrame, top: int = 10, coverage_text: str = "",
+                   conflicts: pd.DataFrame | None = None,
+                   verify: pd.DataFrame | None = None) -> list[tuple[str, str, pd.DataFrame | None]]:
+    """``(heading, paragraph, table)`` for each section, shared by both formats.
+    The inventory is split into assets a record confirms or strong OSM
+    evidence makes probable, and those to verify."""
     kinds = inventory["kind"].value_counts()
     sources = inventory["sources"].value_counts()
+    levels = inventory["confidence"].value_counts()
     summary = (f"{len(inventory)} idle assets ({kinds.get('land', 0)} land, {kinds.get('building', 0)} buildings), "
-               f"{inventory['area_m2'].sum() / 10000:.2f} ha. "
-               + "; ".join(f"{n} from {s}" for s, n in sources.items()))
-    out = [(_h("summary"), summary, inventory[["asset_id", "name", "kind", "area_m2", "sources", "idle_evidence"]]
-            .round({"area_m2": 0}))]
+               f"{inventory['area_m2'].sum() / 10000:.2f} ha; "
+               + ", ".join(f"{levels.get(c, 0)} {c}" for c in CONFIDENCE) + ". "
+               + "; ".join(f"{n} from {s}" for s, n in sources.items())
+               + (f". {coverage_text}." if coverage_text else ""))
+    columns = ["asset_id", "name", "kind", "area_m2", "sources", "idle_evidence", "evidence_strength", "ownership",
+               "confidence"]
+    sure = inventory["confidence"] != "to verify"
+    out = [(_h("summary"), summary, inventory.loc[sure, columns].round({"area_m2": 0})),
+           (_h("to_verify"), "Weak evidence without a record, unknown ownership, or sources that disagree: "
+            "check these on the ground or in the records. / Ασθενής ένδειξη, άγνωστη ιδιοκτησία ή διαφωνία πηγών.",
+            inventory.loc[~sure, columns + ["conflicts"]].round({"area_m2": 0}))]
+    if verify is not None:
+        out.append((_h("ownership"), "The plan assigns only municipal and other public assets unless the config "
+                    "says plan.ownership: any.", verify))
+    if conflicts is not None:
+        out.append((_h("conflicts"), "", conflicts))
     plan_cols = ["asset_id", "name", "use", "score", "reason_en", "reason_el", "usable_area_m2", "kwp",
                  "mwh_per_year", "jobs", "candidate_organisations", "candidate_legal_forms"]
     out.append((_h("plan"), "Each asset gets at most one use; the assignment first approaches every target, then "

@@ -125,6 +125,10 @@ def _use_block(profile: Profile, scores: pd.DataFrame, ex: Explanation, order: p
     }
 
 
+#: Outline colour of an asset by the inventory's confidence (legend in the map).
+CONFIDENCE_COLOURS = {"confirmed": "#1a7f37", "probable": "#1f5fbf", "to verify": "#d4a017"}
+
+
 def map_data(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: dict[str, Explanation],
              profiles: list[Profile], all_profiles: list[Profile], boundary: gpd.GeoDataFrame, title: str,
              plan: pd.DataFrame | None, top_k: int, context=None) -> dict:
@@ -154,7 +158,7 @@ def map_data(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: di
     use_index = {p.name: i for i, p in enumerate(all_profiles)}
     data = {
         "title": title, "origin": origin, "quantum": QUANTUM, "top_k": top_k,
-        "colours": {"score": SCORE_COLOURS, "kind": KIND_COLOURS, "use": USE_COLOURS},
+        "colours": {"score": SCORE_COLOURS, "kind": KIND_COLOURS, "use": USE_COLOURS, "confidence": CONFIDENCE_COLOURS},
         "labels": {lang: {k: v[lang] for k, v in LABELS.items()} for lang in ("en", "el")},
         "criteria": [[REGISTRY[c].label_en, REGISTRY[c].label_el] for c in used],
         "all_uses": [[p.name, p.label.en, p.label.el] for p in all_profiles],
@@ -170,6 +174,9 @@ def map_data(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: di
         "occupancy": strings.column(inv.get("occupancy", pd.Series(index=inv.index, dtype=object))),
         "notes": strings.column(inv.get("survey_notes", pd.Series(index=inv.index, dtype=object))),
         "photos": strings.column(inv.get("photos", pd.Series(index=inv.index, dtype=object))),
+        **{key: strings.column(inv.get(col, pd.Series(index=inv.index, dtype=object))) for key, col in (
+            ("strength", "evidence_strength"), ("ownership", "ownership"), ("owner_basis", "ownership_evidence"),
+            ("confidence", "confidence"), ("conflicts", "conflicts"), ("active_use", "active_use"))},
         "best_use": [use_index[best[a]] if a in best.index else -1 for a in inv["asset_id"]],
         "raw": raw,
     }

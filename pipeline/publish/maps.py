@@ -91,7 +91,7 @@ class AssetLayers(JSCSSMixin, MacroElement):
 def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: dict[str, Explanation],
               profiles: list[Profile], boundary: gpd.GeoDataFrame, credits: list[str], title: str,
               plan: pd.DataFrame | None = None, top_k: int = 3, context=None,
-              all_profiles: list[Profile] | None = None) -> folium.Map:
+              all_profiles: list[Profile] | None = None, note: str = "") -> folium.Map:
     """The Folium map (not yet saved): a layer per use in ``profiles`` coloured
     by score class, their excluded assets on a grey toggle, the plan, all idle
     assets, context layers, legend, search, fullscreen, measure and mini-map.
@@ -117,7 +117,8 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: d
     plugins.MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
     plugins.MiniMap(tile_layer=folium.TileLayer("OpenStreetMap"), toggle_display=True, position="bottomright").add_to(m)
     m.get_root().header.add_child(RawHtml(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
-    m.get_root().html.add_child(RawHtml(f"<div id='idle-assets-title'>{esc(title)}</div>"))
+    subtitle = f"<br><small style='font-weight:normal'>{esc(note)}</small>" if note else ""
+    m.get_root().html.add_child(RawHtml(f"<div id='idle-assets-title'>{esc(title)}{subtitle}</div>"))
     w, s_, e, n = boundary.to_crs(settings.WGS84).total_bounds
     m.fit_bounds([[s_, w], [n, e]])
     return m
@@ -154,16 +155,17 @@ EMBED = """<!-- {title}: paste into a web page or report. The map files must be 
 def write_maps(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame,
                explanations: dict[str, Explanation], profiles: list[Profile],
                boundary: gpd.GeoDataFrame, credits: list[str], title: str, plan: pd.DataFrame | None = None,
-               top_k: int = 3, context=None, self_contained: bool = True) -> list[Path]:
+               top_k: int = 3, context=None, self_contained: bool = True, note: str = "") -> list[Path]:
     """The index map (every use), one map per use, and ``embed.html`` with an
-    iframe snippet for each; every file written atomically."""
+    iframe snippet for each; every file written atomically. ``note`` goes
+    under the title (e.g. the OSM extract's coverage)."""
     folder = Path(folder)
     pages = [("index.html", title, profiles)] + [
         (f"{p.name}.html", f"{title}: {p.label.en} / {p.label.el}", [p]) for p in profiles]
     written = []
     for name, page_title, uses in pages:
         m = build_map(inventory, scores, explanations, uses, boundary, credits, page_title, plan, top_k, context,
-                      profiles)
+                      profiles, note)
         written.append(write_text(render(m, self_contained), folder / name))
     snippets = "\n".join(EMBED.format(file=esc(name), title=esc(page_title)) for name, page_title, _ in pages)
     written.append(write_text(snippets, folder / "embed.html"))

@@ -85,7 +85,8 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
                  matching: pd.DataFrame, profiles: list[Profile], boundary: gpd.GeoDataFrame,
                  credits: list[str], title: str, plan: pd.DataFrame | None = None,
                  targets: pd.DataFrame | None = None, impact_sources: pd.DataFrame | None = None,
-                 sensitivity=None) -> list[Path]:
+                 sensitivity=None, conflicts: pd.DataFrame | None = None,
+                 verify: pd.DataFrame | None = None) -> list[Path]:
     """Write the GeoPackage, the CSV tables and the XLSX workbook.
 
     Returns
@@ -103,15 +104,15 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
         written.append(write_csv(table.assign(attribution=credit), out_dir / f"ranking_{name}.csv"))
     written.append(write_csv(matching.assign(attribution=credit), out_dir / "matching.csv"))
     extra = {"plan": plan, "plan_totals": plan_totals(plan) if plan is not None else None, "targets": targets,
-             "impact_sources": impact_sources}
+             "impact_sources": impact_sources, "verify_ownership": verify, "conflicts": conflicts}
     extra = {k: rounded(v) for k, v in extra.items() if v is not None}
     for name, table in extra.items():
         written.append(write_csv(table.assign(attribution=credit) if name == "plan" else table, out_dir / f"{name}.csv"))
     written.append(write_csv(scores.assign(attribution=credit), out_dir / "scores.csv"))
     written.append(write_csv(contributions, out_dir / "contributions.csv"))
     target = out_dir / "idle_assets.xlsx"
-    fixed = ["plan", "plan_totals", "targets", "matching", "inventory", "method_weights", "criteria",
-             "impact_sources", "sources"]
+    fixed = ["plan", "plan_totals", "targets", "matching", "inventory", "verify_ownership", "conflicts",
+             "method_weights", "criteria", "impact_sources", "sources"]
     sheets = sheet_names(fixed + [p.name for p in profiles])
     with xlsx_writer(target) as writer:
         if "plan" in extra:
@@ -123,6 +124,12 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
             _xlsx_sheet(writer, rankings[p.name], sheets[p.name], f"{title}: {p.label.en} / {p.label.el}", credit)
         assets = pd.DataFrame(inventory.drop(columns="geometry"))
         _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", credit)
+        if "verify_ownership" in extra:
+            _xlsx_sheet(writer, extra["verify_ownership"], "verify_ownership",
+                        f"{title}: assets whose ownership is not public or not known: verify before the plan uses them",
+                        credit)
+        if "conflicts" in extra:
+            _xlsx_sheet(writer, extra["conflicts"], "conflicts", f"{title}: where the sources disagree", credit)
         weights = pd.DataFrame([
             {"use": p.name, "criterion": c.criterion, "weight": round(p.weights()[c.criterion], 4),
              "weights_from": "AHP" if p.ahp else "stated", "ahp_consistency_ratio": p.consistency_ratio(),

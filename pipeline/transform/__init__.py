@@ -20,10 +20,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .. import _raster, contracts, settings
+from .. import _raster, contracts, evidence, settings
 from ..extract import RasterLayer, RawSources
 from .claims import asset_ids, claims_from_osm, claims_from_register, claims_from_survey, merge_claims, survey_summary
 from .geometry import clip_to_boundary, prepare_layer, repair_geometries
+from .judgement import CONFLICT_COLUMNS, judge
 from .report import Report
 
 __all__ = ["Context", "Prepared", "Report", "asset_ids", "project_crs", "project_rasters", "repair_geometries", "transform"]
@@ -64,6 +65,26 @@ class Prepared:
     survey: gpd.GeoDataFrame | None
     report: Report
     organisations: gpd.GeoDataFrame | None = None
+    #: share of the boundary the OSM extract covers (0-1)
+    coverage: float = 1.0
+    #: one row per asset and attribute on which two sources disagree
+    conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
+
+
+def osm_coverage(osm, boundary: gpd.GeoDataFrame, crs: CRS) -> float:
+    """Share of the boundary's area the OSM extract covers: its declared box
+    together with the convex hull of the features it holds near the boundary
+    (an extract whose header says nothing is judged by its data)."""
+    area = boundary.geometry.union_all()
+    parts = [getattr(osm, name).to_crs(crs).geometry for name in ("buildings", "landuse", "roads", "pois", "idle")
+             if len(getattr(osm, name))]
+    covered = [shapely.convex_hull(shapely.union_all(np.concatenate([shapely.envelope(p.to_numpy()) for p in parts])))] \
+        if parts else []
+    if osm.extent is not None:
+        covered.append(gpd.GeoSeries([osm.extent], crs=settings.WGS84).to_crs(crs).iloc[0])
+    if not covered or area.area == 0:
+        return 0.0
+    return float(shapely.intersection(area, shapely.union_all(covered)).area / area.area)
 
 
 def project_crs(setting: str, boundary: gpd.GeoDataFrame) -> CRS:
@@ -126,7 +147,7 @@ def _context(raw: RawSources, crs: CRS, boundary: gpd.GeoDataFrame, report: Repo
 
 
 def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = settings.SURVEY_ATTACH_DISTANCE_M,
-              max_precision_m: float | None = None) -> Prepared:
+              max_precision_m: float | None = None, inventory_rules: dict | None = None) -> Prepared:
     """Build the project-CRS context layers and the merged idle-asset inventory.
 
     Parameters
@@ -139,7 +160,10 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
         Distance within which survey points attach to the nearest asset.
     max_precision_m : float, optional
         Survey points with a worse GPS precision are not used.
+    inventory_rules : dict, optional
+        The config's ``inventory:`` overrides of the evidence table (``evidence.yaml``).
     """
+    rules = evidence.rules(inventory_rules)
     report = Report()
     for note in raw.notes:
         report.add(**note)
@@ -147,30 +171,38 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     boundary = raw.boundary.to_crs(crs)
     boundary = boundary.set_geometry(boundary.make_valid())
     area = boundary.geometry.union_all()
+    coverage = osm_coverage(raw.osm, boundary, crs)
+    report.add("osm", f"coverage: the extract covers {coverage:.1%} of the boundary", round(coverage * 100))
     context = _context(raw, crs, boundary, report)
     near = shapely.buffer(area, settings.CONTEXT_BUFFER_M)
     idle = prepare_layer(raw.osm.idle, crs, near, "osm idle features", report)
+    active = prepare_layer(raw.osm.active, crs, near, "osm active-use areas", report, polygons_only=True)
     features = gpd.GeoDataFrame(pd.concat([idle, context.buildings, context.landuse, context.pois]), crs=crs)
     features = features.drop_duplicates("osm_ref").reset_index(drop=True)
     residential = context.landuse["tags"].map(lambda t: t.get("landuse") in settings.RESIDENTIAL_LANDUSE)
     footprints = pd.concat([context.buildings, context.landuse[~residential]]).drop_duplicates("osm_ref")
+    small_land = context.landuse[~residential & (context.landuse.area <= settings.POINT_HOST_MAX_AREA_M2)]
+    point_hosts = pd.concat([context.buildings, small_land]).drop_duplicates("osm_ref")
 
-    claims = [claims_from_osm(features, context.buildings, report)]
+    claims = [claims_from_osm(features, point_hosts, context.parcels, rules, report)]
     report.add("osm", "idle-tagged sites", len(claims[0]))
     if raw.register is not None:
         report.add("register", "read: rows", len(raw.register))
-        claims.append(claims_from_register(raw.register, footprints, context.parcels, crs, area, report))
+        claims.append(claims_from_register(raw.register, footprints, context.parcels, crs, area, rules, report))
         report.add("register", "idle sites located", len(claims[-1]))
     claims = gpd.GeoDataFrame(pd.concat(claims, ignore_index=True), crs=crs)
     survey = None
     if raw.survey is not None:
         report.add("survey", "read: rows", len(raw.survey))
         sites = claims.drop_duplicates("key").reset_index(drop=True)
-        survey, new = claims_from_survey(raw.survey.to_crs(crs), sites, footprints, attach_distance_m,
-                                         max_precision_m, report)
+        observed = raw.survey.to_crs(crs)
+        observed["strength"] = observed["occupancy"].map(lambda v: rules.record_strength("survey", v)).astype(object)
+        observed["idle"] = observed["strength"].notna()
+        survey, new = claims_from_survey(observed, sites, footprints, attach_distance_m, max_precision_m, report)
         seen = survey[survey["key"].isin(sites["key"])]  # observations of known sites are provenance too
         support = gpd.GeoDataFrame({"key": seen["key"].to_numpy(), "source": "survey",
-                                    "evidence": ("survey occupancy=" + seen["occupancy"].fillna("not recorded")).to_numpy()},
+                                    "evidence": ("survey occupancy=" + seen["occupancy"].fillna("not recorded")).to_numpy(),
+                                    "strength": seen["strength"].to_numpy()},
                                    geometry=[None] * len(seen), crs=crs)
         claims = gpd.GeoDataFrame(pd.concat([claims, new, support], ignore_index=True), crs=crs)
     inventory = merge_claims(claims)
@@ -181,7 +213,9 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     inventory["parcel_code"] = inventory["parcel_code"].fillna(parcel_of(inventory, context.parcels))
     inventory["area_m2"] = inventory.geometry.area.astype(float)
     inventory.insert(0, "asset_id", asset_ids(inventory.index).to_numpy())
-    inventory = inventory.reset_index(drop=True)
+    tags_by_ref = features.drop_duplicates("osm_ref").set_index("osm_ref")["tags"]
+    inventory, conflicts = judge(inventory, claims, tags_by_ref, active, context.parcels, rules, report)
+    inventory = inventory.drop(columns=["stated_area_m2"])
     for col in inventory.columns.drop("geometry"):
         if inventory[col].dtype == object or pd.api.types.is_string_dtype(inventory[col]):
             inventory[col] = inventory[col].astype(object).where(inventory[col].notna(), None)
@@ -199,4 +233,4 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
         report.add("organisations", "with a location", located.sum())
     contracts.check(inventory, contracts.INVENTORY, crs)
     return Prepared(crs=crs, context=context, inventory=inventory, survey=survey, report=report,
-                    organisations=organisations)
+                    organisations=organisations, coverage=coverage, conflicts=conflicts)

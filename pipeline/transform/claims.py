@@ -14,14 +14,12 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .. import settings
-from .._text import fold
-from ..extract.osm import idle_evidence
+from .. import evidence
 from .geometry import POLYGONAL, host_footprints, swapped_xy
 from .report import Report, rows_detail
 
-CLAIM_COLUMNS = ["key", "source", "evidence", "name", "kind", "osm_ref", "register_id", "owner",
-                 "parcel_code", "landuse", "building", "geometry_source"]
+CLAIM_COLUMNS = ["key", "source", "evidence", "strength", "name", "kind", "osm_ref", "register_id", "owner",
+                 "parcel_code", "landuse", "building", "geometry_source", "stated_area_m2"]
 
 
 def _claims(crs, geometry, **columns) -> gpd.GeoDataFrame:
@@ -42,31 +40,95 @@ def _kind(building_tags: list, given=None) -> np.ndarray:
     return np.where(pd.isna(given), derived, given)
 
 
-def claims_from_osm(features: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, report: Report) -> gpd.GeoDataFrame:
-    """Idle-tagged OSM features; a tagged point claims the building it stands in."""
-    idle = features.assign(evidence=idle_evidence(features["tags"]))
-    idle = idle[idle["evidence"] != ""]
+def _refs(frame: pd.DataFrame, limit: int = 30) -> str:
+    names = [f"{r} {n}" if isinstance(n, str) and n else str(r) for r, n in zip(frame["osm_ref"], frame["name"])]
+    return ", ".join(names[:limit]) + (f" … and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def host_sites(points: gpd.GeoSeries, footprints: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None):
+    """The site each point stands in: the smallest OSM building or land-use
+    area, else the cadastral parcel. Returns key, osm_ref, tags, geometry and
+    what the geometry is, aligned with ``points``, and which points found one."""
+    host, hosted = host_footprints(points, footprints)
+    key = host["osm_ref"].to_numpy(dtype=object).copy()
+    is_building = np.array([t.get("building") not in (None, "no") for t in host["tags"]], dtype=bool)
+    source = np.where(hosted, np.where(is_building, "osm building containing the point",
+                                       "osm land-use area containing the point"), None).astype(object)
+    geometry = host.geometry.to_numpy().copy()
+    if parcels is not None and len(parcels) and (~hosted).any():
+        cadastral = gpd.GeoDataFrame({"osm_ref": ("parcel/" + parcels["parcel_code"].astype(str)).to_numpy(),
+                                      "tags": [{} for _ in range(len(parcels))]}, geometry=parcels.geometry.to_numpy(),
+                                     crs=parcels.crs)
+        lots, in_lot = host_footprints(points[~hosted], cadastral)
+        rows = np.flatnonzero(~hosted)[in_lot]
+        key[rows] = lots["osm_ref"].to_numpy()[in_lot]
+        geometry[rows] = lots.geometry.to_numpy()[in_lot]
+        source[rows] = "cadastral parcel containing the point"
+        hosted = hosted.copy()
+        hosted[rows] = True
+    ref = np.where([isinstance(k, str) and not k.startswith("parcel/") for k in key], key, None)
+    return pd.DataFrame({"key": key, "osm_ref": ref, "tags": list(host["tags"]), "geometry": geometry,
+                         "geometry_source": source}, index=points.index), hosted
+
+
+def claims_from_osm(features: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
+                    rules: evidence.Rules, report: Report) -> gpd.GeoDataFrame:
+    """OSM features judged by the evidence table.
+
+    Buildings and areas with an idle signal claim themselves; a tagged point
+    claims the building, land-use area or parcel it stands in, and one with
+    none is listed "to locate". Pieces of networks (crossings, switches,
+    poles) are never sites; abandoned railways are corridor candidates; land
+    in active works (``landuse=construction``) is not idle. Each becomes a
+    report row naming the OSM ids.
+    """
+    judged = [rules.osm_match(t) for t in features["tags"]]
+    strength = np.array([j[0] for j in judged], dtype=object)
+    # corridors are lines and yards; a point on a railway (a crossing, a switch) is a network piece
+    corridor = [rules.corridor(t) if g != "Point" else None for t, g in zip(features["tags"], features.geom_type)]
+    features = features.assign(strength=strength, evidence=["; ".join(j[1]) for j in judged], corridor=corridor)
+    corridors = features[features["corridor"].notna()]
+    for rule, group in corridors.groupby("corridor", sort=True):
+        lengths = np.where(group.geom_type.isin(POLYGONAL), shapely.length(shapely.boundary(group.geometry.to_numpy())),
+                           shapely.length(group.geometry.to_numpy()))
+        detail = ", ".join(f"{r}{' ' + n if isinstance(n, str) and n else ''} ({m:,.0f} m)"
+                           for r, n, m in zip(group["osm_ref"], group["name"], lengths))
+        report.add("osm corridors", f"corridor candidate: {rule}, {lengths.sum():,.0f} m in all", len(group), detail)
+    candidates = features[features["corridor"].isna() & features["strength"].notna()]
+    network = candidates["tags"].map(rules.is_infrastructure).to_numpy(bool) & ~candidates.geom_type.isin(POLYGONAL).to_numpy()
+    if network.any():
+        report.add("osm", "skipped: network infrastructure (a crossing, switch, signal or pole is not a site)",
+                   network.sum(), _refs(candidates[network]))
+    candidates = candidates[~network]
+    works = (candidates["strength"] == "not_idle").to_numpy()
+    if works.any():
+        report.add("osm", "not idle: land in active works (landuse=construction without abandoned/disused tags)",
+                   works.sum(), _refs(candidates[works]))
+    idle = candidates[~works]
     lines = ~idle.geom_type.isin(POLYGONAL | {"Point"})
     if lines.any():
-        report.add("osm", "skipped: idle feature is a line, not a site", lines.sum(),
-                   ", ".join(idle.loc[lines, "osm_ref"].head(10)))
+        report.add("osm", "skipped: idle feature is a line, not a site", lines.sum(), _refs(idle[lines]))
     idle = idle[~lines]
-    areas = idle[idle.geom_type != "Point"].assign(geometry_source="osm footprint")
+    areas = idle[idle.geom_type != "Point"].assign(key=lambda d: d["osm_ref"], geometry_source="osm footprint")
     points = idle[idle.geom_type == "Point"]
     if len(points):
-        host, hosted = host_footprints(points.geometry, buildings)
+        host, hosted = host_sites(points.geometry, footprints, parcels)
+        if (~hosted).any():
+            report.add("osm", "to locate: idle-tagged point with no building, land-use area or parcel around it",
+                       (~hosted).sum(), _refs(points[~hosted]))
+        points, host = points[hosted], host[hosted]
         points = points.assign(
-            evidence=points["osm_ref"] + " " + points["evidence"],
-            geometry_source=np.where(hosted, "osm building containing the point", "point buffer"),
-            osm_ref=np.where(hosted, host["osm_ref"], points["osm_ref"]),
-            tags=[h if ok else t for h, t, ok in zip(host["tags"], points["tags"], hosted)],
-        ).set_geometry(host.geometry.to_numpy())
+            key=host["key"].to_numpy(), evidence=points["osm_ref"] + " " + points["evidence"],
+            geometry_source=host["geometry_source"].to_numpy(), osm_ref=host["osm_ref"].to_numpy(),
+            tags=list(host["tags"]),
+        ).set_geometry(host["geometry"].to_numpy())
     claims = pd.concat([areas, points]) if len(points) else areas
     building = _tag_values(claims["tags"], "building")
     return _claims(
-        claims.crs, claims.geometry.to_numpy(), key=claims["osm_ref"].to_numpy(), source=np.full(len(claims), "osm"),
-        evidence=claims["evidence"].to_numpy(), name=claims["name"].to_numpy(), kind=_kind(building),
-        osm_ref=claims["osm_ref"].to_numpy(), landuse=np.array(_tag_values(claims["tags"], "landuse"), dtype=object),
+        claims.crs, claims.geometry.to_numpy(), key=claims["key"].to_numpy(), source=np.full(len(claims), "osm"),
+        evidence=claims["evidence"].to_numpy(), strength=claims["strength"].to_numpy(), name=claims["name"].to_numpy(),
+        kind=_kind(building), osm_ref=claims["osm_ref"].to_numpy(),
+        landuse=np.array(_tag_values(claims["tags"], "landuse"), dtype=object),
         building=np.array(building, dtype=object), geometry_source=claims["geometry_source"].to_numpy(),
     )
 
@@ -134,14 +196,14 @@ def _locate_by_xy(reg, footprints, crs, area, report):
 
 
 def claims_from_register(register: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
-                         crs: CRS, area, report: Report) -> gpd.GeoDataFrame:
+                         crs: CRS, area, rules: evidence.Rules, report: Report) -> gpd.GeoDataFrame:
     """Register entries whose status is idle, located by OSM id, parcel code or coordinates."""
-    idle_words = {fold(s) for s in settings.REGISTER_IDLE_STATUS}
-    idle = register["status"].map(lambda s: s is not None and fold(s) in idle_words).astype(bool)
+    strength = register["status"].map(lambda s: rules.record_strength("register", s))
+    idle = strength.notna().to_numpy()
     if (~idle).any():
         report.add("register", "skipped: status is not idle", (~idle).sum(),
                    ", ".join(sorted(set(register.loc[~idle, "status"].fillna("(empty)")))))
-    reg = register[idle]
+    reg = register[idle].assign(strength=strength[idle])
     located = pd.concat([_locate_by_osm_ref(reg, footprints, report), _locate_by_parcel(reg, parcels, report),
                          _locate_by_xy(reg, footprints, crs, area, report)])
     reg = reg.loc[located.index]
@@ -149,7 +211,8 @@ def claims_from_register(register: gpd.GeoDataFrame, footprints: gpd.GeoDataFram
     parcel = located["parcel_code"] if "parcel_code" in located else pd.Series(None, index=located.index)
     return _claims(
         crs, located["geometry"].to_numpy(), key=located["key"].to_numpy(), source=np.full(len(reg), "register"),
-        evidence=("register status=" + reg["status"].astype(str)).to_numpy(), name=reg["name"].to_numpy(),
+        evidence=("register status=" + reg["status"].astype(str)).to_numpy(), strength=reg["strength"].to_numpy(),
+        name=reg["name"].to_numpy(), stated_area_m2=reg["area_m2"].to_numpy(dtype=object),
         kind=_kind(building, reg["kind"].to_numpy()), osm_ref=located["osm_ref"].to_numpy(),
         register_id=reg["register_id"].to_numpy(), owner=reg["owner"].to_numpy(),
         parcel_code=parcel.to_numpy(dtype=object), landuse=np.array(_tag_values(located["tags"], "landuse"), dtype=object),
@@ -197,6 +260,7 @@ def claims_from_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, footpr
         claims = _claims(
             survey.crs, host.geometry.to_numpy(), key=key, source=np.full(len(new), "survey"),
             evidence=("survey occupancy=" + new["occupancy"].astype(str)).to_numpy(), kind=_kind(building),
+            strength=new["strength"].to_numpy(),
             osm_ref=host["osm_ref"].to_numpy(), landuse=np.array(_tag_values(host["tags"], "landuse"), dtype=object),
             building=np.array(building, dtype=object),
             geometry_source=np.where(hosted, "osm footprint containing survey point", "point buffer"),
@@ -243,11 +307,12 @@ def merge_claims(claims: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     claims = claims.assign(_o=claims["source"].map(order)).sort_values(["key", "_o"], kind="stable")
     g = claims.groupby("key", sort=True)
     columns = {c: g[c].agg(_join if c == "register_id" else _first)
-               for c in CLAIM_COLUMNS if c not in ("key", "source", "evidence")}
+               for c in CLAIM_COLUMNS if c not in ("key", "source", "evidence", "strength")}
     geometry = claims[claims.geometry.notna()].groupby("key", sort=True).geometry.first()
     return gpd.GeoDataFrame({
         "sources": g["source"].agg(_join),
         "idle_evidence": g["evidence"].agg(lambda v: " | ".join(dict.fromkeys(v.dropna()))),
+        "evidence_strength": g["strength"].agg(lambda v: evidence.strongest(v.dropna())),
         **columns,
     }, geometry=geometry.reindex(g.size().index).to_numpy(), crs=claims.crs)
 

@@ -131,7 +131,11 @@
     row(both("kind"), str(A.kind[i]));
     row(both("area"), str(A.area[i]));
     row(both("sources"), str(A.sources[i]));
-    row(both("evidence"), str(A.evidence[i]));
+    row(both("evidence"), str(A.evidence[i]) + (str(A.strength[i]) ? " (" + both(str(A.strength[i])) + ")" : ""));
+    if (str(A.confidence[i])) row(both("confidence"), both(str(A.confidence[i])));
+    if (str(A.ownership[i])) row(both("ownership"), both(str(A.ownership[i])) + (str(A.owner_basis[i]) ? ": " + str(A.owner_basis[i]) : ""));
+    row(both("conflicts"), str(A.conflicts[i]));
+    row(both("active_use"), str(A.active_use[i]));
     row("condition / occupancy", [str(A.condition[i]), str(A.occupancy[i])].filter(Boolean).join(" / "));
     row("survey notes", str(A.notes[i]));
     const urls = str(A.photos[i]).split(";").map((s) => s.trim()).filter(Boolean);
@@ -196,7 +200,8 @@
   const everything = overlay(both("all_assets"), (g) => {
     for (let i = 0; i < n; i++) {
       const best = A.best_use[i], u = best >= 0 ? D.uses.findIndex((x) => x.name === D.all_uses[best][0]) : -1;
-      addAsset(g, i, { color: KIND_COLOURS[str(A.kind[i])] || "#333333", weight: 2, fillOpacity: 0.2 },
+      addAsset(g, i, { color: D.colours.confidence[str(A.confidence[i])] || "#333333", weight: 2,
+        fillColor: KIND_COLOURS[str(A.kind[i])] || "#333333", fillOpacity: 0.2 },
         assetName(i) + " (" + str(A.kind[i]) + ")",
         () => (u >= 0 ? scoreBlock(u, i) : best >= 0 ? el("p", LBL.en.best_use + ": " + D.all_uses[best][1]) : el("p", LBL.en.no_use)));
     }
@@ -217,6 +222,24 @@
       assetName(row[0]) + ": " + D.all_uses[row[1]][1], () => planBlock(row)));
   }, false);
 
+  if (n > 0) {
+    // outlines of "all idle assets" by the inventory's confidence
+    const key = L.control({ position: "topleft" });
+    key.onAdd = () => {
+      const box = el("div", null, "background:rgba(255,255,255,.9);padding:4px 6px;font:11px/1.4 sans-serif;" +
+        "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)");
+      box.append(el("b", both("confidence")));
+      Object.entries(D.colours.confidence).forEach(([level, colour]) => {
+        const line = el("div");
+        line.append(el("span", "\u00a0\u00a0\u00a0\u00a0", "display:inline-block;border:2px solid " + colour +
+          ";margin-right:4px;height:8px;vertical-align:middle"), both("short_" + level));
+        line.title = both(level);
+        box.append(line);
+      });
+      return box;
+    };
+    key.addTo(map);
+  }
   const control = {};
   order.forEach((name) => { control[escapeHtml(name)] = overlays[name]; });
   L.control.layers(null, control, { collapsed: false }).addTo(map);
