@@ -42,6 +42,34 @@ def shared() -> Path:
     return path
 
 
+def retag_osm(src: Path, dst: Path, node=None, way=None) -> None:
+    """Copy an OSM file, changing tags: ``node(tags, ref)`` and ``way(tags, ref)``
+    return the new tags of an object, or None to keep it as it is."""
+    osmium = pytest.importorskip("osmium")
+
+    class Retagger(osmium.SimpleHandler):
+        def __init__(self, writer):
+            super().__init__()
+            self.writer = writer
+
+        def _copy(self, obj, change, kind, add):
+            tags = change(dict(obj.tags), f"{kind}/{obj.id}") if change else None
+            add(obj if tags is None else obj.replace(tags=tags))
+
+        def node(self, n):
+            self._copy(n, node, "node", self.writer.add_node)
+
+        def way(self, w):
+            self._copy(w, way, "way", self.writer.add_way)
+
+        def relation(self, r):
+            self.writer.add_relation(r)
+
+    writer = osmium.SimpleWriter(str(dst))
+    Retagger(writer).apply_file(str(src), locations=False)
+    writer.close()
+
+
 @pytest.fixture(scope="session")
 def volos_idle_pbf(shared, tmp_path_factory) -> tuple[Path, dict]:
     """A copy of the real Volos extract with idle tags added (the extract has
@@ -50,46 +78,30 @@ def volos_idle_pbf(shared, tmp_path_factory) -> tuple[Path, dict]:
 
     Returns the file and the OSM refs that were changed.
     """
-    osmium = pytest.importorskip("osmium")
     src = shared / "osm" / "volos_center_2020.osm.pbf"
     dst = tmp_path_factory.mktemp("osm") / "volos_idle.osm.pbf"
     changed: dict[str, str] = {}
 
-    class Tagger(osmium.SimpleHandler):
-        def __init__(self, writer):
-            super().__init__()
-            self.writer = writer
+    def node(tags: dict, ref: str) -> dict | None:
+        if "shop=vacant" not in changed.values() and tags.get("amenity") == "cafe":
+            tags.pop("amenity")
+            tags["shop"] = "vacant"
+            changed[ref] = "shop=vacant"
+            return tags
+        return None
 
-        def node(self, n):
-            tags = dict(n.tags)
-            if "shop=vacant" not in changed.values() and tags.get("amenity") == "cafe":
-                tags.pop("amenity")
-                tags["shop"] = "vacant"
-                changed[f"node/{n.id}"] = "shop=vacant"
-                self.writer.add_node(n.replace(tags=tags))
-            else:
-                self.writer.add_node(n)
+    def way(tags: dict, ref: str) -> dict | None:
+        if "disused:amenity=school" not in changed.values() and tags.get("building") == "school":
+            tags.update({"building": "yes", "disused:amenity": "school"})
+            changed[ref] = "disused:amenity=school"
+            return tags
+        if "building=ruins" not in changed.values() and tags.get("building") == "house":
+            tags["building"] = "ruins"
+            changed[ref] = "building=ruins"
+            return tags
+        return None
 
-        def way(self, w):
-            tags = dict(w.tags)
-            if "disused:amenity=school" not in changed.values() and tags.get("building") == "school":
-                tags["building"] = "yes"
-                tags["disused:amenity"] = "school"
-                changed[f"way/{w.id}"] = "disused:amenity=school"
-                self.writer.add_way(w.replace(tags=tags))
-            elif "building=ruins" not in changed.values() and tags.get("building") == "house":
-                tags["building"] = "ruins"
-                changed[f"way/{w.id}"] = "building=ruins"
-                self.writer.add_way(w.replace(tags=tags))
-            else:
-                self.writer.add_way(w)
-
-        def relation(self, r):
-            self.writer.add_relation(r)
-
-    writer = osmium.SimpleWriter(str(dst))
-    Tagger(writer).apply_file(str(src), locations=False)
-    writer.close()
+    retag_osm(src, dst, node=node, way=way)
     assert len(changed) == 3, changed
     return dst, changed
 

@@ -18,6 +18,7 @@ import pyrosm
 import pytest
 import yaml
 
+from conftest import retag_osm
 from pipeline.cli import main
 from pipeline.config import demo_config_path, read_yaml
 
@@ -48,32 +49,16 @@ def payloads(marker: Path) -> list[str]:
 
 def _hostile_pbf(src: Path, dst: Path, texts: list[str]) -> None:
     """The demo's OSM extract with every building and land-use way named by a payload."""
-    osmium = pytest.importorskip("osmium")
     count = [0]
 
-    class Namer(osmium.SimpleHandler):
-        def __init__(self, writer):
-            super().__init__()
-            self.writer = writer
+    def name(tags: dict, ref: str) -> dict | None:
+        if "building" in tags or "landuse" in tags:
+            tags["name"] = texts[count[0] % len(texts)]
+            count[0] += 1
+            return tags
+        return None
 
-        def node(self, n):
-            self.writer.add_node(n)
-
-        def way(self, w):
-            tags = dict(w.tags)
-            if "building" in tags or "landuse" in tags:
-                tags["name"] = texts[count[0] % len(texts)]
-                count[0] += 1
-                self.writer.add_way(w.replace(tags=tags))
-            else:
-                self.writer.add_way(w)
-
-        def relation(self, r):
-            self.writer.add_relation(r)
-
-    writer = osmium.SimpleWriter(str(dst))
-    Namer(writer).apply_file(str(src), locations=False)
-    writer.close()
+    retag_osm(src, dst, way=name)
     assert count[0] > 100
 
 

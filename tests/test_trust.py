@@ -13,7 +13,6 @@ import pytest
 import yaml
 from filelock import FileLock
 
-from pipeline import stage_cache
 from pipeline.cli import main
 from pipeline.config import config_from_dict, demo_config_path, read_yaml
 from pipeline.errors import IdleAssetsError
