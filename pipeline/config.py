@@ -239,6 +239,8 @@ class ParcelSource(_Strict):
     crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(None, description="CRS to assume when the file has none")
     code_field: str | None = Field(None, description="default: KAEK, nationalCadastralReference or localId")
     code_format: Literal["kaek", "any"] = "kaek"
+    owner_field: str | None = Field(None, description="a field naming the parcel's owner or owner type "
+                                                      "(e.g. Δήμος, Δημόσιο, Ιδιώτης): gives assets their ownership")
     cache_dir: FilePath | None = None
     attribution: str | None = None
 

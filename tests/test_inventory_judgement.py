@@ -238,3 +238,26 @@ def test_an_extract_of_another_place_stops_the_run(shared, tmp_path, capsys):
     for name in ("annex.md", "annex.html", "maps/index.html", "inputs_report.md"):
         assert "0.0%" in (tmp_path / "out" / name).read_text(encoding="utf-8"), name
     assert "OSM coverage 0.0% (partial)" in (tmp_path / "out" / "maps" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_point_in_the_open_claims_its_parcel_and_the_parcel_names_the_owner(small_town, tmp_path):
+    """With a parcel layer, the vacant shop node in the open (node/12) claims the
+    parcel it stands in, and the parcel layer's owner field gives the ownership."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    osm, boundary = small_town
+    lon, lat, d = 22.9500 + 9 * 0.0002, 39.3600 + 9 * 0.0002, 0.0001
+    gpd.GeoDataFrame({"code": ["P-1"], "OWNER_TYPE": ["Δημοτική"]}, geometry=[box(lon - d, lat - d, lon + d, lat + d)],
+                     crs=4326).to_file(tmp_path / "parcels.geojson")
+    data = osm_only(osm, boundary)
+    data["sources"]["parcels"] = {"path": str(tmp_path / "parcels.geojson"), "code_field": "code", "code_format": "any",
+                                  "owner_field": "OWNER_TYPE"}
+    p = prepared(data, ROOT)
+    lot = p.inventory.set_index("asset_id").loc["cad-P-1"]
+    assert lot["geometry_source"] == "cadastral parcel containing the point" and lot["idle_evidence"] == "node/12 shop=vacant"
+    assert (lot["ownership"], lot["ownership_evidence"], lot["confidence"]) == ("municipal", "parcels: Δημοτική", "probable")
+    assert report_rows(p, "to locate").empty
+    data["sources"]["parcels"]["owner_field"] = "OWNER"
+    with pytest.raises(Exception, match="owner_field: no field 'OWNER'"):
+        prepared(data, ROOT)

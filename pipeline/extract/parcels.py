@@ -171,9 +171,16 @@ def parcel_codes(gdf: pd.DataFrame, src: ParcelSource, what: str) -> pd.Series:
 
 def read_parcels(src: ParcelSource, bbox_wgs84: tuple[float, float, float, float] | None) -> gpd.GeoDataFrame:
     """Parcels near the study area: ``parcel_code`` (text), ``area_official``
-    (the register's area when given) and geometry, in the source's CRS."""
+    (the register's area when given), ``owner`` (the ``owner_field``'s text,
+    when configured) and geometry, in the source's CRS."""
     what = f"parcels {src.path}" if src.path else f"parcels WFS {src.wfs.url}"
     gdf = _read_file(src, bbox_wgs84) if src.path else _read_wfs(src, bbox_wgs84)
     codes = parcel_codes(gdf, src, what)
     area = pd.to_numeric(gdf["areaValue"], errors="coerce") if "areaValue" in gdf.columns else np.nan
-    return gpd.GeoDataFrame({"parcel_code": codes, "area_official": area}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+    columns = {"parcel_code": codes, "area_official": area}
+    if src.owner_field:
+        if src.owner_field not in gdf.columns:
+            raise InputError(what, [f"owner_field: no field {src.owner_field!r} (fields: {', '.join(map(str, gdf.columns))})"])
+        owner = gdf[src.owner_field]
+        columns["owner"] = owner.astype(object).where(owner.notna(), None).map(lambda v: None if v is None else str(v))
+    return gpd.GeoDataFrame(columns, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
