@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .. import contracts, settings
+from .. import contracts, evidence, settings
 from ..config import OsmSource, ProjectConfig, ZoneSource
 from .._text import clean_controls
 from ..io import read_vector
@@ -76,13 +76,13 @@ def read_zone(src: ZoneSource) -> gpd.GeoDataFrame:
     return gdf[["geometry"]]
 
 
-def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame) -> OsmLayers:
+def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame, table: evidence.Rules | None = None) -> OsmLayers:
     """The OSM layers around ``boundary`` from the source's door: Overpass, or
     a local file (first cut to the area with pyosmium when large)."""
     bbox = context_bbox(boundary)
     if src.overpass:
         area = shapely.box(*bbox)
-        return read_osm_overpass(area, src.cache(), src.overpass_url)
+        return read_osm_overpass(area, src.cache(), src.overpass_url, table)
     path = resolve_osm_path(src.path)
     big = path.exists() and path.stat().st_size > settings.OSM_CLIP_ABOVE_BYTES
     declared = declared_extent(path) if path.exists() else None
@@ -91,7 +91,7 @@ def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame) -> OsmLayers:
             path = clip_extract(path, bbox, src.cache())
         except RuntimeError as exc:  # pyosmium's errors on unreadable files
             raise InputError("osm source", [f"{path}: cannot be clipped ({exc})"]) from None
-    layers = read_osm_file(path, bbox)
+    layers = read_osm_file(path, bbox, table)
     layers.extent = declared if declared is not None else layers.extent  # the whole file's, not the cut's
     return layers
 
@@ -119,7 +119,7 @@ def extract(config: ProjectConfig) -> RawSources:
     survey = attempt(read_survey, src.survey, notes) if src.survey else None
     boundary = attempt(read_boundary, config.boundary)
     bbox = context_bbox(boundary) if boundary is not None else None
-    osm = attempt(read_osm, src.osm, boundary) if boundary is not None else None
+    osm = attempt(read_osm, src.osm, boundary, evidence.rules(config.inventory)) if boundary is not None else None
     if osm is not None:
         for name in LAYERS:
             setattr(osm, name, _clean_layer(getattr(osm, name), f"osm {name}", "osm_ref", notes))

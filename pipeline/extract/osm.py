@@ -102,7 +102,7 @@ def _clean(value) -> str | None:
     return str(value)
 
 
-def idle_evidence(tags: pd.Series) -> pd.Series:
+def idle_evidence(tags: pd.Series, table: evidence.Rules | None = None) -> pd.Series:
     """The tags by which the evidence table (``evidence.yaml``) judges each
     feature, ``"k=v; k=v"``, or ``""`` when it has none: idle signals of any
     strength, signs of active works, and railway corridors.
@@ -111,8 +111,10 @@ def idle_evidence(tags: pd.Series) -> pd.Series:
     ----------
     tags : Series of dict
         OSM tags per feature.
+    table : Rules, optional
+        The evidence table in force (default: the package's).
     """
-    table = evidence.rules()
+    table = table or evidence.rules()
 
     def signals(t: dict) -> str:
         strength, hits = table.osm_match(t)
@@ -124,8 +126,7 @@ def idle_evidence(tags: pd.Series) -> pd.Series:
     return pd.Series([signals(t) for t in tags], index=tags.index, dtype=object)
 
 
-def _active(tags: pd.Series) -> np.ndarray:
-    table = evidence.rules()
+def _active(tags: pd.Series, table: evidence.Rules) -> np.ndarray:
     return np.fromiter((bool(table.active_use(t)) for t in tags), bool, len(tags))
 
 
@@ -135,7 +136,8 @@ def _has(tags: pd.Series, key: str, values: set[str] | None = None, exclude: set
         bool, len(tags))
 
 
-def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str]] | None = None) -> OsmLayers:
+def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str]] | None = None,
+                         table: evidence.Rules | None = None) -> OsmLayers:
     """Split normalised features into the pipeline's layers (the shared core).
 
     Geometries are normalised (ring orientation and start point, which differ
@@ -143,6 +145,7 @@ def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str
     dropped and listed in ``dropped``.
     """
     dropped = dict(dropped or {})
+    table = table or evidence.rules()
     if len(features):
         geoms = shapely.normalize(features.geometry.to_numpy())
         degenerate = np.isin(shapely.get_type_id(geoms), [3, 6]) & (shapely.area(geoms) == 0)
@@ -163,8 +166,8 @@ def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str
         landuse=take(polygon & _has(tags, "landuse")),
         roads=take(line & _has(tags, "highway", settings.DRIVING_HIGHWAYS)),
         pois=take((point | polygon) & poi),
-        idle=take((idle_evidence(tags) != "").to_numpy()),
-        active=take(polygon & _active(tags)),
+        idle=take((idle_evidence(tags, table) != "").to_numpy()),
+        active=take(polygon & _active(tags, table)),
         dropped=dropped,
     )
 
@@ -293,7 +296,8 @@ def _reachable(url: str, timeout: float = 5.0) -> bool:
     return True
 
 
-def read_osm_overpass(polygon, cache_dir: Path, url: str | None = None) -> OsmLayers:
+def read_osm_overpass(polygon, cache_dir: Path, url: str | None = None,
+                      table: evidence.Rules | None = None) -> OsmLayers:
     """Features inside ``polygon`` (EPSG:4326) from Overpass through osmnx.
 
     Responses are cached by osmnx in ``cache_dir``, keyed by the request, so
@@ -317,7 +321,7 @@ def read_osm_overpass(polygon, cache_dir: Path, url: str | None = None) -> OsmLa
             raise InputError("osm source (Overpass)", [
                 f"the Overpass request failed ({type(exc).__name__}: {exc}); "
                 f"check the network or overpass_url, or use a local extract"]) from None
-    layers = layers_from_features(from_osmnx(gdf))
+    layers = layers_from_features(from_osmnx(gdf), table=table)
     layers.extent = polygon  # Overpass answers for the whole area asked
     return layers
 
@@ -443,8 +447,10 @@ def node_extent(path: Path, trim: float = 0.5):
     return box(w, s_, e, n)
 
 
-def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = None) -> OsmLayers:
-    """Layers of a local ``.osm.pbf`` or ``.osm`` file, optionally cut to a lon/lat box."""
+def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = None,
+                  table: evidence.Rules | None = None) -> OsmLayers:
+    """Layers of a local ``.osm.pbf`` or ``.osm`` file, optionally cut to a lon/lat
+    box; ``table`` (the evidence table in force) decides the idle and active layers."""
     path = Path(path)
     name = path.name.lower()
     problems = check_readable(path, "osm source")
@@ -467,6 +473,6 @@ def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = N
         features = features[~features["osm_ref"].isin(incomplete)]
     if bbox is not None:
         features = features[features.intersects(box(*bbox))]
-    layers = layers_from_features(features.reset_index(drop=True), dropped)
+    layers = layers_from_features(features.reset_index(drop=True), dropped, table)
     layers.extent = declared_extent(path) or node_extent(path)
     return layers

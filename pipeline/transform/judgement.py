@@ -33,7 +33,8 @@ AREA_TOLERANCE = 0.25
 CONFLICT_COLUMNS = ["asset_id", "attribute", "source", "value", "other_source", "other_value"]
 
 
-def active_use_share(assets: gpd.GeoDataFrame, active: gpd.GeoDataFrame) -> tuple[np.ndarray, list[str]]:
+def active_use_share(assets: gpd.GeoDataFrame, active: gpd.GeoDataFrame,
+                     rules: evidence.Rules) -> tuple[np.ndarray, list[str]]:
     """Share of each asset's area covered by active-use polygons other than
     the asset's own footprint (capped at 1), and the polygons' tags."""
     share = np.zeros(len(assets))
@@ -48,7 +49,6 @@ def active_use_share(assets: gpd.GeoDataFrame, active: gpd.GeoDataFrame) -> tupl
     overlap = shapely.area(shapely.intersection(geoms[a_idx], active.geometry.to_numpy()[p_idx]))
     np.add.at(share, a_idx, overlap)
     share = np.minimum(share / np.maximum(shapely.area(geoms), 1e-9), 1.0)
-    rules = evidence.rules()
     for a, p, area in zip(a_idx, p_idx, overlap):
         if area > 0:
             found[a].extend(f"{active['osm_ref'].iloc[p]} {t}" for t in rules.active_use(active["tags"].iloc[p]))
@@ -129,7 +129,7 @@ def judge(inventory: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, tags_by_ref: pd
     inv = inventory.copy()
     tags = inv["osm_ref"].map(lambda r: tags_by_ref.get(r) if isinstance(r, str) else None)
     own_active = tags.map(lambda t: "; ".join(rules.active_use(t)) if t else "")
-    share, overlapping = active_use_share(inv, active)
+    share, overlapping = active_use_share(inv, active, rules)
     overlapped = share >= rules.active_share
     in_use = (own_active != "").to_numpy() | overlapped
     active_text = [f"tagged {o}" if o else (f"{s:.0%} covered by {p}" if hit else "")
