@@ -68,7 +68,6 @@ def declared_coverage(osm: Path, boundaries: Path, code: str) -> float | None:
     """Share of the municipality inside the box the OSM file's header declares
     (or, for a small file without one, the box of its nodes); None when not
     known before a run (a run measures it from the data)."""
-    from . import settings
     from .extract.osm import declared_extent, node_extent
 
     if not Path(osm).is_file():
