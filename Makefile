@@ -1,16 +1,18 @@
 # idle-assets: two commands on a fresh machine.
 #   make demo   create .venv, install, run the demo project, print where the map is
 #   make test   create .venv, install with test extras, run the test suite
+#   make lint   ruff and import-linter (the stages' import contracts), as CI runs them
 #   make bench  create .venv, install with benchmark extras, run the performance benchmark
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench run-volos clean help
+.PHONY: demo test lint bench run-volos clean help
 
 help:
 	@echo "make demo   - set up .venv and run the bundled demo (offline)"
 	@echo "make test   - set up .venv with test extras and run pytest"
+	@echo "make lint   - ruff (pyflakes, complexity) and the import contracts between stages (import-linter)"
 	@echo "make bench  - set up .venv with benchmark extras and run benchmarks/bench.py (about 10 minutes)"
 	@echo "make clean  - remove .venv and generated outputs"
 
@@ -24,6 +26,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
+$(VENV)/.installed-lint: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[lint]'
+	@touch $@
+
 $(VENV)/.installed-bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	@touch $@
@@ -33,6 +39,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-lint
+	$(BIN)/ruff check pipeline tests benchmarks scripts
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench.py

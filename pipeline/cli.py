@@ -143,7 +143,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     profiles = load_profiles(config.profiles)
     if config.national is None:
         preflight(config, Path(args.out) if args.out else None)
-    prepared = prepare(config, extract(config))
+    prepared = prepare(config, extract(config, [p.name for p in profiles]))
     print(f"config {args.config}: valid; {len(profiles)} use profiles: {', '.join(p.name for p in profiles)}")
     print(f"project CRS: {prepared.crs.to_string()}; {coverage_note(prepared.coverage)} of the boundary")
     check_coverage(config, prepared)

@@ -47,17 +47,8 @@ class Contract:
     valid_geometries: bool = True  # False for raw layers: transform repairs them
 
 
-def check(df: pd.DataFrame, contract: Contract, crs=None) -> pd.DataFrame:
-    """Check ``df`` against ``contract``; return it unchanged or raise.
-
-    Parameters
-    ----------
-    df : DataFrame or GeoDataFrame
-    contract : Contract
-    crs : optional
-        The CRS the output must be in (the project CRS).
-    """
-    problems: list[str] = []
+def _column_problems(df: pd.DataFrame, contract: Contract) -> list[str]:
+    problems = []
     for col in contract.columns:
         if col.name not in df.columns:
             problems.append(f"column '{col.name}' is missing")
@@ -72,34 +63,56 @@ def check(df: pd.DataFrame, contract: Contract, crs=None) -> pd.DataFrame:
             bad = sorted(set(map(str, pd.unique(s.dropna()))) - col.allowed)
             if bad:
                 problems.append(f"column '{col.name}' has values {bad} outside {sorted(col.allowed)}")
+    return problems
+
+
+def _key_problems(df: pd.DataFrame, contract: Contract) -> list[str]:
     key = [c for c in contract.unique if c in df.columns]
-    if key and len(key) == len(contract.unique):
-        dup = df.duplicated(subset=key, keep=False)
-        if dup.any():
-            ids = df.loc[dup, key].drop_duplicates().head(5).to_dict("records")
-            problems.append(f"{'+'.join(key)} is not unique: {int(dup.sum())} rows share ids, e.g. {ids}")
+    if not key or len(key) != len(contract.unique):
+        return []
+    dup = df.duplicated(subset=key, keep=False)
+    if not dup.any():
+        return []
+    ids = df.loc[dup, key].drop_duplicates().head(5).to_dict("records")
+    return [f"{'+'.join(key)} is not unique: {int(dup.sum())} rows share ids, e.g. {ids}"]
+
+
+def _geometry_problems(df: pd.DataFrame, contract: Contract, crs) -> list[str]:
+    if not isinstance(df, gpd.GeoDataFrame):
+        return ["is not a GeoDataFrame"]
+    problems = []
+    types = set(df.geom_type.dropna().unique())
+    if types - contract.geometry_types:
+        problems.append(f"geometry types {sorted(types - contract.geometry_types)} not allowed "
+                        f"(expected {sorted(contract.geometry_types)})")
+    n_empty = int((df.geometry.is_empty | df.geometry.isna()).sum())
+    if n_empty:
+        problems.append(f"{n_empty} empty or missing geometries")
+    n_invalid = int((~df.geometry.is_valid).sum()) if contract.valid_geometries else 0
+    if n_invalid:
+        problems.append(f"{n_invalid} invalid geometries")
+    if df.crs is None:
+        problems.append("has no CRS")
+    elif crs is not None and not df.crs.equals(crs):
+        problems.append(f"CRS is {df.crs.to_string()}, expected {crs}")
+    elif contract.metric_crs and not df.crs.is_projected:
+        problems.append(f"CRS {df.crs.to_string()} is not metric")
+    return problems
+
+
+def check(df: pd.DataFrame, contract: Contract, crs=None) -> pd.DataFrame:
+    """Check ``df`` against ``contract``; return it unchanged or raise.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+    contract : Contract
+    crs : optional
+        The CRS the output must be in (the project CRS).
+    """
+    problems = _column_problems(df, contract) + _key_problems(df, contract)
     if contract.geometry_types is not None:
-        if not isinstance(df, gpd.GeoDataFrame):
-            problems.append("is not a GeoDataFrame")
-        else:
-            types = set(df.geom_type.dropna().unique())
-            if types - contract.geometry_types:
-                problems.append(
-                    f"geometry types {sorted(types - contract.geometry_types)} not allowed "
-                    f"(expected {sorted(contract.geometry_types)})"
-                )
-            n_empty = int((df.geometry.is_empty | df.geometry.isna()).sum())
-            if n_empty:
-                problems.append(f"{n_empty} empty or missing geometries")
-            n_invalid = int((~df.geometry.is_valid).sum()) if contract.valid_geometries else 0
-            if n_invalid:
-                problems.append(f"{n_invalid} invalid geometries")
-            if df.crs is None:
-                problems.append("has no CRS")
-            elif crs is not None and not df.crs.equals(crs):
-                problems.append(f"CRS is {df.crs.to_string()}, expected {crs}")
-            elif contract.metric_crs and not df.crs.is_projected:
-                problems.append(f"CRS {df.crs.to_string()} is not metric")
+        problems += _geometry_problems(df, contract, crs)
     if problems:
         raise ContractError(f"{contract.name} (stage output contract)", problems)
     return df

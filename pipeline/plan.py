@@ -19,7 +19,7 @@ from scipy.sparse import coo_matrix
 
 from .config import PlanSpec, Target
 from .evidence import PUBLIC
-from .i18n import t
+from .i18n import t as label
 
 
 def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0) -> pd.DataFrame:
@@ -138,7 +138,7 @@ def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisati
     for i, col in enumerate(("ownership", "ownership_evidence", "confidence"), start=2):
         plan.insert(i, col, plan["asset_id"].map(facts[col]).astype(object))
     for lang in ("en", "el"):  # the reason says on what ownership the assignment rests
-        plan[f"reason_{lang}"] = [f"{r}; {t(lang, 'ownership').lower()}: {t(lang, o)} ({b})" for r, o, b in
+        plan[f"reason_{lang}"] = [f"{r}; {label(lang, 'ownership').lower()}: {label(lang, o)} ({b})" for r, o, b in
                                   zip(plan[f"reason_{lang}"], plan["ownership"], plan["ownership_evidence"])]
     return plan, target_report(chosen, spec.targets)
 

@@ -162,7 +162,8 @@ def exclusion_notes(scores: pd.DataFrame, profiles: list[Profile]) -> list[str]:
     return out
 
 
-def _stages_to_features(config: ProjectConfig, client=None) -> tuple[Prepared, gpd.GeoDataFrame, dict[str, float]]:
+def _stages_to_features(config: ProjectConfig, uses: list[str], client=None
+                        ) -> tuple[Prepared, gpd.GeoDataFrame, dict[str, float]]:
     """extract → transform → features (the part worth caching)."""
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
@@ -174,7 +175,7 @@ def _stages_to_features(config: ProjectConfig, client=None) -> tuple[Prepared, g
         clock = now
         log.info("stage %s done in %.2f s", stage, seconds[stage])
 
-    raw = extract(config)
+    raw = extract(config, uses)
     lap("extract")
     prepared = prepare(config, raw)
     lap("transform")
@@ -193,8 +194,8 @@ def _stages_to_features(config: ProjectConfig, client=None) -> tuple[Prepared, g
     return prepared, features, seconds
 
 
-def _cached_stages(config: ProjectConfig, cache_dir: Path | None, key: str, force: bool, client=None,
-                   inputs: list[dict] | None = None):
+def _cached_stages(config: ProjectConfig, uses: list[str], cache_dir: Path | None, key: str, force: bool,
+                   client=None, inputs: list[dict] | None = None):
     """The features stage's outputs from the cache when its key matches, else
     computed (and stored). Returns them and ``"hit"``, ``"miss"`` or ``"off"``.
 
@@ -206,7 +207,7 @@ def _cached_stages(config: ProjectConfig, cache_dir: Path | None, key: str, forc
         if not force and (entry := stage_cache.load(cache_dir, key)) is not None:
             log.info("extract, transform and features taken from the stage cache (%s)", cache_dir / key)
             return (*entry, {}, "hit")
-    prepared, features, seconds = _stages_to_features(config, client)
+    prepared, features, seconds = _stages_to_features(config, uses, client)
     if inputs is not None:
         check_inputs_unchanged(config, inputs)
     if cache_dir is None:
@@ -233,7 +234,8 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     stated = weight_notes(profiles)
     inputs = inputs if inputs is not None else input_hashes(config)
     key = stage_key(config, inputs)
-    prepared, features, seconds, cache = _cached_stages(config, cache_dir, key, force, client, inputs)
+    prepared, features, seconds, cache = _cached_stages(config, [p.name for p in profiles], cache_dir, key, force,
+                                                        client, inputs)
     check_coverage(config, prepared)
     profiles, notes = fit_to_sources(profiles, prepared.context.sources())
     notes = stated + notes

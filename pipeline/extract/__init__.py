@@ -96,8 +96,10 @@ def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame, table: evidence.Rules |
     return layers
 
 
-def extract(config: ProjectConfig) -> RawSources:
-    """Read the boundary, OSM, register and survey of a project.
+def extract(config: ProjectConfig, uses: list[str] | None = None) -> RawSources:
+    """Read the boundary, OSM, register and survey of a project. ``uses`` are
+    the names of the project's use profiles, which the organisations' uses are
+    checked against (the runner passes them; the profiles are not read here).
 
     Raises
     ------
@@ -131,12 +133,7 @@ def extract(config: ProjectConfig) -> RawSources:
         gdf = attempt(read_zone, zone)
         if gdf is not None:
             zones[zone.kind] = pd.concat([zones[zone.kind], gdf.to_crs(zones[zone.kind].crs)]) if zone.kind in zones else gdf
-    organisations = None
-    if src.organisations:
-        from ..profiles import load_profiles
-
-        uses = [p.name for p in load_profiles(config.profiles)]
-        organisations = attempt(read_organisations, src.organisations, uses, notes)
+    organisations = attempt(read_organisations, src.organisations, uses, notes) if src.organisations else None
     if problems:
         raise InputError(f"project {config.project.name}", problems)
     for name in LAYERS:

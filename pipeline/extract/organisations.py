@@ -43,8 +43,10 @@ def legal_form(text: str | None) -> str | None:
     return None if blank(text) else _FORM_BY_WORD.get(fold(text))
 
 
-def read_organisations(src: OrganisationSource, uses: list[str], notes: list[dict] | None = None) -> gpd.GeoDataFrame:
-    """Read and check the organisations; ``uses`` are the project's profile names.
+def read_organisations(src: OrganisationSource, uses: list[str] | None, notes: list[dict] | None = None
+                       ) -> gpd.GeoDataFrame:
+    """Read and check the organisations; ``uses`` are the project's profile
+    names, which the organisations' uses must be among (not checked when None).
 
     Raises
     ------
@@ -64,7 +66,7 @@ def read_organisations(src: OrganisationSource, uses: list[str], notes: list[dic
     wanted = df["uses"].map(lambda v: [] if v is None else [u.strip() for u in v.replace(",", ";").split(";") if u.strip()])
     for row, o, ws in zip(df["row"], oid, wanted):
         for w in ws:
-            if w not in uses:
+            if uses is not None and w not in uses:
                 problems.append(f"row {row} ({o}): use {w!r} is not a profile of this project ({', '.join(uses)})")
     for row, o in zip(df.loc[df["name"].isna(), "row"], oid[df["name"].isna()]):
         problems.append(f"row {row} ({o}): name is empty")
