@@ -84,6 +84,37 @@ def _national(config, config_path: Path, out: Path | None, client, force: bool, 
     return 2 if len(failed) else 0
 
 
+def run_summary(result, top: int = 3) -> str:
+    """A short text summary of a run: assets found, their confidence and
+    ownership, coverage, the top assets per use, and the plan."""
+    from .evidence import CONFIDENCE, PUBLIC
+    from .plan import plan_totals
+    from .runner import coverage_note
+
+    inv = result.features
+    confidence = inv["confidence"].value_counts()
+    lines = [f"{len(inv)} idle assets ({(inv['kind'] == 'land').sum()} land, "
+             f"{(inv['kind'] == 'building').sum()} buildings) in {result.config.project.title or result.config.project.name}"
+             f"; {coverage_note(result.prepared.coverage)}",
+             "  confidence: " + ", ".join(f"{confidence.get(c, 0)} {c}" for c in CONFIDENCE)
+             + f"; {int(result.features['ownership'].isin(PUBLIC).sum())} public, "
+             f"{len(result.prepared.conflicts)} conflicts between sources"]
+    names = inv.set_index("asset_id")["name"]
+    for p in result.profiles:
+        s = result.scored.scores
+        s = s[(s["use"] == p.name) & s["eligible"]].sort_values(["rank", "asset_id"]).head(top)
+        best = ", ".join(f"{names.get(a) or a} ({v:.0f})" for a, v in zip(s["asset_id"], s["score"])) or "no eligible asset"
+        lines.append(f"  {p.label.en}: {best}")
+    total = plan_totals(result.plan).iloc[-1]
+    lines.append(f"plan: {total['sites']:.0f} assets assigned; {total['usable_ha']:.2f} ha usable, "
+                 f"{total['kwp']:,.0f} kWp of solar ({total['mwh_per_year']:,.0f} MWh/year), "
+                 f"{total['cultivable_ha']:.2f} ha cultivable, about {total['jobs']:.0f} jobs")
+    for t in result.targets.itertuples():
+        if t.unmet > 0:
+            lines.append(f"  unmet target: {t.target}: reached {t.reached:g} of {t.target_value:g} {t.unit}")
+    return "\n".join(lines)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .runner import run_project
 
@@ -96,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _national(config, config_path, out, client, args.force, start)
         result = run_project(config, out, force=args.force, cdn=args.cdn, client=client)
     print(f"idle-assets {__version__}: project '{config.project.name}' ({config_path})")
-    print(terminal_text(result.summary()))
+    print(terminal_text(run_summary(result)))
     print("files written:")
     for f in result.files:
         print(f"  {f}")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -376,9 +377,19 @@ class ImpactSpec(_Strict):
     jobs: dict[str, JobsCoefficient]
 
 
+@lru_cache(maxsize=1)
+def _impact_defaults_text() -> str:
+    return (Path(__file__).parent / "impact_defaults.yaml").read_text(encoding="utf-8")
+
+
+def impact_defaults() -> dict:
+    """The package's default coefficients (``pipeline/impact_defaults.yaml``), as a fresh mapping."""
+    return yaml.safe_load(_impact_defaults_text())
+
+
 def default_impact() -> ImpactSpec:
     """The package's default coefficients (``pipeline/impact_defaults.yaml``)."""
-    return ImpactSpec.model_validate(yaml.safe_load((Path(__file__).parent / "impact_defaults.yaml").read_text(encoding="utf-8")))
+    return ImpactSpec.model_validate(impact_defaults())
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -481,8 +492,7 @@ class ProjectConfig(_Strict):
     @field_validator("impact")
     @classmethod
     def _impact(cls, value: dict) -> dict:
-        base = yaml.safe_load((Path(__file__).parent / "impact_defaults.yaml").read_text(encoding="utf-8"))
-        ImpactSpec.model_validate(_merge(base, value))  # errors carry the key path
+        ImpactSpec.model_validate(_merge(impact_defaults(), value))  # errors carry the key path
         return value
 
     def private_fields(self) -> set[str]:
@@ -495,8 +505,7 @@ class ProjectConfig(_Strict):
 
     def impact_spec(self) -> ImpactSpec:
         """The package's impact coefficients with this project's overrides."""
-        base = yaml.safe_load((Path(__file__).parent / "impact_defaults.yaml").read_text(encoding="utf-8"))
-        return ImpactSpec.model_validate(_merge(base, self.impact))
+        return ImpactSpec.model_validate(_merge(impact_defaults(), self.impact))
 
     def output_dirs(self, out: Path | None = None) -> tuple[Path, Path]:
         """Folders for tables and maps: ``out`` and ``out/maps`` when given, else

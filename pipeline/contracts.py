@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 from pandas.api import types as ptypes
 
+from . import settings
 from .errors import ContractError
 from .evidence import CONFIDENCE, OWNERSHIP, STRENGTHS
 
@@ -118,7 +119,7 @@ def check(df: pd.DataFrame, contract: Contract, crs=None) -> pd.DataFrame:
     return df
 
 
-POLYGONS = frozenset({"Polygon", "MultiPolygon"})
+POLYGONS = settings.POLYGONAL
 KINDS = frozenset({"land", "building"})
 
 OSM_LAYER = Contract(

@@ -19,7 +19,6 @@ from .config import ProjectConfig
 from .extract import extract
 from .extract.osm import resolve_osm_path
 from .errors import ConfigError, CoverageError
-from .evidence import CONFIDENCE, PUBLIC
 from .features import compute_features
 from .impact import annual_yield, coefficient_sources, potentials
 from .io import write_text
@@ -55,31 +54,6 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
     profile_notes: list[str] = field(default_factory=list)
     stage_cache: str = "off"
-
-    def summary(self, top: int = 3) -> str:
-        """A short text summary: assets found and the top assets per use."""
-        inv = self.features
-        confidence = inv["confidence"].value_counts()
-        lines = [f"{len(inv)} idle assets ({(inv['kind'] == 'land').sum()} land, "
-                 f"{(inv['kind'] == 'building').sum()} buildings) in {self.config.project.title or self.config.project.name}"
-                 f"; {coverage_note(self.prepared.coverage)}",
-                 "  confidence: " + ", ".join(f"{confidence.get(c, 0)} {c}" for c in CONFIDENCE)
-                 + f"; {int(self.features['ownership'].isin(PUBLIC).sum())} public, "
-                 f"{len(self.prepared.conflicts)} conflicts between sources"]
-        names = inv.set_index("asset_id")["name"]
-        for p in self.profiles:
-            s = self.scored.scores
-            s = s[(s["use"] == p.name) & s["eligible"]].sort_values(["rank", "asset_id"]).head(top)
-            best = ", ".join(f"{names.get(a) or a} ({v:.0f})" for a, v in zip(s["asset_id"], s["score"])) or "no eligible asset"
-            lines.append(f"  {p.label.en}: {best}")
-        total = plan_totals(self.plan).iloc[-1]
-        lines.append(f"plan: {total['sites']:.0f} assets assigned; {total['usable_ha']:.2f} ha usable, "
-                     f"{total['kwp']:,.0f} kWp of solar ({total['mwh_per_year']:,.0f} MWh/year), "
-                     f"{total['cultivable_ha']:.2f} ha cultivable, about {total['jobs']:.0f} jobs")
-        for t in self.targets.itertuples():
-            if t.unmet > 0:
-                lines.append(f"  unmet target: {t.target}: reached {t.reached:g} of {t.target_value:g} {t.unit}")
-        return "\n".join(lines)
 
 
 def source_files(config: ProjectConfig) -> dict[str, str]:

@@ -7,6 +7,8 @@ DEFAULT_CRS_GREECE : str
     works in. Projects elsewhere give ``crs: auto`` and get a UTM zone.
 WGS84 : str
     ``"EPSG:4326"``, the CRS of web maps and of coordinates typed by people.
+POLYGONAL : frozenset[str]
+    Geometry types that are areas (sites, footprints, zones).
 (What counts as idle, with the strength of each signal, land in active use
 and ownership words, is one table of its own: ``pipeline/evidence.yaml``.)
 DEFAULT_CACHE_DIR : str
@@ -66,6 +68,7 @@ from __future__ import annotations
 
 DEFAULT_CRS_GREECE = "EPSG:2100"
 WGS84 = "EPSG:4326"
+POLYGONAL = frozenset({"Polygon", "MultiPolygon"})
 
 DEFAULT_CACHE_DIR = "data/raw/cache"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"

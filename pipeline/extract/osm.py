@@ -54,7 +54,7 @@ TAG_FILTER: dict[str, bool] = {
 }
 _META = {"id", "timestamp", "version", "visible", "changeset", "osm_type", "geometry", "lon", "lat", "tags",
          "nodes", "element", "osmid", "ways", "members", "u", "v", "length", "user", "uid"}
-POLYGONAL = {"Polygon", "MultiPolygon"}
+POLYGONAL = settings.POLYGONAL
 
 
 @dataclass

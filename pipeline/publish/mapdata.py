@@ -33,7 +33,7 @@ KIND_COLOURS = {"land": "#8c6d31", "building": "#5254a3"}
 USE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 DISPLAY_TOLERANCE_M = 0.5
 QUANTUM = 1e6  # coordinates kept as integers of 1e-6 degree (about 0.1 m)
-POLYGONAL = ("Polygon", "MultiPolygon")
+POLYGONAL = tuple(sorted(settings.POLYGONAL))
 LINEAR = ("LineString", "MultiLineString")
 
 

@@ -11,7 +11,7 @@ from pyproj import CRS
 from .. import settings
 from .report import Report
 
-POLYGONAL = {"Polygon", "MultiPolygon"}
+POLYGONAL = settings.POLYGONAL
 
 
 def repair_geometries(gdf: gpd.GeoDataFrame, source: str, report: Report,
