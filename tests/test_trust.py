@@ -139,8 +139,8 @@ def test_an_input_changed_during_the_run_is_detected(tmp_path, monkeypatch):
 
     real = runner.extract
 
-    def extract_then_edit(cfg):
-        raw = real(cfg)
+    def extract_then_edit(cfg, *args):
+        raw = real(cfg, *args)
         register.write_text(register.read_text(encoding="utf-8").replace("Town hall annex", "Town hall"), encoding="utf-8")
         return raw
 
