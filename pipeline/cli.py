@@ -89,7 +89,7 @@ def run_summary(result, top: int = 3) -> str:
     ownership, coverage, the top assets per use, and the plan."""
     from .evidence import CONFIDENCE, PUBLIC
     from .plan import plan_totals
-    from .runner import coverage_note
+    from .i18n import coverage_note
 
     inv = result.features
     confidence = inv["confidence"].value_counts()
@@ -168,7 +168,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .extract import extract
     from .profiles import load_profiles
-    from .runner import check_coverage, coverage_note, preflight, prepare
+    from .i18n import coverage_note
+    from .runner import check_coverage, preflight, prepare
 
     config = load_config(Path(args.config))
     profiles = load_profiles(config.profiles)

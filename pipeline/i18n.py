@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from . import settings
+
 LABELS: dict[str, dict[str, str]] = {
     "rank_line": {"en": "#{rank} of {n}, score {score:.0f}/100", "el": "#{rank} από {n}, βαθμός {score:.0f}/100"},
     "strengths": {"en": "strengths", "el": "δυνατά σημεία"},
@@ -70,3 +72,9 @@ def fmt_value(value, unit: str) -> str:
     if unit == "0-1":
         return f"{100 * v:.0f}%"
     return f"{v:g}"
+
+
+def coverage_note(coverage: float) -> str:
+    """The coverage in a few words, for titles and summaries."""
+    partial = " (partial)" if coverage < settings.MIN_COVERAGE else ""
+    return f"OSM coverage {coverage:.0%}{partial}" if coverage >= 0.1 else f"OSM coverage {coverage:.1%}{partial}"

@@ -59,6 +59,25 @@ def input_files(config: ProjectConfig) -> dict[str, Path]:
     return files
 
 
+def source_files(config: ProjectConfig) -> dict[str, str]:
+    """Each source and where it was read from, for reports."""
+    src = config.sources
+    osm = (f"Overpass ({src.osm.overpass_url or 'osmnx default'}), cache {src.osm.cache()}" if src.osm.overpass
+           else str(resolve_osm_path(src.osm.path)))
+    out = {"osm": osm,
+           "boundary": str(config.boundary.path) if config.boundary.path else f"bbox {config.boundary.bbox}"}
+    for name, table in (("register", src.asset_register), ("survey", src.survey), ("organisations", src.organisations)):
+        if table:
+            out[name] = str(table.path)
+    if src.parcels:
+        out["parcels"] = str(src.parcels.path) if src.parcels.path else f"WFS {src.parcels.wfs.url} ({src.parcels.wfs.typename})"
+    for raster in src.rasters:
+        out[f"raster {raster.kind}"] = str(raster.path)
+    for zone in src.zones:
+        out[f"{zone.kind} zones"] = str(zone.path)
+    return out
+
+
 def input_hashes(config: ProjectConfig) -> list[dict]:
     return [{"source": name, "path": str(path), "bytes": path.stat().st_size, "sha256": sha256(path)}
             for name, path in input_files(config).items() if path.is_file()]

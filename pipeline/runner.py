@@ -1,6 +1,6 @@
 """The thin runner: wires the six stages for one project and writes the outputs.
 
-Each stage is a pure function of its inputs; only :func:`publish_outputs`
+Each stage is a pure function of its inputs; only :func:`pipeline.publish.publish`
 writes files. Logging is configured by the entry point, not here.
 """
 
@@ -17,20 +17,15 @@ import pandas as pd
 from . import settings, stage_cache
 from .config import ProjectConfig
 from .extract import extract
-from .extract.osm import resolve_osm_path
 from .errors import ConfigError, CoverageError
 from .features import compute_features
 from .impact import annual_yield, coefficient_sources, potentials
-from .io import write_text
 from .manifest import WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
 from .outputs import StagedOutputs, check_writable, write_error
 from .match import best_use
-from .plan import make_plan, plan_totals, verify_ownership
+from .plan import make_plan
 from .profiles import Profile, fit_to_sources, load_profiles
-from .publish import inputs_report, write_maps, write_tables
-from .publish.annex import annex_sections, write_annex
-from .publish.figures import write_figures
-from .publish.tables import public_inventory
+from .publish import PublishOptions, publish
 from .score import ScoreResult, score
 from .transform import Prepared, transform
 
@@ -54,25 +49,6 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
     profile_notes: list[str] = field(default_factory=list)
     stage_cache: str = "off"
-
-
-def source_files(config: ProjectConfig) -> dict[str, str]:
-    """Each source and where it was read from, for reports."""
-    src = config.sources
-    osm = (f"Overpass ({src.osm.overpass_url or 'osmnx default'}), cache {src.osm.cache()}" if src.osm.overpass
-           else str(resolve_osm_path(src.osm.path)))
-    out = {"osm": osm,
-           "boundary": str(config.boundary.path) if config.boundary.path else f"bbox {config.boundary.bbox}"}
-    for name, table in (("register", src.asset_register), ("survey", src.survey), ("organisations", src.organisations)):
-        if table:
-            out[name] = str(table.path)
-    if src.parcels:
-        out["parcels"] = str(src.parcels.path) if src.parcels.path else f"WFS {src.parcels.wfs.url} ({src.parcels.wfs.typename})"
-    for raster in src.rasters:
-        out[f"raster {raster.kind}"] = str(raster.path)
-    for zone in src.zones:
-        out[f"{zone.kind} zones"] = str(zone.path)
-    return out
 
 
 def check_targets(config: ProjectConfig, profiles: list[Profile]) -> None:
@@ -105,12 +81,6 @@ def check_coverage(config: ProjectConfig, prepared: Prepared) -> None:
         f"{settings.MIN_COVERAGE:.0%}: an inventory from it would miss most of the municipality. Use an extract "
         "that covers the whole boundary (e.g. Geofabrik's Greece extract), or set sources.osm.partial: true to "
         "go on with the coverage printed on every output"], prepared.coverage)
-
-
-def coverage_note(coverage: float) -> str:
-    """The coverage in a few words, for titles and summaries."""
-    partial = " (partial)" if coverage < settings.MIN_COVERAGE else ""
-    return f"OSM coverage {coverage:.0%}{partial}" if coverage >= 0.1 else f"OSM coverage {coverage:.1%}{partial}"
 
 
 def weight_notes(profiles: list[Profile]) -> list[str]:
@@ -231,44 +201,6 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
                      coefficient_sources(spec, kwh), seconds=seconds, profile_notes=notes, stage_cache=cache)
 
 
-def publish_outputs(result: RunResult, tables_dir: Path, maps_dir: Path, cdn: bool = False) -> list[Path]:
-    """Write tables, maps, annex, figures and inputs report into ``tables_dir``
-    and ``maps_dir``; return the files written. Fields marked private are
-    blanked in copies; ``result`` is left as it was."""
-    config = result.config
-    credits = config.attributions()
-    title = config.project.title or config.project.name
-    private = config.private_fields()
-    public = public_inventory(result.features, result.scored.scores, result.matching, private)
-    plan, matching = result.plan.copy(), result.matching.copy()
-    if "name" in private:
-        plan["name"] = None
-        matching["name"] = None
-    boundary = result.prepared.context.boundary
-    verify = verify_ownership(matching, public)
-    coverage = coverage_note(result.prepared.coverage)
-    files = write_tables(tables_dir, public, result.scored.scores, result.scored.contributions,
-                         matching, result.profiles, boundary, credits, title,
-                         plan=plan, targets=result.targets, impact_sources=result.impact_sources,
-                         sensitivity=config.sensitivity, conflicts=result.prepared.conflicts, verify=verify)
-    files += write_maps(maps_dir, public, result.scored.scores, result.scored.explanations, result.profiles,
-                        boundary, credits, title,
-                        plan=plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
-                        self_contained=config.output.self_contained and not cdn, note=coverage)
-    annex = annex_sections(public, result.scored.scores, plan, plan_totals(plan), result.targets,
-                           result.profiles, config.sensitivity, credits, result.impact_sources,
-                           coverage_text=f"{coverage} of the boundary", conflicts=result.prepared.conflicts,
-                           verify=verify)
-    files += write_annex(tables_dir, title, annex, pdf=config.output.pdf)
-    files += write_figures(tables_dir / "figures", result.features, result.scored.scores, result.profiles, boundary,
-                           result.prepared.context, credits, title)
-    report = result.prepared.report.frame()
-    notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
-    report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)
-    files.append(write_text(report, tables_dir / "inputs_report.md"))
-    return files
-
-
 def counts(result: RunResult) -> dict:
     """Counts per stage for the manifest."""
     s = result.scored.scores
@@ -322,8 +254,9 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
             result = analyse(config, project_cache_dir(config) if cache else None, force, inputs, client)
             start = time.perf_counter()
             stage_tables = staged.staged(tables_dir)
+            options = PublishOptions(self_contained=config.output.self_contained and not cdn, pdf=config.output.pdf)
             try:
-                files = publish_outputs(result, stage_tables, staged.staged(maps_dir), cdn)
+                files = publish(result, (stage_tables, staged.staged(maps_dir)), options)
                 result.seconds["publish"] = time.perf_counter() - start
                 files.append(write_manifest(stage_tables / "manifest.json", config, inputs, started, counts(result),
                                             result.seconds, result.stage_cache, capture.messages, files,

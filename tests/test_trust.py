@@ -104,12 +104,12 @@ def test_a_failure_while_publishing_keeps_the_previous_outputs(tmp_path, monkeyp
     config = config_from_dict(demo_data(), demo_config_path().parent, "demo")
     run_project(config, out)
     good = every_file(out)
-    import pipeline.runner as runner
+    import pipeline.publish.run as publishing
 
     def broken(*args, **kwargs):
         raise RuntimeError("figure writer crashed")
 
-    monkeypatch.setattr(runner, "write_figures", broken)
+    monkeypatch.setattr(publishing, "write_figures", broken)
     with pytest.raises(RuntimeError):
         run_project(config, out, force=True)
     assert every_file(out) == good
@@ -265,12 +265,12 @@ def test_out_at_a_file_a_write_failure_and_a_fifo_are_plain_errors(tmp_path, cap
     # a full disk while publishing: the path and the OS reason
     import errno
 
-    import pipeline.runner as runner
+    import pipeline.publish.run as publishing
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "out" / "annex.md"))
 
-    monkeypatch.setattr(runner, "write_annex", full)
+    monkeypatch.setattr(publishing, "write_annex", full)
     assert main(["--quiet", "run", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "annex.md: cannot write (No space left on device)" in err and not (tmp_path / "out").exists()

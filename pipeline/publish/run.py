@@ -1,0 +1,70 @@
+"""The publish stage's one front door: every output of a run from its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..i18n import coverage_note
+from ..io import write_text
+from ..manifest import source_files
+from ..plan import plan_totals, verify_ownership
+from .annex import annex_sections, write_annex
+from .figures import write_figures
+from .maps import write_maps
+from .report import inputs_report
+from .tables import public_inventory, write_tables
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """How outputs are written: maps with their libraries inlined (offline)
+    or linked from a CDN, and whether the annex is also printed as PDF."""
+
+    self_contained: bool = True
+    pdf: bool = True
+
+
+def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOptions()) -> list[Path]:
+    """Write every output of a run: tables, maps, annex, figures and the
+    inputs report, into ``dirs`` (tables folder, maps folder); return the
+    files written.
+
+    ``result`` is the runner's :class:`~pipeline.runner.RunResult`. Fields
+    marked private are blanked in copies; ``result`` is left as it was.
+    """
+    tables_dir, maps_dir = (Path(d) for d in dirs)
+    config = result.config
+    credits = config.attributions()
+    title = config.project.title or config.project.name
+    private = config.private_fields()
+    public = public_inventory(result.features, result.scored.scores, result.matching, private)
+    plan, matching = result.plan.copy(), result.matching.copy()
+    if "name" in private:
+        plan["name"] = None
+        matching["name"] = None
+    boundary = result.prepared.context.boundary
+    verify = verify_ownership(matching, public)
+    coverage = coverage_note(result.prepared.coverage)
+    files = write_tables(tables_dir, public, result.scored.scores, result.scored.contributions,
+                         matching, result.profiles, boundary, credits, title,
+                         plan=plan, targets=result.targets, impact_sources=result.impact_sources,
+                         sensitivity=config.sensitivity, conflicts=result.prepared.conflicts, verify=verify)
+    files += write_maps(maps_dir, public, result.scored.scores, result.scored.explanations, result.profiles,
+                        boundary, credits, title,
+                        plan=plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
+                        self_contained=options.self_contained, note=coverage)
+    annex = annex_sections(public, result.scored.scores, plan, plan_totals(plan), result.targets,
+                           result.profiles, config.sensitivity, credits, result.impact_sources,
+                           coverage_text=f"{coverage} of the boundary", conflicts=result.prepared.conflicts,
+                           verify=verify)
+    files += write_annex(tables_dir, title, annex, pdf=options.pdf)
+    files += write_figures(tables_dir / "figures", result.features, result.scored.scores, result.profiles, boundary,
+                           result.prepared.context, credits, title)
+    report = result.prepared.report.frame()
+    notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
+    report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)
+    files.append(write_text(report, tables_dir / "inputs_report.md"))
+    return files
