@@ -113,7 +113,8 @@ def test_a_failure_while_publishing_keeps_the_previous_outputs(tmp_path, monkeyp
     with pytest.raises(RuntimeError):
         run_project(config, out, force=True)
     assert every_file(out) == good
-    assert not list(tmp_path.glob(".out.idle-assets-*")) or not list(tmp_path.glob(".out.idle-assets-staging"))
+    # the failed run's staging folder is gone; only the lock file stays beside the outputs
+    assert [p.name for p in tmp_path.glob(".out.idle-assets*")] == [".out.idle-assets.lock"]
 
 
 # 7. a second run into the same folder stops with a clear message, exit 2

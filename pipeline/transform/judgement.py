@@ -153,9 +153,8 @@ def judge(inventory: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, tags_by_ref: pd
     table = pd.DataFrame(conflicts, columns=["index", *CONFLICT_COLUMNS[1:]])
     table.insert(0, "asset_id", inv["asset_id"].to_numpy()[table["index"].to_numpy(dtype=int)])
     table = table.drop(columns="index")
-    counts = table.groupby("asset_id").size()
-    inv["conflicts"] = inv["asset_id"].map(lambda a: ", ".join(table.loc[table["asset_id"] == a, "attribute"])
-                                           if a in counts.index else None)
+    joined = inv["asset_id"].map(table.groupby("asset_id", sort=False)["attribute"].agg(", ".join)).astype(object)
+    inv["conflicts"] = joined.where(joined.notna(), None)
     # names differ for good reasons (a register's formal name, OSM's everyday one): listed, not doubted
     serious = table.loc[table["attribute"] != "name", "asset_id"]
     inv["confidence"] = evidence.confidence(pd.Series(record_idle, index=inv.index), inv["evidence_strength"],
