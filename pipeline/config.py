@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import codecs
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -42,8 +41,8 @@ from pydantic import (
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from . import settings
-from .columns import PRIVATE_CAPABLE, resolve_private
+from . import coefficients, settings
+from .columns import resolve_private
 from .errors import ConfigError
 
 PYROSM_SCHEME = "pyrosm:"
@@ -281,9 +280,17 @@ class RasterSource(_Strict):
     attribution: str | None = None
 
 
+#: Config sections of sources added by other packages, by name under
+#: ``sources:`` (filled by :func:`pipeline.extract.registry.register_source`;
+#: the built-in sources are the fields of :class:`Sources`).
+SOURCE_SECTIONS: dict[str, type[BaseModel]] = {}
+
+
 class Sources(_Strict):
     """The inputs of a project. ``register`` is stored as ``asset_register``
-    (pydantic models have a ``register`` attribute of their own)."""
+    (pydantic models have a ``register`` attribute of their own). Sections of
+    sources registered by other packages are validated by their own model and
+    kept in ``extra``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -294,6 +301,31 @@ class Sources(_Strict):
     parcels: ParcelSource | None = None
     organisations: OrganisationSource | None = None
     zones: list[ZoneSource] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_sections(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or "extra" in data:
+            return data
+        sections = {k: data[k] for k in data if k in SOURCE_SECTIONS}
+        if not sections:
+            return data
+        problems, extra = [], {}
+        for name, value in sections.items():
+            try:
+                extra[name] = SOURCE_SECTIONS[name].model_validate(value, context=info.context)
+            except ValidationError as exc:
+                problems += [f"{name}.{line}" for line in format_validation_error(exc)]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return {**{k: v for k, v in data.items() if k not in sections}, "extra": extra}
+
+    def dump(self) -> dict:
+        """The sections as plain data, the registered ones included (for the cache key and the manifest)."""
+        out = self.model_dump(mode="json", by_alias=True)
+        out.update({k: v.model_dump(mode="json", by_alias=True) for k, v in sorted(self.extra.items())})
+        return out
 
     @field_validator("rasters")
     @classmethod
@@ -321,85 +353,6 @@ class SensitivitySpec(_Strict):
     spread: float = Field(0.2, ge=0, le=2)
     seed: int = Field(20260101, ge=0, lt=2**63, description="random seed of the weight draws (0 or more)")
     top_k: int = Field(3, ge=1)
-
-
-class Coefficient(_Strict):
-    """A number used in the impact figures, with where it comes from."""
-
-    value: float = Field(ge=0)
-    source: str = Field(min_length=3, description="publication, dataset or stated assumption")
-
-
-class YieldSpec(_Strict):
-    """Annual PV yield per kWp: a fixed figure (e.g. from PVGIS for the site),
-    or computed with pvlib from clear-sky irradiance on the tilted plane at the
-    project's latitude, scaled by a performance ratio and a clearness factor."""
-
-    method: Literal["fixed", "pvlib_clearsky"] = "pvlib_clearsky"
-    kwh_per_kwp: Coefficient | None = None
-    tilt_deg: float = Field(25, ge=0, le=90)
-    azimuth_deg: float = Field(180, ge=0, lt=360)
-    performance_ratio: Coefficient | None = None
-    clearness: Coefficient | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> "YieldSpec":
-        if self.method == "fixed" and self.kwh_per_kwp is None:
-            raise ValueError("method fixed needs kwh_per_kwp {value, source}")
-        if self.method == "pvlib_clearsky" and (self.performance_ratio is None or self.clearness is None):
-            raise ValueError("method pvlib_clearsky needs performance_ratio and clearness {value, source}")
-        return self
-
-
-class SolarImpact(_Strict):
-    module_kwp_per_m2: Coefficient
-    ground_cover_ratio: Coefficient
-    roof_usable_share: Coefficient
-    setback_m: Coefficient
-    yield_: YieldSpec = Field(alias="yield")
-
-
-class JobsCoefficient(Coefficient):
-    per: Literal["ha", "site", "MW", "100 m²"]
-
-
-class FarmImpact(_Strict):
-    cultivable_share: Coefficient
-
-
-class ImpactSpec(_Strict):
-    """Coefficients of the plan's impact figures; each states its source."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    solar: SolarImpact
-    farm: FarmImpact
-    jobs: dict[str, JobsCoefficient]
-
-
-@lru_cache(maxsize=1)
-def _impact_defaults_text() -> str:
-    return (Path(__file__).parent / "impact_defaults.yaml").read_text(encoding="utf-8")
-
-
-def impact_defaults() -> dict:
-    """The package's default coefficients (``pipeline/impact_defaults.yaml``), as a fresh mapping."""
-    return yaml.safe_load(_impact_defaults_text())
-
-
-def default_impact() -> ImpactSpec:
-    """The package's default coefficients (``pipeline/impact_defaults.yaml``)."""
-    return ImpactSpec.model_validate(impact_defaults())
-
-
-def _merge(base: dict, override: dict) -> dict:
-    """``base`` with ``override`` applied; a coefficient (a mapping with a
-    ``value``) is replaced whole, so a new value must state its own source."""
-    out = dict(base)
-    for k, v in override.items():
-        nested = isinstance(v, dict) and isinstance(base.get(k), dict) and "value" not in v
-        out[k] = _merge(base[k], v) if nested else v
-    return out
 
 
 class Target(_Strict):
@@ -492,20 +445,12 @@ class ProjectConfig(_Strict):
     @field_validator("impact")
     @classmethod
     def _impact(cls, value: dict) -> dict:
-        ImpactSpec.model_validate(_merge(impact_defaults(), value))  # errors carry the key path
+        coefficients.impact_spec(value)  # errors carry the key path
         return value
 
-    def private_fields(self) -> set[str]:
-        """Inventory columns that must not be published, from the sources' ``private`` lists."""
-        out = set()
-        for table in (self.sources.asset_register, self.sources.survey):
-            if table is not None:
-                out |= {PRIVATE_CAPABLE[table._source][c] for c in table.private}
-        return out
-
-    def impact_spec(self) -> ImpactSpec:
+    def impact_spec(self) -> coefficients.ImpactSpec:
         """The package's impact coefficients with this project's overrides."""
-        return ImpactSpec.model_validate(_merge(impact_defaults(), self.impact))
+        return coefficients.impact_spec(self.impact)
 
     def output_dirs(self, out: Path | None = None) -> tuple[Path, Path]:
         """Folders for tables and maps: ``out`` and ``out/maps`` when given, else
@@ -517,15 +462,6 @@ class ProjectConfig(_Strict):
         tables = self.output.tables or Path("data/processed") / name
         maps = self.output.maps or Path("maps") / name
         return tables, maps
-
-    def attributions(self) -> list[str]:
-        """Every credit the project's outputs must carry, without repeats."""
-        credits = [self.sources.osm.attribution, self.boundary.attribution]
-        for src in (self.sources.asset_register, self.sources.survey, self.sources.parcels, *self.sources.rasters,
-                    *self.sources.zones):
-            credits.append(src.attribution if src else None)
-        credits.extend(self.attribution)
-        return list(dict.fromkeys(c for c in credits if c))
 
 
 def format_validation_error(exc: ValidationError) -> list[str]:

@@ -26,14 +26,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import settings
-from .features import compute_features
+from .features import CONTEXT_LAYERS, compute_features, layer_halos, widest_reach
 from .transform import Context
 
 log = logging.getLogger(__name__)
-
-HALO_M = max(settings.NEAREST_SEARCH_M, settings.SERVICES_RADIUS_M, settings.DENSITY_RADIUS_M)
-
 
 def hilbert_partitions(assets: gpd.GeoDataFrame, parts: int) -> list[np.ndarray]:
     """Row positions of ``assets`` in ``parts`` spatially compact groups (Hilbert order)."""
@@ -51,10 +47,13 @@ def _nearby(layer: gpd.GeoDataFrame, bounds, halo: float) -> gpd.GeoDataFrame:
     return layer.iloc[np.sort(idx)]
 
 
-def context_for(context: Context, bounds, halo: float = HALO_M, asset_refs=None) -> Context:
-    """The part of ``context`` within ``halo`` of ``bounds`` (rasters and zones
-    kept whole); ``asset_refs`` are the OSM refs of every asset of the project."""
-    return Context(asset_refs=asset_refs,
+def context_for(context: Context, bounds, halo: float | None = None, asset_refs=None) -> Context:
+    """The part of ``context`` within ``halo`` of ``bounds`` (default: the
+    widest reach of any criterion; rasters, zones and the layers of
+    registered sources kept whole); ``asset_refs`` are the OSM refs of every
+    asset of the project."""
+    halo = widest_reach() if halo is None else halo
+    return Context(asset_refs=asset_refs, layers=context.layers,
         boundary=context.boundary, buildings=_nearby(context.buildings, bounds, halo),
         landuse=_nearby(context.landuse, bounds, halo), roads=_nearby(context.roads, bounds, halo),
         pois=_nearby(context.pois, bounds, halo), rasters=context.rasters, parcels=context.parcels,
@@ -92,37 +91,6 @@ def compute_features_distributed(inventory: gpd.GeoDataFrame, context: Context, 
     return out.loc[inventory.index]
 
 
-# How far beyond an asset each criterion reads each context layer; a layer
-# not listed for a criterion is not read by it. Criteria missing here are
-# given every layer within HALO_M (always exact, only slower).
-REACH: dict[str, dict[str, float]] = {
-    "road_distance_m": {"roads": settings.NEAREST_SEARCH_M},
-    "services_nearby": {"pois": settings.SERVICES_RADIUS_M},
-    "footprint_share": {"buildings": 0.0},
-    "roof_area_m2": {"buildings": 0.0},
-    "floor_area_m2": {"buildings": 0.0},
-    "built_share": {"buildings": settings.DENSITY_RADIUS_M},
-    "transit_distance_m": {"pois": settings.NEAREST_SEARCH_M},
-    "school_distance_m": {"pois": settings.NEAREST_SEARCH_M, "buildings": settings.NEAREST_SEARCH_M},
-    "residential_distance_m": {"landuse": settings.NEAREST_SEARCH_M, "buildings": settings.NEAREST_SEARCH_M},
-    "landuse": {"landuse": 0.0},
-    "area_m2": {}, "compactness": {}, "condition": {}, "occupancy": {},
-}
-LAYERS = ("buildings", "landuse", "roads", "pois")
-
-
-def layer_halos(names: Iterable[str]) -> dict[str, float | None]:
-    """For each context layer, how far beyond a tile the criteria ``names``
-    read it (``None``: not read at all)."""
-    halo: dict[str, float | None] = dict.fromkeys(LAYERS)
-    for name in names:
-        for layer in LAYERS:
-            reach = REACH.get(name, dict.fromkeys(LAYERS, HALO_M)).get(layer)
-            if reach is not None:
-                halo[layer] = max(halo[layer] or 0.0, reach)
-    return halo
-
-
 def tiles(bounds, size_m: float) -> list[tuple[float, float, float, float]]:
     """Square tiles of ``size_m`` covering ``bounds`` (xmin, ymin, xmax, ymax)."""
     x0, y0, x1, y1 = bounds
@@ -147,7 +115,7 @@ def _tile_features(tile, paths: dict, names: list[str], halos: dict, prepare=Non
         return assets
     ax0, ay0, ax1, ay1 = assets.total_bounds
     layers = {}
-    for layer in LAYERS:
+    for layer in CONTEXT_LAYERS:
         h = halos.get(layer)
         if h is None or layer not in paths:
             layers[layer] = assets.iloc[:0][["geometry"]].assign(osm_ref=None, tags=None)

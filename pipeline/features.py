@@ -9,15 +9,15 @@ no criterion loops over geometries in Python.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from . import _raster, contracts, settings
+from . import _raster, coefficients, contracts, settings
 from .transform import Context
 
 log = logging.getLogger(__name__)
@@ -25,37 +25,131 @@ log = logging.getLogger(__name__)
 CriterionFn = Callable[[gpd.GeoDataFrame, Context], pd.Series]
 
 
+#: The context layers a criterion can read (see :class:`~pipeline.transform.Context`).
+CONTEXT_LAYERS = ("buildings", "landuse", "roads", "pois")
+
+
 @dataclass(frozen=True)
 class Criterion:
-    """A registered criterion: name, unit, labels and whether it is numeric or a category."""
+    """A registered criterion: what it measures, what it needs and how far it reads.
+
+    Attributes
+    ----------
+    name, unit, label_en, label_el : str
+        Its name in profiles and column ``c_<name>``, unit and labels.
+    kind : str
+        ``number`` or ``category``.
+    func : callable
+        ``func(assets, context) -> Series`` on the assets' index.
+    needs : str, optional
+        The optional source it reads (a raster kind, ``zone:<kind>``,
+        ``solar`` or a registered source's name); without it the criterion
+        is left out of a project.
+    direction : str
+        Its usual sense: ``benefit``, ``cost``, ``depends on the use`` or ``class``.
+    reads : mapping or None
+        For each context layer it reads, how far beyond an asset (m); a
+        layer not named is not read. ``None``: not declared, so a partitioned
+        run gives it every layer within the widest reach (exact, slower).
+    tags : mapping
+        The OSM tags (key -> values, ``None`` for any value) it selects in
+        those layers, for the documentation.
+    """
 
     name: str
     unit: str
     label_en: str
     label_el: str
-    kind: str  # "number" or "category"
+    kind: str
     func: CriterionFn
-    needs: str | None = None  # optional source the criterion reads, if any
-    direction: str = "benefit"  # benefit | cost | depends on the use | class
+    needs: str | None = None
+    direction: str = "benefit"
+    reads: Mapping[str, float] | None = None
+    tags: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
 
 
 REGISTRY: dict[str, Criterion] = {}
 
 
 def criterion(name: str, unit: str, en: str, el: str, kind: str = "number", needs: str | None = None,
-              direction: str = "benefit"):
-    """Register a criterion function under ``name``.
+              direction: str = "benefit", reads: Mapping[str, float] | None = None,
+              tags: Mapping[str, Iterable[str] | None] | None = None):
+    """Register a criterion function under ``name`` (see :class:`Criterion`).
 
-    ``needs`` names the optional source it reads (a raster kind or
-    ``zone:<kind>``); ``direction`` is its usual sense (``benefit``: more is
-    better, ``cost``: less is better, ``depends on the use``, or ``class``).
-    A profile's value function sets the sense for each use.
+    ``needs`` names the optional source it reads; ``direction`` is its usual
+    sense (a profile's value function sets the sense for each use);
+    ``reads`` says how far beyond an asset it reads each context layer
+    (``{}``: none, only the asset itself); ``tags`` the OSM tags it selects.
     """
+    unknown = set(reads or {}) - set(CONTEXT_LAYERS)
+    if unknown:
+        raise ValueError(f"criterion {name}: unknown context layers {sorted(unknown)}; known: {CONTEXT_LAYERS}")
+
     def register(func: CriterionFn) -> CriterionFn:
         REGISTRY[name] = Criterion(name, unit, en, el, "category" if direction == "class" else kind, func, needs,
-                                   direction)
+                                   direction, None if reads is None else dict(reads),
+                                   {k: None if v is None else frozenset(v) for k, v in (tags or {}).items()})
         return func
     return register
+
+
+def widest_reach() -> float:
+    """The farthest any registered criterion reads a layer (the halo of a
+    partition that must give every criterion its real neighbours)."""
+    return max([settings.NEAREST_SEARCH_M, *(d for c in REGISTRY.values() for d in (c.reads or {}).values())])
+
+
+def layer_halos(names: Iterable[str]) -> dict[str, float | None]:
+    """For each context layer, how far beyond a tile the criteria ``names``
+    read it (``None``: not read at all); a criterion that does not declare
+    what it reads (or is unknown) gets every layer within :func:`widest_reach`."""
+    halo: dict[str, float | None] = dict.fromkeys(CONTEXT_LAYERS)
+    for name in names:
+        crit = REGISTRY.get(name)
+        reads = crit.reads if crit is not None and crit.reads is not None else dict.fromkeys(CONTEXT_LAYERS, widest_reach())
+        for layer, reach in reads.items():
+            halo[layer] = max(halo[layer] or 0.0, reach)
+    return halo
+
+
+def registry_fingerprint() -> str:
+    """A digest of every registered criterion (name, unit, needs, reach, tags
+    and the code of its function), for the stage-cache key: a criterion
+    added, removed or edited makes cached features stale."""
+    import hashlib
+    import inspect
+
+    def code(func) -> str:
+        try:
+            return inspect.getsource(func)
+        except (OSError, TypeError):  # defined where the source is not kept (a REPL)
+            return f"{func.__module__}.{func.__qualname__}"
+
+    facts = [[c.name, c.unit, c.kind, c.needs, c.direction, sorted((c.reads or {}).items()) if c.reads is not None else None,
+              sorted((k, sorted(v) if v is not None else None) for k, v in c.tags.items()), code(c.func)]
+             for c in REGISTRY.values()]
+    return hashlib.sha256(repr(sorted(facts, key=lambda f: f[0])).encode()).hexdigest()[:16]
+
+
+def criteria_markdown() -> str:
+    """The criteria library as a Markdown table (the README's, which a test keeps equal to it)."""
+    def layers(c: Criterion) -> str:
+        if c.needs:
+            return f"`{c.needs}`"
+        if c.reads is None:
+            return "any layer"
+        if not c.reads:
+            return "the asset only"
+        return ", ".join(f"{k} ({v:g} m)" if v else k for k, v in c.reads.items())
+
+    def tags(c: Criterion) -> str:
+        return "; ".join(f"`{k}`" if v is None else f"`{k}`=" + "/".join(sorted(v)) for k, v in c.tags.items())
+
+    rows = ["| criterion | unit | what it measures | στα ελληνικά | reads | OSM tags | sense |",
+            "|---|---|---|---|---|---|---|"]
+    rows += [f"| `{c.name}` | {c.unit} | {c.label_en} | {c.label_el} | {layers(c)} | {tags(c)} | {c.direction} |"
+             for c in REGISTRY.values()]
+    return "\n".join(rows) + "\n"
 
 
 # ---------------------------------------------------------------- helpers
@@ -136,12 +230,12 @@ def _not_self(layer: gpd.GeoDataFrame, assets: gpd.GeoDataFrame, context: Contex
 
 # ---------------------------------------------------------------- criteria
 
-@criterion("area_m2", "m²", "area", "εμβαδόν")
+@criterion("area_m2", "m²", "area", "εμβαδόν", reads={})
 def area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(shapely.area(assets.geometry.to_numpy()), index=assets.index)
 
 
-@criterion("compactness", "0-1", "compactness", "συμπαγές σχήμα")
+@criterion("compactness", "0-1", "compactness", "συμπαγές σχήμα", reads={})
 def compactness(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Polsby-Popper ratio 4πA/P²: 1 for a circle, near 0 for a thin strip."""
     g = assets.geometry.to_numpy()
@@ -151,27 +245,45 @@ def compactness(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(np.clip(value, 0, 1), index=assets.index)
 
 
-@criterion("road_distance_m", "m", "distance to a road", "απόσταση από δρόμο", direction="cost")
+@criterion("road_distance_m", "m", "distance to a road", "απόσταση από δρόμο", direction="cost",
+           reads={"roads": settings.NEAREST_SEARCH_M}, tags={"highway": settings.DRIVING_HIGHWAYS})
 def road_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return nearest_distance(assets, context.roads.geometry.to_numpy(), "roads")
 
 
-@criterion("transit_distance_m", "m", "distance to public transport", "απόσταση από συγκοινωνία", direction="cost")
+TRANSIT_TAGS: dict[str, set[str]] = {
+    "highway": {"bus_stop"},
+    "public_transport": {"platform", "stop_position", "station"},
+    "railway": {"station", "halt", "tram_stop"},
+    "amenity": {"bus_station", "ferry_terminal"},
+}
+
+
+@criterion("transit_distance_m", "m", "distance to public transport", "απόσταση από συγκοινωνία", direction="cost",
+           reads={"pois": settings.NEAREST_SEARCH_M}, tags=TRANSIT_TAGS)
 def transit_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     pois = context.pois
-    stops = pois.geometry.to_numpy()[_tag_mask(pois["tags"], settings.TRANSIT_TAGS)] if len(pois) else np.array([])
+    stops = pois.geometry.to_numpy()[_tag_mask(pois["tags"], TRANSIT_TAGS)] if len(pois) else np.array([])
     return nearest_distance(assets, stops, "public transport stops")
 
 
-@criterion("school_distance_m", "m", "distance to a school", "απόσταση από σχολείο", direction="cost")
+SCHOOL_TAGS: dict[str, set[str]] = {
+    "amenity": {"school", "kindergarten", "college", "university"},
+    "building": {"school", "kindergarten"},
+}
+
+
+@criterion("school_distance_m", "m", "distance to a school", "απόσταση από σχολείο", direction="cost",
+           reads={"pois": settings.NEAREST_SEARCH_M, "buildings": settings.NEAREST_SEARCH_M}, tags=SCHOOL_TAGS)
 def school_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     layers = [_not_self(context.pois, assets, context), _not_self(context.buildings, assets, context)]
-    geoms = [l.geometry.to_numpy()[_tag_mask(l["tags"], settings.SCHOOL_TAGS)] for l in layers if len(l)]
+    geoms = [l.geometry.to_numpy()[_tag_mask(l["tags"], SCHOOL_TAGS)] for l in layers if len(l)]
     return nearest_distance(assets, np.concatenate(geoms) if geoms else np.array([]), "schools")
 
 
 @criterion("services_nearby", "count", f"amenities and stops within {settings.SERVICES_RADIUS_M:g} m",
-           f"υπηρεσίες και στάσεις σε ακτίνα {settings.SERVICES_RADIUS_M:g} m")
+           f"υπηρεσίες και στάσεις σε ακτίνα {settings.SERVICES_RADIUS_M:g} m",
+           reads={"pois": settings.SERVICES_RADIUS_M}, tags=settings.POI_TAGS)
 def services_nearby(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """How many points of interest (amenities, shops, stops) lie within
     ``SERVICES_RADIUS_M`` of the asset's edge."""
@@ -189,18 +301,26 @@ def services_nearby(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(count, index=assets.index)
 
 
-@criterion("residential_distance_m", "m", "distance to housing", "απόσταση από κατοικίες", direction="depends on the use")
+RESIDENTIAL_BUILDINGS = {
+    "residential", "house", "apartments", "detached", "terrace", "semidetached_house", "dormitory",
+}
+
+
+@criterion("residential_distance_m", "m", "distance to housing", "απόσταση από κατοικίες", direction="depends on the use",
+           reads={"landuse": settings.NEAREST_SEARCH_M, "buildings": settings.NEAREST_SEARCH_M},
+           tags={"landuse": settings.RESIDENTIAL_LANDUSE, "building": RESIDENTIAL_BUILDINGS})
 def residential_distance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Distance to residential landuse or residential buildings (0 inside them)."""
     lu, bl = _not_self(context.landuse, assets, context), _not_self(context.buildings, assets, context)
     lu_mask = np.fromiter((t.get("landuse") in settings.RESIDENTIAL_LANDUSE for t in lu["tags"]), bool, len(lu))
-    bl_mask = np.fromiter((t.get("building") in settings.RESIDENTIAL_BUILDINGS for t in bl["tags"]), bool, len(bl))
+    bl_mask = np.fromiter((t.get("building") in RESIDENTIAL_BUILDINGS for t in bl["tags"]), bool, len(bl))
     geoms = np.concatenate([lu.geometry.to_numpy()[lu_mask], bl.geometry.to_numpy()[bl_mask]])
     return nearest_distance(assets, geoms, "residential areas")
 
 
 @criterion("built_share", "0-1", f"built-up share within {settings.DENSITY_RADIUS_M:g} m",
-           f"δόμηση σε ακτίνα {settings.DENSITY_RADIUS_M:g} m", direction="depends on the use")
+           f"δόμηση σε ακτίνα {settings.DENSITY_RADIUS_M:g} m", direction="depends on the use",
+           reads={"buildings": settings.DENSITY_RADIUS_M}, tags={"building": None})
 def built_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Share of the neighbourhood (asset grown by ``DENSITY_RADIUS_M``) covered by buildings."""
     hood = shapely.buffer(assets.geometry.to_numpy(), settings.DENSITY_RADIUS_M)
@@ -208,7 +328,8 @@ def built_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(np.clip(covered / shapely.area(hood), 0, 1), index=assets.index)
 
 
-@criterion("footprint_share", "0-1", "share covered by buildings", "κάλυψη από κτίρια", direction="depends on the use")
+@criterion("footprint_share", "0-1", "share covered by buildings", "κάλυψη από κτίρια", direction="depends on the use",
+           reads={"buildings": 0.0}, tags={"building": None})
 def footprint_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Share of the asset covered by buildings; 1 for a building asset."""
     roof = roof_area(assets, context)
@@ -217,7 +338,7 @@ def footprint_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(np.clip(np.nan_to_num(share), 0, 1), index=assets.index)
 
 
-@criterion("roof_area_m2", "m²", "roof area", "εμβαδόν στέγης")
+@criterion("roof_area_m2", "m²", "roof area", "εμβαδόν στέγης", reads={"buildings": 0.0}, tags={"building": None})
 def roof_area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Building assets: their footprint; land assets: the footprint of buildings on them."""
     g = assets.geometry.to_numpy()
@@ -227,7 +348,8 @@ def roof_area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(np.where(is_building, shapely.area(g), covered), index=assets.index)
 
 
-@criterion("floor_area_m2", "m²", "floor area", "επιφάνεια ορόφων")
+@criterion("floor_area_m2", "m²", "floor area", "επιφάνεια ορόφων", reads={"buildings": 0.0},
+           tags={"building": None, "building:levels": None})
 def floor_area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Roof area times ``building:levels`` (1 when not mapped); 0 for land without buildings."""
     levels = pd.Series(np.nan, index=assets.index)
@@ -237,7 +359,8 @@ def floor_area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return roof_area(assets, context) * levels.where(levels >= 1, 1.0)
 
 
-@criterion("landuse", "class", "land use", "χρήση γης", direction="class")
+@criterion("landuse", "class", "land use", "χρήση γης", direction="class", reads={"landuse": 0.0},
+           tags={"landuse": None})
 def landuse_class(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """The asset's own ``landuse`` tag, else that of the landuse polygon its
     centre falls in, else ``"unknown"``."""
@@ -256,17 +379,18 @@ def landuse_class(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return out.where(out.notna(), "unknown").astype(object)
 
 
-@criterion("condition", "class", "condition (survey)", "κατάσταση (αυτοψία)", direction="class")
+@criterion("condition", "class", "condition (survey)", "κατάσταση (αυτοψία)", direction="class", reads={})
 def condition(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return assets["condition"].astype(object).where(assets["condition"].notna(), "unknown")
 
 
-@criterion("occupancy", "class", "occupancy (survey)", "χρήση (αυτοψία)", direction="class")
+@criterion("occupancy", "class", "occupancy (survey)", "χρήση (αυτοψία)", direction="class", reads={})
 def occupancy(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return assets["occupancy"].astype(object).where(assets["occupancy"].notna(), "unknown")
 
 
-@criterion("solar_mwh_per_year", "MWh/year", "solar yield estimate", "εκτίμηση ηλιακής παραγωγής", needs="solar")
+@criterion("solar_mwh_per_year", "MWh/year", "solar yield estimate", "εκτίμηση ηλιακής παραγωγής", needs="solar",
+           reads={"buildings": 0.0}, tags={"building": None})
 def solar_yield(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Yearly PV energy if the asset carried panels: on the roof of a building,
     on the open ground of land, with the project's impact coefficients."""
@@ -277,8 +401,8 @@ def solar_yield(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     inset = shapely.area(shapely.buffer(g, -solar.setback_m.value)) if solar.setback_m.value > 0 else shapely.area(g)
     is_building = (assets["kind"] == "building").to_numpy()
     open_share = 1 - footprint_share(assets, context).to_numpy()
-    kwp = np.where(is_building, inset * solar.roof_usable_share.value, inset * open_share * solar.ground_cover_ratio.value)
-    return pd.Series(kwp * solar.module_kwp_per_m2.value * kwh_per_kwp / 1000, index=assets.index)
+    kwp = coefficients.peak_kwp(inset, open_share, is_building, solar)
+    return pd.Series(kwp * kwh_per_kwp / 1000, index=assets.index)
 
 
 def _raster_stat(assets: gpd.GeoDataFrame, context: Context, kind: str, op: str) -> pd.Series:
@@ -288,25 +412,25 @@ def _raster_stat(assets: gpd.GeoDataFrame, context: Context, kind: str, op: str)
     return _raster.zonal(assets, layer, op)
 
 
-@criterion("elevation_m", "m", "elevation", "υψόμετρο", needs="dem", direction="depends on the use")
+@criterion("elevation_m", "m", "elevation", "υψόμετρο", needs="dem", direction="depends on the use", reads={})
 def elevation(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Mean elevation over the asset (DEM), cells weighted by the share covered."""
     return _raster_stat(assets, context, "dem", "mean")
 
 
-@criterion("slope_deg", "°", "slope", "κλίση", needs="dem", direction="cost")
+@criterion("slope_deg", "°", "slope", "κλίση", needs="dem", direction="cost", reads={})
 def slope(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Mean slope in degrees over the asset, from the DEM on the project grid."""
     return _raster_stat(assets, context, "slope", "mean")
 
 
-@criterion("irradiance", "kWh/m²", "solar irradiance", "ηλιακή ακτινοβολία", needs="irradiance")
+@criterion("irradiance", "kWh/m²", "solar irradiance", "ηλιακή ακτινοβολία", needs="irradiance", reads={})
 def irradiance(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Mean of the irradiance raster over the asset, in the raster's unit."""
     return _raster_stat(assets, context, "irradiance", "mean")
 
 
-@criterion("landcover", "class", "land cover", "κάλυψη γης", needs="landcover", direction="class")
+@criterion("landcover", "class", "land cover", "κάλυψη γης", needs="landcover", direction="class", reads={})
 def landcover(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """The land-cover class covering most of the asset, as text (``"211"``)."""
     values = _raster_stat(assets, context, "landcover", "majority")
@@ -325,14 +449,15 @@ def _zone_share(assets: gpd.GeoDataFrame, context: Context, kind: str) -> pd.Ser
     return pd.Series(np.clip(np.nan_to_num(share), 0, 1), index=assets.index)
 
 
-@criterion("flood_share", "0-1", "share in a flood-prone zone", "ποσοστό σε πλημμυρική ζώνη", needs="zone:flood", direction="cost")
+@criterion("flood_share", "0-1", "share in a flood-prone zone", "ποσοστό σε πλημμυρική ζώνη", needs="zone:flood", direction="cost",
+           reads={})
 def flood_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Share of the asset's area inside the flood zones (overlaps counted once)."""
     return _zone_share(assets, context, "flood")
 
 
 @criterion("protected_share", "0-1", "share in a protected area", "ποσοστό σε προστατευόμενη περιοχή",
-           needs="zone:protected", direction="cost")
+           needs="zone:protected", direction="cost", reads={})
 def protected_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Share of the asset's area inside protected areas (Natura 2000, parks, ...)."""
     return _zone_share(assets, context, "protected")

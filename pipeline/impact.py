@@ -1,7 +1,7 @@
 """Impact figures of the plan: usable area, solar capacity and yield,
 cultivable area and jobs, per (asset, use) and in total.
 
-Every coefficient comes from :class:`pipeline.config.ImpactSpec`, which
+Every coefficient comes from :class:`pipeline.coefficients.ImpactSpec`, which
 states its source; the plan's tables repeat the sources next to the figures.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .config import ImpactSpec, YieldSpec
+from .coefficients import ImpactSpec, YieldSpec, peak_kwp
 from .profiles import Profile
 
 
@@ -57,9 +57,8 @@ def potentials(features: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
     open_land = area * (1 - built)
     usable = np.select([rule == "ground_pv", rule == "roof_pv", rule == "floor"],
                        [inset * (1 - built), inset, floor], default=open_land)
-    kwp = np.select([rule == "ground_pv", rule == "roof_pv"],
-                    [usable * solar.ground_cover_ratio.value * solar.module_kwp_per_m2.value,
-                     usable * solar.roof_usable_share.value * solar.module_kwp_per_m2.value], default=0.0)
+    pv = (rule == "ground_pv") | (rule == "roof_pv")
+    kwp = np.where(pv, peak_kwp(inset, 1 - built, rule == "roof_pv", solar), 0.0)
     cultivable = np.where(rule == "farm", open_land * spec.farm.cultivable_share.value, 0.0)
     jobs = np.full(len(pairs), np.nan)
     for use, coef in spec.jobs.items():

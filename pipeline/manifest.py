@@ -13,15 +13,16 @@ from pathlib import Path
 
 from . import __version__
 from .config import ProjectConfig
-from .extract.osm import resolve_osm_path
 from .errors import InputError
+from .extract import registry
+from .extract.registry import input_files
+from .features import registry_fingerprint
 from .io import write_text
 
 LIBRARIES = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "pyrosm", "osmnx", "osmium", "rasterio",
              "exactextract", "folium", "pydantic", "scipy", "pymcdm", "pvlib", "openpyxl")
 #: Bump when cached stage outputs change meaning, so old caches are not reused.
-CACHE_FORMAT = 2
-_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+CACHE_FORMAT = 3
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -30,52 +31,6 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             digest.update(block)
     return digest.hexdigest()
-
-
-def input_files(config: ProjectConfig) -> dict[str, Path]:
-    """Every input file of the project by source name (a Shapefile with its sidecar files)."""
-    src = config.sources
-    files: dict[str, Path] = {}
-    if src.osm.path:
-        files["osm"] = resolve_osm_path(src.osm.path)
-    if config.boundary.path:
-        files["boundary"] = Path(config.boundary.path)
-    for name, table in (("register", src.asset_register), ("survey", src.survey), ("organisations", src.organisations)):
-        if table:
-            files[name] = Path(table.path)
-    if src.parcels and src.parcels.path:
-        files["parcels"] = Path(src.parcels.path)
-    for r in src.rasters:
-        files[f"raster {r.kind}"] = Path(r.path)
-    for i, z in enumerate(src.zones):
-        files[f"{z.kind} zones {i + 1}"] = Path(z.path)
-    for name, path in list(files.items()):
-        if path.suffix.lower() == ".shp":
-            for ext in _SIDECARS[1:]:
-                if path.with_suffix(ext).exists():
-                    files[f"{name} ({ext})"] = path.with_suffix(ext)
-    for p in config.profiles.files:
-        files[f"profile {p.name}"] = Path(p)
-    return files
-
-
-def source_files(config: ProjectConfig) -> dict[str, str]:
-    """Each source and where it was read from, for reports."""
-    src = config.sources
-    osm = (f"Overpass ({src.osm.overpass_url or 'osmnx default'}), cache {src.osm.cache()}" if src.osm.overpass
-           else str(resolve_osm_path(src.osm.path)))
-    out = {"osm": osm,
-           "boundary": str(config.boundary.path) if config.boundary.path else f"bbox {config.boundary.bbox}"}
-    for name, table in (("register", src.asset_register), ("survey", src.survey), ("organisations", src.organisations)):
-        if table:
-            out[name] = str(table.path)
-    if src.parcels:
-        out["parcels"] = str(src.parcels.path) if src.parcels.path else f"WFS {src.parcels.wfs.url} ({src.parcels.wfs.typename})"
-    for raster in src.rasters:
-        out[f"raster {raster.kind}"] = str(raster.path)
-    for zone in src.zones:
-        out[f"{zone.kind} zones"] = str(zone.path)
-    return out
 
 
 def input_hashes(config: ProjectConfig) -> list[dict]:
@@ -94,14 +49,19 @@ def check_inputs_unchanged(config: ProjectConfig, inputs: list[dict]) -> None:
         raise InputError(f"project {config.project.name}", changed)
 
 
-def stage_key(config: ProjectConfig, inputs: list[dict]) -> str:
+def stage_key(config: ProjectConfig, inputs: list[dict], profiles: list | None = None) -> str:
     """Key of the cached extract → transform → features outputs: the input
-    contents and the config sections those stages read (not weights,
-    sensitivity or plan, which only later stages use; the profiles in use,
-    whose names the organisations' uses are checked against)."""
-    sections = config.model_dump(mode="json", include={"crs", "boundary", "sources", "impact", "inventory"})
+    contents, the config sections those stages read (not weights,
+    sensitivity or plan, which only later stages use), the profiles in use
+    (their names check the organisations' uses), the package's version, and
+    the registries of sources and criteria (a source or criterion added,
+    removed or changed in what it reads makes a new key)."""
+    sections = config.model_dump(mode="json", include={"crs", "boundary", "impact", "inventory"})
+    sections["sources"] = config.sources.dump()
     facts = {"format": CACHE_FORMAT, "pipeline": __version__, "config": sections,
-             "uses": config.profiles.use, "inputs": sorted((i["source"], i["sha256"]) for i in inputs)}
+             "uses": [getattr(p, "name", p) for p in profiles] if profiles is not None else config.profiles.use,
+             "sources": registry.fingerprint(), "criteria": registry_fingerprint(),
+             "inputs": sorted((i["source"], i["sha256"]) for i in inputs)}
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
@@ -138,7 +98,7 @@ def write_manifest(target: Path, config: ProjectConfig, inputs: list[dict], star
         "pipeline": f"idle-assets {__version__}",
         "project": config.project.name,
         "config_file": str(config.source_file) if config.source_file else None,
-        "config": config.model_dump(mode="json", by_alias=True),
+        "config": {**config.model_dump(mode="json", by_alias=True), "sources": config.sources.dump()},
         "inputs": inputs,
         "libraries": library_versions(),
         "started": started,

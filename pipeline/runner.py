@@ -158,7 +158,7 @@ def _cached_stages(config: ProjectConfig, uses: list[str], cache_dir: Path | Non
         return prepared, features, seconds, "off"
     try:
         stage_cache.save(cache_dir, key, prepared, features)
-    except OSError as exc:  # a cache that cannot be written costs time, not the run
+    except (OSError, TypeError) as exc:  # a cache that cannot be written costs time, not the run
         log.warning("stage cache not written (%s): %s", cache_dir, exc)
     return prepared, features, seconds, "miss"
 
@@ -177,7 +177,7 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     check_targets(config, profiles)
     stated = weight_notes(profiles)
     inputs = inputs if inputs is not None else input_hashes(config)
-    key = stage_key(config, inputs)
+    key = stage_key(config, inputs, profiles)
     prepared, features, seconds, cache = _cached_stages(config, [p.name for p in profiles], cache_dir, key, force,
                                                         client, inputs)
     check_coverage(config, prepared)

@@ -58,10 +58,11 @@ DRIVING_HIGHWAYS : set[str]
 OSM_CLIP_ABOVE_BYTES : int
     Local OSM files larger than this are first cut to the study area with
     pyosmium (streamed, cached under ``data/raw/cache``) unless ``clip`` says otherwise.
-TRANSIT_TAGS, SCHOOL_TAGS : dict[str, set[str]]
-    OSM tags of public-transport stops and of schools.
-RESIDENTIAL_LANDUSE, RESIDENTIAL_BUILDINGS : set[str]
-    ``landuse=`` and ``building=`` values that count as housing.
+RESIDENTIAL_LANDUSE : set[str]
+    ``landuse=`` values that count as housing (a housing area is never an
+    asset's footprint, and is what ``residential_distance_m`` measures to).
+(The tags each criterion selects are declared with it, in
+``pipeline/features.py``; ``idle-assets criteria`` lists them.)
 """
 
 from __future__ import annotations
@@ -96,17 +97,4 @@ DRIVING_HIGHWAYS = {
 }
 OSM_CLIP_ABOVE_BYTES = 64 * 1024 * 1024
 
-TRANSIT_TAGS: dict[str, set[str]] = {
-    "highway": {"bus_stop"},
-    "public_transport": {"platform", "stop_position", "station"},
-    "railway": {"station", "halt", "tram_stop"},
-    "amenity": {"bus_station", "ferry_terminal"},
-}
-SCHOOL_TAGS: dict[str, set[str]] = {
-    "amenity": {"school", "kindergarten", "college", "university"},
-    "building": {"school", "kindergarten"},
-}
 RESIDENTIAL_LANDUSE = {"residential"}
-RESIDENTIAL_BUILDINGS = {
-    "residential", "house", "apartments", "detached", "terrace", "semidetached_house", "dormitory",
-}

@@ -26,14 +26,14 @@ import pandas as pd
 from affine import Affine
 from pyproj import CRS
 
-from .config import SolarImpact
+from .coefficients import SolarImpact
 from .extract import RasterLayer
 from .transform import Context, Prepared, Report
 
 log = logging.getLogger(__name__)
 
 #: Bump when the cached objects change shape, so old entries are not read.
-FORMAT = 3
+FORMAT = 4
 _LAYERS = ("boundary", "buildings", "landuse", "roads", "pois")
 
 
@@ -90,7 +90,7 @@ def save(folder: Path, key: str, prepared: Prepared, features: gpd.GeoDataFrame)
         ctx = prepared.context
         meta: dict = {"format": FORMAT, "key": key, "frames": {}, "crs": prepared.crs.to_wkt(),
                       "coverage": prepared.coverage,
-                      "report": prepared.report.rows, "rasters": {}, "zones": sorted(ctx.zones),
+                      "report": prepared.report.rows, "rasters": {}, "zones": sorted(ctx.zones), "layers": {},
                       "solar": None if ctx.solar is None else [ctx.solar[0].model_dump(mode="json", by_alias=True),
                                                                ctx.solar[1]]}
         _write_frame(features, part, "features", meta)
@@ -103,6 +103,11 @@ def save(folder: Path, key: str, prepared: Prepared, features: gpd.GeoDataFrame)
             _write_frame(getattr(ctx, name), part, f"context_{name}", meta)
         for kind, zone in ctx.zones.items():
             _write_frame(zone, part, f"zone_{kind}", meta)
+        for i, (name, layer) in enumerate(ctx.layers.items()):
+            if not isinstance(layer, pd.DataFrame):
+                raise TypeError(f"source {name} read a {type(layer).__name__}; only tables can be cached")
+            _write_frame(layer, part, f"layer_{i}", meta)
+            meta["layers"][name] = f"layer_{i}"
         for name, layer in ctx.rasters.items():
             np.save(part / f"raster_{name}.npy", layer.array, allow_pickle=False)
             meta["rasters"][name] = {"kind": layer.kind, "transform": list(layer.transform)[:6],
@@ -131,7 +136,8 @@ def load(folder: Path, key: str) -> tuple[Prepared, gpd.GeoDataFrame] | None:
         solar = None if meta["solar"] is None else (SolarImpact.model_validate(meta["solar"][0]), meta["solar"][1])
         context = Context(**{name: _read_frame(entry, f"context_{name}", meta) for name in _LAYERS},
                           rasters=rasters, parcels=_read_frame(entry, "parcels", meta),
-                          zones={k: _read_frame(entry, f"zone_{k}", meta) for k in meta["zones"]}, solar=solar)
+                          zones={k: _read_frame(entry, f"zone_{k}", meta) for k in meta["zones"]}, solar=solar,
+                          layers={k: _read_frame(entry, v, meta) for k, v in meta["layers"].items()})
         prepared = Prepared(crs=CRS.from_wkt(meta["crs"]), context=context,
                             inventory=_read_frame(entry, "inventory", meta), survey=_read_frame(entry, "survey", meta),
                             report=Report(rows=meta["report"]), organisations=_read_frame(entry, "organisations", meta),

@@ -33,7 +33,7 @@ import shapely
 from shapely.geometry import box
 
 from .. import evidence, settings
-from ..config import PYROSM_SCHEME
+from ..config import PYROSM_SCHEME, OsmSource
 from ..errors import InputError
 from ..io import check_readable
 
@@ -475,4 +475,32 @@ def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = N
         features = features[features.intersects(box(*bbox))]
     layers = layers_from_features(features.reset_index(drop=True), dropped, table)
     layers.extent = declared_extent(path) or node_extent(path)
+    return layers
+
+
+# ---------------------------------------------------------------- the source's front door
+
+def context_bbox(boundary: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """Lon/lat box of the boundary grown by ``CONTEXT_BUFFER_M``."""
+    metric = boundary.to_crs(boundary.estimate_utm_crs())
+    grown = metric.buffer(settings.CONTEXT_BUFFER_M).to_crs(settings.WGS84)
+    return tuple(float(v) for v in grown.total_bounds)
+
+
+def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame, table: evidence.Rules | None = None) -> OsmLayers:
+    """The OSM layers around ``boundary`` from the source's door: Overpass, or
+    a local file (first cut to the area with pyosmium when large)."""
+    bbox = context_bbox(boundary)
+    if src.overpass:
+        return read_osm_overpass(shapely.box(*bbox), src.cache(), src.overpass_url, table)
+    path = resolve_osm_path(src.path)
+    big = path.exists() and path.stat().st_size > settings.OSM_CLIP_ABOVE_BYTES
+    declared = declared_extent(path) if path.exists() else None
+    if src.clip == "always" or (src.clip == "auto" and big):
+        try:
+            path = clip_extract(path, bbox, src.cache())
+        except RuntimeError as exc:  # pyosmium's errors on unreadable files
+            raise InputError("osm source", [f"{path}: cannot be clipped ({exc})"]) from None
+    layers = read_osm_file(path, bbox, table)
+    layers.extent = declared if declared is not None else layers.extent  # the whole file's, not the cut's
     return layers

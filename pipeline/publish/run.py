@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..i18n import coverage_note
 from ..io import write_text
-from ..manifest import source_files
+from ..extract.registry import attributions, private_fields, source_files
 from ..plan import plan_totals, verify_ownership
 from .annex import annex_sections, write_annex
 from .figures import write_figures
@@ -37,9 +37,9 @@ def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOp
     """
     tables_dir, maps_dir = (Path(d) for d in dirs)
     config = result.config
-    credits = config.attributions()
+    credits = attributions(config)
     title = config.project.title or config.project.name
-    private = config.private_fields()
+    private = private_fields(config)
     public = public_inventory(result.features, result.scored.scores, result.matching, private)
     plan, matching = result.plan.copy(), result.matching.copy()
     if "name" in private:

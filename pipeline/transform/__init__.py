@@ -44,15 +44,19 @@ class Context:
     parcels: gpd.GeoDataFrame | None = None
     zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     solar: tuple | None = None  # (SolarImpact coefficients, kWh per kWp per year), set by the runner
+    #: what sources registered by other packages read, in the project CRS
+    #: (vector layers near the boundary), by source name
+    layers: dict[str, object] = field(default_factory=dict)
     # OSM refs of every asset of the project, when the criteria see only a part
     # of the inventory (a partition): "context other than the assets" must
     # leave out all of them, not only the partition's own
     asset_refs: object | None = None
 
     def sources(self) -> set[str]:
-        """Names of the optional sources present: raster kinds, ``zone:<kind>``
-        and ``solar`` (the project's PV coefficients)."""
-        return set(self.rasters) | {f"zone:{k}" for k in self.zones} | ({"solar"} if self.solar else set())
+        """Names of the optional sources present: raster kinds, ``zone:<kind>``,
+        ``solar`` (the project's PV coefficients) and registered sources."""
+        return (set(self.rasters) | {f"zone:{k}" for k in self.zones} | ({"solar"} if self.solar else set())
+                | set(self.layers))
 
 
 @dataclass
@@ -143,7 +147,17 @@ def _context(raw: RawSources, crs: CRS, boundary: gpd.GeoDataFrame, report: Repo
         parcels=parcels,
         zones={kind: prepare_layer(z, crs, area, f"{kind} zones", report, polygons_only=True)
                for kind, z in raw.zones.items()},
+        layers={name: _registered_layer(data, name, crs, area, report) for name, data in raw.extra.items()},
     )
+
+
+def _registered_layer(data, name: str, crs: CRS, area, report: Report):
+    """What a registered source read, in the project CRS and near the
+    boundary when it is a layer of features (other data is passed as read)."""
+    if isinstance(data, gpd.GeoDataFrame):
+        report.add(name, "read: features", len(data))
+        return prepare_layer(data, crs, area, name, report)
+    return data
 
 
 def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = settings.SURVEY_ATTACH_DISTANCE_M,
