@@ -189,6 +189,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_criteria(args: argparse.Namespace) -> int:
+    """Print the criteria library (plugins' criteria included) as a Markdown table."""
+    from .features import criteria_markdown
+    from .plugins import load_plugins
+
+    load_plugins()
+    print(criteria_markdown(), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -200,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria}")
 
     run = sub.add_parser("run", help="run all stages and write tables and maps", formatter_class=fmt,
                          epilog=RUN_EXAMPLES, description="Run extract, transform, features, score, match and publish.")
@@ -231,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--config", required=True, help="project YAML")
     val.add_argument("--out", help="the output folder the run would use (checked too)")
     val.set_defaults(func=cmd_validate)
+
+    crit = sub.add_parser("criteria", help="list the criteria profiles can use (Markdown table)",
+                          description="List every registered criterion: unit, labels, the layers it reads and how far, "
+                                      "the OSM tags it selects and its usual sense.")
+    crit.set_defaults(func=cmd_criteria)
     return parser
 
 

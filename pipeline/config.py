@@ -44,6 +44,7 @@ from pyproj.exceptions import CRSError
 from . import coefficients, settings
 from .columns import resolve_private
 from .errors import ConfigError
+from .plugins import load_plugins
 
 PYROSM_SCHEME = "pyrosm:"
 
@@ -501,6 +502,7 @@ def config_from_dict(data: Any, base_dir: Path, title: str = "config") -> Projec
     """Validate a config mapping; relative paths are taken from ``base_dir``."""
     if not isinstance(data, dict):
         raise ConfigError(title, ["the file must be a YAML mapping (key: value), not a list or text"])
+    load_plugins()  # plugins may register source sections
     try:
         return ProjectConfig.model_validate(data, context={"base_dir": Path(base_dir)})
     except ValidationError as exc:

@@ -134,13 +134,12 @@ def registry_fingerprint() -> str:
 def criteria_markdown() -> str:
     """The criteria library as a Markdown table (the README's, which a test keeps equal to it)."""
     def layers(c: Criterion) -> str:
-        if c.needs:
-            return f"`{c.needs}`"
+        needs = [f"`{c.needs}`"] if c.needs else []
         if c.reads is None:
-            return "any layer"
+            return ", ".join([*needs, "any layer"])
         if not c.reads:
-            return "the asset only"
-        return ", ".join(f"{k} ({v:g} m)" if v else k for k, v in c.reads.items())
+            return ", ".join(needs or ["the asset only"])
+        return ", ".join([*needs, *(f"{k} within {v:g} m" if v else f"{k} on the asset" for k, v in c.reads.items())])
 
     def tags(c: Criterion) -> str:
         return "; ".join(f"`{k}`" if v is None else f"`{k}`=" + "/".join(sorted(v)) for k, v in c.tags.items())

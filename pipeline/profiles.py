@@ -17,9 +17,22 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from .config import ProfilesSpec, format_validation_error, read_yaml
 from .errors import ConfigError
+from .plugins import load_plugins
 from .features import REGISTRY
 
 BUILTIN_DIR = Path(__file__).parent / "profiles"
+#: Folders whose ``*.yaml`` files are available profiles: the built-in one,
+#: then those plugins add (a later profile of the same name replaces one before).
+PROFILE_DIRS: list[Path] = [BUILTIN_DIR]
+
+
+def add_profile_dir(path: Path) -> None:
+    """Make the profiles in ``path`` (``*.yaml``) available to every project."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ValueError(f"{path}: not a folder of profiles")
+    if path not in PROFILE_DIRS:
+        PROFILE_DIRS.append(path)
 
 
 class _Strict(BaseModel):
@@ -284,9 +297,10 @@ def load_profiles(spec: ProfilesSpec) -> list[Profile]:
     ConfigError
         Listing every problem in every profile and override.
     """
+    load_plugins()
     problems: list[str] = []
     available: dict[str, Profile] = {}
-    for path in [*sorted(BUILTIN_DIR.glob("*.yaml")), *spec.files]:
+    for path in [*(f for d in PROFILE_DIRS for f in sorted(d.glob("*.yaml"))), *spec.files]:
         try:
             profile, found = read_profile_file(path)
         except ConfigError as exc:

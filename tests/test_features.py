@@ -1,12 +1,13 @@
 import logging
 import math
 
+from pathlib import Path
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
 from pipeline.extract import RawSources
-from pipeline.features import REGISTRY, available_criteria, compute_features
+from pipeline.features import REGISTRY, available_criteria, compute_features, criteria_markdown
 from pipeline.transform import transform
 
 
@@ -155,3 +156,9 @@ def test_zone_overlap_shares_and_the_constraints_they_drive(toy_osm, toy_boundar
     # without zones the same constraints are left out, and said so
     _, notes = fit_to_sources(load_profiles(ProfilesSpec(use=["recycling_centre"])), set())
     assert any("flood_share" in n and "flood zones" in n for n in notes)
+
+
+def test_the_readme_criteria_table_is_the_registry():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- criteria:start -->\n", 1)[1].split("<!-- criteria:end -->", 1)[0]
+    assert table == criteria_markdown()

@@ -4,7 +4,8 @@ paths it wrote; every input text reaching HTML is escaped."""
 
 from .maps import write_maps
 from .report import inputs_report
-from .run import PublishOptions, publish
+from .run import OUTPUTS, Published, PublishOptions, publish, register_output
 from .tables import write_tables
 
-__all__ = ["PublishOptions", "inputs_report", "publish", "write_maps", "write_tables"]
+__all__ = ["OUTPUTS", "Published", "PublishOptions", "inputs_report", "publish", "register_output", "write_maps",
+           "write_tables"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,53 @@ class PublishOptions:
 
     self_contained: bool = True
     pdf: bool = True
+
+
+@dataclass(frozen=True)
+class Published:
+    """What every output is made from, private fields already blanked: the
+    view an output registered by a plugin receives.
+
+    Attributes
+    ----------
+    inventory : GeoDataFrame
+        The public inventory: every criterion, score per use and best use,
+        project CRS.
+    scores, plan, matching, targets : DataFrame
+        Scores per asset and use, the plan, each asset's best use, the targets.
+    profiles : list of Profile
+        The use profiles scored.
+    credits : list of str
+        Credits every output must carry.
+    title : str
+        The project's title.
+    config : ProjectConfig
+        The project's config.
+    """
+
+    inventory: object
+    scores: object
+    plan: object
+    matching: object
+    targets: object
+    profiles: list
+    credits: list[str]
+    title: str
+    config: object
+
+
+#: ``writer(published, folder) -> [paths]``: an output written into the tables folder.
+OutputWriter = Callable[[Published, Path], list[Path]]
+#: Outputs added by plugins, by name, written after the built-in ones.
+OUTPUTS: dict[str, OutputWriter] = {}
+
+
+def register_output(name: str, writer: OutputWriter) -> OutputWriter:
+    """Write ``writer``'s output on every run (``name`` replaces an output
+    of the same name). A writer writes through :func:`pipeline.io.atomic_path`
+    into the folder it is given and returns the paths it wrote."""
+    OUTPUTS[name] = writer
+    return writer
 
 
 def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOptions()) -> list[Path]:
@@ -67,4 +115,8 @@ def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOp
     notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
     report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)
     files.append(write_text(report, tables_dir / "inputs_report.md"))
+    view = Published(public, result.scored.scores, plan, matching, result.targets, result.profiles, credits, title,
+                     config)
+    for writer in OUTPUTS.values():
+        files += writer(view, tables_dir)
     return files
