@@ -1,7 +1,7 @@
 # idle-assets: two commands on a fresh machine.
 #   make demo   create .venv, install, run the demo project, print where the map is
 #   make test   create .venv, install with test extras, run the test suite
-#   make lint   ruff and import-linter (the stages' import contracts), as CI runs them
+#   make lint   ruff, import-linter (the stages' import contracts) and mypy, as CI runs them
 #   make bench  create .venv, install with benchmark extras, run the performance benchmark
 PYTHON ?= python3
 VENV   ?= .venv
@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 help:
 	@echo "make demo   - set up .venv and run the bundled demo (offline)"
 	@echo "make test   - set up .venv with test extras and run pytest"
-	@echo "make lint   - ruff (pyflakes, complexity) and the import contracts between stages (import-linter)"
+	@echo "make lint   - ruff (pyflakes, complexity), the import contracts between stages (import-linter), mypy"
 	@echo "make bench  - set up .venv with benchmark extras and run benchmarks/bench.py (about 10 minutes)"
 	@echo "make clean  - remove .venv and generated outputs"
 
@@ -43,6 +43,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-lint
 	$(BIN)/ruff check pipeline tests benchmarks scripts
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench.py

@@ -77,14 +77,15 @@ def resolve_private(source: str, names: list[str], columns: dict[str, str]) -> t
             known.setdefault(name.casefold(), canon)
     for canon, file_col in columns.items():
         known[str(file_col).casefold()] = canon
-    out, problems = [], []
+    out: list[str] = []
+    problems: list[str] = []
     for name in names:
-        canon = known.get(str(name).casefold())
-        if canon in capable:
-            out.append(canon)
+        found = known.get(str(name).casefold())
+        if found is not None and found in capable:
+            out.append(found)
         else:
             valid = ", ".join(f"{c} ({', '.join(ALIASES[source][c][:3])})" if ALIASES[source].get(c) else c
                               for c in capable)
-            why = "is not a column that reaches an output" if canon else "is not a column of this source"
+            why = "is not a column that reaches an output" if found else "is not a column of this source"
             problems.append(f"private: {name!r} {why}; columns that can be kept private: {valid}")
     return list(dict.fromkeys(out)), problems

@@ -83,9 +83,9 @@ def _geometry_problems(df: pd.DataFrame, contract: Contract, crs) -> list[str]:
         return ["is not a GeoDataFrame"]
     problems = []
     types = set(df.geom_type.dropna().unique())
-    if types - contract.geometry_types:
-        problems.append(f"geometry types {sorted(types - contract.geometry_types)} not allowed "
-                        f"(expected {sorted(contract.geometry_types)})")
+    allowed = contract.geometry_types or frozenset()
+    if types - allowed:
+        problems.append(f"geometry types {sorted(types - allowed)} not allowed (expected {sorted(allowed)})")
     n_empty = int((df.geometry.is_empty | df.geometry.isna()).sum())
     if n_empty:
         problems.append(f"{n_empty} empty or missing geometries")

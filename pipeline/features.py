@@ -128,7 +128,7 @@ def registry_fingerprint() -> str:
     facts = [[c.name, c.unit, c.kind, c.needs, c.direction, sorted((c.reads or {}).items()) if c.reads is not None else None,
               sorted((k, sorted(v) if v is not None else None) for k, v in c.tags.items()), code(c.func)]
              for c in REGISTRY.values()]
-    return hashlib.sha256(repr(sorted(facts, key=lambda f: f[0])).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr(sorted(facts, key=lambda f: str(f[0]))).encode()).hexdigest()[:16]
 
 
 def criteria_markdown() -> str:

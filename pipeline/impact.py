@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .coefficients import ImpactSpec, YieldSpec, peak_kwp
+from .coefficients import Coefficient, ImpactSpec, YieldSpec, peak_kwp
 from .profiles import Profile
 
 
@@ -21,6 +21,7 @@ def annual_yield(spec: YieldSpec, latitude: float, longitude: float) -> float:
     irradiation on the tilted plane over a year at this place, times the
     performance ratio and the clearness factor."""
     if spec.method == "fixed":
+        assert spec.kwh_per_kwp is not None  # YieldSpec checks it
         return float(spec.kwh_per_kwp.value)
     import pvlib
 
@@ -31,6 +32,7 @@ def annual_yield(spec: YieldSpec, latitude: float, longitude: float) -> float:
     poa = pvlib.irradiance.get_total_irradiance(spec.tilt_deg, spec.azimuth_deg, sun["apparent_zenith"],
                                                 sun["azimuth"], sky["dni"], sky["ghi"], sky["dhi"])
     kwh_per_m2 = float(poa["poa_global"].clip(lower=0).sum()) / 1000.0  # = kWh per kWp at 1 kW/m²
+    assert spec.performance_ratio is not None and spec.clearness is not None  # YieldSpec checks them
     return kwh_per_m2 * spec.performance_ratio.value * spec.clearness.value
 
 
@@ -75,7 +77,7 @@ def potentials(features: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
 def coefficient_sources(spec: ImpactSpec, yield_kwh_per_kwp: float) -> pd.DataFrame:
     """Every coefficient used, its value and its source, for the report."""
     s = spec.solar
-    rows = [("solar", "module kWp per m²", s.module_kwp_per_m2), ("solar", "ground cover ratio", s.ground_cover_ratio),
+    rows: list[tuple[str, str, Coefficient | None]] = [("solar", "module kWp per m²", s.module_kwp_per_m2), ("solar", "ground cover ratio", s.ground_cover_ratio),
             ("solar", "usable share of a roof", s.roof_usable_share), ("solar", "setback (m)", s.setback_m),
             ("farm", "cultivable share of open land", spec.farm.cultivable_share)]
     y = s.yield_
@@ -83,7 +85,7 @@ def coefficient_sources(spec: ImpactSpec, yield_kwh_per_kwp: float) -> pd.DataFr
         rows.append(("solar", "yield (kWh/kWp/year)", y.kwh_per_kwp))
     else:
         rows += [("solar", "performance ratio", y.performance_ratio), ("solar", "clearness factor", y.clearness)]
-    out = [{"topic": t, "coefficient": n, "value": c.value, "source": c.source} for t, n, c in rows]
+    out = [{"topic": t, "coefficient": n, "value": c.value, "source": c.source} for t, n, c in rows if c is not None]
     if y.method == "pvlib_clearsky":
         out.append({"topic": "solar", "coefficient": "yield (kWh/kWp/year)", "value": round(yield_kwh_per_kwp, 1),
                     "source": f"computed with pvlib: clear-sky (simplified Solis) irradiation on a {y.tilt_deg:g}° plane "

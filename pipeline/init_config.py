@@ -59,8 +59,8 @@ def find_municipality(municipality: str, boundaries: Path) -> tuple[str, str]:
     is_code = municipality.strip().isdigit()
     spec = BoundarySpec(path=Path(boundaries), code=municipality.strip() if is_code else None,
                         name=None if is_code else municipality)
-    what = f"boundaries {spec.path}"
-    row = select_feature(read_vector(spec.path, what), spec.code, spec.name, spec.code_field, spec.name_field, what)
+    what = f"boundaries {boundaries}"
+    row = select_feature(read_vector(Path(boundaries), what), spec.code, spec.name, spec.code_field, spec.name_field, what)
     return str(row[spec.name_field].iloc[0]), str(row[spec.code_field].iloc[0])
 
 
@@ -78,7 +78,7 @@ def declared_coverage(osm: Path, boundaries: Path, code: str) -> float | None:
     if extent is None:
         return None
     spec = BoundarySpec(path=Path(boundaries), code=code)
-    table = read_vector(spec.path, f"boundaries {spec.path}")
+    table = read_vector(Path(boundaries), f"boundaries {boundaries}")
     area = table[table[spec.code_field].astype(str) == code].to_crs(table.estimate_utm_crs())
     import geopandas as gpd
 

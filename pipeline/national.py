@@ -36,6 +36,7 @@ def municipality_configs(config: ProjectConfig) -> list[ProjectConfig]:
     """One project config per municipality of ``config.boundary.path``
     (those in ``config.national.municipalities`` when listed)."""
     spec = config.boundary
+    assert spec.path is not None  # a national run needs boundary.path (ProjectConfig checks it)
     table = read_vector(spec.path, f"boundary {spec.path}", layer=spec.layer)
     missing = [f for f in (spec.code_field, spec.name_field) if f not in table.columns]
     if missing:
@@ -100,7 +101,7 @@ def run_national(config: ProjectConfig, out: Path | None = None, client=None, fo
     Path(tables).mkdir(parents=True, exist_ok=True)
     (Path(tables) / MARKER).write_text("{}\n", encoding="utf-8")
     configs = municipality_configs(config)
-    folders = [Path(tables) / c.boundary.code for c in configs]
+    folders = [Path(tables) / str(c.boundary.code) for c in configs]
     if client is None:
         rows = []
         for c, folder in zip(configs, folders):

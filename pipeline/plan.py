@@ -58,7 +58,7 @@ def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0) -
     attainment = np.zeros(n)
     for t, row in zip(targets, rows[1:]):
         goal = t.count if t.count is not None else t.kwp
-        if goal > 0:
+        if goal:
             attainment += row.toarray().ravel() / goal
     smallest = min([1 / t.count for t in targets if t.count] + [1.0])
     big = (100.0 * n + 1) / smallest
@@ -78,7 +78,7 @@ def target_report(chosen: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
         if t.count is not None:
             goal, reached, unit = float(t.count), float(len(mine)), "sites"
         else:
-            goal, reached, unit = float(t.kwp), float(mine["kwp"].sum()), "kWp"
+            goal, reached, unit = float(t.kwp or 0.0), float(mine["kwp"].sum()), "kWp"
         rows.append({"target": t.label or f"{goal:g} {unit} of {' / '.join(t.uses)}", "uses": ";".join(t.uses),
                      "unit": unit, "target_value": goal, "reached": round(reached, 1),
                      "unmet": round(max(goal - reached, 0.0), 1)})

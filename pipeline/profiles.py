@@ -93,11 +93,12 @@ class ValueFunction(_Strict):
             return raw.map(self.map).astype(float).fillna(self.default).where(known)
         x = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
         if self.type == "linear":
+            assert self.lower is not None and self.upper is not None  # checked by _complete
             v = np.clip((x - self.lower) / (self.upper - self.lower), 0, 1)
             if self.direction == "cost":
                 v = 1 - v
         elif self.type == "piecewise":
-            xs, ys = zip(*self.points)
+            xs, ys = zip(*(self.points or []))
             v = np.interp(x, xs, ys)
         else:
             xs, ys = np.array(self.points).T
@@ -210,7 +211,8 @@ def fit_to_sources(profiles: list[Profile], sources: set[str]) -> tuple[list[Pro
     usable = lambda name: criteria[name].needs is None or criteria[name].needs in sources
     out, notes = [], []
     for p in profiles:
-        dropped = sorted({c.criterion for c in [*p.criteria, *p.constraints] if not usable(c.criterion)})
+        named = {c.criterion for c in p.criteria} | {c.criterion for c in p.constraints}
+        dropped = sorted(n for n in named if not usable(n))
         if not dropped:
             out.append(p)
             continue
@@ -220,8 +222,8 @@ def fit_to_sources(profiles: list[Profile], sources: set[str]) -> tuple[list[Pro
             continue
         out.append(p.model_copy(update={"criteria": kept,
                                         "constraints": [c for c in p.constraints if usable(c.criterion)]}))
-        needs = sorted({criteria[n].needs.replace("zone:", "") + (" zones" if criteria[n].needs.startswith("zone:") else " raster")
-                        for n in dropped})
+        needs = sorted({need.replace("zone:", "") + (" zones" if need.startswith("zone:") else " raster")
+                        for n in dropped if (need := criteria[n].needs)})
         notes.append(f"{p.name}: {', '.join(dropped)} not used (no {', '.join(needs)} in the config)")
         if p.ahp is not None:
             notes.append(f"{p.name}: AHP weights re-normalised over the criteria kept")
@@ -232,6 +234,7 @@ def _ahp_problems(profile: Profile, where: str) -> list[str]:
     from .mcda import CR_LIMIT, ahp_weights
 
     ahp = profile.ahp
+    assert ahp is not None
     listed = [c.criterion for c in profile.criteria]
     if sorted(ahp.order) != sorted(listed):
         return [f"{where}: ahp.order {ahp.order} must name exactly the profile's criteria {listed}"]

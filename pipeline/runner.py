@@ -26,7 +26,7 @@ from .match import best_use
 from .plan import make_plan
 from .profiles import Profile, fit_to_sources, load_profiles
 from .publish import PublishOptions, publish
-from .score import ScoreResult, score
+from .score import ScoreResult, exclusion_notes, score
 from .transform import Prepared, transform
 
 log = logging.getLogger(__name__)
@@ -91,18 +91,6 @@ def weight_notes(profiles: list[Profile]) -> list[str]:
         if p.ahp is None and abs(total - 1) > 1e-6:
             out.append(f"{p.name}: stated weights sum to {total:g}; normalised to 1 "
                        f"({', '.join(f'{k} {v:.3f}' for k, v in p.weights().items())})")
-    return out
-
-
-def exclusion_notes(scores: pd.DataFrame, profiles: list[Profile]) -> list[str]:
-    """Uses for which every asset was excluded, with the commonest reasons."""
-    out = []
-    for p in profiles:
-        mine = scores[scores["use"] == p.name]
-        if len(mine) and not mine["eligible"].any():
-            reasons = mine["excluded_by"].str.split("; ").explode().str.replace(r" [\d.,]+ ?(m²|m|%|ha|km|°)?", "", regex=True)
-            top = ", ".join(f"{r} ({n})" for r, n in reasons.value_counts().head(3).items())
-            out.append(f"{p.name}: no asset is eligible; commonest reasons: {top}")
     return out
 
 
@@ -188,7 +176,7 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     clock = time.perf_counter()
     scored = score(features, profiles, config.sensitivity)
     seconds["score"] = time.perf_counter() - clock
-    for note in exclusion_notes(scored.scores, profiles):
+    for note in exclusion_notes(scored):
         log.warning("%s", note)
         notes.append(note)
     clock = time.perf_counter()

@@ -158,6 +158,23 @@ def exclusion_text(lang: str, i: int, ex: Explanation) -> list[str]:
     return out
 
 
+def exclusion_notes(scored: "ScoreResult") -> list[str]:
+    """For each use no asset is eligible for, a note naming the commonest
+    rules that excluded them, with how many assets each excluded."""
+    out = []
+    for use, ex in scored.explanations.items():
+        mine = scored.scores[scored.scores["use"] == use]
+        if not len(mine) or mine["eligible"].any():
+            continue
+        counts: dict[str, int] = {}
+        for mask, say_en, _, _ in ex.exclusions:
+            rule = say_en.replace(" '{v}'", "").replace(" {v}", "")
+            counts[rule] = counts.get(rule, 0) + int(np.count_nonzero(mask))
+        top = sorted(((n, r) for r, n in counts.items() if n), key=lambda x: -x[0])[:3]
+        out.append(f"{use}: no asset is eligible; commonest reasons: {', '.join(f'{r} ({n})' for n, r in top)}")
+    return out
+
+
 def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: SensitivitySpec | None = None,
                   explain: bool = True) -> ScoreResult:
     """Score every asset for one use: weighted sum (the score), TOPSIS as an
@@ -168,14 +185,14 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     applies = features["kind"].isin(profile.applies_to).to_numpy()
     kinds_en = "/".join(profile.applies_to)
     kinds_el = "/".join(t("el", k) for k in profile.applies_to)
-    exclusions = [(~applies, f"{t('en', 'kind_not')} {kinds_en}", f"{t('el', 'kind_not')} {kinds_el}", None)]
+    exclusions: list[tuple[np.ndarray, str, str, str | None]] = [(~applies, f"{t('en', 'kind_not')} {kinds_en}", f"{t('el', 'kind_not')} {kinds_el}", None)]
     for con in profile.constraints:
         for mask, say_en, say_el in constraint_rules(features, con):
             exclusions.append((mask & applies, say_en, say_el, con.criterion))
     eligible = ~np.logical_or.reduce([e[0] for e in exclusions])
     weights = profile.weights()
     names = [spec.criterion for spec in profile.criteria]
-    raw_values = {c: features[f"c_{c}"] for c in dict.fromkeys(names + [e[3] for e in exclusions if e[3]])}
+    raw_values = {c: features[f"c_{c}"] for c in dict.fromkeys(names + [name for *_, name in exclusions if name is not None])}
     matrix = np.zeros((n, len(names)))
     missing = np.zeros((n, len(names)), bool)
     for j, spec in enumerate(profile.criteria):

@@ -164,7 +164,7 @@ def parse_dates(series: pd.Series, ids: pd.Series, rows: pd.Series, problems: li
     """Dates as typed or exported (``2026-03-02T10:15:00``, ``2026-03-02``,
     ``02/03/2026``, ``2/3/2026 10:15``; day before month, as in Greece) to ISO
     text; one problem per cell that is not a date."""
-    out = []
+    out: list[str | None] = []
     for value, rid, row in zip(series, ids, rows):
         if blank(value):
             out.append(None)

@@ -30,7 +30,7 @@ def select_feature(gdf: gpd.GeoDataFrame, code: str | None, name: str | None,
         hit = gdf[gdf[field].astype(str).str.strip() == str(code).strip()]
     else:
         folded = gdf[field].astype(str).map(fold)
-        wanted = fold(name)
+        wanted = fold(name or "")
         hit = gdf[folded == wanted]
         if hit.empty:
             hit = gdf[folded.str.contains(wanted, regex=False)]
@@ -47,6 +47,7 @@ def read_boundary(spec: BoundarySpec) -> gpd.GeoDataFrame:
     what = f"boundary {spec.path}" if spec.path else "boundary"
     if spec.bbox is not None:
         return gpd.GeoDataFrame({"name": ["bbox"]}, geometry=[box(*spec.bbox)], crs=settings.WGS84)
+    assert spec.path is not None  # one of path and bbox is given (BoundarySpec)
     gdf = read_vector(spec.path, what, layer=spec.layer)
     if gdf.crs is None:
         if spec.crs is None:

@@ -40,7 +40,7 @@ ALIASES = columns.ORGANISATIONS
 
 def legal_form(text: str | None) -> str | None:
     """The normalised legal form of ``text``, or None when not recognised."""
-    return None if blank(text) else _FORM_BY_WORD.get(fold(text))
+    return None if text is None or blank(text) else _FORM_BY_WORD.get(fold(text))
 
 
 def read_organisations(src: OrganisationSource, uses: list[str] | None, notes: list[dict] | None = None

@@ -46,7 +46,7 @@ _LIFECYCLE_KEYS = (
     "railway", "craft", "leisure", "military", "tourism", "power", "highway",
 )
 #: Keys read from every source; the layer rules below decide what each feature is.
-TAG_FILTER: dict[str, bool] = {
+TAG_FILTER: dict[str, bool | str | list[str]] = {
     **{k: True for k in ("building", "landuse", "highway", "amenity", "shop", "public_transport", "railway",
                          "leisure")},
     **{f"{p}{k}": True for p in ("disused:", "abandoned:") for k in _LIFECYCLE_KEYS},
@@ -130,7 +130,8 @@ def _active(tags: pd.Series, table: evidence.Rules) -> np.ndarray:
     return np.fromiter((bool(table.active_use(t)) for t in tags), bool, len(tags))
 
 
-def _has(tags: pd.Series, key: str, values: set[str] | None = None, exclude: set[str] = frozenset()) -> np.ndarray:
+def _has(tags: pd.Series, key: str, values: set[str] | None = None,
+         exclude: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
     return np.fromiter(
         ((v := t.get(key)) is not None and v not in exclude and (values is None or v in values) for t in tags),
         bool, len(tags))
@@ -484,7 +485,8 @@ def context_bbox(boundary: gpd.GeoDataFrame) -> tuple[float, float, float, float
     """Lon/lat box of the boundary grown by ``CONTEXT_BUFFER_M``."""
     metric = boundary.to_crs(boundary.estimate_utm_crs())
     grown = metric.buffer(settings.CONTEXT_BUFFER_M).to_crs(settings.WGS84)
-    return tuple(float(v) for v in grown.total_bounds)
+    w, s, e, n = (float(v) for v in grown.total_bounds)
+    return w, s, e, n
 
 
 def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame, table: evidence.Rules | None = None) -> OsmLayers:
@@ -493,6 +495,7 @@ def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame, table: evidence.Rules |
     bbox = context_bbox(boundary)
     if src.overpass:
         return read_osm_overpass(shapely.box(*bbox), src.cache(), src.overpass_url, table)
+    assert src.path is not None  # the file door (OsmSource checks one door is given)
     path = resolve_osm_path(src.path)
     big = path.exists() and path.stat().st_size > settings.OSM_CLIP_ABOVE_BYTES
     declared = declared_extent(path) if path.exists() else None

@@ -48,6 +48,7 @@ def _file_crs(path: Path, layer: str | None, **options) -> CRS | None:
 
 
 def _read_file(src: ParcelSource, bbox_wgs84) -> gpd.GeoDataFrame:
+    assert src.path is not None  # the file door
     what = f"parcels {src.path}"
     problems = check_readable(src.path, what)
     if problems:
@@ -130,6 +131,7 @@ def wfs_pages(spec: WfsSpec, bbox: tuple[float, float, float, float], cache_dir:
 
 def _read_wfs(src: ParcelSource, bbox_wgs84) -> gpd.GeoDataFrame:
     spec = src.wfs
+    assert spec is not None  # the WFS door
     bbox = tuple(gpd.GeoSeries(gpd.points_from_xy(bbox_wgs84[::2], bbox_wgs84[1::2]), crs=4326).to_crs(spec.srs).total_bounds)
     frames = []
     for body in wfs_pages(spec, bbox, src.cache()):
@@ -173,7 +175,7 @@ def read_parcels(src: ParcelSource, bbox_wgs84: tuple[float, float, float, float
     """Parcels near the study area: ``parcel_code`` (text), ``area_official``
     (the register's area when given), ``owner`` (the ``owner_field``'s text,
     when configured) and geometry, in the source's CRS."""
-    what = f"parcels {src.path}" if src.path else f"parcels WFS {src.wfs.url}"
+    what = f"parcels {src.path}" if src.path or src.wfs is None else f"parcels WFS {src.wfs.url}"
     gdf = _read_file(src, bbox_wgs84) if src.path else _read_wfs(src, bbox_wgs84)
     codes = parcel_codes(gdf, src, what)
     area = pd.to_numeric(gdf["areaValue"], errors="coerce") if "areaValue" in gdf.columns else np.nan

@@ -250,6 +250,11 @@ def _osm_where(spec) -> str:
     return str(resolve_osm_path(spec.path))
 
 
+def _box(reading: Reading) -> tuple[float, float, float, float]:
+    assert reading.bbox is not None  # sources that need the area are read once the boundary is
+    return reading.bbox
+
+
 def _merge_zones(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     return pd.concat([frames[0], *(f.to_crs(frames[0].crs) for f in frames[1:])]) if len(frames) > 1 else frames[0]
 
@@ -267,9 +272,9 @@ for _source in (
            lambda s, r: read_organisations(s, r.uses, r.notes), needs_area=False,
            private=columns.PRIVATE_CAPABLE["organisations"], aliases=columns.ORGANISATIONS),
     Source("parcels", "sources.parcels", "cadastral parcels",
-           lambda s, r: clean_layer(read_parcels(s, r.bbox), "parcels", "parcel_code", r.notes),
+           lambda s, r: clean_layer(read_parcels(s, _box(r)), "parcels", "parcel_code", r.notes),
            where=lambda s: str(s.path) if s.path else f"WFS {s.wfs.url} ({s.wfs.typename})"),
-    Source("rasters", "sources.rasters", "raster", lambda s, r: read_raster(s, r.bbox), key=lambda s: s.kind,
+    Source("rasters", "sources.rasters", "raster", lambda s, r: read_raster(s, _box(r)), key=lambda s: s.kind,
            title=lambda s: f"raster {s.kind}"),
     Source("zones", "sources.zones", "zones", lambda s, r: read_zone(s), key=lambda s: s.kind, merge=_merge_zones,
            title=lambda s: f"{s.kind} zones"),

@@ -68,7 +68,7 @@ def _save(fig: Figure, stem: Path) -> list[Path]:
     written = []
     # the same figure gives the same bytes: no date in the SVG, clip-path ids
     # from a fixed salt instead of a random one
-    options = {"png": {"pil_kwargs": {"compress_level": 2}},  # zlib's default level costs time for a few % of size
+    options: dict[str, dict] = {"png": {"pil_kwargs": {"compress_level": 2}},  # zlib's default level costs time for a few % of size
                "svg": {"metadata": {"Date": None}}}
     with rc_context({"svg.hashsalt": "idle-assets"}):
         for ext in ("png", "svg"):

@@ -212,7 +212,7 @@ def _context(context, origin, strings: Strings) -> dict:
     """Roads and land use for orientation (shown off by default)."""
     if context is None:
         return {}
-    out = {}
+    out: dict[str, dict] = {}
     roads = context.roads[context.roads.geom_type.isin(LINEAR)]
     if len(roads):
         out["roads"] = {"geometry": encode_geometries(roads.geometry, origin)}

@@ -23,7 +23,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium import plugins
 from folium.elements import JSCSSMixin
 from folium.template import Template
@@ -109,16 +109,18 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: d
         max_zoom=19,
     ).add_to(m)
     data = map_data(inventory, scores, explanations, profiles, all_profiles, boundary, title, plan, top_k, context)
-    m.get_root().html.add_child(RawHtml(
+    root = m.get_root()
+    assert isinstance(root, Figure)  # a folium Map's root is its page
+    root.html.add_child(RawHtml(
         f'<script type="application/json" id="idle-assets-data">{page_json(data)}</script>'))
     AssetLayers(m.get_name()).add_to(m)
     legend.add_to(m)
     plugins.Fullscreen(position="topleft").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
     plugins.MiniMap(tile_layer=folium.TileLayer("OpenStreetMap"), toggle_display=True, position="bottomright").add_to(m)
-    m.get_root().header.add_child(RawHtml(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
+    root.header.add_child(RawHtml(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
     subtitle = f"<br><small style='font-weight:normal'>{esc(note)}</small>" if note else ""
-    m.get_root().html.add_child(RawHtml(f"<div id='idle-assets-title'>{esc(title)}{subtitle}</div>"))
+    root.html.add_child(RawHtml(f"<div id='idle-assets-title'>{esc(title)}{subtitle}</div>"))
     w, s_, e, n = boundary.to_crs(settings.WGS84).total_bounds
     m.fit_bounds([[s_, w], [n, e]])
     return m

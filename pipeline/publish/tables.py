@@ -22,7 +22,7 @@ PRIVATE_COLUMNS = ("surveyor",)
 
 
 def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching: pd.DataFrame,
-                     private: set[str] = frozenset()) -> gpd.GeoDataFrame:
+                     private: set[str] | frozenset[str] = frozenset()) -> gpd.GeoDataFrame:
     """Inventory with features, one score column per use and the best use;
     private columns (``PRIVATE_COLUMNS`` and those the config marks) blanked."""
     wide = scores.pivot(index="asset_id", columns="use", values="score").add_prefix("score_")
@@ -103,9 +103,9 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     for name, table in rankings.items():
         written.append(write_csv(table.assign(attribution=credit), out_dir / f"ranking_{name}.csv"))
     written.append(write_csv(matching.assign(attribution=credit), out_dir / "matching.csv"))
-    extra = {"plan": plan, "plan_totals": plan_totals(plan) if plan is not None else None, "targets": targets,
+    given = {"plan": plan, "plan_totals": plan_totals(plan) if plan is not None else None, "targets": targets,
              "impact_sources": impact_sources, "verify_ownership": verify, "conflicts": conflicts}
-    extra = {k: rounded(v) for k, v in extra.items() if v is not None}
+    extra = {k: rounded(v) for k, v in given.items() if v is not None}
     for name, table in extra.items():
         written.append(write_csv(table.assign(attribution=credit) if name == "plan" else table, out_dir / f"{name}.csv"))
     written.append(write_csv(scores.assign(attribution=credit), out_dir / "scores.csv"))

@@ -53,7 +53,7 @@ def host_sites(points: gpd.GeoSeries, footprints: gpd.GeoDataFrame, parcels: gpd
     key = host["osm_ref"].to_numpy(dtype=object).copy()
     is_building = np.array([t.get("building") not in (None, "no") for t in host["tags"]], dtype=bool)
     source = np.where(hosted, np.where(is_building, "osm building containing the point",
-                                       "osm land-use area containing the point"), None).astype(object)
+                                       "osm land-use area containing the point").astype(object), np.array(None)).astype(object)
     geometry = host.geometry.to_numpy().copy()
     if parcels is not None and len(parcels) and (~hosted).any():
         cadastral = gpd.GeoDataFrame({"osm_ref": ("parcel/" + parcels["parcel_code"].astype(str)).to_numpy(),

@@ -62,18 +62,19 @@ def host_footprints(points: gpd.GeoSeries, polygons: gpd.GeoDataFrame,
     and a boolean array telling which points found a host.
     """
     n = len(points)
-    pos = np.full(n, -1)
+    pos: np.ndarray = np.full(n, -1)
     if len(polygons) and n:
         tree = shapely.STRtree(polygons.geometry.to_numpy())
         p_idx, g_idx = tree.query(points.to_numpy(), predicate="within")
         order = np.argsort(-polygons.geometry.area.to_numpy()[g_idx])  # largest first, so the smallest wins
         pos[p_idx[order]] = g_idx[order]
     hosted = pos >= 0
+    ref: np.ndarray
     circles = shapely.buffer(points.to_numpy(), radius)
     if len(polygons):
         safe = np.maximum(pos, 0)
         geom = np.where(hosted, polygons.geometry.to_numpy()[safe], circles)
-        ref = np.where(hosted, polygons["osm_ref"].to_numpy()[safe], None)
+        ref = np.where(hosted, polygons["osm_ref"].to_numpy()[safe], np.array(None, dtype=object))
         tags = [polygons["tags"].iloc[p] if p >= 0 else {} for p in pos]
     else:
         geom, ref, tags = circles, np.full(n, None, dtype=object), [{} for _ in range(n)]
