@@ -162,3 +162,11 @@ def test_the_readme_criteria_table_is_the_registry():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     table = readme.split("<!-- criteria:start -->\n", 1)[1].split("<!-- criteria:end -->", 1)[0]
     assert table == criteria_markdown()
+
+
+def test_every_tag_a_criterion_selects_is_read_by_the_extract():
+    from pipeline.extract.osm import TAG_FILTER
+
+    for crit in REGISTRY.values():
+        for key in crit.tags:
+            assert key in TAG_FILTER or key.split(":")[0] in TAG_FILTER, (crit.name, key)

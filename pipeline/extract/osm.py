@@ -45,10 +45,12 @@ _LIFECYCLE_KEYS = (
     "amenity", "shop", "building", "landuse", "office", "industrial", "man_made",
     "railway", "craft", "leisure", "military", "tourism", "power", "highway",
 )
+#: Keys of the layers with a reader of their own in pyrosm (buildings, land
+#: use, the road network, points of interest: ``settings.POI_TAGS``' keys).
+_LAYER_KEYS = ("building", "landuse", "highway", *settings.POI_TAGS)
 #: Keys read from every source; the layer rules below decide what each feature is.
 TAG_FILTER: dict[str, bool | str | list[str]] = {
-    **{k: True for k in ("building", "landuse", "highway", "amenity", "shop", "public_transport", "railway",
-                         "leisure")},
+    **{k: True for k in (*_LAYER_KEYS, "leisure")},
     **{f"{p}{k}": True for p in ("disused:", "abandoned:") for k in _LIFECYCLE_KEYS},
     **{k: True for k in ("disused", "abandoned", "vacant", "ruins", "building:use")},
 }
@@ -212,7 +214,7 @@ def _read_pbf(path: Path, bbox) -> gpd.GeoDataFrame:
             osm.get_buildings(),
             osm.get_landuse(),
             osm.get_network(network_type="all"),
-            osm.get_pois(custom_filter={k: True for k in ("amenity", "shop", "public_transport", "highway", "railway")}),
+            osm.get_pois(custom_filter=dict.fromkeys(settings.POI_TAGS, True)),
             osm.get_data_by_custom_criteria(custom_filter=lifecycle, filter_type="keep"),
         ]
     frames = [from_pyrosm(p) for p in parts] + [_pbf_areas(path, bbox, ("leisure",))]
@@ -220,7 +222,7 @@ def _read_pbf(path: Path, bbox) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(features, crs=settings.WGS84).drop_duplicates("osm_ref").reset_index(drop=True)
 
 
-_PYROSM_DEDICATED = {"building", "landuse", "highway", "amenity", "shop", "public_transport", "railway"}
+_PYROSM_DEDICATED = set(_LAYER_KEYS)
 
 
 def _pbf_areas(path: Path, bbox, keys: tuple[str, ...]) -> gpd.GeoDataFrame:
