@@ -1,13 +1,30 @@
-"""Labels in English and Greek, and value formatting, from one table."""
+"""Labels in English and Greek, and value formatting, from one table.
+
+Numbers in Greek text are written the Greek way (``2.066 m²``, ``1,3 MWh``);
+values from OpenStreetMap and the survey are named in Greek through
+``pipeline/values_el.yaml``; every value is rounded to its unit.
+"""
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from . import settings
 
 LABELS: dict[str, dict[str, str]] = {
-    "rank_line": {"en": "#{rank} of {n}, score {score:.0f}/100", "el": "#{rank} από {n}, βαθμός {score:.0f}/100"},
+    # {rank} and {n} come with their thousands grouped in the language's way (i18n.number)
+    "rank_line": {"en": "#{rank} of {n}, score {score}/100", "el": "#{rank} από {n}, βαθμός {score}/100"},
+    "plan_label": {"en": "Plan", "el": "Σχέδιο"},
+    "usable": {"en": "usable", "el": "αξιοποιήσιμα"},
+    "cultivable": {"en": "cultivable", "el": "καλλιεργήσιμα"},
+    "about_jobs": {"en": "about {jobs} jobs", "el": "περίπου {jobs} θέσεις εργασίας"},
+    "candidates": {"en": "Candidates", "el": "Υποψήφιοι φορείς"},
+    "no_candidates": {"en": "no organisation from the open call yet",
+                      "el": "κανένας φορέας από την ανοιχτή πρόσκληση ακόμη"},
     "strengths": {"en": "strengths", "el": "δυνατά σημεία"},
     "weakness": {"en": "weakest", "el": "αδύναμο σημείο"},
     "no_data": {"en": "no data for", "el": "χωρίς στοιχεία για"},
@@ -53,25 +70,142 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: The legal forms an organisation can have, by the code the organisations'
+#: reader gives them: short and full names in Greek and English, with the law.
+LEGAL_FORMS: dict[str, dict[str, str]] = {
+    "koinsep": {"el": "ΚοινΣΕπ", "en": "KoinSEp",
+                "el_full": "Κοινωνική Συνεταιριστική Επιχείρηση (ΚοινΣΕπ, ν. 4430/2016)",
+                "en_full": "Social co-operative enterprise (KoinSEp, law 4430/2016)"},
+    "workers_coop": {"el": "Συνεταιρισμός Εργαζομένων", "en": "Workers' co-operative",
+                     "el_full": "Συνεταιρισμός Εργαζομένων (ν. 4430/2016)",
+                     "en_full": "Workers' co-operative (law 4430/2016)"},
+    "energy_community": {"el": "Ενεργειακή Κοινότητα", "en": "Energy community",
+                         "el_full": "Ενεργειακή Κοινότητα (ν. 5037/2023· ν. 4513/2018 για όσες συστάθηκαν πριν "
+                                    "τον Απρίλιο 2023)",
+                         "en_full": "Energy community (law 5037/2023; law 4513/2018 for those formed before "
+                                    "April 2023)"},
+    "agricultural_coop": {"el": "Αγροτικός Συνεταιρισμός", "en": "Agricultural co-operative",
+                          "el_full": "Αγροτικός Συνεταιρισμός (ν. 4384/2016)",
+                          "en_full": "Agricultural co-operative (law 4384/2016)"},
+    "association": {"el": "Σύλλογος / ΑΜΚΕ", "en": "Association / non-profit",
+                    "el_full": "Σύλλογος ή Αστική Μη Κερδοσκοπική Εταιρεία (ΑΜΚΕ)",
+                    "en_full": "Association or non-profit civil company (AMKE)"},
+    "municipal_company": {"el": "Δημοτική Επιχείρηση", "en": "Municipal company",
+                          "el_full": "Δημοτική Επιχείρηση (ν. 3463/2006)", "en_full": "Municipal company (law 3463/2006)"},
+}
+
+
+#: Greek headers of the published tables' columns (the XLSX prints them above
+#: the English ones); a column missing here keeps its English name.
+COLUMNS_EL: dict[str, str] = {
+    "asset_id": "κωδικός ακινήτου", "name": "όνομα", "kind": "είδος", "use": "χρήση", "best_use": "καλύτερη χρήση",
+    "score": "βαθμός", "rank": "σειρά", "rank_in_use": "σειρά στη χρήση", "runner_up": "δεύτερη χρήση",
+    "runner_up_score": "βαθμός δεύτερης χρήσης", "reason_en": "αιτιολόγηση (αγγλικά)", "reason_el": "αιτιολόγηση",
+    "attribution": "πηγές δεδομένων", "ownership": "ιδιοκτησία", "ownership_evidence": "τεκμήριο ιδιοκτησίας",
+    "confidence": "βεβαιότητα", "usable_area_m2": "αξιοποιήσιμο εμβαδόν (m²)", "kwp": "ισχύς (kWp)",
+    "mwh_per_year": "παραγωγή (MWh/έτος)", "cultivable_m2": "καλλιεργήσιμο εμβαδόν (m²)", "jobs": "θέσεις εργασίας",
+    "candidate_organisations": "υποψήφιοι φορείς", "candidate_legal_forms": "νομικές μορφές φορέων",
+    "n_candidates": "πλήθος φορέων", "note_en": "σημείωση (αγγλικά)", "note_el": "σημείωση", "sites": "ακίνητα",
+    "usable_ha": "αξιοποιήσιμα (ha)", "cultivable_ha": "καλλιεργήσιμα (ha)", "target": "στόχος", "uses": "χρήσεις",
+    "unit": "μονάδα", "target_value": "τιμή στόχου", "reached": "επίτευξη", "unmet": "υπολείπεται",
+    "area_m2": "εμβαδόν (m²)", "sources": "πηγές", "idle_evidence": "ένδειξη αδράνειας",
+    "evidence_strength": "ισχύς ένδειξης", "conflicts": "διαφωνίες πηγών", "parcel_code": "ΚΑΕΚ",
+    "condition": "κατάσταση", "occupancy": "χρήση (αυτοψία)", "criterion": "κριτήριο", "weight": "βάρος",
+    "function": "συνάρτηση αξίας", "topic": "θέμα", "coefficient": "συντελεστής", "value": "τιμή", "source": "πηγή",
+    "label_en": "όνομα (αγγλικά)", "label_el": "όνομα", "direction": "κατεύθυνση", "needs": "απαιτεί",
+    "attribute": "θέμα", "other_source": "άλλη πηγή", "other_value": "τιμή άλλης πηγής", "best_score": "βαθμός",
+    "source and licence": "πηγή και άδεια", "p_top_k": "πιθανότητα στις πρώτες", "rank_topsis": "σειρά TOPSIS",
+}
+
+
+def legal_form_name(code: str | None, lang: str, full: bool = False) -> str:
+    """The name of a legal form code in ``lang`` (with its law when ``full``);
+    an unknown code as it is, none as ""."""
+    if not code:
+        return ""
+    names = LEGAL_FORMS.get(code)
+    return names[f"{lang}_full" if full else lang] if names else code
+
+
 def t(lang: str, key: str) -> str:
     """The label ``key`` in ``lang`` (``en`` or ``el``); the key itself if unknown."""
     return LABELS.get(key, {}).get(lang, key)
 
 
-def fmt_value(value, unit: str) -> str:
-    """A raw criterion value as people read it: ``1.2 ha``, ``350 m``, ``45%``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if isinstance(value, str):
+@lru_cache(maxsize=1)
+def greek_names() -> dict[str, dict[str, str]]:
+    """The Greek names of values, by field (``landuse``, ``condition``,
+    ``occupancy``, ``units``), from ``pipeline/values_el.yaml``."""
+    return yaml.safe_load((Path(__file__).parent / "values_el.yaml").read_text(encoding="utf-8"))
+
+
+def value_name(value: str, lang: str, field: str | None = None) -> str:
+    """``value`` (an OSM tag value or a survey answer) as ``lang`` names it:
+    in Greek through the table of ``field`` (any field when not given), else
+    as it is."""
+    if lang != "el":
         return value
+    table = greek_names()
+    fields = [field] if field in table else [f for f in table if f not in ("units", "evidence")]
+    for f in fields:
+        if value in table[f]:
+            return table[f][value]
+    return value
+
+
+def evidence_text(text: str | None, lang: str) -> str:
+    """The ownership evidence (``register: Δήμος Βόλου``) in ``lang``."""
+    text = text or ""
+    if lang == "el":
+        for en, el in greek_names()["evidence"].items():
+            text = text.replace(en, el)
+    return text
+
+
+#: Decimals each unit is printed with (anything else: three significant digits).
+DECIMALS = {"m": 0, "km": 1, "m²": 0, "ha": 2, "%": 0, "count": 0, "°": 1, "MWh/year": 1, "kWh/m²": 0,
+            "kWp": 0}
+
+
+def number(value: float, decimals: int, lang: str = "en") -> str:
+    """``value`` with ``decimals`` decimals and grouped thousands: ``2,066.5``
+    in English, ``2.066,5`` in Greek."""
+    text = f"{value:,.{decimals}f}"
+    return text.translate(_GREEK_MARKS) if lang == "el" else text
+
+
+_GREEK_MARKS = str.maketrans(",.", ".,")
+
+
+def _significant(value: float, lang: str) -> str:
+    text = f"{value:.3g}"
+    if "e" in text:  # very large or small: plain digits instead
+        text = f"{value:.{max(0, 2 - int(math.floor(math.log10(abs(value)))))}f}"
+    return text.replace(".", ",") if lang == "el" else text
+
+
+def fmt_value(value, unit: str, lang: str = "en", field: str | None = None) -> str:
+    """A raw criterion value as people read it, in ``lang``: ``1.2 ha`` /
+    ``1,2 ha``, ``350 m``, ``45%``, ``1.3°``; a class (``orchard``) named in
+    Greek for ``el`` (``field`` says whose values it is, e.g. ``landuse``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a" if lang == "en" else "δ/υ"
+    if isinstance(value, str):
+        return value_name(value, lang, field)
     v = float(value)
     if unit == "m²":
-        return f"{v / 10000:.2f} ha" if v >= 10000 else f"{v:,.0f} m²"
+        return f"{number(v / 10000, DECIMALS['ha'], lang)} ha" if v >= 10000 else f"{number(v, 0, lang)} m²"
     if unit == "m":
-        return f"{v / 1000:.1f} km" if v >= 1000 else f"{v:.0f} m"
+        return f"{number(v / 1000, DECIMALS['km'], lang)} km" if v >= 1000 else f"{number(v, 0, lang)} m"
     if unit == "0-1":
-        return f"{100 * v:.0f}%"
-    return f"{v:g}"
+        return f"{number(100 * v, DECIMALS['%'], lang)}%"
+    if unit == "°":
+        return f"{number(v, DECIMALS['°'], lang)}°"
+    if unit in DECIMALS:
+        shown = greek_names()["units"].get(unit, unit) if lang == "el" else unit
+        text = number(v, DECIMALS[unit], lang)
+        return f"{text} {shown}".strip() if shown and unit != "count" else text
+    return _significant(v, lang)
 
 
 def coverage_note(coverage: float) -> str:

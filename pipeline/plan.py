@@ -11,19 +11,54 @@ score as large as possible. Uses without a target are not capped.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import shapely
+import yaml
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, vstack
 
 from .config import PlanSpec, Target
 from .evidence import PUBLIC
+from .i18n import evidence_text, fmt_value, legal_form_name
 from .i18n import t as label
 
 
-def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0) -> pd.DataFrame:
-    """The optimal assignment.
+@lru_cache(maxsize=1)
+def compatible_uses() -> dict[str, frozenset[str]]:
+    """Uses that may share an asset (``pipeline/compatible_uses.yaml``), each
+    with the uses it can share one with (``*``: any)."""
+    data = yaml.safe_load((Path(__file__).parent / "compatible_uses.yaml").read_text(encoding="utf-8")) or {}
+    return {use: frozenset(others) for use, others in data.items()}
+
+
+def can_share(a: str, b: str, table: dict[str, frozenset[str]] | None = None) -> bool:
+    """Whether uses ``a`` and ``b`` may be assigned to the same asset."""
+    table = compatible_uses() if table is None else table
+    return a != b and any(x in table.get(y, ()) or "*" in table.get(y, ()) for x, y in ((a, b), (b, a)))
+
+
+def _sharing_rows(cand: pd.DataFrame, table: dict[str, frozenset[str]]):
+    """One row per pair of candidates on the same asset whose uses cannot
+    share it (at most one of the two is chosen)."""
+    idx = cand[["asset_id", "use"]].reset_index(names="k")
+    pairs = idx.merge(idx, on="asset_id", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["k_a"] < pairs["k_b"]]
+    clash = ~np.fromiter((can_share(a, b, table) for a, b in zip(pairs["use_a"], pairs["use_b"])), bool, len(pairs))
+    pairs = pairs[clash]
+    m = len(pairs)
+    rows = np.repeat(np.arange(m), 2)
+    cols = np.column_stack([pairs["k_a"].to_numpy(), pairs["k_b"].to_numpy()]).ravel()
+    return coo_matrix((np.ones(2 * m), (rows, cols)), shape=(m, len(cand))), np.ones(m)
+
+
+def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0,
+           sharing: dict[str, frozenset[str]] | None = None) -> pd.DataFrame:
+    """The optimal assignment: each asset gets one use, or several that can
+    share it (``sharing``, default :func:`compatible_uses`).
 
     Parameters
     ----------
@@ -42,16 +77,14 @@ def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0) -
     n = len(cand)
     if n == 0:
         return cand.iloc[0:0]
-    assets, a_idx = np.unique(cand["asset_id"].to_numpy(), return_inverse=True)
-    rows = [coo_matrix((np.ones(n), (a_idx, np.arange(n))), shape=(len(assets), n))]
-    upper = [np.ones(len(assets))]
+    clash, clash_ub = _sharing_rows(cand, compatible_uses() if sharing is None else sharing)
+    rows = [clash]
+    upper = [clash_ub]
     for t in targets:
         mine = cand["use"].isin(t.uses).to_numpy().astype(float)
         coef = mine if t.count is not None else mine * cand["kwp"].to_numpy()
         rows.append(coo_matrix(coef.reshape(1, -1)))
         upper.append(np.array([t.count if t.count is not None else t.kwp], dtype=float))
-    from scipy.sparse import vstack
-
     A = vstack(rows).tocsr()
     ub = np.concatenate(upper)
     # attainment first: any gain toward a target outweighs every possible score total
@@ -63,7 +96,8 @@ def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0) -
     smallest = min([1 / t.count for t in targets if t.count] + [1.0])
     big = (100.0 * n + 1) / smallest
     objective = -(cand["score"].to_numpy(dtype=float) + big * attainment)
-    result = milp(c=objective, constraints=LinearConstraint(A, -np.inf, ub), integrality=np.ones(n), bounds=Bounds(0, 1))
+    constraints = LinearConstraint(A, -np.inf, ub) if A.shape[0] else []
+    result = milp(c=objective, constraints=constraints, integrality=np.ones(n), bounds=Bounds(0, 1))
     if not result.success:  # the problem is always feasible (all zeros); a failure is a solver limit
         raise RuntimeError(f"assignment solver failed: {result.message}")
     chosen = cand[result.x > 0.5]
@@ -85,15 +119,25 @@ def target_report(chosen: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["target", "uses", "unit", "target_value", "reached", "unmet"])
 
 
+def _candidate(org) -> str:
+    """``Name (ΚοινΣΕπ / KoinSEp, 1.6 km)``: an organisation as the plan names it."""
+    form = f"{legal_form_name(org.legal_form, 'el')} / {legal_form_name(org.legal_form, 'en')}" if org.legal_form else ""
+    where = "" if np.isnan(org.dist_m) else fmt_value(org.dist_m, "m")
+    said = ", ".join(x for x in (form, where) if x)
+    return f"{org.name} ({said})" if said else str(org.name)
+
+
 def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_distance: float | None,
                             limit: int = 3) -> pd.DataFrame:
-    """For each planned asset, the organisations that want its use, best fit
-    first: those whose space need fits the usable area, then the nearest.
+    """For each planned asset, the organisations that want its use and whose
+    stated space need fits its usable area, nearest first (an organisation
+    without a location last). An organisation that needs more space than the
+    site has is never a candidate for it.
 
-    Returns ``asset_id``, ``candidate_organisations`` (text, no contacts),
-    ``candidate_legal_forms`` and ``n_candidates``.
+    Returns ``asset_id``, ``use``, ``candidate_organisations`` (text, no
+    contacts), ``candidate_legal_forms`` and ``n_candidates``.
     """
-    out = pd.DataFrame({"asset_id": plan["asset_id"], "candidate_organisations": None,
+    out = pd.DataFrame({"asset_id": plan["asset_id"], "use": plan["use"], "candidate_organisations": None,
                         "candidate_legal_forms": None, "n_candidates": 0})
     if organisations is None or organisations.empty or plan.empty:
         return out
@@ -107,24 +151,23 @@ def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_dista
             site = geoms[asset_id]
             dist = np.array([shapely.distance(site, g) if g is not None else np.nan for g in mine.geometry])
             fits = ~(mine["space_m2"].to_numpy() > usable)
-            keep = np.isnan(dist) | (dist <= max_distance) if max_distance else np.ones(len(mine), bool)
-            mine = mine.assign(fits=fits, dist_m=dist)[keep].sort_values(["fits", "dist_m", "name"],
-                                                                      ascending=[False, True, True], na_position="last")
-        texts.append("; ".join(
-            f"{r.name} ({r.legal_form}" + ("" if np.isnan(r.dist_m) else f", {r.dist_m / 1000:.1f} km")
-            + ("" if r.fits else f", needs {r.space_m2:,.0f} m²") + ")"
-            for r in mine.head(limit).itertuples()) or None)
+            near = np.isnan(dist) | (dist <= max_distance) if max_distance else np.ones(len(mine), bool)
+            mine = mine.assign(dist_m=dist)[fits & near].sort_values(["dist_m", "name"], na_position="last")
+        texts.append("; ".join(_candidate(r) for r in mine.head(limit).itertuples()) or None)
         forms.append(";".join(dict.fromkeys(mine["legal_form"].head(limit))) or None)
         counts.append(len(mine))
     out["candidate_organisations"], out["candidate_legal_forms"], out["n_candidates"] = texts, forms, counts
     return out
 
 
-def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisations, spec: PlanSpec):
+def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisations, spec: PlanSpec,
+              labels: dict[str, tuple[str, str]] | None = None):
     """The plan table (assigned asset, use, score, reason, ownership and
-    confidence, impact, candidate organisations) and the target report. With
+    confidence, impact, candidate organisations, and a note where an asset
+    did not get its best use) and the target report. With
     ``spec.ownership == "public"`` only municipal and other public assets are
-    assigned (see :func:`verify_ownership` for the others)."""
+    assigned (see :func:`verify_ownership` for the others). ``labels`` names
+    each use in English and Greek for the notes."""
     pairs = scores.loc[scores["eligible"], ["asset_id", "use", "score", "reason_en", "reason_el"]].merge(
         potentials, on=["asset_id", "use"], how="left")
     if spec.ownership == "public":
@@ -132,15 +175,57 @@ def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisati
         pairs = pairs[pairs["asset_id"].isin(public)]
     chosen = assign(pairs, spec.targets, spec.min_score)
     candidates = organisation_candidates(chosen, assets, organisations, spec.organisation_max_distance_m)
-    plan = chosen.merge(candidates, on="asset_id", how="left")
+    plan = chosen.merge(candidates, on=["asset_id", "use"], how="left")
     facts = assets.set_index("asset_id")
     plan.insert(1, "name", plan["asset_id"].map(facts["name"]).astype(object))
     for i, col in enumerate(("ownership", "ownership_evidence", "confidence"), start=2):
         plan.insert(i, col, plan["asset_id"].map(facts[col]).astype(object))
     for lang in ("en", "el"):  # the reason says on what ownership the assignment rests
-        plan[f"reason_{lang}"] = [f"{r}; {label(lang, 'ownership').lower()}: {label(lang, o)} ({b})" for r, o, b in
+        plan[f"reason_{lang}"] = [f"{r}; {label(lang, 'ownership').lower()}: {label(lang, o)} ({evidence_text(b, lang)})"
+                                  for r, o, b in
                                   zip(plan[f"reason_{lang}"], plan["ownership"], plan["ownership_evidence"])]
-    return plan, target_report(chosen, spec.targets)
+    report = target_report(chosen, spec.targets)
+    plan["note_en"], plan["note_el"] = best_use_notes(plan, pairs, spec.targets, report, labels or {})
+    return plan, report
+
+
+def best_use_notes(plan: pd.DataFrame, pairs: pd.DataFrame, targets: list[Target], report: pd.DataFrame,
+                   labels: dict[str, tuple[str, str]]) -> tuple[list, list]:
+    """For each plan row whose asset did not get its best-scoring use, why:
+    the target its assigned use serves, and whether the best use's target was
+    already met by other sites. None where the asset got its best use."""
+    best = pairs.sort_values(["score", "use"], ascending=[False, True]).drop_duplicates("asset_id").set_index("asset_id")
+    given = plan.groupby("asset_id")["use"].agg(set)
+    target_of = {u: i for i, t in reversed(list(enumerate(targets))) for u in t.uses}
+
+    def name(use: str, lang: str) -> str:
+        return labels.get(use, (use, use))[0 if lang == "en" else 1]
+
+    def target(use: str) -> str:
+        i = target_of.get(use)
+        return f"'{report['target'].iloc[i]}'" if i is not None else ""
+
+    notes: dict[str, list] = {"en": [], "el": []}
+    for asset, use in zip(plan["asset_id"], plan["use"]):
+        top = best.loc[asset, "use"] if asset in best.index else use
+        if top in given[asset]:
+            notes["en"].append(None)
+            notes["el"].append(None)
+            continue
+        score = f"{best.loc[asset, 'score']:.0f}"
+        i = target_of.get(top)
+        met = i is not None and report["unmet"].iloc[i] <= 0
+        en = f"best suited to {name(top, 'en')} ({score}/100); assigned to {name(use, 'en')}"
+        el = f"καταλληλότερο για {name(top, 'el')} ({score}/100)· ανατέθηκε σε {name(use, 'el')}"
+        if target(use):
+            en += f" for the target {target(use)}"
+            el += f" για τον στόχο {target(use)}"
+        if met:
+            en += f"; the target {target(top)} is met by other sites"
+            el += f"· ο στόχος {target(top)} καλύπτεται από άλλα ακίνητα"
+        notes["en"].append(en)
+        notes["el"].append(el)
+    return notes["en"], notes["el"]
 
 
 def verify_ownership(matching: pd.DataFrame, assets) -> pd.DataFrame:
@@ -157,7 +242,8 @@ def plan_totals(plan: pd.DataFrame) -> pd.DataFrame:
     cols = {"sites": ("asset_id", "count"), "usable_ha": ("usable_area_m2", "sum"), "kwp": ("kwp", "sum"),
             "mwh_per_year": ("mwh_per_year", "sum"), "cultivable_ha": ("cultivable_m2", "sum"), "jobs": ("jobs", "sum")}
     per_use = plan.groupby("use").agg(**cols).reset_index() if len(plan) else pd.DataFrame(columns=["use", *cols])
-    total = pd.DataFrame([{"use": "TOTAL", **{k: per_use[k].sum() for k in cols}}])
+    total = pd.DataFrame([{"use": "TOTAL", **{k: per_use[k].sum() for k in cols},
+                           "sites": plan["asset_id"].nunique()}])  # an asset shared by two uses is one site
     out = pd.concat([per_use, total], ignore_index=True)
     out[["usable_ha", "cultivable_ha"]] = out[["usable_ha", "cultivable_ha"]].astype(float) / 10000
     return out.round({"usable_ha": 2, "kwp": 1, "mwh_per_year": 1, "cultivable_ha": 2, "jobs": 1})

@@ -183,7 +183,8 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     matching = best_use(features, scored.scores, [p.name for p in profiles])
     spec, kwh = config.impact_spec(), prepared.context.solar[1]
     pot = potentials(features, scored.scores, profiles, spec, kwh)
-    plan, targets = make_plan(scored.scores, pot, features, prepared.organisations, config.plan)
+    labels = {p.name: (p.label.en, p.label.el) for p in profiles}
+    plan, targets = make_plan(scored.scores, pot, features, prepared.organisations, config.plan, labels)
     seconds["match"] = time.perf_counter() - clock
     return RunResult(config, profiles, prepared, features, scored, matching, plan, targets,
                      coefficient_sources(spec, kwh), seconds=seconds, profile_notes=notes, stage_cache=cache)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import contracts
 from .features import REGISTRY
-from .i18n import fmt_value, t
+from .i18n import fmt_value, number, t, value_name
 from .config import SensitivitySpec
 from .mcda import rank_stability, topsis
 from .profiles import Constraint, Profile
@@ -31,7 +31,7 @@ class Explanation:
 
     criteria : criterion names, in the profile's order.
     raw_values : for each criterion (weighted or in a constraint), the raw values;
-        ``raw_text`` gives them as people read them (formatted on first use).
+        ``text(lang)`` gives them as people read them in ``lang`` (formatted on first use).
     points : (n, k) points each criterion earned; ``max_points`` (k,) what it could earn.
     missing : (n, k) the criterion was unknown and took the profile's default.
     strong : (n, 2) up to two criteria that earned the most (at least half of
@@ -50,13 +50,14 @@ class Explanation:
     strong: np.ndarray
     weak: np.ndarray
     exclusions: list[tuple[np.ndarray, str, str, str | None]]
-    _text: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _text: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
 
-    @property
-    def raw_text(self) -> dict[str, list[str]]:
-        if not self._text:
-            self._text.update({c: [fmt_value(x, REGISTRY[c].unit) for x in v] for c, v in self.raw_values.items()})
-        return self._text
+    def text(self, lang: str = "en") -> dict[str, list[str]]:
+        """The raw values as text in ``lang`` (numbers, units and class names), per criterion."""
+        if lang not in self._text:
+            self._text[lang] = {c: [fmt_value(x, REGISTRY[c].unit, lang, c) for x in v]
+                                for c, v in self.raw_values.items()}
+        return self._text[lang]
 
 
 @dataclass
@@ -85,19 +86,20 @@ def constraint_rules(features: pd.DataFrame, con: Constraint) -> list[tuple[np.n
     if crit.kind == "number":
         x = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
         if con.min is not None:
-            lim = fmt_value(con.min, unit)
+            lo_en, lo_el = fmt_value(con.min, unit), fmt_value(con.min, unit, "el")
             rules.append((~np.isnan(x) & (x < con.min),
-                          f"{en} {{v}} below the minimum {lim}", f"{el} {{v}} κάτω από το ελάχιστο {lim}"))
+                          f"{en} {{v}} below the minimum {lo_en}", f"{el} {{v}} κάτω από το ελάχιστο {lo_el}"))
         if con.max is not None:
-            lim = fmt_value(con.max, unit)
+            hi_en, hi_el = fmt_value(con.max, unit), fmt_value(con.max, unit, "el")
             rules.append((~np.isnan(x) & (x > con.max),
-                          f"{en} {{v}} above the maximum {lim}", f"{el} {{v}} πάνω από το μέγιστο {lim}"))
+                          f"{en} {{v}} above the maximum {hi_en}", f"{el} {{v}} πάνω από το μέγιστο {hi_el}"))
     else:
         s = raw.astype(object)
         if con.in_ is not None:
-            allowed = ", ".join(con.in_)
+            allowed_en = ", ".join(con.in_)
+            allowed_el = ", ".join(value_name(v, "el", con.criterion) for v in con.in_)
             rules.append((~missing & ~s.isin(con.in_).to_numpy(),
-                          f"{en} '{{v}}' is not one of {allowed}", f"{el} '{{v}}' εκτός των {allowed}"))
+                          f"{en} '{{v}}' is not one of {allowed_en}", f"{el} '{{v}}' εκτός των {allowed_el}"))
         if con.not_in is not None:
             rules.append((~missing & s.isin(con.not_in).to_numpy(), f"{en} is '{{v}}'", f"{el}: '{{v}}'"))
     if con.if_missing == "exclude":
@@ -136,7 +138,8 @@ def reason_text(lang: str, rank: int, n_eligible: int, score: float, labels: lis
     def part(j):
         return f"{labels[j]} {raw[j]} (+{points[j]:.0f}/{max_points[j]:.0f})"
 
-    text = t(lang, "rank_line").format(rank=int(rank), n=n_eligible, score=score)
+    text = t(lang, "rank_line").format(rank=number(int(rank), 0, lang), n=number(n_eligible, 0, lang),
+                                       score=f"{score:.0f}")
     named = [j for j in strong if j >= 0]
     if named:
         text += f"; {t(lang, 'strengths')}: " + ", ".join(part(j) for j in named)
@@ -154,7 +157,7 @@ def exclusion_text(lang: str, i: int, ex: Explanation) -> list[str]:
     for mask, say_en, say_el, crit in ex.exclusions:
         if mask[i]:
             say = say_en if lang == "en" else say_el
-            out.append(say.replace("{v}", ex.raw_text[crit][i]) if crit else say)
+            out.append(say.replace("{v}", ex.text(lang)[crit][i]) if crit else say)
     return out
 
 
@@ -209,10 +212,10 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     scores = pd.DataFrame({"asset_id": ids, "use": profile.name, "eligible": eligible})
     if explain:
         n_eligible = int(eligible.sum())
-        raw_text = ex.raw_text
         reasons = {}
         for lang in ("en", "el"):
             labels = [getattr(REGISTRY[c], f"label_{lang}") for c in names]
+            raw_text = ex.text(lang)
             reasons[lang] = [
                 reason_text(lang, rank[i], n_eligible, score[i], labels, [raw_text[c][i] for c in names],
                             points[i], max_points, missing[i], strong[i], weak[i])
@@ -240,7 +243,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
         "asset_id": np.tile(ids, len(names)),
         "use": profile.name,
         "criterion": np.repeat(names, n),
-        "raw": [x for c in names for x in raw_text[c]],
+        "raw": [x for c in names for x in ex.text("en")[c]],
         "value": matrix.T.ravel(), "weight": np.repeat(w, n), "points": points.T.ravel(), "missing": missing.T.ravel(),
     }) if explain else pd.DataFrame(columns=[c.name for c in contracts.CONTRIBUTIONS.columns])
     return ScoreResult(scores, contributions, {profile.name: ex})

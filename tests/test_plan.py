@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from pipeline.config import PlanSpec, Target
-from pipeline.plan import assign, target_report
+from pipeline.plan import assign, can_share, compatible_uses, target_report
 
 
 def attainment(chosen: pd.DataFrame, targets) -> float:
@@ -16,14 +16,20 @@ def attainment(chosen: pd.DataFrame, targets) -> float:
     return total
 
 
-def brute_force(pairs: pd.DataFrame, targets, min_score=0.0) -> tuple[float, float]:
+def brute_force(pairs: pd.DataFrame, targets, min_score=0.0, shared: str | None = None) -> tuple[float, float]:
     """The best (target attainment, total score), compared in that order, over
-    every assignment (each asset: no use or one of its pairs) within the caps."""
+    every assignment (each asset: no use or one of its pairs, plus the use
+    ``shared`` beside any other) within the caps."""
     pairs = pairs[pairs["score"] >= min_score]
-    options = [[None] + list(g.index) for _, g in pairs.groupby("asset_id")]
+    options = []
+    for _, g in pairs.groupby("asset_id"):
+        alone = [(i,) for i in g.index]
+        extra = [i for i in g.index if g.loc[i, "use"] == shared]
+        together = [(i, j) for i in g.index for j in extra if i != j]
+        options.append([()] + alone + together)
     best = (0.0, 0.0)
     for combo in itertools.product(*options):
-        chosen = pairs.loc[[i for i in combo if i is not None]]
+        chosen = pairs.loc[[i for part in combo for i in part]]
         ok = all((len(chosen[chosen["use"].isin(t.uses)]) <= t.count) if t.count is not None
                  else (chosen.loc[chosen["use"].isin(t.uses), "kwp"].sum() <= t.kwp + 1e-9) for t in targets)
         if ok:
@@ -81,3 +87,22 @@ def test_a_target_config_needs_one_measure():
     with pytest.raises(ValueError, match="either count or kwp"):
         Target(uses=["solar"], count=1, kwp=5)
     assert PlanSpec().min_score == 50
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_use_that_can_share_an_asset_is_assigned_beside_another(seed):
+    pairs = random_case(seed)
+    targets = [Target(uses=["recycling"], count=1), Target(uses=["farm"], count=2), Target(uses=["solar"], kwp=500)]
+    sharing = {"solar": frozenset({"*"})}
+    chosen = assign(pairs, targets, min_score=30, sharing=sharing)
+    per_asset = chosen.groupby("asset_id")["use"].agg(sorted)
+    assert all(len(u) == 1 or (len(u) == 2 and "solar" in u) for u in per_asset)  # only solar shares
+    best_attainment, best_score = brute_force(pairs, targets, 30, shared="solar")
+    assert attainment(chosen, targets) == pytest.approx(best_attainment)
+    assert chosen["score"].sum() == pytest.approx(best_score)
+
+
+def test_the_compatibility_table_lets_rooftop_solar_share_a_building():
+    table = compatible_uses()
+    assert can_share("solar_rooftop", "coop_workspace", table) and can_share("cultural_space", "solar_rooftop", table)
+    assert not can_share("social_farm", "recycling_centre", table) and not can_share("solar_rooftop", "solar_rooftop", table)

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._text import markdown_text
-from ..io import atomic_path, write_text
 from ..evidence import CONFIDENCE
+from ..i18n import LEGAL_FORMS, legal_form_name, t
+from ..io import atomic_path, write_text
 from ..profiles import Profile
+from .mapdata import plan_figures
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +35,56 @@ HEADINGS = {
     "to_verify": ("Idle assets to verify", "Αδρανή ακίνητα προς επαλήθευση"),
     "ownership": ("Ownership to verify before the plan can use them", "Ιδιοκτησία προς επαλήθευση"),
     "conflicts": ("Where the sources disagree", "Διαφωνίες μεταξύ πηγών"),
+    "legal_forms": ("Legal forms", "Νομικές μορφές"),
 }
 
 
 def _h(key: str) -> str:
     en, el = HEADINGS[key]
     return f"{en} / {el}"
+
+
+VERIFY_HEADERS = {"asset_id": "asset / ακίνητο", "name": "name / όνομα", "ownership": "ownership / ιδιοκτησία",
+                  "ownership_evidence": "evidence / τεκμήριο", "confidence": "confidence / βεβαιότητα",
+                  "sources": "sources / πηγές", "best_use": "best use / καλύτερη χρήση", "best_score": "score / βαθμός"}
+CONFLICT_HEADERS = {"asset_id": "asset / ακίνητο", "attribute": "on / θέμα", "source": "source / πηγή",
+                    "value": "says / αναφέρει", "other_source": "other source / άλλη πηγή",
+                    "other_value": "which says / που αναφέρει"}
+
+#: Most rows a table of the annex prints; the rest are in the XLSX (a register
+#: of 100k rows must not make a PDF of 100k rows).
+MAX_ROWS = 100
+
+
+def _cell(value, decimals: int | None = None) -> str:
+    """A table cell as text: nothing for a missing value, integers as integers,
+    other numbers rounded to ``decimals`` (1 unless the column says)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "✓" if value else ""
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        places = 1 if decimals is None else decimals
+        rounded = round(float(value), places)
+        return f"{int(rounded):,}" if rounded == int(rounded) else f"{rounded:,.{places}f}"
+    return str(value)
+
+
+def tidy(df: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.DataFrame:
+    """``df`` with every cell as text (see :func:`_cell`): what both formats print."""
+    decimals = decimals or {}
+    return pd.DataFrame({c: [_cell(v, decimals.get(c)) for v in df[c]] for c in df.columns}, index=df.index)
+
+
+def _limited(df: pd.DataFrame, sheet: str) -> tuple[pd.DataFrame, str]:
+    """At most :data:`MAX_ROWS` rows of ``df``, and a line saying where the rest are."""
+    if len(df) <= MAX_ROWS:
+        return df, ""
+    return df.head(MAX_ROWS), (f"The first {MAX_ROWS} of {len(df):,} rows; all of them are in idle_assets.xlsx "
+                               f"(sheet {sheet}). / Οι πρώτες {MAX_ROWS} από {len(df):,} γραμμές· όλες στο "
+                               f"idle_assets.xlsx (φύλλο {sheet}).")
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -54,14 +102,60 @@ def _html_table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, escape=True, na_rep="", border=0, classes="t")
 
 
+def _use_names(profiles: list[Profile]) -> dict[str, str]:
+    return {p.name: f"{p.label.el} / {p.label.en}" for p in profiles}
+
+
+def _forms(codes) -> str:
+    """Legal-form codes (``koinsep;association``) by their Greek and English names with the law."""
+    if not isinstance(codes, str) or not codes:
+        return ""
+    return "; ".join(f"{legal_form_name(c, 'el', True)} / {legal_form_name(c, 'en', True)}" for c in codes.split(";"))
+
+
+def _inventory_table(inv: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "asset / ακίνητο": [f"{n} ({a})" if isinstance(n, str) and n else a for a, n in zip(inv["asset_id"], inv["name"])],
+        "kind / είδος": [f"{t('el', k)} / {k}" for k in inv["kind"]],
+        "area m² / εμβαδόν": inv["area_m2"].round(0),
+        "sources / πηγές": inv["sources"],
+        "why idle / ένδειξη": inv["idle_evidence"],
+        "ownership / ιδιοκτησία": [f"{t('el', o)} / {o}" for o in inv["ownership"]],
+        "confidence / βεβαιότητα": [f"{t('el', 'short_' + c)} / {c}" for c in inv["confidence"]],
+    })
+    for col in extra:
+        out[col] = inv[col].to_numpy()
+    return out
+
+
+def _plan_table(plan: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    impact = [f"{plan_figures(r, 'el')} / {plan_figures(r, 'en')}" for _, r in plan.iterrows()]
+    notes = [" / ".join(x for x in (a, b) if isinstance(x, str) and x) for a, b in
+             zip(plan.get("note_el", [None] * len(plan)), plan.get("note_en", [None] * len(plan)))]
+    return pd.DataFrame({
+        "asset / ακίνητο": [f"{n} ({a})" if isinstance(n, str) and n else a for a, n in zip(plan["asset_id"], plan["name"])],
+        "use / χρήση": plan["use"].map(names).fillna(plan["use"]),
+        "score / βαθμός": plan["score"].round(0),
+        "reason / αιτιολόγηση": [f"{el} / {en}" for el, en in zip(plan["reason_el"], plan["reason_en"])],
+        "impact / αποτύπωμα": impact,
+        "organisations / φορείς": plan["candidate_organisations"],
+        "legal forms / νομικές μορφές": plan["candidate_legal_forms"].map(_forms),
+        "note / σημείωση": notes,
+    })
+
+
 def annex_sections(inventory: pd.DataFrame, scores: pd.DataFrame, plan: pd.DataFrame, totals: pd.DataFrame,
                    targets: pd.DataFrame, profiles: list[Profile], sensitivity, credits: list[str],
                    coefficients: pd.DataFrame, top: int = 10, coverage_text: str = "",
                    conflicts: pd.DataFrame | None = None,
                    verify: pd.DataFrame | None = None) -> list[tuple[str, str, pd.DataFrame | None]]:
-    """``(heading, paragraph, table)`` for each section, shared by both formats.
-    The inventory is split into assets a record confirms or strong OSM
-    evidence makes probable, and those to verify."""
+    """``(heading, paragraph, table)`` for each section, shared by both formats;
+    every table's cells are text already (:func:`tidy`): no None or nan,
+    integers as integers, uses and legal forms by their names. Long tables
+    show their first :data:`MAX_ROWS` rows and say where the rest are. The
+    inventory is split into assets a record confirms or strong OSM evidence
+    makes probable, and those to verify."""
+    names = _use_names(profiles)
     kinds = inventory["kind"].value_counts()
     sources = inventory["sources"].value_counts()
     levels = inventory["confidence"].value_counts()
@@ -70,45 +164,60 @@ def annex_sections(inventory: pd.DataFrame, scores: pd.DataFrame, plan: pd.DataF
                + ", ".join(f"{levels.get(c, 0)} {c}" for c in CONFIDENCE) + ". "
                + "; ".join(f"{n} from {s}" for s, n in sources.items())
                + (f". {coverage_text}." if coverage_text else ""))
-    columns = ["asset_id", "name", "kind", "area_m2", "sources", "idle_evidence", "evidence_strength", "ownership",
-               "confidence"]
     sure = inventory["confidence"] != "to verify"
-    out = [(_h("summary"), summary, inventory.loc[sure, columns].round({"area_m2": 0})),
-           (_h("to_verify"), "Weak evidence without a record, unknown ownership, or sources that disagree: "
-            "check these on the ground or in the records. / Ασθενής ένδειξη, άγνωστη ιδιοκτησία ή διαφωνία πηγών.",
-            inventory.loc[~sure, columns + ["conflicts"]].round({"area_m2": 0}))]
+    shown, more = _limited(inventory[sure], "inventory")
+    out = [(_h("summary"), " ".join(x for x in (summary, more) if x), tidy(_inventory_table(shown, [])))]
+    shown, more = _limited(inventory[~sure], "inventory")
+    out.append((_h("to_verify"), "Weak evidence without a record, unknown ownership, or sources that disagree: "
+                "check these on the ground or in the records. / Ασθενής ένδειξη, άγνωστη ιδιοκτησία ή διαφωνία πηγών. "
+                + more, tidy(_inventory_table(shown, ["conflicts"]).rename(columns={"conflicts": "disagree on / διαφωνία"}))))
     if verify is not None:
+        shown, more = _limited(verify.assign(best_use=verify["best_use"].map(names).fillna(verify["best_use"]))
+                               .rename(columns=VERIFY_HEADERS), "verify_ownership")
         out.append((_h("ownership"), "The plan assigns only municipal and other public assets unless the config "
-                    "says plan.ownership: any.", verify))
+                    "says plan.ownership: any. / Το σχέδιο αναθέτει μόνο δημοτικά και άλλα δημόσια ακίνητα. " + more,
+                    tidy(shown, {"score / βαθμός": 0})))
     if conflicts is not None:
-        out.append((_h("conflicts"), "", conflicts))
-    plan_cols = ["asset_id", "name", "use", "score", "reason_en", "reason_el", "usable_area_m2", "kwp",
-                 "mwh_per_year", "jobs", "candidate_organisations", "candidate_legal_forms"]
-    out.append((_h("plan"), "Each asset gets at most one use; the assignment first approaches every target, then "
-                "maximises the total score. / Κάθε ακίνητο λαμβάνει το πολύ μία χρήση.",
-                plan[[c for c in plan_cols if c in plan]].round({"score": 1, "usable_area_m2": 0, "kwp": 1,
-                                                                  "mwh_per_year": 1, "jobs": 1})))
-    out.append((_h("totals"), "", totals))
-    out.append((_h("targets"), "", targets))
+        shown, more = _limited(conflicts, "conflicts")
+        out.append((_h("conflicts"), more, tidy(shown.rename(columns=CONFLICT_HEADERS))))
+    shown, more = _limited(plan, "plan")
+    out.append((_h("plan"), "Each asset gets one use, or uses that can share it (rooftop solar with a use inside the "
+                "building); the assignment first approaches every target, then maximises the total score. / Κάθε "
+                "ακίνητο λαμβάνει μία χρήση ή χρήσεις που συνυπάρχουν (φωτοβολταϊκά στέγης με χρήση του κτιρίου). " + more,
+                tidy(_plan_table(shown, names))))
+    out.append((_h("totals"), "", tidy(totals.assign(use=totals["use"].map({**names, "TOTAL": "Σύνολο / TOTAL"})
+                                                        .fillna(totals["use"])), {"usable_ha": 2, "cultivable_ha": 2})))
+    out.append((_h("targets"), "", tidy(targets)))
+    out.append((_h("legal_forms"), "The legal forms of the organisations the plan can propose. / Οι νομικές μορφές "
+                "των φορέων που μπορεί να προτείνει το σχέδιο.",
+                pd.DataFrame({"Ελληνικά": [v["el_full"] for v in LEGAL_FORMS.values()],
+                              "English": [v["en_full"] for v in LEGAL_FORMS.values()]})))
     for p in profiles:
-        s = scores[(scores["use"] == p.name) & scores["eligible"]].sort_values("rank").head(top)
+        eligible = (scores["use"] == p.name) & scores["eligible"]
+        s = scores[eligible].sort_values("rank").head(top)
         s = s.merge(inventory[["asset_id", "name"]], on="asset_id", how="left")
-        out.append((f"{_h('rankings')}: {p.label.en} / {p.label.el}",
-                    f"{int(((scores['use'] == p.name) & scores['eligible']).sum())} eligible assets; the best {top} shown.",
-                    s[["rank", "asset_id", "name", "score", "rank_topsis", "p_top_k", "reason_en", "reason_el"]]
-                    .round({"score": 1, "p_top_k": 2})))
-    weights = pd.DataFrame([{"use": p.name, "criterion": c.criterion, "weight": round(p.weights()[c.criterion], 3),
-                             "function": c.function.type, "AHP CR": p.consistency_ratio()}
+        table = pd.DataFrame({"rank / σειρά": s["rank"], "asset / ακίνητο": [f"{n} ({a})" if isinstance(n, str) and n
+                                                                            else a for a, n in zip(s["asset_id"], s["name"])],
+                              "score / βαθμός": s["score"].round(0), "TOPSIS": s["rank_topsis"],
+                              f"top {getattr(sensitivity, 'top_k', 3)} (%)": (100 * s["p_top_k"]).round(0),
+                              "reason / αιτιολόγηση": [f"{el} / {en}" for el, en in zip(s["reason_el"], s["reason_en"])]})
+        out.append((f"{_h('rankings')}: {p.label.el} / {p.label.en}",
+                    f"{int(eligible.sum()):,} eligible assets; the best {min(top, int(eligible.sum()))} shown, all "
+                    f"in ranking_{p.name}.csv. / {int(eligible.sum()):,} κατάλληλα ακίνητα· τα καλύτερα "
+                    f"{min(top, int(eligible.sum()))} εδώ.", tidy(table, {"score / βαθμός": 0})))
+    weights = pd.DataFrame([{"use / χρήση": names[p.name], "criterion / κριτήριο": c.criterion,
+                             "weight / βάρος": round(p.weights()[c.criterion], 3), "function": c.function.type,
+                             "AHP CR": p.consistency_ratio()}
                             for p in profiles for c in p.criteria])
     out.append((_h("method"), "Score = 100 × Σ weight × value (weighted linear combination); values from each "
                 "criterion's value function; TOPSIS as an alternative ranking; AHP weights where a profile gives "
-                "pairwise comparisons (consistency ratio shown).", weights))
+                "pairwise comparisons (consistency ratio shown).", tidy(weights, {"weight / βάρος": 3, "AHP CR": 3})))
     if sensitivity is not None:
         out.append((_h("sensitivity"), f"{sensitivity.draws} random weight draws (log-normal spread "
                     f"{sensitivity.spread:g}, seed {sensitivity.seed}); for each asset the share of draws in which "
                     f"it ranks in the top {sensitivity.top_k} and its 5-95 % rank interval are in the rankings above.",
                     None))
-    out.append((_h("coefficients"), "", coefficients))
+    out.append((_h("coefficients"), "", tidy(coefficients, {"value": 3})))
     out.append((_h("sources"), "", pd.DataFrame({"source / πηγή": credits})))
     return out
 
@@ -142,6 +251,16 @@ def write_annex(folder: Path, title: str, sections, pdf: bool = True) -> list[Pa
     return written + ([printed] if printed else [])
 
 
+#: A4 landscape pages; tables as wide as the page, their cells wrapped
+#: (anywhere, for long ids and URLs) and their headers repeated on every page.
+PRINT_CSS = ("@page{size:A4 landscape;margin:12mm 10mm;@bottom-right{content:counter(page) ' / ' counter(pages);"
+             "font:8px sans-serif}}body{max-width:none;margin:0;font-size:10px}"
+             "table.t{font-size:7.5px;width:100%;table-layout:auto}"
+             "table.t td{overflow-wrap:anywhere}table.t th{overflow-wrap:normal;hyphens:manual}"
+             "table.t td:first-child{min-width:24mm}"
+             "table.t thead{display:table-header-group}table.t tr{break-inside:avoid}h2{break-after:avoid}")
+
+
 def write_pdf(page: str, target: Path) -> Path | None:
     """The annex as an A4 PDF with WeasyPrint, when it is installed (the
     ``pdf`` extra and the Pango library); otherwise nothing, and the log says why."""
@@ -150,8 +269,7 @@ def write_pdf(page: str, target: Path) -> Path | None:
     except (ImportError, OSError) as exc:  # OSError: Pango missing
         log.info("annex.pdf not written: WeasyPrint unavailable (%s); pip install -e '.[pdf]'", exc)
         return None
-    printable = page.replace("</style>", "@page{size:A4;margin:15mm}body{max-width:none;margin:0}"
-                                         "table.t{font-size:9px}</style>", 1)
+    printable = page.replace("</style>", PRINT_CSS + "</style>", 1)
     with atomic_path(target) as tmp:
         weasyprint.HTML(string=printable).write_pdf(tmp)
     return target

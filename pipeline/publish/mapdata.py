@@ -23,7 +23,7 @@ import shapely
 
 from .. import settings
 from ..features import REGISTRY
-from ..i18n import LABELS, fmt_value
+from ..i18n import LABELS, fmt_value, number, t
 from ..profiles import Profile
 from ..score import Explanation
 
@@ -148,11 +148,12 @@ def map_data(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: di
             owner.setdefault(c, p.name)
     used = list(owner)
     crit_index = {c: i for i, c in enumerate(used)}
-    raw = []
+    raw: dict[str, list] = {"en": [], "el": []}
     for c, use in owner.items():
         at = scores[scores["use"] == use].set_index("asset_id")["_row"].reindex(order).to_numpy()
-        text = explanations[use].raw_text[c]
-        raw.append(strings.column(text[i] for i in at))
+        for lang in raw:
+            text = explanations[use].text(lang)[c]
+            raw[lang].append(strings.column(text[i] for i in at))
     eligible = scores[scores["eligible"]]
     best = eligible.sort_values("score", ascending=False).drop_duplicates("asset_id").set_index("asset_id")["use"]
     use_index = {p.name: i for i, p in enumerate(all_profiles)}
@@ -195,17 +196,23 @@ def _plan_rows(plan, order, profiles, all_profiles, use_index, strings) -> list[
     rows = []
     at = {a: i for i, a in enumerate(order)}
     for _, p in plan[plan["use"].isin(shown)].iterrows():
-        figures = [f"{fmt_value(p['usable_area_m2'], 'm²')} usable"]
-        if p["kwp"] > 0:
-            figures.append(f"{p['kwp']:,.0f} kWp, {p['mwh_per_year']:,.0f} MWh/year")
-        if p["cultivable_m2"] > 0:
-            figures.append(f"{fmt_value(p['cultivable_m2'], 'm²')} cultivable")
-        if pd.notna(p["jobs"]):
-            figures.append(f"about {p['jobs']:.1f} jobs")
-        orgs = p["candidate_organisations"] or "no organisation from the open call yet"
+        orgs = p["candidate_organisations"] or f"{t('en', 'no_candidates')} / {t('el', 'no_candidates')}"
         rows.append([at[p["asset_id"]], use_index[p["use"]], int(f"{p['score']:.0f}"),
-                     strings.add("; ".join(figures)), strings.add(orgs)])
+                     strings.add(plan_figures(p, "en")), strings.add(orgs), strings.add(plan_figures(p, "el"))])
     return rows
+
+
+def plan_figures(row, lang: str) -> str:
+    """The impact line of a plan row in ``lang``: usable area, solar capacity
+    and yield, cultivable area, jobs."""
+    figures = [f"{fmt_value(row['usable_area_m2'], 'm²', lang)} {t(lang, 'usable')}"]
+    if row["kwp"] > 0:
+        figures.append(f"{fmt_value(row['kwp'], 'kWp', lang)}, {fmt_value(row['mwh_per_year'], 'MWh/year', lang)}")
+    if row["cultivable_m2"] > 0:
+        figures.append(f"{fmt_value(row['cultivable_m2'], 'm²', lang)} {t(lang, 'cultivable')}")
+    if pd.notna(row["jobs"]):
+        figures.append(t(lang, "about_jobs").format(jobs=number(row["jobs"], 1, lang)))
+    return "; ".join(figures)
 
 
 def _context(context, origin, strings: Strings) -> dict:

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from .._text import defuse_formula, defuse_frame
 from ..io import write_csv, write_geopackage, write_geoparquet, xlsx_writer
 from ..features import REGISTRY
+from ..i18n import COLUMNS_EL, legal_form_name, t
 from ..match import ranking
 from ..plan import plan_totals
 from ..profiles import Profile
@@ -62,23 +63,44 @@ def sheet_names(names: list[str]) -> dict[str, str]:
     return out
 
 
+def labelled(df: pd.DataFrame, uses: dict[str, str]) -> pd.DataFrame:
+    """``df`` for people: uses by their Greek and English names, legal forms
+    by their names, kinds, ownership and confidence in both languages."""
+    out = df.copy()
+    for col in ("use", "best_use", "runner_up"):
+        if col in out:
+            out[col] = out[col].map(lambda u: uses.get(u, u) if isinstance(u, str) else u)
+    if "candidate_legal_forms" in out:
+        out["candidate_legal_forms"] = out["candidate_legal_forms"].map(
+            lambda v: "; ".join(f"{legal_form_name(c, 'el')} / {legal_form_name(c, 'en')}" for c in v.split(";"))
+            if isinstance(v, str) and v else v)
+    for col, prefix in (("kind", ""), ("ownership", ""), ("confidence", "short_")):
+        if col in out:
+            out[col] = out[col].map(lambda v: f"{t('el', prefix + v)} / {v}" if isinstance(v, str) else v)
+    return out
+
+
 def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str) -> None:
+    """A sheet: title, credits, a Greek and an English header row, the table."""
     df = defuse_frame(df)
-    df.to_excel(writer, sheet_name=sheet, index=False, startrow=2)
+    df.to_excel(writer, sheet_name=sheet, index=False, startrow=3)
     ws = writer.sheets[sheet]
     ws["A1"] = defuse_formula(title)
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = defuse_formula(credit)
     ws["A2"].font = Font(italic=True, size=9)
     fill = PatternFill("solid", fgColor="DDE7F0")
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-        cell.fill = fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, col in enumerate(df.columns, start=1):
-        width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+        ws.cell(row=3, column=i, value=defuse_formula(COLUMNS_EL.get(str(col), str(col))))
+    for row in (3, 4):
+        for cell in ws[row]:
+            cell.font = Font(bold=True, italic=row == 4, size=11 if row == 3 else 9)
+            cell.fill = fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, col in enumerate(df.columns, start=1):
+        width = max([len(str(col)), len(COLUMNS_EL.get(str(col), ""))] + [len(str(v)) for v in df[col].head(200)])
         ws.column_dimensions[get_column_letter(i)].width = min(max(10, width + 2), 60)
-    ws.freeze_panes = "A4"
+    ws.freeze_panes = "A5"
 
 
 def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, contributions: pd.DataFrame,
@@ -114,6 +136,10 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     fixed = ["plan", "plan_totals", "targets", "matching", "inventory", "verify_ownership", "conflicts",
              "method_weights", "criteria", "impact_sources", "sources"]
     sheets = sheet_names(fixed + [p.name for p in profiles])
+    uses = {p.name: f"{p.label.el} / {p.label.en}" for p in profiles}
+    extra = {k: labelled(v, uses) for k, v in extra.items()}
+    matching = labelled(matching, uses)
+    rankings = {k: labelled(v, uses) for k, v in rankings.items()}
     with xlsx_writer(target) as writer:
         if "plan" in extra:
             _xlsx_sheet(writer, extra["plan"], "plan", f"{title}: assets assigned to uses, impact and candidate organisations", credit)
@@ -122,7 +148,7 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
         _xlsx_sheet(writer, matching, "matching", f"{title}: best use per asset", credit)
         for p in profiles:
             _xlsx_sheet(writer, rankings[p.name], sheets[p.name], f"{title}: {p.label.en} / {p.label.el}", credit)
-        assets = pd.DataFrame(inventory.drop(columns="geometry"))
+        assets = labelled(pd.DataFrame(inventory.drop(columns="geometry")), uses)
         _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", credit)
         if "verify_ownership" in extra:
             _xlsx_sheet(writer, extra["verify_ownership"], "verify_ownership",

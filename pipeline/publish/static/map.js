@@ -50,7 +50,10 @@
     return e;
   }
 
-  function rawText(i, c) { return str(A.raw[c][i]); }
+  function rawText(i, c, lang) { return str(A.raw[lang][c][i]); }
+
+  /* An integer with its thousands grouped as pipeline.i18n.number does. */
+  const grouped = (v, lang) => String(v).replace(/\B(?=(\d{3})+(?!\d))/g, lang === "el" ? "." : ",");
 
   function criterionLabel(c, lang) { return D.criteria[c][lang === "en" ? 0 : 1]; }
 
@@ -65,8 +68,8 @@
      k is the asset's place in the use's eligible list. */
   function reason(lang, u, i, k) {
     const U = D.uses[u], p = U.parts[k];
-    const part = (j, pts) => criterionLabel(U.criteria[j], lang) + " " + rawText(i, U.criteria[j]) + " (+" + pts + "/" + U.max_points[j] + ")";
-    let text = LBL[lang].rank_line.replace("{rank}", U.rank[k]).replace("{n}", U.n_eligible).replace("{score:.0f}", U.score[k]);
+    const part = (j, pts) => criterionLabel(U.criteria[j], lang) + " " + rawText(i, U.criteria[j], lang) + " (+" + pts + "/" + U.max_points[j] + ")";
+    let text = LBL[lang].rank_line.replace("{rank}", grouped(U.rank[k], lang)).replace("{n}", grouped(U.n_eligible, lang)).replace("{score}", U.score[k]);
     const strong = [];
     if (p[0] >= 0) strong.push(part(p[0], p[1]));
     if (p[2] >= 0) strong.push(part(p[2], p[3]));
@@ -84,7 +87,7 @@
     const says = U.out.get(i).map((r) => {
       const [en, gr, c] = U.rules[r];
       const say = str(lang === "en" ? en : gr);
-      return c >= 0 ? say.replace("{v}", rawText(i, c)) : say;
+      return c >= 0 ? say.replace("{v}", rawText(i, c, lang)) : say;
     });
     return LBL[lang].excluded + ": " + says.join("; ");
   }
@@ -110,9 +113,11 @@
   }
 
   function planBlock(row) {
-    const [, use, score, figures, orgs] = row, box = el("p", null, "margin:4px 0");
-    box.append(el("b", "Plan: " + D.all_uses[use][1]), el("span", " (" + score + "/100)"), el("br"),
-      el("span", str(figures)), el("br"), el("span", "Candidates / Φορείς: " + str(orgs)));
+    const [, use, score, figures, orgs, figuresEl] = row, box = el("p", null, "margin:4px 0");
+    box.append(el("b", both("plan_label") + ": " + D.all_uses[use][1] + " / " + D.all_uses[use][2]),
+      el("span", " (" + score + "/100)"), el("br"),
+      el("span", str(figures)), el("br"), el("i", str(figuresEl)), el("br"),
+      el("span", both("candidates") + ": " + str(orgs)));
     return box;
   }
 
@@ -203,7 +208,7 @@
       addAsset(g, i, { color: D.colours.confidence[str(A.confidence[i])] || "#333333", weight: 2,
         fillColor: KIND_COLOURS[str(A.kind[i])] || "#333333", fillOpacity: 0.2 },
         assetName(i) + " (" + str(A.kind[i]) + ")",
-        () => (u >= 0 ? scoreBlock(u, i) : best >= 0 ? el("p", LBL.en.best_use + ": " + D.all_uses[best][1]) : el("p", LBL.en.no_use)));
+        () => (u >= 0 ? scoreBlock(u, i) : best >= 0 ? el("p", both("best_use") + ": " + D.all_uses[best][1] + " / " + D.all_uses[best][2]) : el("p", both("no_use"))));
     }
   }, n > 0);
   D.uses.forEach((U, u) => {

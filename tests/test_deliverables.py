@@ -1,0 +1,142 @@
+"""What a council and a consultant receive, read as they would: the annex (PDF
+included), the Greek text, the plan's wording. On the committed Volos project
+(real OSM, boundary and DEM from ../shared/data with the invented register,
+survey and organisations)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.config import load_config
+from pipeline.i18n import LEGAL_FORMS, fmt_value, greek_names
+from pipeline.runner import run_project
+
+ROOT = Path(__file__).resolve().parent.parent
+#: an English-formatted number: a thousands comma (2,066) or a decimal point (1.25)
+ENGLISH_NUMBER = re.compile(r"\d,\d{3}(?!\d)|\d\.\d{1,2}(?!\d)")
+
+
+@pytest.fixture(scope="module")
+def volos(shared, tmp_path_factory):
+    out = tmp_path_factory.mktemp("volos")
+    return run_project(load_config(ROOT / "configs" / "volos.yaml"), out), out
+
+
+def pdf_text(path: Path) -> str:
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed (pip install -e '.[test]')")
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+def test_the_pdf_annex_holds_every_planned_asset_and_the_greek_legal_forms(volos):
+    result, out = volos
+    if not (out / "annex.pdf").exists():
+        pytest.skip("annex.pdf not written: WeasyPrint unavailable")
+    text = pdf_text(out / "annex.pdf")
+    joined = re.sub(r"\s+", "", text)  # cells wrap ids and names over lines
+    assert len(result.plan) >= 5
+    for row in result.plan.itertuples():
+        assert row.asset_id.replace(" ", "") in joined, row.asset_id
+        assert re.sub(r"\s+", "", row.name) in joined, row.name
+    for name in ("Κοινωνική Συνεταιριστική Επιχείρηση (ΚοινΣΕπ, ν. 4430/2016)", "Συνεταιρισμός Εργαζομένων (ν. 4430/2016)",
+                 "Ενεργειακή Κοινότητα (ν. 5037/2023· ν. 4513/2018"):
+        assert re.sub(r"\s+", "", name) in joined, name
+    # the plan table's last column (the note) is on the page, not cut at its edge
+    assert "note/σημείωση" in joined and "legalforms/νομικέςμορφές" in joined
+
+
+def test_no_annex_shows_none_or_nan_and_integers_are_integers(volos):
+    _, out = volos
+    texts = {"annex.md": (out / "annex.md").read_text(encoding="utf-8"),
+             "annex.html": (out / "annex.html").read_text(encoding="utf-8")}
+    if (out / "annex.pdf").exists():
+        texts["annex.pdf"] = pdf_text(out / "annex.pdf")
+    for name, text in texts.items():
+        assert not re.search(r"\b(None|nan|NaN|NaT|<NA>)\b", text), name
+        assert not re.search(r"\|\s*\d+\.0\s*\|", text), name  # a rank or a count printed as 1.0
+
+
+def test_greek_reasons_have_greek_numbers_and_greek_values(volos):
+    result, _ = volos
+    greek = pd.concat([result.scored.scores["reason_el"], result.plan["reason_el"]]).dropna()
+    assert len(greek) > 20
+    for text in greek:
+        assert not ENGLISH_NUMBER.search(text), text
+    english_values = [v for field in ("landuse", "condition", "occupancy") for v in greek_names()[field] if v != "unknown"]
+    for text in greek:
+        words = set(re.findall(r"[a-z_]+", text))
+        assert not words & set(english_values), (words & set(english_values), text)
+    # a number the English reasons group with a comma is grouped with a point in the Greek ones
+    assert any(re.search(r"\d\.\d{3} m²", t) for t in greek)
+    assert any(re.search(r"\d,\d{3} m²", t) for t in result.scored.scores["reason_en"].dropna())
+
+
+def test_values_are_rounded_to_their_unit():
+    assert fmt_value(1.25082, "°") == "1.3°" and fmt_value(1.25082, "°", "el") == "1,3°"
+    assert fmt_value(2066.4, "m²", "el") == "2.066 m²" and fmt_value(20490.4, "m²", "el") == "2,05 ha"
+    assert fmt_value(1300.46, "MWh/year", "el") == "1.300,5 MWh/έτος"
+    assert fmt_value(np.float64(12.0), "count") == "12"
+    assert fmt_value("orchard", "class", "el", "landuse") == "οπωρώνας"
+    assert fmt_value(float("nan"), "m", "el") == "δ/υ"
+
+
+def test_the_plan_names_uses_and_legal_forms_not_codes(volos):
+    result, out = volos
+    candidates = result.plan["candidate_organisations"].dropna()
+    assert len(candidates) and not candidates.str.contains(r"\b(?:koinsep|association|energy_community)\b").any()
+    md = (out / "annex.md").read_text(encoding="utf-8")
+    assert "koinsep" not in md and "Κοινωνικό αγρόκτημα" in md
+    assert set(LEGAL_FORMS) >= set(result.plan["candidate_legal_forms"].dropna().str.split(";").explode())
+
+
+def test_an_asset_that_did_not_get_its_best_use_says_which_target_took_it(volos):
+    result, _ = volos
+    scores = result.scored.scores
+    best = scores[scores["eligible"]].sort_values("score", ascending=False).drop_duplicates("asset_id")
+    best = best.set_index("asset_id")["use"]
+    given = result.plan.groupby("asset_id")["use"].agg(set)
+    for row in result.plan.itertuples():
+        if best[row.asset_id] in given[row.asset_id]:
+            assert pd.isna(row.note_en)
+        else:
+            assert "best suited to" in row.note_en and "for the target" in row.note_en, row.note_en
+            assert "καταλληλότερο για" in row.note_el and "στόχο" in row.note_el
+
+
+def test_a_long_inventory_is_summarised_in_the_annex_and_pointed_to_the_workbook():
+    from pipeline.publish.annex import MAX_ROWS, annex_sections
+
+    n = MAX_ROWS + 37
+    inv = pd.DataFrame({"asset_id": [f"a{i}" for i in range(n)], "name": None, "kind": "land", "area_m2": 1000.0,
+                        "sources": "osm", "idle_evidence": "landuse=brownfield", "ownership": "municipal",
+                        "confidence": "probable", "conflicts": None})
+    empty = pd.DataFrame(columns=["asset_id", "name", "use", "score", "reason_en", "reason_el", "usable_area_m2", "kwp",
+                                  "mwh_per_year", "cultivable_m2", "jobs", "candidate_organisations",
+                                  "candidate_legal_forms"])
+    sections = annex_sections(inv, pd.DataFrame(columns=["asset_id", "use", "eligible", "rank", "score"]), empty,
+                              pd.DataFrame({"use": ["TOTAL"], "sites": [0]}), pd.DataFrame(), [], None, [],
+                              pd.DataFrame(columns=["topic", "coefficient", "value", "source"]))
+    heading, text, table = sections[0]
+    assert len(table) == MAX_ROWS and f"of {n:,} rows" in text and "idle_assets.xlsx" in text
+
+
+def test_the_workbook_has_greek_and_english_headers_and_labels_not_codes(volos):
+    from openpyxl import load_workbook
+
+    result, out = volos
+    ws = load_workbook(out / "idle_assets.xlsx")["plan"]
+    greek = [c.value for c in ws[3]]
+    english = [c.value for c in ws[4]]
+    assert english[:2] == ["asset_id", "name"] and greek[:2] == ["κωδικός ακινήτου", "όνομα"]
+    assert "χρήση" in greek and "υποψήφιοι φορείς" in greek
+    uses = [r[english.index("use")].value for r in ws.iter_rows(min_row=5)]
+    assert len(uses) == len(result.plan)
+    assert all(" / " in u for u in uses) and not set(uses) & {p.name for p in result.profiles}
+    forms = " ".join(str(r[english.index("candidate_legal_forms")].value or "") for r in ws.iter_rows(min_row=5))
+    assert "ΚοινΣΕπ" in forms and "koinsep" not in forms
+    # the CSV keeps the codes, for analysts
+    assert set(pd.read_csv(out / "plan.csv", encoding="utf-8-sig")["use"]) <= {p.name for p in result.profiles}
