@@ -19,6 +19,12 @@ LABELS: dict[str, dict[str, str]] = {
     # {rank} and {n} come with their thousands grouped in the language's way (i18n.number)
     "rank_line": {"en": "#{rank} of {n}, score {score}/100", "el": "#{rank} από {n}, βαθμός {score}/100"},
     "plan_label": {"en": "Plan", "el": "Σχέδιο"},
+    "stability_line": {"en": "In the top {k} in {p}% of random weightings; rank {a} to {b} in 90% of them; "
+                             "rank {t} by TOPSIS.",
+                       "el": "Στις {k} πρώτες θέσεις στο {p}% των τυχαίων σταθμίσεων· θέση {a} έως {b} στο 90% "
+                             "αυτών· θέση {t} κατά TOPSIS."},
+    "view_assets": {"en": "Show the idle assets", "el": "Εμφάνιση των αδρανών ακινήτων"},
+    "view_whole": {"en": "Show the whole municipality", "el": "Εμφάνιση όλου του δήμου"},
     "usable": {"en": "usable", "el": "αξιοποιήσιμα"},
     "cultivable": {"en": "cultivable", "el": "καλλιεργήσιμα"},
     "about_jobs": {"en": "about {jobs} jobs", "el": "περίπου {jobs} θέσεις εργασίας"},

@@ -78,7 +78,7 @@ def test_demo_map_loads_offline_with_expected_layers_and_popups(browser, demo_ru
                          [geom.y, geom.x])
     page.mouse.click(x, y)
     popup = page.wait_for_selector(".leaflet-popup-content", timeout=5000).inner_text()
-    assert farm["reason_en"] in popup and farm["reason_el"] in popup and "of weight draws" in popup
+    assert farm["reason_en"] in popup and farm["reason_el"] in popup and "of random weightings" in popup
     page.wait_for_timeout(400)  # the popup's fade-in
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo_map.png"))

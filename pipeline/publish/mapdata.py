@@ -160,6 +160,7 @@ def map_data(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: di
     data = {
         "title": title, "origin": origin, "quantum": QUANTUM, "top_k": top_k,
         "colours": {"score": SCORE_COLOURS, "kind": KIND_COLOURS, "use": USE_COLOURS, "confidence": CONFIDENCE_COLOURS},
+        "bins": SCORE_BINS,
         "labels": {lang: {k: v[lang] for k, v in LABELS.items()} for lang in ("en", "el")},
         "criteria": [[REGISTRY[c].label_en, REGISTRY[c].label_el] for c in used],
         "all_uses": [[p.name, p.label.en, p.label.el] for p in all_profiles],

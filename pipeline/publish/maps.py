@@ -18,7 +18,6 @@ import html
 import re
 from pathlib import Path
 
-import branca.colormap as cm
 import folium
 import geopandas as gpd
 import numpy as np
@@ -29,21 +28,25 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from .. import settings
-from ..i18n import t
 from ..io import write_text
 from ..profiles import Profile
 from ..score import Explanation
-from .mapdata import SCORE_BINS, SCORE_COLOURS, map_data, page_json
+from .mapdata import map_data, page_json
 from .selfcontained import inline
 
 MAP_SCRIPT = Path(__file__).parent / "static" / "map.js"
 MAP_CSS = (
-    ".leaflet-control-layers-expanded{max-width:300px;max-height:62vh;overflow-y:auto;font:12px/1.3 sans-serif}"
+    ".leaflet-control-layers-expanded{max-width:300px;max-height:55vh;overflow-y:auto;font:12px/1.3 sans-serif}"
     ".leaflet-control-layers-overlays label{margin-bottom:3px}"
-    ".leaflet-control-attribution{max-width:70%;font-size:11px}"
-    "#idle-assets-title{position:absolute;bottom:64px;left:10px;max-width:45%;z-index:1000;"
-    "background:rgba(255,255,255,.9);"
-    "padding:4px 8px;font:bold 14px sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}"
+    ".leaflet-control-attribution{max-width:60%;font-size:10px;max-height:4.4em;overflow-y:auto}"
+    ".ia-legend{background:rgba(255,255,255,.93);padding:5px 8px;font:11px/1.35 sans-serif;border-radius:4px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px;max-height:45vh;overflow-y:auto}"
+    ".ia-legend summary{cursor:pointer;font-size:12px}"
+    ".ia-views a{font-size:16px;line-height:30px}"
+    # phones: no mini-map (it would cover the legend), a narrower legend and credits
+    "@media (max-width:699px){.leaflet-control-minimap{display:none}.ia-legend{max-width:min(230px,60vw)}"
+    ".leaflet-control-attribution{max-width:calc(100vw - 110px);font-size:9px;max-height:3.3em}"
+    ".leaflet-control-search .search-input{width:150px}}"
 )
 
 
@@ -98,9 +101,9 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: d
     ``all_profiles`` names every use for the labels of the best use and plan.
     The layers are made in the browser from :func:`mapdata.map_data`."""
     all_profiles = all_profiles or profiles
-    legend = cm.StepColormap(SCORE_COLOURS, index=SCORE_BINS, vmin=0, vmax=100,
-                             caption=f"{t('en', 'legend')} / {t('el', 'legend')}")
-    m = folium.Map(tiles=None, control_scale=True)
+    # map.js opens the view on the assets (or the boundary); this centre is only where it starts
+    w, s_, e, n = boundary.to_crs(settings.WGS84).total_bounds
+    m = folium.Map(location=[(s_ + n) / 2, (w + e) / 2], zoom_start=12, tiles=None, control_scale=True)
     # the credits live in Leaflet's attribution control, shown even when tiles fail to load
     credit_html = " | ".join(esc(c) for c in credits)
     folium.TileLayer(
@@ -109,20 +112,16 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: d
         max_zoom=19,
     ).add_to(m)
     data = map_data(inventory, scores, explanations, profiles, all_profiles, boundary, title, plan, top_k, context)
+    data["note"] = note
     root = m.get_root()
     assert isinstance(root, Figure)  # a folium Map's root is its page
     root.html.add_child(RawHtml(
         f'<script type="application/json" id="idle-assets-data">{page_json(data)}</script>'))
     AssetLayers(m.get_name()).add_to(m)
-    legend.add_to(m)
     plugins.Fullscreen(position="topleft").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
     plugins.MiniMap(tile_layer=folium.TileLayer("OpenStreetMap"), toggle_display=True, position="bottomright").add_to(m)
     root.header.add_child(RawHtml(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
-    subtitle = f"<br><small style='font-weight:normal'>{esc(note)}</small>" if note else ""
-    root.html.add_child(RawHtml(f"<div id='idle-assets-title'>{esc(title)}{subtitle}</div>"))
-    w, s_, e, n = boundary.to_crs(settings.WGS84).total_bounds
-    m.fit_bounds([[s_, w], [n, e]])
     return m
 
 

@@ -15,6 +15,13 @@
   const both = (key) => LBL.en[key] + " / " + LBL.el[key];
   const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const renderer = L.canvas({ padding: 0.5, tolerance: 3 });
+  /* phones and narrow windows: the layer list folds into its button, the legend starts folded */
+  const narrow = map.getContainer().clientWidth < 700;
+  /* popups pan below the controls of the top-left corner (the search box); kept up to date on resize */
+  const popupPad = L.point(10, 10);
+  const popupOptions = { maxWidth: Math.min(400, map.getContainer().clientWidth - 40), autoPanPaddingTopLeft: popupPad };
+  /* text folded for search: lower case, no accents (Greek tonos and dialytika included) */
+  const fold = (s) => String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
   /* Geometries: shapely ragged arrays, integers of 1 / quantum degree from
      the origin, each ring or line delta-coded. Returns one Leaflet latlng
@@ -106,8 +113,10 @@
     }
     box.append(el("span", reason("en", u, i, k)), el("br"), el("i", reason("el", u, i, k)));
     if (U.p_top_k.length) {
-      box.append(el("br"), el("small", "top " + D.top_k + " in " + U.p_top_k[k] + "% of weight draws; rank " +
-        U.rank_p05[k] + "-" + U.rank_p95[k] + " (90% interval); TOPSIS rank " + U.rank_topsis[k]));
+      const said = (lang) => LBL[lang].stability_line.replace("{k}", D.top_k).replace("{p}", U.p_top_k[k])
+        .replace("{a}", grouped(U.rank_p05[k], lang)).replace("{b}", grouped(U.rank_p95[k], lang))
+        .replace("{t}", grouped(U.rank_topsis[k], lang));
+      box.append(el("br"), el("small", said("en")), el("br"), el("small", said("el"), "font-style:italic"));
     }
     return box;
   }
@@ -182,7 +191,7 @@
     const shape = L.polygon(assetShape(i), Object.assign({ renderer: renderer, search: assetName(i) === str(A.id[i]) ? str(A.id[i]) : assetName(i) + " (" + str(A.id[i]) + ")" }, style));
     shape.assetIndex = i;
     shape.bindTooltip(() => document.createTextNode(tip), { sticky: true });
-    shape.bindPopup(() => popup(i, content()), { maxWidth: 400 });
+    shape.bindPopup(() => popup(i, content()), popupOptions);
     shape.on("mouseover", () => shape.setStyle({ weight: 4 })).on("mouseout", () => shape.setStyle({ weight: style.weight }));
     group.addLayer(shape);
   }
@@ -227,37 +236,121 @@
       assetName(row[0]) + ": " + D.all_uses[row[1]][1], () => planBlock(row)));
   }, false);
 
-  if (n > 0) {
-    // outlines of "all idle assets" by the inventory's confidence
-    const key = L.control({ position: "topleft" });
-    key.onAdd = () => {
-      const box = el("div", null, "background:rgba(255,255,255,.9);padding:4px 6px;font:11px/1.4 sans-serif;" +
-        "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)");
-      box.append(el("b", both("confidence")));
-      Object.entries(D.colours.confidence).forEach(([level, colour]) => {
-        const line = el("div");
-        line.append(el("span", "\u00a0\u00a0\u00a0\u00a0", "display:inline-block;border:2px solid " + colour +
-          ";margin-right:4px;height:8px;vertical-align:middle"), both("short_" + level));
-        line.title = both(level);
-        box.append(line);
-      });
-      return box;
-    };
-    key.addTo(map);
-  }
   const control = {};
   order.forEach((name) => { control[escapeHtml(name)] = overlays[name]; });
-  L.control.layers(null, control, { collapsed: false }).addTo(map);
+  L.control.layers(null, control, { collapsed: narrow }).addTo(map);
   if (n > 0) {
     const search = new L.Control.Search({
       layer: everything, propertyName: "search", marker: false, collapsed: false, position: "topleft",
-      textPlaceholder: "Search name or id / Αναζήτηση",
+      textPlaceholder: "Search name or id / Αναζήτηση", initial: false,
+      /* any part of a name or id, without regard to case or accents ("πρωην" finds "Πρώην") */
+      filterData: (text, records) => {
+        const wanted = fold(text), out = {};
+        Object.keys(records).forEach((key) => { if (fold(key).includes(wanted)) out[key] = records[key]; });
+        return out;
+      },
       buildTip: (text) => { const li = el("li", text); return li; },
       moveToLocation: (latlng, title, m) => m.fitBounds(latlng.layer.getBounds(), { maxZoom: 18 }),
     });
     search.on("search:locationfound", (e) => { if (e.layer) e.layer.openPopup(); });
     map.addControl(search);
+    /* leaflet-search (2.9.7, vendored) reacts to keyup only; text typed through an input method or pasted
+       (Greek on many keyboards) comes as an input event without one */
+    L.DomEvent.on(search._input, "input", (ev) => { if (!ev.isComposing) search._handleKeypress({ keyCode: 0 }); });
   }
+  const placePopups = () => {
+    const top = map.getContainer().getBoundingClientRect().top;
+    const corner = map.getContainer().querySelector(".leaflet-top.leaflet-left");
+    popupPad.y = corner ? Math.round(corner.getBoundingClientRect().bottom - top) + 10 : 10;
+  };
+
+  /* first look: the assets, not the whole municipality; a button for each view */
+  const boundsOf = (nested) => {
+    const box = L.latLngBounds([]);
+    const walk = (x) => { if (typeof x[0] === "number") box.extend(x); else x.forEach(walk); };
+    walk(nested);
+    return box;
+  };
+  const whole = boundsOf(decode(D.boundary));
+  const assetsBounds = boundsOf(Array.from({ length: n }, (_, i) => assetShape(i)));
+  /* room the controls take at the map's edges, so the assets are not fitted under them */
+  const margins = () => {
+    const box = map.getContainer().getBoundingClientRect(), edge = (sel, side) => {
+      const e = map.getContainer().querySelector(sel);
+      if (!e) return 0;
+      const r = e.getBoundingClientRect();
+      return side === "left" ? r.right - box.left : side === "right" ? box.right - r.left : box.bottom - r.top;
+    };
+    const left = Math.min(edge(".leaflet-top.leaflet-left .leaflet-bar", "left"), box.width / 3);
+    const right = Math.min(edge(".leaflet-control-layers", "right"), box.width / 2);
+    const bottom = Math.min(Math.max(edge(".ia-legend", "bottom"), edge(".leaflet-control-minimap", "bottom")), box.height / 2);
+    return { paddingTopLeft: [left + 20, 60], paddingBottomRight: [right + 20, bottom + 20] };
+  };
+  const showAssets = () => {
+    if (assetsBounds.isValid()) map.fitBounds(assetsBounds, Object.assign({ maxZoom: 17 }, margins()));
+    else if (whole.isValid()) map.fitBounds(whole);
+  };
+  const showWhole = () => { if (whole.isValid()) map.fitBounds(whole); };
+  const views = L.control({ position: "topleft" });
+  views.onAdd = () => {
+    const bar = el("div");
+    bar.className = "leaflet-bar ia-views";
+    [[both("view_assets"), "\u25ce", showAssets], [both("view_whole"), "\u2922", showWhole]].forEach(([title, icon, go]) => {
+      const a = el("a", icon);
+      a.href = "#"; a.title = title; a.setAttribute("role", "button"); a.setAttribute("aria-label", title);
+      L.DomEvent.on(a, "click", (ev) => { L.DomEvent.preventDefault(ev); go(); });
+      bar.append(a);
+    });
+    L.DomEvent.disableClickPropagation(bar);
+    return bar;
+  };
+  views.addTo(map);
+
+  /* one legend: title and coverage, score classes, outlines by confidence, the plan's colours */
+  const legend = L.control({ position: "bottomleft" });
+  legend.onAdd = () => {
+    const box = el("details");
+    box.className = "ia-legend";
+    box.open = !narrow;
+    const summary = el("summary");
+    summary.append(el("b", D.title));
+    if (D.note) summary.append(el("br"), el("small", D.note));
+    box.append(summary);
+    const section = (title) => { const s = el("div", null, "margin-top:4px"); s.append(el("b", title)); box.append(s); return s; };
+    const swatch = (fill, border, text) => {
+      const line = el("div");
+      line.append(el("span", "\u00a0", "display:inline-block;width:16px;height:10px;margin-right:5px;vertical-align:middle;" +
+        "background:" + fill + ";border:2px solid " + border), text);
+      return line;
+    };
+    const scores = section(both("legend"));
+    COLOURS.forEach((c, k) => scores.append(swatch(c, "#222222", D.bins[k] + "\u2013" + D.bins[k + 1])));
+    if (n > 0) {
+      const outlines = section(both("confidence"));
+      Object.entries(D.colours.confidence).forEach(([level, colour]) => {
+        const line = swatch("transparent", colour, both("short_" + level));
+        line.title = both(level);
+        outlines.append(line);
+      });
+    }
+    if (D.plan.length) {
+      const planned = section(both("plan"));
+      planned.className = "ia-plan-legend";
+      planned.style.display = "none";
+      [...new Set(D.plan.map((row) => row[1]))].forEach((u) => planned.append(
+        swatch(USE_COLOURS[u % USE_COLOURS.length], "#000000", D.all_uses[u][1] + " / " + D.all_uses[u][2])));
+      map.on("overlayadd overlayremove", (e) => {
+        if (e.layer === overlays[both("plan")]) planned.style.display = e.type === "overlayadd" ? "" : "none";
+      });
+    }
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
+  legend.addTo(map);
+  showAssets();
+  placePopups();
+  map.on("resize", placePopups);
   window.idleAssets = {
     map: map, data: D, overlays: overlays,
     /* the layer called name, with its features created (they are made when first shown) */

@@ -1,0 +1,131 @@
+"""The map as a council member opens it on a phone (400×800) and on a desktop
+(1400×900): the Volos project (real OSM, boundary and DEM, Greek names) in
+Debian's Chromium, every network request except local files refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_config
+from pipeline.runner import run_project
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)")
+SIZES = [(400, 800), (1400, 900)]
+RECT = "(sel) => { const e = document.querySelector(sel); if (!e) return null; const r = e.getBoundingClientRect(); " \
+       "return r.width && r.height ? [r.left, r.top, r.right, r.bottom] : null; }"
+
+
+@pytest.fixture(scope="module")
+def volos_map(shared, tmp_path_factory):
+    out = tmp_path_factory.mktemp("volos_map")
+    result = run_project(load_config(ROOT / "configs" / "volos.yaml"), out)
+    return out / "maps" / "index.html", result
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
+        yield b
+        b.close()
+
+
+def open_map(browser, path: Path, size):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.idleAssets !== undefined")
+    page.wait_for_timeout(400)
+    assert not errors, errors
+    return page
+
+
+def overlap(a, b) -> bool:
+    return a is not None and b is not None and a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["phone", "desktop"])
+def test_controls_leave_the_map_usable(browser, volos_map, size):
+    page = open_map(browser, volos_map[0], size)
+    expanded = page.evaluate("() => !!document.querySelector('.leaflet-control-layers-expanded')")
+    assert expanded == (size[0] >= 700)  # the layer list folds into its button on a phone
+    legend, minimap = page.evaluate(RECT, ".ia-legend"), page.evaluate(RECT, ".leaflet-control-minimap")
+    layers, search = page.evaluate(RECT, ".leaflet-control-layers"), page.evaluate(RECT, ".leaflet-control-search")
+    assert legend is not None and not overlap(legend, minimap) and not overlap(legend, layers)
+    assert not overlap(search, layers)
+    # on a phone the legend starts folded, on a desktop open; it always shows the title
+    is_open = page.evaluate("() => document.querySelector('.ia-legend').open")
+    assert is_open == (size[0] >= 700)
+    assert "Δήμος Βόλου" in page.evaluate("() => document.querySelector('.ia-legend summary').textContent")
+    page.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["phone", "desktop"])
+def test_first_view_shows_the_assets_and_a_button_shows_the_municipality(browser, volos_map, size):
+    page = open_map(browser, volos_map[0], size)
+    inside = page.evaluate("""() => { const m = window.idleAssets.map, v = m.getBounds(), g = window.idleAssets.layer('All idle assets / Όλα τα αδρανή ακίνητα');
+        return [g.getLayers().every((l) => v.contains(l.getBounds())), m.getZoom()]; }""")
+    assert inside[0], "an asset is outside the first view"
+    page.click(".ia-views a:nth-child(2)")  # whole municipality
+    page.wait_for_timeout(600)
+    whole = page.evaluate("() => window.idleAssets.map.getZoom()")
+    assert whole < inside[1]  # the municipality (385 km²) needs a wider view than its assets
+    page.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["phone", "desktop"])
+def test_a_popup_never_opens_under_the_search_box(browser, volos_map, size):
+    page = open_map(browser, volos_map[0], size)
+    layer = "All idle assets / Όλα τα αδρανή ακίνητα"
+    ids = page.evaluate(f"() => window.idleAssets.layer({layer!r}).getLayers().map((l) => window.idleAssets.data.strings[window.idleAssets.data.assets.id[l.assetIndex]])")
+    assert len(ids) == len(volos_map[1].features)
+    for asset in ids:
+        page.evaluate(f"""() => {{ const g = window.idleAssets.layer({layer!r});
+            g.getLayers().find((l) => window.idleAssets.data.strings[window.idleAssets.data.assets.id[l.assetIndex]] === {asset!r}).openPopup(); }}""")
+        page.wait_for_timeout(450)
+        popup, search = page.evaluate(RECT, ".leaflet-popup-content-wrapper"), page.evaluate(RECT, ".leaflet-control-search")
+        assert popup is not None and popup[1] >= search[3], (asset, popup, search)
+        page.evaluate("() => window.idleAssets.map.closePopup()")
+    page.close()
+
+
+def test_popups_say_the_statistics_in_plain_words_in_both_languages(browser, volos_map):
+    page = open_map(browser, volos_map[0], SIZES[1])
+    result = volos_map[1]
+    use = result.profiles[0]
+    best = result.scored.scores.query("use == @use.name and eligible").sort_values("rank").iloc[0]
+    text = page.evaluate("([n, id]) => window.idleAssets.popupText(n, id)", [f"{use.label.en} / {use.label.el}", best["asset_id"]])
+    assert "of random weightings" in text and "τυχαίων σταθμίσεων" in text and "by TOPSIS" in text
+    page.close()
+
+
+def test_the_plan_has_a_legend_of_its_colours(browser, volos_map):
+    page = open_map(browser, volos_map[0], SIZES[1])
+    hidden = page.evaluate("() => getComputedStyle(document.querySelector('.ia-plan-legend')).display")
+    assert hidden == "none"
+    page.evaluate("() => window.idleAssets.map.addLayer(window.idleAssets.overlays['Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων'])")
+    page.wait_for_timeout(200)
+    legend = page.evaluate("() => document.querySelector('.ia-plan-legend').innerText")
+    for use in set(volos_map[1].plan["use"]):
+        label = next(p.label for p in volos_map[1].profiles if p.name == use)
+        assert label.en in legend and label.el in legend
+    page.close()
+
+
+@pytest.mark.parametrize("query", ["πρωην", "ΠΡΩΗΝ", "Πρώην", "διδακτ", "osm-way-48087193", "48087193"])
+def test_search_ignores_case_accents_and_position_and_finds_ids(browser, volos_map, query):
+    page = open_map(browser, volos_map[0], SIZES[0])
+    page.locator("input.search-input").click()
+    page.keyboard.type(query, delay=20)
+    page.wait_for_timeout(800)
+    tips = page.evaluate("() => Array.from(document.querySelectorAll('.search-tooltip li')).map((li) => li.textContent)")
+    assert any("Πρώην διδακτήριο" in tip for tip in tips), (query, tips)
+    page.close()
