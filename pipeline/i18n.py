@@ -28,6 +28,7 @@ LABELS: dict[str, dict[str, str]] = {
     "usable": {"en": "usable", "el": "αξιοποιήσιμα"},
     "cultivable": {"en": "cultivable", "el": "καλλιεργήσιμα"},
     "about_jobs": {"en": "about {jobs} jobs", "el": "περίπου {jobs} θέσεις εργασίας"},
+    "few_jobs": {"en": "less than 0.1 jobs", "el": "λιγότερο από 0,1 θέσεις εργασίας"},
     "candidates": {"en": "Candidates", "el": "Υποψήφιοι φορείς"},
     "no_candidates": {"en": "no organisation from the open call yet",
                       "el": "κανένας φορέας από την ανοιχτή πρόσκληση ακόμη"},

@@ -140,3 +140,32 @@ def test_the_workbook_has_greek_and_english_headers_and_labels_not_codes(volos):
     assert "ΚοινΣΕπ" in forms and "koinsep" not in forms
     # the CSV keeps the codes, for analysts
     assert set(pd.read_csv(out / "plan.csv", encoding="utf-8-sig")["use"]) <= {p.name for p in result.profiles}
+
+
+def test_fact_sheets_one_a4_page_per_asset_with_an_atlas_and_contents(volos):
+    from pipeline.publish.factsheets import file_name
+
+    result, out = volos
+    inv = result.features
+    sheets = sorted((out / "factsheets").glob("*.html"))
+    assert len(sheets) == len(inv) == 7
+    planned = set(result.plan["asset_id"])
+    for row in inv.itertuples():
+        page = (out / "factsheets" / file_name(row.asset_id)).read_text(encoding="utf-8")
+        assert row.asset_id in page and "Καταλληλότητα ανά χρήση / Suitability per use" in page
+        assert "data:image/png;base64," in page  # the map of the asset and its surroundings
+        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+        assert not re.search(r"\b(None|nan|NaN)\b", text), row.asset_id
+        assert ("Υποψήφιοι φορείς / Candidates" in page) == (row.asset_id in planned)
+    surveyed = inv[inv["photos"].notna()].iloc[0]
+    assert surveyed["photos"].split(";")[0].strip() in (out / "factsheets" / file_name(surveyed["asset_id"])).read_text(encoding="utf-8")
+    if (out / "atlas.pdf").exists():
+        pypdf = pytest.importorskip("pypdf")
+        pages = [p.extract_text() for p in pypdf.PdfReader(out / "atlas.pdf").pages]
+        assert len(pages) == len(inv) + 1  # the contents, then one A4 page per asset
+        contents = re.sub(r"\s+", "", pages[0])
+        for k, asset in enumerate(planned, start=1):
+            assert asset in contents
+        for page in pages[1:]:
+            ids = [a for a in inv["asset_id"] if a in re.sub(r"\s+", "", page)]
+            assert ids, page[:200]

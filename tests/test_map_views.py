@@ -129,3 +129,13 @@ def test_search_ignores_case_accents_and_position_and_finds_ids(browser, volos_m
     tips = page.evaluate("() => Array.from(document.querySelectorAll('.search-tooltip li')).map((li) => li.textContent)")
     assert any("Πρώην διδακτήριο" in tip for tip in tips), (query, tips)
     page.close()
+
+
+def test_plan_popups_show_no_missing_values(browser, volos_map):
+    page = open_map(browser, volos_map[0], SIZES[1])
+    layer = "Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων"
+    texts = page.evaluate(f"""() => window.idleAssets.layer({layer!r}).getLayers().map((l) => l.getPopup()._content(l).textContent)""")
+    assert len(texts) == len(volos_map[1].plan)
+    for text in texts:
+        assert "nan" not in text.split() and "None" not in text and "Υποψήφιοι φορείς" in text, text
+    page.close()

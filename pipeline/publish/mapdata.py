@@ -197,7 +197,8 @@ def _plan_rows(plan, order, profiles, all_profiles, use_index, strings) -> list[
     rows = []
     at = {a: i for i, a in enumerate(order)}
     for _, p in plan[plan["use"].isin(shown)].iterrows():
-        orgs = p["candidate_organisations"] or f"{t('en', 'no_candidates')} / {t('el', 'no_candidates')}"
+        orgs = (p["candidate_organisations"] if isinstance(p["candidate_organisations"], str)
+                else f"{t('en', 'no_candidates')} / {t('el', 'no_candidates')}")
         rows.append([at[p["asset_id"]], use_index[p["use"]], int(f"{p['score']:.0f}"),
                      strings.add(plan_figures(p, "en")), strings.add(orgs), strings.add(plan_figures(p, "el"))])
     return rows
@@ -212,7 +213,8 @@ def plan_figures(row, lang: str) -> str:
     if row["cultivable_m2"] > 0:
         figures.append(f"{fmt_value(row['cultivable_m2'], 'm²', lang)} {t(lang, 'cultivable')}")
     if pd.notna(row["jobs"]):
-        figures.append(t(lang, "about_jobs").format(jobs=number(row["jobs"], 1, lang)))
+        figures.append(t(lang, "about_jobs").format(jobs=number(row["jobs"], 1, lang)) if row["jobs"] >= 0.05
+                       else t(lang, "few_jobs"))
     return "; ".join(figures)
 
 

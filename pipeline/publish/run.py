@@ -13,6 +13,7 @@ from ..io import write_text
 from ..extract.registry import attributions, private_fields, source_files
 from ..plan import plan_totals, verify_ownership
 from .annex import annex_sections, write_annex
+from .factsheets import write_factsheets
 from .figures import write_figures
 from .maps import write_maps
 from .report import inputs_report
@@ -109,6 +110,8 @@ def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOp
                            coverage_text=f"{coverage} of the boundary", conflicts=result.prepared.conflicts,
                            verify=verify)
     files += write_annex(tables_dir, title, annex, pdf=options.pdf)
+    files += write_factsheets(tables_dir, public, result.scored.scores, plan, result.profiles,
+                              result.prepared.context, credits, title, pdf=options.pdf)
     files += write_figures(tables_dir / "figures", result.features, result.scored.scores, result.profiles, boundary,
                            result.prepared.context, credits, title)
     report = result.prepared.report.frame()

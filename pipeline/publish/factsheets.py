@@ -1,0 +1,235 @@
+"""Asset fact sheets for workshops: one A4 page per asset, in Greek and English.
+
+Each sheet has a static map of the asset and its surroundings (buildings,
+roads, land use; scale bar and north arrow), the facts and evidence,
+ownership and confidence, the score and reason for every use, what the plan
+gives it (use, impact, candidate organisations) and the survey's photo
+references. ``factsheets/<asset>.html`` is one sheet; ``atlas.html`` and
+``atlas.pdf`` hold every sheet after a contents page. Every text from the
+inputs is escaped; the map is an SVG drawn from geometry only.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import logging
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib_scalebar.scalebar import ScaleBar
+
+from ..i18n import evidence_text, fmt_value, legal_form_name, t
+from ..io import atomic_path, write_text
+from ..profiles import Profile
+from .mapdata import plan_figures
+
+log = logging.getLogger(__name__)
+
+#: At most this many sheets (the planned assets first, then by best score):
+#: an atlas is for a workshop, not for a register of 100k rows.
+MAX_SHEETS = 60
+#: Ground shown around an asset on its map, beyond its own extent (m).
+SURROUNDINGS_M = 120.0
+
+CSS = ("body{font:11px/1.4 sans-serif;margin:0}.sheet{max-width:180mm;margin:0 auto;padding:8mm 0;"
+       "page-break-after:always}h1{font-size:17px;margin:0 0 2px}h2{font-size:13px;margin:10px 0 3px;"
+       "border-bottom:1.5px solid #1a9641}.sub{color:#444;margin:0 0 6px}.map img{width:100%;height:auto;object-fit:contain;"
+       "max-height:95mm}table{border-collapse:collapse;width:100%;font-size:10px;table-layout:fixed}td,th{border:1px solid #ccc;"
+       "padding:2px 4px;vertical-align:top;text-align:left;overflow-wrap:anywhere}th{background:#eef3f7;width:30%}"
+       ".credits{font-size:8px;color:#555;margin-top:6px}.toc td{border:none;border-bottom:1px dotted #bbb}")
+PRINT_CSS = ("@page{size:A4;margin:9mm}body{font-size:9px}.sheet{padding:0;max-width:none}h1{font-size:14px}"
+             "h2{font-size:11px;margin:6px 0 2px}.map img{max-height:78mm}table{font-size:8px}td,th{padding:1px 3px}")
+
+
+def sheet_order(inventory: pd.DataFrame, plan: pd.DataFrame | None) -> list[str]:
+    """Asset ids in atlas order: planned assets by score, then the others by
+    their best score, then those eligible for no use; at most :data:`MAX_SHEETS`."""
+    planned = list(dict.fromkeys(plan.sort_values("score", ascending=False)["asset_id"])) if plan is not None and len(plan) else []
+    rest = inventory[~inventory["asset_id"].isin(planned)].sort_values(["best_score", "asset_id"],
+                                                                       ascending=[False, True], na_position="last")
+    return (planned + rest["asset_id"].tolist())[:MAX_SHEETS]
+
+
+def file_name(asset_id: str) -> str:
+    """A file name for an asset id (letters, digits, ``-`` and ``_`` kept)."""
+    return re.sub(r"[^\w-]", "_", str(asset_id)) + ".html"
+
+
+def asset_map(geom, context, others: np.ndarray) -> str:
+    """A map of ``geom`` and what lies around it (project CRS, metres), as an
+    ``<img>`` holding a PNG (150 dpi: sharp on A4, quick to print)."""
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    pad = max(SURROUNDINGS_M, 0.25 * max(x1 - x0, y1 - y0))
+    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) / 2 + pad
+    frame = shapely.box(cx - half * 1.4, cy - half, cx + half * 1.4, cy + half)
+    fig = Figure(figsize=(6.6, 4.7), dpi=150)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    layers = [("landuse", {"color": "#e8efdc", "edgecolor": "#c9d6b5", "linewidth": 0.3}),
+              ("buildings", {"color": "#d6d0c8", "edgecolor": "#a89f94", "linewidth": 0.3}),
+              ("roads", {"color": "#8f8f8f", "linewidth": 0.8})]
+    for name, style in layers:
+        layer = getattr(context, name, None) if context is not None else None
+        if layer is not None and len(layer):
+            near = layer.geometry.to_numpy()[layer.sindex.query(frame, predicate="intersects")]
+            if len(near):
+                gpd.GeoSeries(near).plot(ax=ax, zorder=1, **style)
+    if len(others):
+        gpd.GeoSeries(others).plot(ax=ax, color="none", edgecolor="#d4a017", linewidth=1, zorder=2)
+    gpd.GeoSeries([geom]).plot(ax=ax, color="#1a9641", alpha=0.35, edgecolor="#0b5d1e", linewidth=2, zorder=3)
+    fx0, fy0, fx1, fy1 = frame.bounds
+    ax.set_xlim(fx0, fx1)
+    ax.set_ylim(fy0, fy1)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.add_artist(ScaleBar(1, units="m", location="lower left", box_alpha=0.8, font_properties={"size": 8}))
+    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.82), xycoords="axes fraction", ha="center", va="center",
+                fontsize=10, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
+    out = io.BytesIO()
+    fig.savefig(out, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 6})
+    data = base64.b64encode(out.getvalue()).decode("ascii")
+    return f"<img alt='map / χάρτης' src='data:image/png;base64,{data}'>"
+
+
+def _rows(pairs: list[tuple[str, str]]) -> str:
+    return "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in pairs if v)
+
+
+def _both(key: str) -> str:
+    return f"{t('el', key)} / {t('en', key)}"
+
+
+def _photos(text) -> str:
+    refs = [r.strip() for r in str(text or "").split(";") if r.strip()]
+    return "<br>".join(f'<a href="{html.escape(r)}">{html.escape(r)}</a>' if re.match(r"https?://", r, re.I)
+                       else html.escape(r) for r in refs)
+
+
+def _facts(a) -> str:
+    e = lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else html.escape(str(v))
+    strength = f" ({_both(a.evidence_strength)})" if isinstance(a.evidence_strength, str) else ""
+    owner = (f"{html.escape(_both(a.ownership))}: {html.escape(evidence_text(a.ownership_evidence, 'el'))}"
+             f" / {html.escape(evidence_text(a.ownership_evidence, 'en'))}")
+    survey = " / ".join(x for x in (fmt_value(a.condition, "", "el", "condition") if isinstance(a.condition, str) else "",
+                                    fmt_value(a.occupancy, "", "el", "occupancy") if isinstance(a.occupancy, str) else "") if x)
+    return _rows([
+        ("Κωδικός / Id", e(a.asset_id)),
+        (_both("kind"), html.escape(_both(a.kind))),
+        (_both("area"), f"{fmt_value(a.area_m2, 'm²', 'el')} / {fmt_value(a.area_m2, 'm²')}"),
+        (_both("sources"), e(a.sources)),
+        (_both("evidence"), e(a.idle_evidence) + html.escape(strength)),
+        (_both("ownership"), owner),
+        (_both("confidence"), html.escape(_both(a.confidence))),
+        (_both("conflicts"), e(a.conflicts)),
+        (_both("active_use"), e(a.active_use)),
+        ("ΚΑΕΚ / Parcel", e(a.parcel_code)),
+        ("Αυτοψία / Survey", html.escape(survey)),
+        ("Σημειώσεις αυτοψίας / Survey notes", e(a.survey_notes)),
+        (_both("photos"), _photos(a.photos)),
+    ])
+
+
+def _uses(asset_id: str, scores: pd.DataFrame, names: dict[str, str]) -> str:
+    mine = scores[scores["asset_id"] == asset_id].sort_values("score", ascending=False, na_position="last")
+    rows = []
+    for r in mine.itertuples():
+        score = f"{r.score:.0f}/100" if r.eligible else "—"
+        rows.append(f"<tr><td>{html.escape(names.get(r.use, r.use))}</td><td>{score}</td>"
+                    f"<td>{html.escape(str(r.reason_el))}<br><i>{html.escape(str(r.reason_en))}</i></td></tr>")
+    return ("<table><tr><th>χρήση / use</th><th style='width:10%'>βαθμός / score</th>"
+            "<th style='width:60%'>αιτιολόγηση / reason</th></tr>" + "".join(rows) + "</table>")
+
+
+def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, str]) -> str:
+    mine = plan[plan["asset_id"] == asset_id] if plan is not None and len(plan) else pd.DataFrame()
+    if mine.empty:
+        return ("<p>Δεν ανατίθεται σε χρήση από το σχέδιο. / Not assigned a use by the plan.</p>")
+    parts = []
+    for _, r in mine.iterrows():
+        codes = r["candidate_legal_forms"] if isinstance(r["candidate_legal_forms"], str) else ""
+        forms = ", ".join(legal_form_name(c, "el", True) for c in codes.split(";") if c)
+        orgs = r["candidate_organisations"] if isinstance(r["candidate_organisations"], str) else t("el", "no_candidates")
+        note = " / ".join(x for x in (r.get("note_el"), r.get("note_en")) if isinstance(x, str) and x)
+        parts.append(_rows([
+            ("Χρήση / Use", html.escape(names.get(r["use"], r["use"])) + f" ({r['score']:.0f}/100)"),
+            ("Αποτύπωμα / Impact", html.escape(plan_figures(r, "el")) + "<br><i>" + html.escape(plan_figures(r, "en")) + "</i>"),
+            ("Υποψήφιοι φορείς / Candidates", html.escape(orgs)),
+            ("Νομικές μορφές / Legal forms", html.escape(forms)),
+            ("Σημείωση / Note", html.escape(note)),
+        ]))
+    return "<table>" + "".join(parts) + "</table>"
+
+
+def sheet_html(a, picture: str, scores: pd.DataFrame, plan: pd.DataFrame | None, names: dict[str, str],
+               credits: list[str], title: str) -> str:
+    """One asset's sheet (a ``<section>``)."""
+    name = a.name if isinstance(a.name, str) and a.name else a.asset_id
+    return (f"<section class='sheet' id='{html.escape(file_name(a.asset_id)[:-5])}'>"
+            f"<h1>{html.escape(str(name))}</h1><p class='sub'>{html.escape(title)} · {html.escape(str(a.asset_id))}</p>"
+            f"<div class='map'>{picture}</div>"
+            f"<h2>Στοιχεία / Facts</h2><table>{_facts(a)}</table>"
+            f"<h2>Καταλληλότητα ανά χρήση / Suitability per use</h2>{_uses(a.asset_id, scores, names)}"
+            f"<h2>Σχέδιο / Plan</h2>{_plan(a.asset_id, plan, names)}"
+            f"<p class='credits'>{html.escape('Δεδομένα / Data: ' + '; '.join(credits))}</p></section>")
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html><html lang='el'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{CSS}</style></head><body>{body}</body></html>\n")
+
+
+def write_factsheets(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, plan: pd.DataFrame | None,
+                     profiles: list[Profile], context, credits: list[str], title: str, pdf: bool = True) -> list[Path]:
+    """``factsheets/<asset>.html`` for each asset in :func:`sheet_order`, and
+    ``atlas.html`` (contents page, then every sheet) with ``atlas.pdf`` when
+    ``pdf`` and WeasyPrint is available. Returns the files written."""
+    folder = Path(folder)
+    names = {p.name: f"{p.label.el} / {p.label.en}" for p in profiles}
+    order = sheet_order(inventory, plan)
+    by_id = inventory.set_index("asset_id", drop=False)
+    geoms = inventory.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    written, sheets, contents = [], [], []
+    for k, asset_id in enumerate(order, start=1):
+        a = SimpleNamespace(**by_id.loc[asset_id].to_dict())  # attribute access without a Series' own .name
+        near = tree.query(shapely.buffer(a.geometry, SURROUNDINGS_M * 2), predicate="intersects")
+        others = np.array([g for g in geoms[near] if not shapely.equals(g, a.geometry)])
+        sheet = sheet_html(a, asset_map(a.geometry, context, others), scores, plan, names, credits, title)
+        sheets.append(sheet)
+        written.append(write_text(_page(f"{title}: {asset_id}", sheet), folder / "factsheets" / file_name(asset_id)))
+        label = a.name if isinstance(a.name, str) and a.name else asset_id
+        use = ", ".join(names.get(u, u) for u in plan.loc[plan["asset_id"] == asset_id, "use"]) if plan is not None else ""
+        contents.append(f"<tr><td>{k}</td><td><a href='#{html.escape(file_name(asset_id)[:-5])}'>{html.escape(str(label))}"
+                        f"</a></td><td>{html.escape(str(asset_id))}</td><td>{html.escape(use)}</td></tr>")
+    more = (f"<p>Τα πρώτα {MAX_SHEETS} από {len(inventory):,} ακίνητα· όλα στο idle_assets.xlsx. / The first "
+            f"{MAX_SHEETS} of {len(inventory):,} assets; all of them are in idle_assets.xlsx.</p>"
+            if len(inventory) > MAX_SHEETS else "")
+    toc = (f"<section class='sheet toc'><h1>{html.escape(title)}</h1><p class='sub'>Άτλαντας ακινήτων / Atlas of the "
+           f"idle assets: {len(order)}</p>{more}<table><tr><th style='width:6%'>#</th><th>ακίνητο / asset</th>"
+           f"<th>κωδικός / id</th><th>σχέδιο / plan</th></tr>{''.join(contents)}</table></section>")
+    atlas = _page(f"{title}: atlas", toc + "".join(sheets))
+    written.append(write_text(atlas, folder / "atlas.html"))
+    if pdf:
+        printed = _print(atlas, folder / "atlas.pdf")
+        written += [printed] if printed else []
+    return written
+
+
+def _print(page: str, target: Path) -> Path | None:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: Pango missing
+        log.info("atlas.pdf not written: WeasyPrint unavailable (%s)", exc)
+        return None
+    with atomic_path(target) as tmp:
+        weasyprint.HTML(string=page.replace("</style>", PRINT_CSS + "</style>", 1)).write_pdf(tmp)
+    return target
