@@ -93,6 +93,11 @@ def test_a_popup_never_opens_under_the_search_box(browser, volos_map, size):
         page.wait_for_timeout(450)
         popup, search = page.evaluate(RECT, ".leaflet-popup-content-wrapper"), page.evaluate(RECT, ".leaflet-control-search")
         assert popup is not None and popup[1] >= search[3], (asset, popup, search)
+        buttons = page.evaluate("() => Array.from(document.querySelectorAll('.leaflet-top.leaflet-left .leaflet-bar, "
+                                ".leaflet-control-measure')).map((e) => { const r = e.getBoundingClientRect(); "
+                                "return [r.left, r.top, r.right, r.bottom]; })")
+        assert not any(overlap(popup, b) for b in buttons), (asset, popup, buttons)  # no button lies on the popup
+        assert popup[3] <= size[1]  # it fits on the screen (scrolling inside when long)
         page.evaluate("() => window.idleAssets.map.closePopup()")
     page.close()
 

@@ -19,7 +19,17 @@
   const narrow = map.getContainer().clientWidth < 700;
   /* popups pan below the controls of the top-left corner (the search box); kept up to date on resize */
   const popupPad = L.point(10, 10);
-  const popupOptions = { maxWidth: Math.min(400, map.getContainer().clientWidth - 40), autoPanPaddingTopLeft: popupPad };
+  const popupOptions = { maxWidth: Math.min(400, map.getContainer().clientWidth - 80), autoPanPaddingTopLeft: popupPad,
+    autoPanPaddingBottomRight: L.point(10, 10) };
+  /* popups open right of the column of buttons and below the search box; they scroll when taller than the room left */
+  function placePopups() {
+    const c = map.getContainer(), box = c.getBoundingClientRect();
+    const search = c.querySelector(".leaflet-control-search");
+    const column = Array.from(c.querySelectorAll(".leaflet-top.leaflet-left .leaflet-control"))
+      .filter((e) => e !== search).map((e) => e.getBoundingClientRect().right - box.left);
+    popupPad.x = Math.round(Math.max(10, ...column)) + 6;
+    popupPad.y = search ? Math.round(search.getBoundingClientRect().bottom - box.top) + 10 : 10;
+  }
   /* text folded for search: lower case, no accents (Greek tonos and dialytika included) */
   const fold = (s) => String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
@@ -168,7 +178,9 @@
   }
 
   function popup(i, block) {
-    const box = el("div", null, "max-width:360px");
+    placePopups();
+    const room = map.getContainer().clientHeight - popupPad.y - 70;
+    const box = el("div", null, "max-width:360px;overflow-y:auto;max-height:" + Math.max(160, room) + "px");
     box.append(el("b", assetName(i)));
     if (block) box.append(block);
     box.append(facts(i));
@@ -258,11 +270,6 @@
        (Greek on many keyboards) comes as an input event without one */
     L.DomEvent.on(search._input, "input", (ev) => { if (!ev.isComposing) search._handleKeypress({ keyCode: 0 }); });
   }
-  const placePopups = () => {
-    const top = map.getContainer().getBoundingClientRect().top;
-    const corner = map.getContainer().querySelector(".leaflet-top.leaflet-left");
-    popupPad.y = corner ? Math.round(corner.getBoundingClientRect().bottom - top) + 10 : 10;
-  };
 
   /* first look: the assets, not the whole municipality; a button for each view */
   const boundsOf = (nested) => {
@@ -349,8 +356,6 @@
   };
   legend.addTo(map);
   showAssets();
-  placePopups();
-  map.on("resize", placePopups);
   window.idleAssets = {
     map: map, data: D, overlays: overlays,
     /* the layer called name, with its features created (they are made when first shown) */
