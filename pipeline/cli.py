@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -199,9 +201,39 @@ def cmd_criteria(args: argparse.Namespace) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with suggestions: a misspelt option or command is answered
+    with the closest one the tool knows (``--fource``: did you mean ``--force``?)."""
+
+    def _known(self) -> tuple[list[str], list[str]]:
+        options = [o for a in self._actions for o in a.option_strings]
+        commands: list[str] = []
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                commands += list(action.choices)
+                options += [o for sub in action.choices.values() for a in sub._actions for o in a.option_strings]
+        return options, commands
+
+    def error(self, message: str):
+        options, commands = self._known()
+        hints = []
+        if (unknown := re.search(r"unrecognized arguments: (.+)", message)):
+            for arg in unknown.group(1).split():
+                close = difflib.get_close_matches(arg.split("=")[0], options, n=1) if arg.startswith("-") else []
+                hints += [f"{arg}: did you mean {close[0]}?"] if close else []
+        if (choice := re.search(r"invalid choice: '([^']+)'", message)):
+            close = difflib.get_close_matches(choice.group(1), commands, n=1)
+            hints += [f"{choice.group(1)}: did you mean {close[0]}?"] if close else []
+        super().error("\n  ".join([message, *hints]))
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(
+    # --debug and --quiet are read before or after the command (`idle-assets run --quiet`)
+    common = Parser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks and debug logging")
+    common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="only warnings and errors in the log")
+    parser = Parser(
         prog="idle-assets", formatter_class=fmt,
         description="Find a municipality's idle public land and buildings, score them for "
                     "social-economy uses and publish maps and tables.",
@@ -210,9 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria}",
+                                parser_class=Parser)
 
-    run = sub.add_parser("run", help="run all stages and write tables and maps", formatter_class=fmt,
+    run = sub.add_parser("run", parents=[common], help="run all stages and write tables and maps", formatter_class=fmt,
                          epilog=RUN_EXAMPLES, description="Run extract, transform, features, score, match and publish.")
     run.add_argument("--config", help="project YAML (default: the bundled demo project)")
     run.add_argument("--out", help="write every output under this folder (default: data/processed/<project>/ and maps/<project>/)")
@@ -227,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=2, help="with --engine dask and no --scheduler: local worker processes")
     run.set_defaults(func=cmd_run)
 
-    init = sub.add_parser("init", help="write a config for a Greek municipality", formatter_class=fmt,
+    init = sub.add_parser("init", parents=[common], help="write a config for a Greek municipality", formatter_class=fmt,
                           epilog=INIT_EXAMPLES, description="Write a ready project config for a Kallikratis municipality.")
     init.add_argument("--municipality", required=True, help="Kallikratis code (KWD_YPES, e.g. 9105) or Greek name")
     init.add_argument("--osm", required=True, help="OSM extract (.osm.pbf) covering the municipality")
@@ -236,13 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing config")
     init.set_defaults(func=cmd_init)
 
-    val = sub.add_parser("validate", help="check the config and every input without running", formatter_class=fmt,
+    val = sub.add_parser("validate", parents=[common], help="check the config and every input without running", formatter_class=fmt,
                          epilog=VALIDATE_EXAMPLES, description="Read and check every input; report problems with file, row and reason.")
     val.add_argument("--config", required=True, help="project YAML")
     val.add_argument("--out", help="the output folder the run would use (checked too)")
     val.set_defaults(func=cmd_validate)
 
-    crit = sub.add_parser("criteria", help="list the criteria profiles can use (Markdown table)",
+    crit = sub.add_parser("criteria", parents=[common], help="list the criteria profiles can use (Markdown table)",
                           description="List every registered criterion: unit, labels, the layers it reads and how far, "
                                       "the OSM tags it selects and its usual sense.")
     crit.set_defaults(func=cmd_criteria)

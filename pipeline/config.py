@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -49,9 +50,28 @@ from .plugins import load_plugins
 PYROSM_SCHEME = "pyrosm:"
 
 
+_ENV = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def expand_env(text: str) -> str:
+    """``text`` with ``${NAME}`` replaced by the environment variable NAME and
+    ``${NAME:-default}`` by it or, when unset or empty, by ``default``; only
+    in paths, so a config can point at data that lives elsewhere on another
+    machine (``${IDLE_ASSETS_SHARED_DATA:-../../shared/data}/osm/...``)."""
+    def value(match: re.Match) -> str:
+        name, default = match.group(1), match.group(2)
+        found = os.environ.get(name)
+        if found:
+            return found
+        if default is None:
+            raise ValueError(f"environment variable {name} is not set (write ${{{name}:-default}} for a default)")
+        return default
+    return _ENV.sub(value, text)
+
+
 def _resolve(value: Path, info: ValidationInfo) -> Path:
     base = (info.context or {}).get("base_dir")
-    value = Path(value).expanduser()
+    value = Path(expand_env(str(value))).expanduser()
     if base is not None and not value.is_absolute():
         value = Path(base) / value
     return Path(os.path.normpath(value))

@@ -126,9 +126,41 @@ sources:
   # survey:
   #   path: ../data/raw/{slug(name)}/survey.csv
   #   attach_distance_m: 50
+  #   private: [notes, surveyor]           # never published
+  # Organisations that answered the open call: name, legal_form (ΚοινΣΕπ,
+  # Συνεταιρισμός Εργαζομένων, Ενεργειακή Κοινότητα, ...), uses (profile names,
+  # separated by ;), space_m2, x, y; contact columns stay private.
+  # organisations:
+  #   path: ../data/raw/{slug(name)}/foreis.csv
+  #   crs: EPSG:4326
+  # Cadastral parcels (GeoPackage, Shapefile, GeoJSON or INSPIRE GML; or a WFS).
+  # parcels:
+  #   path: ../data/raw/{slug(name)}/parcels.gpkg
+  #   owner_field: OWNER                  # gives assets their ownership
+  # Rasters summarised per asset: dem (elevation; slope from it), irradiance, landcover.
+  # rasters:
+  #   - {{path: ../data/raw/{slug(name)}/dem.tif, kind: dem}}
+  #   - {{path: ../data/raw/{slug(name)}/pvgis_irradiance.tif, kind: irradiance, unit: kWh/m²/year}}
+  # Zones that restrict uses: flood (Floods Directive maps), protected (Natura 2000).
+  # zones:
+  #   - {{path: ../data/raw/{slug(name)}/flood_zones.gpkg, kind: flood}}
+  #   - {{path: ../data/raw/{slug(name)}/natura2000.gpkg, kind: protected}}
 
 profiles:
   use:
 {uses}
   # weights: {{social_farm: {{area_m2: 0.4}}}}
+
+# The plan: which assets go to which use. Each target caps a number of sites
+# or a solar capacity over some uses; the assignment first approaches every
+# target, then maximises the total score. Set them from the strategic plan.
+plan:
+  min_score: 50
+  ownership: public                       # only municipal and other public assets (or: any)
+  # targets:
+  #   - {{uses: [social_farm], count: 2, label: "2 social farms"}}
+  #   - {{uses: [recycling_centre], count: 1, label: "1 recycling and reuse centre"}}
+  #   - {{uses: [solar_ground, solar_rooftop], kwp: 1000, label: "1 MW for the energy community"}}
+  #   - {{uses: [consumer_coop], count: 1, label: "1 consumer co-op shop"}}
+  # organisation_max_distance_m: 10000   # propose organisations within 10 km of a site
 """

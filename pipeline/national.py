@@ -89,6 +89,10 @@ def _run_one(config: ProjectConfig, out: Path, force: bool) -> dict:
     return row
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
 def run_national(config: ProjectConfig, out: Path | None = None, client=None, force: bool = False) -> pd.DataFrame:
     """Run every municipality (on ``client``'s cluster when given) and write
     ``national_summary.csv``: one row per municipality with its status,
@@ -102,13 +106,31 @@ def run_national(config: ProjectConfig, out: Path | None = None, client=None, fo
     (Path(tables) / MARKER).write_text("{}\n", encoding="utf-8")
     configs = municipality_configs(config)
     folders = [Path(tables) / str(c.boundary.code) for c in configs]
+    total, started, failed = len(configs), time.perf_counter(), 0
+
+    def progress(done: int, row: dict, config: ProjectConfig) -> None:
+        nonlocal failed
+        failed += row["status"] not in ("ok", "partial", "no_data")
+        elapsed = time.perf_counter() - started
+        left = elapsed / done * (total - done)
+        log.info("national run: %d/%d municipalities (%d failed), about %s left; %s %s: %s", done, total, failed,
+                    _duration(left), config.boundary.code, config.project.title, row["status"])
+
     if client is None:
         rows = []
-        for c, folder in zip(configs, folders):
+        for k, (c, folder) in enumerate(zip(configs, folders), start=1):
             rows.append(_run_one(c, folder, force))
-            log.info("%s %s: %s", c.boundary.code, c.project.title, rows[-1]["status"])
+            progress(k, rows[-1], c)
     else:
-        rows = client.gather([client.submit(_run_one, c, f, force, pure=False) for c, f in zip(configs, folders)])
+        from dask.distributed import as_completed
+
+        futures = {client.submit(_run_one, c, f, force, pure=False): i for i, (c, f) in enumerate(zip(configs, folders))}
+        done: dict[int, dict] = {}
+        for k, future in enumerate(as_completed(futures), start=1):
+            i = futures[future]
+            done[i] = future.result()
+            progress(k, done[i], configs[i])
+        rows = [done[i] for i in range(len(configs))]
     summary = pd.DataFrame(rows)
     eligible = sorted(c for c in summary.columns if c.startswith("eligible_"))
     summary[eligible] = summary[eligible].fillna(0).astype(int) if eligible else summary[eligible]

@@ -75,3 +75,32 @@ def test_committed_configs_are_valid():
     root = Path(__file__).resolve().parents[1] / "configs"
     for path in root.glob("*.yaml"):
         assert load_config(path).project.name
+
+
+def test_paths_may_name_an_environment_variable_with_a_default(tmp_path, monkeypatch):
+    data = {**BASE, "sources": {"osm": {"path": "${IA_TEST_DATA:-../shared}/osm/a.osm.pbf"}}}
+    monkeypatch.delenv("IA_TEST_DATA", raising=False)
+    assert Path(config_from_dict(data, tmp_path / "configs").sources.osm.path) == tmp_path / "shared" / "osm" / "a.osm.pbf"
+    monkeypatch.setenv("IA_TEST_DATA", str(tmp_path / "elsewhere"))
+    assert Path(config_from_dict(data, tmp_path / "configs").sources.osm.path) == tmp_path / "elsewhere" / "osm" / "a.osm.pbf"
+    with pytest.raises(ConfigError, match="environment variable IA_UNSET_VAR is not set"):
+        config_from_dict({**BASE, "sources": {"osm": {"path": "${IA_UNSET_VAR}/a.osm.pbf"}}}, tmp_path)
+
+
+def test_the_committed_volos_config_follows_idle_assets_shared_data(monkeypatch, tmp_path):
+    monkeypatch.setenv("IDLE_ASSETS_SHARED_DATA", str(tmp_path / "data"))
+    cfg = load_config(Path(__file__).resolve().parent.parent / "configs" / "volos.yaml")
+    assert Path(cfg.sources.osm.path) == tmp_path / "data" / "osm" / "volos_center_2020.osm.pbf"
+
+
+def test_global_flags_after_the_command_and_suggestions_for_typos(capsys):
+    from pipeline.cli import build_parser, main
+
+    args = build_parser().parse_args(["criteria", "--quiet"])
+    assert args.quiet and not args.debug
+    with pytest.raises(SystemExit):
+        main(["run", "--fource"])
+    assert "--fource: did you mean --force?" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["valdate", "--config", "x.yaml"])
+    assert "valdate: did you mean validate?" in capsys.readouterr().err

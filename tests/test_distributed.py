@@ -93,7 +93,7 @@ def test_the_cli_runs_the_demo_on_the_dask_engine_with_the_same_scores(tmp_path)
     pd.testing.assert_frame_equal(local, dask)
 
 
-def test_a_national_run_gives_each_municipality_what_its_own_run_gives(shared, volos_idle_pbf, client, tmp_path):
+def test_a_national_run_gives_each_municipality_what_its_own_run_gives(shared, volos_idle_pbf, client, tmp_path, caplog):
     """configs/greece.yaml on two municipalities, one per worker: each one's
     outputs equal a single-project run of that municipality, and the
     national summary has a row for each, marked by how much of it the OSM
@@ -108,8 +108,12 @@ def test_a_national_run_gives_each_municipality_what_its_own_run_gives(shared, v
     data["sources"]["osm"]["path"] = str(volos_idle_pbf[0])  # central Volos with idle tags added
     data["national"]["municipalities"] = ["9105", "9097"]
     config = config_from_dict(data, root / "configs", "greece")
-    summary = run_national(config, tmp_path / "national", client)
+    with caplog.at_level("INFO", logger="pipeline.national"):
+        summary = run_national(config, tmp_path / "national", client)
     assert summary["code"].tolist() == ["9105", "9097"]
+    progress = [r.getMessage() for r in caplog.records if "national run:" in r.getMessage()]
+    assert [m.split(" municipalities")[0] for m in progress] == ["national run: 1/2", "national run: 2/2"]
+    assert all("left;" in m for m in progress)
     assert summary["status"].tolist() == ["partial", "no_data"]
     assert 0.01 < summary.loc[0, "coverage"] < 0.05 and summary.loc[1, "coverage"] == 0
     written = pd.read_csv(tmp_path / "national" / "national_summary.csv", encoding="utf-8-sig", dtype={"code": str})

@@ -261,6 +261,12 @@ def test_init_validate_run_for_a_kallikratis_municipality(shared, tmp_path, caps
     assert config.boundary.code == "9105"
     data = yaml.safe_load(cfg.read_text(encoding="utf-8"))
     assert not Path(data["sources"]["osm"]["path"]).is_absolute()
+    # the sections a planner fills in next are there, commented, with their syntax
+    text = cfg.read_text(encoding="utf-8")
+    for commented in ("# organisations:", "# rasters:", "kind: dem}", "# targets:", "count: 2, label:", "kwp: 1000",
+                      "# parcels:", "# zones:"):
+        assert commented in text, commented
+    assert data["plan"]["ownership"] == "public" and "consumer_coop" in data["profiles"]["use"]
     # the extract covers central Volos only: validate (like run) stops, until the config accepts it
     assert main(["validate", "--config", str(cfg)]) == 2
     assert "sources.osm.partial: true" in capsys.readouterr().err

@@ -108,7 +108,9 @@ def test_value_function_refuses_nonsense():
 
 def test_builtin_profiles_load_and_cover_the_required_uses():
     names = builtin_profile_names()
-    for required in ("social_farm", "recycling_centre", "solar_ground", "solar_rooftop", "coop_workspace"):
+    # every sector the plan names: farms, recycling, green spaces, energy, workspaces, culture, consumer co-ops, cleaning
+    for required in ("social_farm", "recycling_centre", "green_space_depot", "solar_ground", "solar_rooftop",
+                     "coop_workspace", "cultural_space", "consumer_coop", "cleaning_services_base"):
         assert required in names
     for p in load_profiles(ProfilesSpec()):
         assert sum(p.weights().values()) == pytest.approx(1.0)
