@@ -32,6 +32,12 @@ LABELS: dict[str, dict[str, str]] = {
     "candidates": {"en": "Candidates", "el": "Υποψήφιοι φορείς"},
     "no_candidates": {"en": "no organisation from the open call yet",
                       "el": "κανένας φορέας από την ανοιχτή πρόσκληση ακόμη"},
+    # the reason sentence's parts: pipeline/score.py and the map's script both fill these
+    "reason_part": {"en": "{label} {value} (+{points}/{max})", "el": "{label} {value} (+{points}/{max})"},
+    "reason_clause": {"en": "; {head}: {items}", "el": "; {head}: {items}"},
+    "reason_list": {"en": ", ", "el": ", "},
+    "excluded_line": {"en": "Excluded: {rules}", "el": "Αποκλείεται: {rules}"},
+    "rule_list": {"en": "; ", "el": "; "},
     "strengths": {"en": "strengths", "el": "δυνατά σημεία"},
     "weakness": {"en": "weakest", "el": "αδύναμο σημείο"},
     "no_data": {"en": "no data for", "el": "χωρίς στοιχεία για"},

@@ -154,7 +154,7 @@ def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_dista
             near = np.isnan(dist) | (dist <= max_distance) if max_distance else np.ones(len(mine), bool)
             mine = mine.assign(dist_m=dist)[fits & near].sort_values(["dist_m", "name"], na_position="last")
         texts.append("; ".join(_candidate(r) for r in mine.head(limit).itertuples()) or None)
-        forms.append(";".join(dict.fromkeys(mine["legal_form"].head(limit))) or None)
+        forms.append(";".join(dict.fromkeys(f for f in mine["legal_form"].head(limit) if isinstance(f, str))) or None)
         counts.append(len(mine))
     out["candidate_organisations"], out["candidate_legal_forms"], out["n_candidates"] = texts, forms, counts
     return out

@@ -136,18 +136,22 @@ def reason_text(lang: str, rank: int, n_eligible: int, score: float, labels: lis
     """One line: rank and score; the strongest criteria; the weakest; the
     criteria with no data (see :func:`reason_parts`)."""
     def part(j):
-        return f"{labels[j]} {raw[j]} (+{points[j]:.0f}/{max_points[j]:.0f})"
+        return t(lang, "reason_part").format(label=labels[j], value=raw[j], points=f"{points[j]:.0f}",
+                                             max=f"{max_points[j]:.0f}")
+
+    def clause(head: str, items: list[str]) -> str:
+        return t(lang, "reason_clause").format(head=t(lang, head), items=t(lang, "reason_list").join(items))
 
     text = t(lang, "rank_line").format(rank=number(int(rank), 0, lang), n=number(n_eligible, 0, lang),
                                        score=f"{score:.0f}")
     named = [j for j in strong if j >= 0]
     if named:
-        text += f"; {t(lang, 'strengths')}: " + ", ".join(part(j) for j in named)
+        text += clause("strengths", [part(j) for j in named])
     if weak >= 0:
-        text += f"; {t(lang, 'weakness')}: {part(weak)}"
+        text += clause("weakness", [part(weak)])
     unknown = [labels[j] for j in np.flatnonzero(missing)]
     if unknown:
-        text += f"; {t(lang, 'no_data')}: " + ", ".join(unknown)
+        text += clause("no_data", unknown)
     return text
 
 
@@ -219,7 +223,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
             reasons[lang] = [
                 reason_text(lang, rank[i], n_eligible, score[i], labels, [raw_text[c][i] for c in names],
                             points[i], max_points, missing[i], strong[i], weak[i])
-                if eligible[i] else f"{t(lang, 'excluded')}: " + "; ".join(exclusion_text(lang, i, ex))
+                if eligible[i] else t(lang, "excluded_line").format(rules=t(lang, "rule_list").join(exclusion_text(lang, i, ex)))
                 for i in range(n)
             ]
         scores["excluded_by"] = [None if eligible[i] else "; ".join(exclusion_text("en", i, ex)) for i in range(n)]

@@ -237,7 +237,7 @@ def test_a_profile_that_excludes_every_asset_is_reported(tmp_path):
     report, result = run(tmp_path, data)
     line = next(l for l in report.splitlines() if "stadium: no asset is eligible" in l)
     kinds = result.features["kind"].value_counts()
-    assert f"area below the minimum ({kinds['land']})" in line and f"the use needs land ({kinds['building']})" in line
+    assert f"area below the minimum 100.00 ha ({kinds['land']})" in line and f"the use needs land ({kinds['building']})" in line
     assert not result.scored.scores.query("use == 'stadium'")["eligible"].any()
 
 

@@ -106,3 +106,25 @@ def test_the_compatibility_table_lets_rooftop_solar_share_a_building():
     table = compatible_uses()
     assert can_share("solar_rooftop", "coop_workspace", table) and can_share("cultural_space", "solar_rooftop", table)
     assert not can_share("social_farm", "recycling_centre", table) and not can_share("solar_rooftop", "solar_rooftop", table)
+
+
+def test_an_organisation_is_never_a_candidate_for_a_site_smaller_than_it_needs():
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from pipeline.plan import organisation_candidates
+
+    plan = pd.DataFrame({"asset_id": ["small", "large"], "use": ["coop_workspace", "coop_workspace"],
+                         "usable_area_m2": [120.0, 900.0]})
+    assets = gpd.GeoDataFrame({"asset_id": ["small", "large"]}, geometry=[box(0, 0, 10, 12), box(100, 0, 130, 30)],
+                              crs=2100)
+    orgs = gpd.GeoDataFrame({"name": ["Big co-op", "Small co-op", "No need stated"], "legal_form": ["koinsep", "workers_coop", None],
+                             "uses": ["coop_workspace"] * 3, "space_m2": [500.0, 80.0, np.nan]},
+                            geometry=[Point(5, 5), Point(200, 0), None], crs=2100)
+    out = organisation_candidates(plan, assets, orgs, None).set_index("asset_id")
+    assert "Big co-op" not in out.loc["small", "candidate_organisations"]  # needs 500 m², the site has 120
+    assert out.loc["small", "candidate_organisations"].startswith("Small co-op (Συνεταιρισμός Εργαζομένων / Workers' co-operative")
+    assert out.loc["small", "n_candidates"] == 2
+    large = out.loc["large", "candidate_organisations"].split("; ")  # nearest first: 70 m, then 95 m
+    assert large[0].startswith("Small co-op") and large[1] == "Big co-op (ΚοινΣΕπ / KoinSEp, 95 m)"
+    assert "No need stated" in out.loc["large", "candidate_organisations"]  # no stated need: not excluded

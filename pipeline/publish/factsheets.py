@@ -45,9 +45,10 @@ CSS = ("body{font:11px/1.4 sans-serif;margin:0}.sheet{max-width:180mm;margin:0 a
        "border-bottom:1.5px solid #1a9641}.sub{color:#444;margin:0 0 6px}.map img{width:100%;height:auto;object-fit:contain;"
        "max-height:95mm}table{border-collapse:collapse;width:100%;font-size:10px;table-layout:fixed}td,th{border:1px solid #ccc;"
        "padding:2px 4px;vertical-align:top;text-align:left;overflow-wrap:anywhere}th{background:#eef3f7;width:30%}"
-       ".credits{font-size:8px;color:#555;margin-top:6px}.toc td{border:none;border-bottom:1px dotted #bbb}")
+       ".credits{font-size:8px;color:#555;margin-top:6px}.excluded{font-size:9px;color:#555;margin:4px 0}.toc td{border:none;border-bottom:1px dotted #bbb}")
 PRINT_CSS = ("@page{size:A4;margin:9mm}body{font-size:9px}.sheet{padding:0;max-width:none}h1{font-size:14px}"
-             "h2{font-size:11px;margin:6px 0 2px}.map img{max-height:78mm}table{font-size:8px}td,th{padding:1px 3px}")
+             "h2{font-size:11px;margin:5px 0 2px}.map img{max-height:68mm}table{font-size:7.5px}td,th{padding:1px 3px}"
+             ".excluded{font-size:7px}.credits{font-size:6.5px}")
 
 
 def sheet_order(inventory: pd.DataFrame, plan: pd.DataFrame | None) -> list[str]:
@@ -139,14 +140,18 @@ def _facts(a) -> str:
 
 
 def _uses(asset_id: str, scores: pd.DataFrame, names: dict[str, str]) -> str:
+    """The uses the asset is eligible for, best first, with their reasons;
+    then, in one block, the uses it is excluded from and why."""
     mine = scores[scores["asset_id"] == asset_id].sort_values("score", ascending=False, na_position="last")
-    rows = []
-    for r in mine.itertuples():
-        score = f"{r.score:.0f}/100" if r.eligible else "—"
-        rows.append(f"<tr><td>{html.escape(names.get(r.use, r.use))}</td><td>{score}</td>"
-                    f"<td>{html.escape(str(r.reason_el))}<br><i>{html.escape(str(r.reason_en))}</i></td></tr>")
-    return ("<table><tr><th>χρήση / use</th><th style='width:10%'>βαθμός / score</th>"
-            "<th style='width:60%'>αιτιολόγηση / reason</th></tr>" + "".join(rows) + "</table>")
+    rows = [f"<tr><td>{html.escape(names.get(r.use, r.use))}</td><td>{r.score:.0f}/100</td>"
+            f"<td>{html.escape(str(r.reason_el))}<br><i>{html.escape(str(r.reason_en))}</i></td></tr>"
+            for r in mine[mine["eligible"]].itertuples()]
+    table = ("<table><tr><th>χρήση / use</th><th style='width:10%'>βαθμός / score</th>"
+             "<th style='width:60%'>αιτιολόγηση / reason</th></tr>" + "".join(rows) + "</table>") if rows else ""
+    out = mine[~mine["eligible"]]
+    excluded = "; ".join(f"<b>{html.escape(names.get(r.use, r.use))}</b>: {html.escape(str(r.reason_el))} / "
+                         f"<i>{html.escape(str(r.reason_en))}</i>" for r in out.itertuples())
+    return table + (f"<p class='excluded'>{excluded}</p>" if excluded else "")
 
 
 def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, str]) -> str:

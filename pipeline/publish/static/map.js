@@ -4,8 +4,9 @@
    Safety: every text from the inputs reaches the page through textContent or
    a text node, never innerHTML; the only HTML strings handed to Leaflet are
    layer names, which are escaped first. Links are made only for http(s) URLs.
-   The reasons are written from the parts the pipeline chose (pipeline/score.py
-   reason_text and exclusion_text say the same sentences). */
+   The reasons are written from the parts the pipeline chose, into the
+   templates of pipeline/i18n.py (LABELS) that pipeline/score.py fills too:
+   no wording of a sentence lives here. */
 (function (map, D) {
   "use strict";
   const S = D.strings;
@@ -69,6 +70,9 @@
 
   function rawText(i, c, lang) { return str(A.raw[lang][c][i]); }
 
+  /* A template of pipeline.i18n.LABELS filled in one pass (a value holding "{x}" stays as it is). */
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+
   /* An integer with its thousands grouped as pipeline.i18n.number does. */
   const grouped = (v, lang) => String(v).replace(/\B(?=(\d{3})+(?!\d))/g, lang === "el" ? "." : ",");
 
@@ -85,16 +89,18 @@
      k is the asset's place in the use's eligible list. */
   function reason(lang, u, i, k) {
     const U = D.uses[u], p = U.parts[k];
-    const part = (j, pts) => criterionLabel(U.criteria[j], lang) + " " + rawText(i, U.criteria[j], lang) + " (+" + pts + "/" + U.max_points[j] + ")";
-    let text = LBL[lang].rank_line.replace("{rank}", grouped(U.rank[k], lang)).replace("{n}", grouped(U.n_eligible, lang)).replace("{score}", U.score[k]);
+    const part = (j, pts) => fill(LBL[lang].reason_part, { label: criterionLabel(U.criteria[j], lang),
+      value: rawText(i, U.criteria[j], lang), points: pts, max: U.max_points[j] });
+    const clause = (head, items) => fill(LBL[lang].reason_clause, { head: LBL[lang][head], items: items.join(LBL[lang].reason_list) });
+    let text = fill(LBL[lang].rank_line, { rank: grouped(U.rank[k], lang), n: grouped(U.n_eligible, lang), score: U.score[k] });
     const strong = [];
     if (p[0] >= 0) strong.push(part(p[0], p[1]));
     if (p[2] >= 0) strong.push(part(p[2], p[3]));
-    if (strong.length) text += "; " + LBL[lang].strengths + ": " + strong.join(", ");
-    if (p[4] >= 0) text += "; " + LBL[lang].weakness + ": " + part(p[4], p[5]);
+    if (strong.length) text += clause("strengths", strong);
+    if (p[4] >= 0) text += clause("weakness", [part(p[4], p[5])]);
     const unknown = [];
     U.criteria.forEach((c, j) => { if (p[6] & (1 << j)) unknown.push(criterionLabel(c, lang)); });
-    if (unknown.length) text += "; " + LBL[lang].no_data + ": " + unknown.join(", ");
+    if (unknown.length) text += clause("no_data", unknown);
     return text;
   }
 
@@ -106,7 +112,7 @@
       const say = str(lang === "en" ? en : gr);
       return c >= 0 ? say.replace("{v}", rawText(i, c, lang)) : say;
     });
-    return LBL[lang].excluded + ": " + says.join("; ");
+    return fill(LBL[lang].excluded_line, { rules: says.join(LBL[lang].rule_list) });
   }
 
   function useLabel(name) {
@@ -123,9 +129,8 @@
     }
     box.append(el("span", reason("en", u, i, k)), el("br"), el("i", reason("el", u, i, k)));
     if (U.p_top_k.length) {
-      const said = (lang) => LBL[lang].stability_line.replace("{k}", D.top_k).replace("{p}", U.p_top_k[k])
-        .replace("{a}", grouped(U.rank_p05[k], lang)).replace("{b}", grouped(U.rank_p95[k], lang))
-        .replace("{t}", grouped(U.rank_topsis[k], lang));
+      const said = (lang) => fill(LBL[lang].stability_line, { k: D.top_k, p: U.p_top_k[k],
+        a: grouped(U.rank_p05[k], lang), b: grouped(U.rank_p95[k], lang), t: grouped(U.rank_topsis[k], lang) });
       box.append(el("br"), el("small", said("en")), el("br"), el("small", said("el"), "font-style:italic"));
     }
     return box;
