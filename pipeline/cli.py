@@ -141,6 +141,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_survey_form(args: argparse.Namespace) -> int:
+    """Write the field-survey form of a project (XLSForm, its asset list, the XForm)."""
+    from .manifest import input_files
+    from .outputs import check_writable
+    from .publish.survey_form import write_survey_form
+    from .runner import analyse, project_cache_dir
+    from .survey_form import build_form, form_id
+
+    config_path = Path(args.config) if args.config else demo_config_path()
+    config = load_config(config_path)
+    folder = Path(args.out) if args.out else config.output_dirs()[0] / "survey"
+    inputs = dict(input_files(config))
+    if config.source_file:
+        inputs["config"] = Path(config.source_file)
+    check_writable([folder], inputs)
+    result = analyse(config, project_cache_dir(config))
+    survey = config.sources.survey
+    title = f"{config.project.title or config.project.name}: αυτοψία / field survey"
+    form = build_form(result.features, [p.name for p in result.profiles], title, form_id(config.project.name),
+                      __version__, survey.max_precision_m if survey else 50.0)
+    files = write_survey_form(folder, form)
+    print(f"survey form for {len(form.assets)} assets of '{config.project.name}', converted by pyxform without "
+          "errors or warnings:")
+    for f in files:
+        print(f"  {f}")
+    print("upload form.xlsx with assets.csv as its media file to KoboToolbox or ODK Central")
+    return 0
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from . import settings
     from .init_config import declared_coverage, find_municipality, municipality_config, project_name
@@ -242,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria}",
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form}",
                                 parser_class=Parser)
 
     run = sub.add_parser("run", parents=[common], help="run all stages and write tables and maps", formatter_class=fmt,
@@ -279,6 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
                           description="List every registered criterion: unit, labels, the layers it reads and how far, "
                                       "the OSM tags it selects and its usual sense.")
     crit.set_defaults(func=cmd_criteria)
+
+    form = sub.add_parser("survey-form", parents=[common], help="write the field-survey form (XLSForm) of a project",
+                          description="Write an XLSForm for KoboToolbox / ODK Collect with the project's assets as "
+                                      "a pick list, converted with pyxform to check it.")
+    form.add_argument("--config", help="project YAML (default: the bundled demo project)")
+    form.add_argument("--out", help="folder for form.xlsx, assets.csv and form.xml (default: <tables>/survey/)")
+    form.set_defaults(func=cmd_survey_form)
     return parser
 
 
