@@ -237,8 +237,12 @@ def test_volos_plan_honours_constraints_targets_and_impact_coefficients(shared, 
     assert (roof["kwp"] <= roof["usable_area_m2"] * spec.solar.module_kwp_per_m2.value + 1e-6).all()
     assert result.impact_sources["source"].str.len().min() > 10  # every coefficient states its source
     # organisations: only those that asked for the use are proposed, without contacts
+    # the KOINSEP asks for 1,500 m²: a candidate where the usable area has it, never on the 348 m² plot
     farms = plan[plan["use"] == "social_farm"]
-    assert farms["candidate_organisations"].str.contains("Αστικοί Λαχανόκηποι").all()
+    fits = farms["usable_area_m2"] >= 1500
+    assert fits.any() and (~fits).any()
+    assert farms.loc[fits, "candidate_organisations"].str.contains("Αστικοί Λαχανόκηποι").all()
+    assert not farms.loc[~fits, "candidate_organisations"].fillna("").str.contains("Αστικοί Λαχανόκηποι").any()
     assert not plan["candidate_organisations"].fillna("").str.contains("@|2421", regex=True).any()
     # sensitivity and TOPSIS are in the ranking tables, and the plan in the workbook and the map
     ranking = pd.read_csv(tmp_path / "ranking_social_farm.csv", encoding="utf-8-sig")
