@@ -47,8 +47,11 @@ def _sharing_rows(cand: pd.DataFrame, table: dict[str, frozenset[str]]):
     idx = cand[["asset_id", "use"]].reset_index(names="k")
     pairs = idx.merge(idx, on="asset_id", suffixes=("_a", "_b"))
     pairs = pairs[pairs["k_a"] < pairs["k_b"]]
-    clash = ~np.fromiter((can_share(a, b, table) for a, b in zip(pairs["use_a"], pairs["use_b"])), bool, len(pairs))
-    pairs = pairs[clash]
+    # decided once per pair of use names (a handful), then looked up for every pair of candidates
+    uses = pd.unique(cand["use"])
+    sharing = pd.DataFrame([(a, b) for a in uses for b in uses if can_share(a, b, table)], columns=["use_a", "use_b"])
+    shared = pairs.merge(sharing.assign(ok=True), on=["use_a", "use_b"], how="left")["ok"].fillna(False).to_numpy(bool)
+    pairs = pairs[~shared]
     m = len(pairs)
     rows = np.repeat(np.arange(m), 2)
     cols = np.column_stack([pairs["k_a"].to_numpy(), pairs["k_b"].to_numpy()]).ravel()

@@ -124,7 +124,6 @@ def test_recipe_profile_is_scored_like_a_built_in_one(extended_run):
     mine = result.scored.scores[result.scored.scores["use"] == "repair_cafe"]
     assert len(mine) == len(result.features)
     assert mine["eligible"].any() and mine.loc[mine["eligible"], "score"].between(0, 100).all()
-    assert (result.config.output_dirs(None)[0] is not None)
     ranking = Path(result.files[0]).parent / "ranking_repair_cafe.csv"
     assert ranking.is_file()
 

@@ -204,10 +204,11 @@ def write_factsheets(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataF
     geoms = inventory.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
     written, sheets, contents = [], [], []
+    position = {a: i for i, a in enumerate(inventory["asset_id"])}
     for k, asset_id in enumerate(order, start=1):
         a = SimpleNamespace(**by_id.loc[asset_id].to_dict())  # attribute access without a Series' own .name
         near = tree.query(shapely.buffer(a.geometry, SURROUNDINGS_M * 2), predicate="intersects")
-        others = np.array([g for g in geoms[near] if not shapely.equals(g, a.geometry)])
+        others = geoms[near[near != position[asset_id]]]
         sheet = sheet_html(a, asset_map(a.geometry, context, others), scores, plan, names, credits, title)
         sheets.append(sheet)
         written.append(write_text(_page(f"{title}: {asset_id}", sheet), folder / "factsheets" / file_name(asset_id)))
