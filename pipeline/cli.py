@@ -142,31 +142,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_survey_form(args: argparse.Namespace) -> int:
-    """Write the field-survey form of a project (XLSForm, its asset list, the XForm)."""
-    from .manifest import input_files
-    from .outputs import check_writable
-    from .publish.survey_form import write_survey_form
-    from .runner import analyse, project_cache_dir
-    from .survey_form import build_form, form_id
+    """Write the survey pack of a project: the form (XLSForm, its asset list,
+    the XForm), what to survey first, the route and the field sheet."""
+    from .survey_pack import parse_start, survey_pack
 
     config_path = Path(args.config) if args.config else demo_config_path()
     config = load_config(config_path)
-    folder = Path(args.out) if args.out else config.output_dirs()[0] / "survey"
-    inputs = dict(input_files(config))
-    if config.source_file:
-        inputs["config"] = Path(config.source_file)
-    check_writable([folder], inputs)
-    result = analyse(config, project_cache_dir(config))
-    survey = config.sources.survey
-    title = f"{config.project.title or config.project.name}: αυτοψία / field survey"
-    form = build_form(result.features, [p.name for p in result.profiles], title, form_id(config.project.name),
-                      __version__, survey.max_precision_m if survey else 50.0)
-    files = write_survey_form(folder, form)
-    print(f"survey form for {len(form.assets)} assets of '{config.project.name}', converted by pyxform without "
-          "errors or warnings:")
-    for f in files:
+    start = parse_start(args.start) if args.start else None
+    pack = survey_pack(config, Path(args.out) if args.out else None, args.visits, start)
+    stops = len(pack.route_table) - 1
+    print(f"survey pack for '{config.project.name}': a form for {len(pack.priority)} assets, converted by pyxform "
+          f"without errors or warnings; a route of {stops} stops, {pack.route.total_m / 1000:.1f} km round trip")
+    print("what to survey first:")
+    for r in pack.priority.head(5).itertuples():
+        print(terminal_text(f"  {r.priority_rank}. {r.asset_id} ({r.priority:g}): {r.reason_en}"))
+    print("files written:")
+    for f in pack.files:
         print(f"  {f}")
-    print("upload form.xlsx with assets.csv as its media file to KoboToolbox or ODK Central")
+    print("upload form.xlsx with assets.csv as its media file to KoboToolbox or ODK Central; "
+          "print field_sheet.pdf for surveyors without phones")
     return 0
 
 
@@ -309,11 +303,17 @@ def build_parser() -> argparse.ArgumentParser:
                                       "the OSM tags it selects and its usual sense.")
     crit.set_defaults(func=cmd_criteria)
 
-    form = sub.add_parser("survey-form", parents=[common], help="write the field-survey form (XLSForm) of a project",
+    form = sub.add_parser("survey-form", parents=[common],
+                          help="write the field-survey pack: form (XLSForm), what to survey first, route, field sheet",
                           description="Write an XLSForm for KoboToolbox / ODK Collect with the project's assets as "
-                                      "a pick list, converted with pyxform to check it.")
+                                      "a pick list (converted with pyxform to check it), survey_priority.csv (what a "
+                                      "visit could change most), a round trip along the OSM roads (route.csv, .gpx, "
+                                      ".geojson) and a printable field sheet (field_sheet.html, .pdf).")
     form.add_argument("--config", help="project YAML (default: the bundled demo project)")
-    form.add_argument("--out", help="folder for form.xlsx, assets.csv and form.xml (default: <tables>/survey/)")
+    form.add_argument("--out", help="folder for the survey pack (default: <tables>-survey/, beside the run's outputs)")
+    form.add_argument("--visits", type=int, default=None, metavar="N",
+                      help="at most N stops on the route, the most worth a visit first (default 25)")
+    form.add_argument("--start", metavar="LAT,LON", help="where the route starts and ends (default: the first stop)")
     form.set_defaults(func=cmd_survey_form)
     return parser
 
@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("pyogrio", "fiona", "rasterio", "urllib3", "matplotlib"):
+    for noisy in ("pyogrio", "fiona", "rasterio", "urllib3", "matplotlib", "weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     if not args.debug:
         import warnings

@@ -35,7 +35,20 @@ SURVEY: dict[str, tuple[str, ...]] = {
     "notes": ("comments", "remarks", "παρατηρήσεις"),
     "surveyor": ("username", "_submitted_by", "enumerator"),
     "date": ("_submission_time", "today", "SubmissionDate", "start"),
+    "asset_id": ("asset", "ακίνητο"),  # the asset picked in the project's own form (idle-assets survey-form)
+    "ownership_sign": ("ownership_signs", "ενδείξεις ιδιοκτησίας"),
+    "roof": ("roof_state", "στέγη"),
+    "water": ("water_source", "νερό"),
+    "soil": ("soil_state", "έδαφος"),
 }
+
+#: The answers of a survey that are chosen from a list (the form's choice names,
+#: read with ``_`` as a space and without case), kept per asset on the inventory.
+SURVEY_ANSWERS = ("condition", "occupancy", "access", "ownership_sign", "roof", "water", "soil")
+
+#: The calculated fields of the project's own survey form: exported with the
+#: answers, they are the form's, not the site's, and are not read.
+SURVEY_FORM_CALCULATED = ("asset_kind", "asset_confidence", "asset_conflicts")
 
 ORGANISATIONS: dict[str, tuple[str, ...]] = {
     "org_id": ("id", "α/α", "κωδικός"),
@@ -59,7 +72,8 @@ ORGANISATION_CONTACTS = ("contact_name", "email", "phone")
 PRIVATE_CAPABLE: dict[str, dict[str, str]] = {
     "register": {"owner": "owner", "name": "name"},
     "survey": {"notes": "survey_notes", "photo": "photos", "access": "access", "condition": "condition",
-               "occupancy": "occupancy", "surveyor": "surveyor"},
+               "occupancy": "occupancy", "surveyor": "surveyor", "ownership_sign": "ownership_sign", "roof": "roof",
+               "water": "water", "soil": "soil"},
     "organisations": {c: c for c in ORGANISATION_CONTACTS},
 }
 ALIASES = {"register": REGISTER, "survey": SURVEY, "organisations": ORGANISATIONS}

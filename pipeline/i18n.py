@@ -19,6 +19,32 @@ LABELS: dict[str, dict[str, str]] = {
     # {rank} and {n} come with their thousands grouped in the language's way (i18n.number)
     "rank_line": {"en": "#{rank} of {n}, score {score}/100", "el": "#{rank} από {n}, βαθμός {score}/100"},
     "plan_label": {"en": "Plan", "el": "Σχέδιο"},
+    # survey priority (pipeline/survey_priority.py)
+    "prio_planned_unverified": {"en": "the plan gives it {uses} on evidence still to verify",
+                                "el": "το σχέδιο του αναθέτει {uses} με στοιχεία που μένει να επαληθευτούν"},
+    "prio_to_verify": {"en": "idle status or owner to verify", "el": "προς επαλήθευση η αδράνεια ή ο ιδιοκτήτης"},
+    "prio_conflicts": {"en": "sources disagree on {what}", "el": "οι πηγές διαφωνούν για: {what}"},
+    "prio_owner_unknown": {"en": "owner unknown", "el": "άγνωστος ιδιοκτήτης"},
+    "prio_unknown": {"en": "unknown {criteria}: up to {points} points for {use}",
+                     "el": "άγνωστα: {criteria}· έως {points} μονάδες για {use}"},
+    "prio_stake_plan": {"en": " (could change the plan)", "el": " (μπορεί να αλλάξει το σχέδιο)"},
+    "prio_stake_rank": {"en": " (could change its rank)", "el": " (μπορεί να αλλάξει τη θέση του)"},
+    "prio_stake_none": {"en": "", "el": ""},
+    "prio_more_uses": {"en": "and {n} more uses", "el": "και {n} ακόμη χρήσεις"},
+    # the survey route and field sheet (pipeline/publish/fieldwork.py)
+    "route_back": {"en": "back to the start", "el": "επιστροφή στην αφετηρία"},
+    "route_start": {"en": "start", "el": "αφετηρία"},
+    "photo_numbers": {"en": "photo numbers", "el": "αριθμοί φωτογραφιών"},
+    "position": {"en": "Position (lat, lon)", "el": "Θέση (πλάτος, μήκος)"},
+    "why_visit": {"en": "Why visit", "el": "Γιατί αυτοψία"},
+    "route_leg": {"en": "From the previous stop", "el": "Από την προηγούμενη στάση"},
+    "route_from_road": {"en": "from the road:", "el": "από τον δρόμο:"},
+    "field_sheet": {"en": "field sheet", "el": "φύλλο αυτοψίας"},
+    "stops": {"en": "stops", "el": "στάσεις"},
+    "route_note": {"en": "round trip on the mapped roads; one-way streets not considered",
+                   "el": "κυκλική διαδρομή στο χαρτογραφημένο οδικό δίκτυο· δεν λαμβάνονται υπόψη οι μονόδρομοι"},
+    "prio_nothing": {"en": "nothing unknown or in doubt: a visit is not needed for the plan",
+                     "el": "τίποτα άγνωστο ή αμφίβολο: δεν χρειάζεται αυτοψία για το σχέδιο"},
     "stability_line": {"en": "In the top {k} in {p}% of random weightings; rank {a} to {b} in 90% of them; "
                              "rank {t} by TOPSIS.",
                        "el": "Στις {k} πρώτες θέσεις στο {p}% των τυχαίων σταθμίσεων· θέση {a} έως {b} στο 90% "
@@ -34,10 +60,11 @@ LABELS: dict[str, dict[str, str]] = {
                       "el": "κανένας φορέας από την ανοιχτή πρόσκληση ακόμη"},
     # the reason sentence's parts: pipeline/score.py and the map's script both fill these
     "reason_part": {"en": "{label} {value} (+{points}/{max})", "el": "{label} {value} (+{points}/{max})"},
-    "reason_clause": {"en": "; {head}: {items}", "el": "; {head}: {items}"},
+    # Greek separates clauses with the ano teleia (·): its ";" is the question mark
+    "reason_clause": {"en": "; {head}: {items}", "el": "· {head}: {items}"},
     "reason_list": {"en": ", ", "el": ", "},
     "excluded_line": {"en": "Excluded: {rules}", "el": "Αποκλείεται: {rules}"},
-    "rule_list": {"en": "; ", "el": "; "},
+    "rule_list": {"en": "; ", "el": "· "},
     "strengths": {"en": "strengths", "el": "δυνατά σημεία"},
     "weakness": {"en": "weakest", "el": "αδύναμο σημείο"},
     "no_data": {"en": "no data for", "el": "χωρίς στοιχεία για"},

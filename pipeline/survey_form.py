@@ -22,31 +22,42 @@ import geopandas as gpd
 import pandas as pd
 
 from . import settings
+from .columns import SURVEY_FORM_CALCULATED
 from .errors import InputError
+from .i18n import value_name
 
 EL, EN = "label::Ελληνικά (el)", "label::English (en)"
-#: Choices whose names are the values the survey reader accepts (it reads
-#: ``partly_used`` as ``partly used``), so answers need no column mapping.
-CHOICES: dict[str, list[tuple[str, str, str]]] = {
-    "occupancy": [("in_use", "σε χρήση", "in use"), ("partly_used", "μερική χρήση", "partly used"),
-                  ("vacant", "κενό", "vacant"), ("abandoned", "εγκαταλελειμμένο", "abandoned")],
-    "condition": [("good", "καλή", "good"), ("fair", "μέτρια", "fair"), ("poor", "κακή", "poor"),
-                  ("ruin", "ερείπιο", "ruin")],
-    "access": [("paved_road", "ασφαλτόδρομος", "paved road"), ("dirt_road", "χωματόδρομος", "dirt road"),
-               ("footpath", "μονοπάτι", "footpath"), ("no_access", "χωρίς πρόσβαση", "no access")],
-    "ownership_sign": [("municipal_sign", "πινακίδα δήμου", "municipal sign"),
-                       ("state_sign", "πινακίδα δημοσίου", "state or regional sign"),
-                       ("private_sign", "πινακίδα ιδιώτη", "private owner's sign"),
-                       ("fenced_locked", "περίφραξη, κλειδωμένο", "fenced and locked"),
-                       ("none_seen", "καμία ένδειξη", "none seen")],
-    "roof": [("flat_sound", "επίπεδη, σε καλή κατάσταση", "flat, sound"),
-             ("pitched_sound", "κεκλιμένη, σε καλή κατάσταση", "pitched, sound"),
-             ("damaged", "με φθορές", "damaged"), ("shaded", "σκιασμένη", "shaded by trees or buildings")],
-    "water": [("mains", "δίκτυο ύδρευσης", "mains water"), ("well", "πηγάδι / γεώτρηση", "well or borehole"),
-              ("irrigation", "αρδευτικό δίκτυο", "irrigation network"), ("none", "καμία", "none")],
-    "soil": [("cultivated", "καλλιεργημένο", "cultivated"), ("grass", "χορτολιβαδικό", "grass"),
-             ("rubble", "μπάζα", "rubble or fill"), ("sealed", "τσιμέντο / άσφαλτος", "concrete or asphalt")],
+#: The form's choices (name, English label) per list. Their names are the
+#: values the survey reader accepts (it reads ``partly_used`` as ``partly
+#: used``), so answers need no column mapping; their Greek labels are those of
+#: ``values_el.yaml``, the one table of Greek names for survey answers.
+CHOICES: dict[str, list[tuple[str, str]]] = {
+    "occupancy": [("in_use", "in use"), ("partly_used", "partly used"), ("vacant", "vacant"),
+                  ("abandoned", "abandoned")],
+    "condition": [("good", "good"), ("fair", "fair"), ("poor", "poor"), ("ruin", "ruin")],
+    "access": [("paved_road", "paved road"), ("dirt_road", "dirt road"), ("footpath", "footpath"),
+               ("no_access", "no access")],
+    "ownership_sign": [("municipal_sign", "municipal sign"), ("state_sign", "state or regional sign"),
+                       ("private_sign", "private owner's sign"), ("fenced_locked", "fenced and locked"),
+                       ("none_seen", "none seen")],
+    "roof": [("flat_sound", "flat, sound"), ("pitched_sound", "pitched, sound"), ("damaged", "damaged"),
+             ("shaded", "shaded by trees or buildings")],
+    "water": [("mains", "mains water"), ("well", "well or borehole"), ("irrigation", "irrigation network"),
+              ("none", "none")],
+    "soil": [("cultivated", "cultivated"), ("grass", "grass"), ("rubble", "rubble or fill"),
+             ("sealed", "concrete or asphalt")],
 }
+
+
+#: Questions asked only of one kind of asset (the form's ``relevant``, the field sheet's blocks).
+KIND_QUESTIONS = {"roof": "building", "water": "land", "soil": "land"}
+
+
+def choice_label(list_name: str, name: str, lang: str) -> str:
+    """A choice's label in ``lang`` (``el`` from ``values_el.yaml``)."""
+    if lang == "el":
+        return value_name(name.replace("_", " "), "el", list_name)
+    return dict(CHOICES[list_name])[name]
 
 
 @dataclass
@@ -83,18 +94,20 @@ def _q(type_: str, name: str, el: str, en: str, **more) -> dict:
 def questions(uses: list[str], ownership_unknown: bool, max_precision_m: float | None) -> list[dict]:
     """The rows of the ``survey`` sheet for these uses (profile names) and
     whether some asset's owner is unknown."""
-    kind = "pulldata('assets', 'kind', 'asset_id', ${asset_id})"
+    kind_q, confidence_q, conflicts_q = SURVEY_FORM_CALCULATED
+    pull = lambda column: f"pulldata('assets', '{column}', 'asset_id', ${{asset_id}})"
+    kind = pull("kind")
     rows = [
         _q("start", "start", "", ""), _q("end", "end", "", ""), _q("today", "today", "", ""),
         _q("username", "username", "", ""),
         _q("select_one_from_file assets.csv", "asset_id", "Ακίνητο", "Asset", required="yes",
            appearance="search", parameters="value=asset_id label=name"),
-        _q("calculate", "asset_kind", "", "", calculation=kind),
-        _q("calculate", "asset_confidence", "", "", calculation="pulldata('assets', 'confidence', 'asset_id', ${asset_id})"),
-        _q("calculate", "asset_conflicts", "", "", calculation="pulldata('assets', 'conflicts', 'asset_id', ${asset_id})"),
-        _q("note", "to_check", "Προς έλεγχο: βεβαιότητα ${asset_confidence}; διαφωνία πηγών για: ${asset_conflicts}",
-           "To check: confidence ${asset_confidence}; sources disagree on: ${asset_conflicts}",
-           relevant="${asset_conflicts} != '' or ${asset_confidence} = 'to verify'"),
+        _q("calculate", kind_q, "", "", calculation=kind),
+        _q("calculate", confidence_q, "", "", calculation=pull("confidence")),
+        _q("calculate", conflicts_q, "", "", calculation=pull("conflicts")),
+        _q("note", "to_check", f"Προς έλεγχο: βεβαιότητα ${{{confidence_q}}}; διαφωνία πηγών για: ${{{conflicts_q}}}",
+           f"To check: confidence ${{{confidence_q}}}; sources disagree on: ${{{conflicts_q}}}",
+           relevant=f"${{{conflicts_q}}} != '' or ${{{confidence_q}}} = 'to verify'"),
         _q("geopoint", "location", "Θέση (σταθείτε στο ακίνητο)", "Location (stand on the asset)", required="yes",
            parameters=f"capture-accuracy={max_precision_m:g}" if max_precision_m else ""),
         _q("select_one occupancy", "occupancy", "Χρήση σήμερα", "Occupancy today", required="yes"),
@@ -104,12 +117,13 @@ def questions(uses: list[str], ownership_unknown: bool, max_precision_m: float |
     rows.append(_q("select_one access", "access", "Πρόσβαση", "Access"))
     if ownership_unknown:
         rows.append(_q("select_one ownership_sign", "ownership_sign", "Ενδείξεις ιδιοκτησίας", "Signs of ownership"))
+    only = lambda name: f"{kind} = '{KIND_QUESTIONS[name]}'"
     if "solar_rooftop" in uses:
         rows.append(_q("select_one roof", "roof", "Στέγη (για φωτοβολταϊκά)", "Roof (for rooftop solar)",
-                       relevant=f"{kind} = 'building'"))
+                       relevant=only("roof")))
     if "social_farm" in uses:
-        rows.append(_q("select_one water", "water", "Νερό", "Water", relevant=f"{kind} = 'land'"))
-        rows.append(_q("select_one soil", "soil", "Έδαφος", "Soil", relevant=f"{kind} = 'land'"))
+        rows.append(_q("select_one water", "water", "Νερό", "Water", relevant=only("water")))
+        rows.append(_q("select_one soil", "soil", "Έδαφος", "Soil", relevant=only("soil")))
     rows += [_q("image", "photo", "Φωτογραφία", "Photo", parameters="max-pixels=1600"),
              _q("text", "notes", "Παρατηρήσεις", "Notes")]
     return rows
@@ -121,8 +135,8 @@ def build_form(inventory: gpd.GeoDataFrame, uses: list[str], title: str, form_id
     survey = pd.DataFrame(questions(uses, bool((inventory["ownership"] == "unknown").any()), max_precision_m))
     survey = survey.fillna("")
     used = {t.split(" ", 1)[1] for t in survey["type"] if t.startswith("select_one ") and " " in t}
-    choices = pd.DataFrame([{"list_name": lst, "name": n, EL: el, EN: en}
-                            for lst, items in CHOICES.items() if lst in used for n, el, en in items])
+    choices = pd.DataFrame([{"list_name": lst, "name": n, EL: choice_label(lst, n, "el"), EN: en}
+                            for lst, items in CHOICES.items() if lst in used for n, en in items])
     form_settings = pd.DataFrame([{"form_title": title, "form_id": form_id, "version": version,
                                    "default_language": "Ελληνικά (el)"}])
     return SurveyForm(survey, choices, form_settings, asset_list(inventory))

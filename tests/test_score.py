@@ -45,7 +45,7 @@ def test_scores_contributions_and_reasons():
     assert s.loc[("farm", "b"), "score"] == pytest.approx(75.0)
     assert s.loc[("farm", "b"), "rank"] == 1 and s.loc[("farm", "a"), "rank"] == 2
     assert s.loc[("farm", "b"), "reason_en"].startswith("#1 of 2, score 75/100; strengths: area 1.03 ha (+75/75)")
-    assert s.loc[("farm", "b"), "reason_el"].startswith("#1 από 2, βαθμός 75/100; δυνατά σημεία: εμβαδόν")
+    assert s.loc[("farm", "b"), "reason_el"].startswith("#1 από 2, βαθμός 75/100· δυνατά σημεία: εμβαδόν")
     assert "weakest: distance to a road 1.0 km (+0/25)" in s.loc[("farm", "b"), "reason_en"]
     # c breaks both constraints; d is a building
     assert not s.loc[("farm", "c"), "eligible"] and np.isnan(s.loc[("farm", "c"), "score"])

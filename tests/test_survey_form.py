@@ -80,8 +80,8 @@ def test_an_export_of_the_form_is_read_back_without_configuration(volos_form, tm
     pd.DataFrame(rows).to_csv(export, index=False)
     read = read_survey(SurveySource(path=export))
     assert len(read) == len(assets)
-    assert set(read["occupancy"]) <= {v.replace("_", " ") for v, _, _ in CHOICES["occupancy"]}
-    assert "partly used" in set(read["occupancy"]) and set(read["condition"]) <= {v for v, _, _ in CHOICES["condition"]}
+    assert set(read["occupancy"]) <= {v.replace("_", " ") for v, _ in CHOICES["occupancy"]}
+    assert "partly used" in set(read["occupancy"]) and set(read["condition"]) <= {v for v, _ in CHOICES["condition"]}
     assert read["precision_m"].eq(4.5).all() and read["surveyor"].eq("surveyor_1").all()
 
 

@@ -5,7 +5,12 @@ Exports come as CSV, XLSX or GeoJSON (points). Canonical columns:
 and ``longitude`` (required; or Kobo ``_geolocation`` as ``"[lat, lon]"``, or
 the GeoJSON point), ``altitude``, ``precision_m``, ``condition`` (good/fair/poor/ruin),
 ``occupancy`` (in use/partly used/vacant/abandoned), ``access``, ``photo``
-(kept as a link), ``notes``, ``surveyor`` (private: never published), ``date``.
+(kept as a link), ``notes``, ``surveyor`` (private: never published), ``date``;
+and from the project's own form (``idle-assets survey-form``): ``asset_id``
+(the asset the surveyor picked: the answer is attached to it, wherever the
+point was taken), ``ownership_sign``, ``roof``, ``water`` and ``soil``.
+Answers chosen from a list are read without case and with ``_`` as a space
+(the form's ``partly_used`` is ``partly used``).
 """
 
 from __future__ import annotations
@@ -65,8 +70,9 @@ _EXPORT_METADATA = ("_", "meta/", "formhub/", "__version__", "start", "end", "to
 
 
 def _unused_columns(table: pd.DataFrame, src: SurveySource) -> list[str]:
-    """The export's columns that no canonical column takes (and are not the export's own metadata)."""
-    taken = {c.casefold() for c in src.columns.values()}
+    """The export's columns that no canonical column takes (and are not the
+    export's own metadata or the calculations of the project's form)."""
+    taken = {c.casefold() for c in (*src.columns.values(), *columns.SURVEY_FORM_CALCULATED)}
     for canon, names in ALIASES.items():
         taken |= {n.casefold() for n in (canon, *names)}
     out = []
@@ -104,11 +110,11 @@ def read_survey(src: SurveySource, notes: list[dict] | None = None) -> gpd.GeoDa
     table = _survey_table(src, what)
     df, problems, sid = read_records(
         table, src, what, ALIASES, ("survey_id",), "survey_id",
-        ("survey_id", "uuid", "condition", "occupancy", "access", "photo", "notes", "surveyor", "date"), notes, "survey")
+        ("survey_id", "uuid", *columns.SURVEY_ANSWERS, "asset_id", "photo", "notes", "surveyor", "date"), notes, "survey")
     unused = _unused_columns(table, src)
     if unused:
-        log.warning("survey %s: columns not used: %s (map them under 'columns:' if they hold occupancy, condition, "
-                    "access, photo or notes)", src.path, ", ".join(unused))
+        log.warning("survey %s: columns not used: %s (map them under 'columns:' if they hold %s, photo or notes)",
+                    src.path, ", ".join(unused), ", ".join(columns.SURVEY_ANSWERS))
         if notes is not None:
             notes.append({"source": "survey", "action": "not used: columns the pipeline does not read",
                           "count": len(unused), "detail": ", ".join(unused)})
@@ -122,8 +128,9 @@ def read_survey(src: SurveySource, notes: list[dict] | None = None) -> gpd.GeoDa
             problems.append(f"row {row} ({s}): no coordinates (latitude/longitude or _geolocation)")
         elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
             problems.append(f"row {row} ({s}): latitude {lat}, longitude {lon} are not degrees")
-    for col, allowed in (("condition", CONDITIONS), ("occupancy", OCCUPANCY)):
+    for col in columns.SURVEY_ANSWERS:
         df[col] = map_text(df[col], lambda v: v.casefold().replace("_", " "))
+    for col, allowed in (("condition", CONDITIONS), ("occupancy", OCCUPANCY)):
         for row, s, v in zip(df["row"], sid, df[col]):
             if v is not None and v not in allowed:
                 problems.append(f"row {row} ({s}): {col} {v!r} is not one of {sorted(allowed)}")

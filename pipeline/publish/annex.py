@@ -267,15 +267,16 @@ PRINT_CSS = ("@page{size:A4 landscape;margin:12mm 10mm;@bottom-right{content:cou
              "table.t thead{display:table-header-group}table.t tr{break-inside:avoid}h2{break-after:avoid}")
 
 
-def write_pdf(page: str, target: Path) -> Path | None:
-    """The annex as an A4 PDF with WeasyPrint, when it is installed (the
-    ``pdf`` extra and the Pango library); otherwise nothing, and the log says why."""
+def write_pdf(page: str, target: Path, print_css: str = PRINT_CSS) -> Path | None:
+    """An HTML page printed as PDF by WeasyPrint with ``print_css`` added
+    (by default the annex's A4 landscape pages), when WeasyPrint is installed
+    (the ``pdf`` extra and the Pango library); otherwise nothing, and the log says why."""
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango missing
-        log.info("annex.pdf not written: WeasyPrint unavailable (%s); pip install -e '.[pdf]'", exc)
+        log.info("%s not written: WeasyPrint unavailable (%s); pip install -e '.[pdf]'", Path(target).name, exc)
         return None
-    printable = page.replace("</style>", PRINT_CSS + "</style>", 1)
+    printable = page.replace("</style>", print_css + "</style>", 1)
     with atomic_path(target) as tmp:
         weasyprint.HTML(string=printable).write_pdf(tmp)
     return target

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import logging
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,11 +27,11 @@ from matplotlib.figure import Figure
 from matplotlib_scalebar.scalebar import ScaleBar
 
 from ..i18n import evidence_text, fmt_value, legal_form_name, t
-from ..io import atomic_path, write_text
+from ..io import write_text
 from ..profiles import Profile
+from .annex import write_pdf
 from .mapdata import plan_figures
 
-log = logging.getLogger(__name__)
 
 #: At most this many sheets (the planned assets first, then by best score):
 #: an atlas is for a workshop, not for a register of 100k rows.
@@ -225,17 +224,6 @@ def write_factsheets(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataF
     atlas = _page(f"{title}: atlas", toc + "".join(sheets))
     written.append(write_text(atlas, folder / "atlas.html"))
     if pdf:
-        printed = _print(atlas, folder / "atlas.pdf")
+        printed = write_pdf(atlas, folder / "atlas.pdf", PRINT_CSS)
         written += [printed] if printed else []
     return written
-
-
-def _print(page: str, target: Path) -> Path | None:
-    try:
-        import weasyprint
-    except (ImportError, OSError) as exc:  # OSError: Pango missing
-        log.info("atlas.pdf not written: WeasyPrint unavailable (%s)", exc)
-        return None
-    with atomic_path(target) as tmp:
-        weasyprint.HTML(string=page.replace("</style>", PRINT_CSS + "</style>", 1)).write_pdf(tmp)
-    return target

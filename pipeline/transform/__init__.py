@@ -21,6 +21,7 @@ import shapely
 from pyproj import CRS
 
 from .. import _raster, contracts, evidence, settings
+from ..columns import SURVEY_ANSWERS
 from ..extract import RasterLayer, RawSources
 from .claims import asset_ids, claims_from_osm, claims_from_register, claims_from_survey, merge_claims, survey_summary
 from .geometry import clip_to_boundary, prepare_layer, repair_geometries
@@ -222,7 +223,7 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     inventory = merge_claims(claims)
     inventory = clip_to_boundary(inventory, area, report, asset_ids)
     summary = survey_summary(survey) if survey is not None else pd.DataFrame()
-    for col in ("survey_ids", "condition", "occupancy", "photos", "survey_notes", "access"):
+    for col in ("survey_ids", *SURVEY_ANSWERS, "photos", "survey_notes"):
         inventory[col] = summary[col].reindex(inventory.index).astype(object) if col in summary else None
     inventory["parcel_code"] = inventory["parcel_code"].fillna(parcel_of(inventory, context.parcels))
     inventory["area_m2"] = inventory.geometry.area.astype(float)

@@ -15,6 +15,7 @@ import shapely
 from pyproj import CRS
 
 from .. import evidence
+from ..columns import SURVEY_ANSWERS
 from .geometry import POLYGONAL, host_footprints, swapped_xy
 from .report import Report, rows_detail
 
@@ -233,6 +234,34 @@ def attach_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, distance: f
     return out
 
 
+def _attach_named(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, attached: np.ndarray, usable: np.ndarray,
+                  distance: float, report: Report) -> np.ndarray:
+    """Answers that name their asset (``asset_id``, picked in the project's
+    form) attach to it, wherever their point is; the report lists those whose
+    point is farther than ``distance`` from it and ids not in the inventory
+    (attached by their point instead)."""
+    if "asset_id" not in survey or len(sites) == 0:
+        return attached
+    position = pd.Series(np.arange(len(sites)), index=asset_ids(pd.Index(sites["key"])).to_numpy())
+    position = position[~position.index.duplicated()]
+    named = survey["asset_id"].notna().to_numpy() & usable
+    found = named & survey["asset_id"].isin(position.index).to_numpy()
+    unknown = named & ~found
+    if unknown.any():
+        report.add("survey", "asset id not in the inventory: attached by its point", unknown.sum(),
+                   rows_detail(survey[unknown], "survey_id", "asset_id"))
+    if found.any():
+        pos = position.loc[survey.loc[found, "asset_id"]].to_numpy()
+        attached = attached.copy()
+        attached[found] = pos
+        far = shapely.distance(survey.geometry.to_numpy()[found], sites.geometry.to_numpy()[pos]) > distance
+        report.add("survey", "attached to the asset the form names", found.sum())
+        if far.any():
+            report.add("survey", f"attached to the asset the form names, point over {distance:g} m from it",
+                       far.sum(), rows_detail(survey[found][far], "survey_id", "asset_id"))
+    return attached
+
+
 def claims_from_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame,
                        distance: float, max_precision: float | None, report: Report):
     """Attach survey points to sites; idle points elsewhere claim the footprint
@@ -250,6 +279,7 @@ def claims_from_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, footpr
                        rows_detail(survey[~usable].assign(p=survey["precision_m"].map("{:g} m".format)), "survey_id", "p"))
     attached = np.full(len(survey), -1)
     attached[usable] = attach_survey(survey[usable], sites, distance)
+    attached = _attach_named(survey, sites, attached, usable, distance, report)
     survey.loc[attached >= 0, "key"] = sites["key"].to_numpy()[attached[attached >= 0]]
     new = survey[(attached < 0) & usable & survey["idle"].to_numpy()]
     claims = _claims(survey.crs, [])
@@ -275,16 +305,15 @@ def claims_from_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, footpr
 
 
 def survey_summary(survey: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Per site: survey ids, the latest condition, occupancy and access, photo links, notes."""
+    """Per site: survey ids, the latest answer to each question chosen from a
+    list (:data:`pipeline.columns.SURVEY_ANSWERS`), photo links, notes."""
     s = survey[survey["key"].notna()].sort_values(["date", "survey_id"], na_position="first")
     g = s.groupby("key", sort=False)
     latest = lambda v: v.dropna().iloc[-1] if v.notna().any() else None
     joined = lambda sep: (lambda v: sep.join(v.dropna().astype(str)) or None)
-    return pd.DataFrame({
-        "survey_ids": g["survey_id"].agg(joined(";")), "condition": g["condition"].agg(latest),
-        "occupancy": g["occupancy"].agg(latest), "access": g["access"].agg(latest),
-        "photos": g["photo"].agg(joined(";")), "survey_notes": g["notes"].agg(joined(" | ")),
-    })
+    answers = {c: g[c].agg(latest) for c in SURVEY_ANSWERS if c in s}
+    return pd.DataFrame({"survey_ids": g["survey_id"].agg(joined(";")), **answers,
+                         "photos": g["photo"].agg(joined(";")), "survey_notes": g["notes"].agg(joined(" | "))})
 
 
 def _join(values: pd.Series) -> str | None:
