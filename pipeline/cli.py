@@ -127,9 +127,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     with _engine(args) as client:
         if config.national is not None:
             return _national(config, config_path, out, client, args.force, start)
-        result = run_project(config, out, force=args.force, cdn=args.cdn, client=client)
+        compare = Path(args.compare) if args.compare else None
+        result = run_project(config, out, force=args.force, cdn=args.cdn, client=client, compare=compare)
     print(f"idle-assets {__version__}: project '{config.project.name}' ({config_path})")
     print(terminal_text(run_summary(result)))
+    if result.changes is not None:
+        from .changes import summary as change_summary
+
+        print(terminal_text(f"changes since the run in {result.compared_with}: {change_summary(result.changes)} "
+                            "(changes.csv, and the annex's first section)"))
     print("files written:")
     for f in result.files:
         print(f"  {f}")
@@ -274,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="write every output under this folder (default: data/processed/<project>/ and maps/<project>/)")
     run.add_argument("--force", action="store_true",
                      help="recompute every stage (by default unchanged inputs reuse the cached features)")
+    run.add_argument("--compare", metavar="DIR",
+                     help="say what changed against the run whose tables are in DIR (default: the run in the output folder)")
     run.add_argument("--cdn", action="store_true",
                      help="link Leaflet and plugins from their CDN instead of inlining them (smaller maps, need internet)")
     run.add_argument("--engine", choices=["local", "dask"], default="local",

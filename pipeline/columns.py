@@ -27,7 +27,7 @@ SURVEY: dict[str, tuple[str, ...]] = {
     "longitude": ("lon", "lng", "_geolocation_longitude", "_location_longitude", "location-Longitude", "gps_longitude"),
     "altitude": ("_geolocation_altitude", "_location_altitude", "location-Altitude", "gps_altitude", "elevation"),
     "precision_m": ("precision", "_geolocation_precision", "_location_precision", "location-Accuracy", "accuracy"),
-    "geolocation": ("_geolocation",),
+    "geolocation": ("_geolocation", "location"),  # "location": the geopoint of the project's own form
     "condition": ("building_condition", "κατάσταση"),
     "occupancy": ("use", "occupancy_status", "χρήση"),
     "access": ("road_access", "πρόσβαση"),

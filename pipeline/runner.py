@@ -15,6 +15,8 @@ import geopandas as gpd
 import pandas as pd
 
 from . import settings, stage_cache
+from .changes import ATTRIBUTES, RunTables
+from .changes import compare as compare_runs
 from .config import ProjectConfig
 from .extract import extract
 from .errors import ConfigError, CoverageError
@@ -26,6 +28,7 @@ from .match import best_use
 from .plan import make_plan
 from .profiles import Profile, fit_to_sources, load_profiles
 from .publish import PublishOptions, publish
+from .publish.changes import read_previous
 from .score import ScoreResult, exclusion_notes, score
 from .transform import Prepared, transform
 
@@ -49,6 +52,8 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
     profile_notes: list[str] = field(default_factory=list)
     stage_cache: str = "off"
+    changes: pd.DataFrame | None = None
+    compared_with: Path | None = None
 
 
 def check_targets(config: ProjectConfig, profiles: list[Profile]) -> None:
@@ -222,8 +227,14 @@ def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Pat
     return tables_dir, maps_dir
 
 
+def run_tables(result: RunResult) -> RunTables:
+    """What a later run compares itself with (:mod:`pipeline.changes`)."""
+    columns = [c for c in ("asset_id", "name", *ATTRIBUTES) if c in result.features]
+    return RunTables(pd.DataFrame(result.features[columns]), result.scored.scores, result.plan)
+
+
 def run_project(config: ProjectConfig, out: Path | None = None, force: bool = False, cache: bool = True,
-                cdn: bool = False, client=None) -> RunResult:
+                cdn: bool = False, client=None, compare: Path | None = None) -> RunResult:
     """Run all six stages and write every output (under ``out`` when given),
     then the run's ``manifest.json``.
 
@@ -232,15 +243,22 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
     leaves the previous outputs as they were. The outputs of extract,
     transform and features are kept in the stage cache, outside the output
     folders (``cache=False`` disables it; ``force`` recomputes everything).
+    What changed since the run whose tables are in the output folder (or in
+    ``compare``) is written as ``changes.csv`` and a section of the annex.
     """
     started = now()
     capture = WarningLog()
     logging.getLogger("pipeline").addHandler(capture)
     try:
         tables_dir, maps_dir = preflight(config, out)
+        previous = read_previous(compare or tables_dir, required=compare is not None)
         inputs = input_hashes(config)
         with StagedOutputs([tables_dir, maps_dir]) as staged:
             result = analyse(config, project_cache_dir(config) if cache else None, force, inputs, client)
+            if previous is not None:
+                labels = {p.name: (p.label.en, p.label.el) for p in result.profiles}
+                result.changes = compare_runs(previous, run_tables(result), labels)
+                result.compared_with = Path(compare or tables_dir)
             start = time.perf_counter()
             stage_tables = staged.staged(tables_dir)
             options = PublishOptions(self_contained=config.output.self_contained and not cdn, pdf=config.output.pdf)

@@ -39,8 +39,9 @@ def _split_geolocation(df: pd.DataFrame) -> None:
     """Fill latitude/longitude from Kobo's ``_geolocation`` ``"[lat, lon]"``."""
     need = df["latitude"].isna() & df["geolocation"].notna()
     if need.any():
-        parts = df.loc[need, "geolocation"].astype(str).str.strip("[]() ").str.split(r"[,\s]+", n=1, expand=True, regex=True)
-        if parts.shape[1] == 2:
+        # Kobo's "[lat, lon]", or a geopoint's own "lat lon altitude accuracy"
+        parts = df.loc[need, "geolocation"].astype(str).str.strip("[]() ").str.split(r"[,\s]+", expand=True, regex=True)
+        if parts.shape[1] >= 2:
             df.loc[need, "latitude"] = parts[0]
             df.loc[need, "longitude"] = parts[1]
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._text import markdown_text
+from ..changes import summary as change_summary
 from ..evidence import CONFIDENCE
 from ..i18n import LEGAL_FORMS, legal_form_name, t
 from ..io import atomic_path, write_text
@@ -36,6 +37,7 @@ HEADINGS = {
     "ownership": ("Ownership to verify before the plan can use them", "Ιδιοκτησία προς επαλήθευση"),
     "conflicts": ("Where the sources disagree", "Διαφωνίες μεταξύ πηγών"),
     "legal_forms": ("Legal forms", "Νομικές μορφές"),
+    "changes": ("What changed since the last run", "Τι άλλαξε από την προηγούμενη εκτέλεση"),
 }
 
 
@@ -78,13 +80,14 @@ def tidy(df: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.DataFra
     return pd.DataFrame({c: [_cell(v, decimals.get(c)) for v in df[c]] for c in df.columns}, index=df.index)
 
 
-def _limited(df: pd.DataFrame, sheet: str) -> tuple[pd.DataFrame, str]:
-    """At most :data:`MAX_ROWS` rows of ``df``, and a line saying where the rest are."""
+def _limited(df: pd.DataFrame, sheet: str, file: str | None = None) -> tuple[pd.DataFrame, str]:
+    """At most :data:`MAX_ROWS` rows of ``df``, and a line saying where the
+    rest are (``sheet`` of idle_assets.xlsx, or ``file``)."""
     if len(df) <= MAX_ROWS:
         return df, ""
-    return df.head(MAX_ROWS), (f"The first {MAX_ROWS} of {len(df):,} rows; all of them are in idle_assets.xlsx "
-                               f"(sheet {sheet}). / Οι πρώτες {MAX_ROWS} από {len(df):,} γραμμές· όλες στο "
-                               f"idle_assets.xlsx (φύλλο {sheet}).")
+    where_en, where_el = (file, file) if file else (f"idle_assets.xlsx (sheet {sheet})", f"idle_assets.xlsx (φύλλο {sheet})")
+    return df.head(MAX_ROWS), (f"The first {MAX_ROWS} of {len(df):,} rows; all of them are in {where_en}. / "
+                               f"Οι πρώτες {MAX_ROWS} από {len(df):,} γραμμές· όλες στο {where_el}.")
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -150,17 +153,31 @@ def _plan_table(plan: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     })
 
 
+def _changes_section(changes: pd.DataFrame) -> tuple[str, str, pd.DataFrame | None]:
+    """What changed since the run before, one row per change."""
+    head = f"{change_summary(changes, 'en')}. / {change_summary(changes, 'el')}."
+    if changes.empty:
+        return _h("changes"), head, None
+    shown, more = _limited(changes, "changes", "changes.csv")
+    table = pd.DataFrame({"asset / ακίνητο": [f"{n} ({a})" if isinstance(n, str) and n else a
+                                              for a, n in zip(shown["asset_id"], shown["name"])],
+                          "change / αλλαγή": [f"{el} / {en}" for el, en in zip(shown["text_el"], shown["text_en"])]})
+    return _h("changes"), f"{head} {more}".strip(), tidy(table)
+
+
 def annex_sections(inventory: pd.DataFrame, scores: pd.DataFrame, plan: pd.DataFrame, totals: pd.DataFrame,
                    targets: pd.DataFrame, profiles: list[Profile], sensitivity, credits: list[str],
                    coefficients: pd.DataFrame, top: int = 10, coverage_text: str = "",
                    conflicts: pd.DataFrame | None = None,
-                   verify: pd.DataFrame | None = None) -> list[tuple[str, str, pd.DataFrame | None]]:
+                   verify: pd.DataFrame | None = None,
+                   changes: pd.DataFrame | None = None) -> list[tuple[str, str, pd.DataFrame | None]]:
     """``(heading, paragraph, table)`` for each section, shared by both formats;
     every table's cells are text already (:func:`tidy`): no None or nan,
     integers as integers, uses and legal forms by their names. Long tables
     show their first :data:`MAX_ROWS` rows and say where the rest are. The
     inventory is split into assets a record confirms or strong OSM evidence
-    makes probable, and those to verify."""
+    makes probable, and those to verify. With ``changes`` (a run compared
+    with the one before it) the annex opens with what changed."""
     names = _use_names(profiles)
     kinds = inventory["kind"].value_counts()
     sources = inventory["sources"].value_counts()
@@ -173,6 +190,8 @@ def annex_sections(inventory: pd.DataFrame, scores: pd.DataFrame, plan: pd.DataF
     sure = inventory["confidence"] != "to verify"
     shown, more = _limited(inventory[sure], "inventory")
     out = [(_h("summary"), " ".join(x for x in (summary, more) if x), tidy(_inventory_table(shown, [])))]
+    if changes is not None:
+        out.insert(0, _changes_section(changes))
     shown, more = _limited(inventory[~sure], "inventory")
     out.append((_h("to_verify"), "Weak evidence without a record, unknown ownership, or sources that disagree: "
                 "check these on the ground or in the records. / Ασθενής ένδειξη, άγνωστη ιδιοκτησία ή διαφωνία πηγών. "

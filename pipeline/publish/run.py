@@ -12,7 +12,9 @@ from ..i18n import coverage_note
 from ..io import write_text
 from ..extract.registry import attributions, private_fields, source_files
 from ..plan import plan_totals, verify_ownership
+from ..changes import COLUMNS as CHANGE_COLUMNS
 from .annex import annex_sections, write_annex
+from .changes import write_changes
 from .factsheets import write_factsheets
 from .figures import write_figures
 from .maps import write_maps
@@ -105,10 +107,16 @@ def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOp
                         boundary, credits, title,
                         plan=plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
                         self_contained=options.self_contained, note=coverage)
+    changes = getattr(result, "changes", None)
+    changes = (changes if changes is not None else pd.DataFrame(columns=CHANGE_COLUMNS)).copy()
+    if "name" in private:
+        changes["name"] = None
+    files.append(write_changes(tables_dir, changes))
+    compared = getattr(result, "compared_with", None)
     annex = annex_sections(public, result.scored.scores, plan, plan_totals(plan), result.targets,
                            result.profiles, config.sensitivity, credits, result.impact_sources,
                            coverage_text=f"{coverage} of the boundary", conflicts=result.prepared.conflicts,
-                           verify=verify)
+                           verify=verify, changes=changes if compared is not None else None)
     files += write_annex(tables_dir, title, annex, pdf=options.pdf)
     files += write_factsheets(tables_dir, public, result.scored.scores, plan, result.profiles,
                               result.prepared.context, credits, title, pdf=options.pdf)

@@ -248,7 +248,8 @@ def _attach_named(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, attached: n
     found = named & survey["asset_id"].isin(position.index).to_numpy()
     unknown = named & ~found
     if unknown.any():
-        report.add("survey", "asset id not in the inventory: attached by its point", unknown.sum(),
+        report.add("survey", "asset id held by no register or OSM record (a survey's own site, or unknown): placed by its point",
+                   unknown.sum(),
                    rows_detail(survey[unknown], "survey_id", "asset_id"))
     if found.any():
         pos = position.loc[survey.loc[found, "asset_id"]].to_numpy()

@@ -5,7 +5,8 @@ conflicts between sources, and confidence (rules in ``evidence.yaml``).
   overlapped by active-use polygons over at least the table's ``share`` of
   its area, is not offered as idle ("excluded: in active use" in the report),
   unless a register or survey record says it is idle: then it stays, flagged
-  as a conflict to verify.
+  as a conflict to verify; once a survey has seen it idle on the ground, the
+  conflict stays listed (OpenStreetMap may need fixing) but is settled.
 - **Ownership** (``municipal``, ``other_public``, ``private``, ``unknown``)
   from, in this order, the register's owner column (a register entry without
   one is taken as the municipality's, since the register lists its assets),
@@ -27,6 +28,9 @@ import shapely
 from .. import evidence
 from .._text import fold
 from .report import Report
+
+#: The conflicts table's name for OSM's active-use evidence.
+ACTIVE_USE_SOURCE = "osm (active use)"
 
 #: Register area and mapped footprint differ by more than this share: a conflict.
 AREA_TOLERANCE = 0.25
@@ -143,7 +147,7 @@ def judge(inventory: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, tags_by_ref: pd
     kept_in_use = in_use & record_idle
     for i in np.flatnonzero(kept_in_use):
         conflicts.append({"index": i, "attribute": "status", "source": _record_sources(inv.iloc[i]),
-                          "value": inv["idle_evidence"].iloc[i], "other_source": "osm (active use)",
+                          "value": inv["idle_evidence"].iloc[i], "other_source": ACTIVE_USE_SOURCE,
                           "other_value": active_text[i]})
     owner_text = parcel_owner(inv, parcels)
     klass, basis, owner_conflicts = ownership(inv, tags, owner_text, rules)
@@ -155,8 +159,12 @@ def judge(inventory: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, tags_by_ref: pd
     table = table.drop(columns="index")
     joined = inv["asset_id"].map(table.groupby("asset_id", sort=False)["attribute"].agg(", ".join)).astype(object)
     inv["conflicts"] = joined.where(joined.notna(), None)
-    # names differ for good reasons (a register's formal name, OSM's everyday one): listed, not doubted
-    serious = table.loc[table["attribute"] != "name", "asset_id"]
+    # names differ for good reasons (a register's formal name, OSM's everyday one): listed, not doubted;
+    # an OSM active-use tag that a survey found idle on the ground is settled by the visit: listed, not doubted
+    seen_idle = inv.loc[[rules.record_strength("survey", o) is not None if isinstance(o, str) else False
+                         for o in inv["occupancy"]], "asset_id"]
+    settled = (table["other_source"] == ACTIVE_USE_SOURCE) & table["asset_id"].isin(seen_idle)
+    serious = table.loc[(table["attribute"] != "name") & ~settled, "asset_id"]
     inv["confidence"] = evidence.confidence(pd.Series(record_idle, index=inv.index), inv["evidence_strength"],
                                             inv["ownership"], inv["asset_id"].isin(serious))
     keep = ~dropped
