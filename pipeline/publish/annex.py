@@ -155,7 +155,8 @@ def _plan_table(plan: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 def _changes_section(changes: pd.DataFrame) -> tuple[str, str, pd.DataFrame | None]:
     """What changed since the run before, one row per change."""
-    head = f"{change_summary(changes, 'en')}. / {change_summary(changes, 'el')}."
+    first_upper = lambda text: text[:1].upper() + text[1:]
+    head = f"{first_upper(change_summary(changes, 'en'))}. / {first_upper(change_summary(changes, 'el'))}."
     if changes.empty:
         return _h("changes"), head, None
     shown, more = _limited(changes, "changes", "changes.csv")
