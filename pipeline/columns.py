@@ -33,7 +33,7 @@ SURVEY: dict[str, tuple[str, ...]] = {
     "access": ("road_access", "πρόσβαση"),
     "photo": ("photo_url", "_attachments", "image", "φωτογραφία"),
     "notes": ("comments", "remarks", "παρατηρήσεις"),
-    "surveyor": ("username", "_submitted_by", "enumerator"),
+    "surveyor": ("username", "_submitted_by", "SubmitterName", "enumerator"),
     "date": ("_submission_time", "today", "SubmissionDate", "start"),
     "asset_id": ("asset", "ακίνητο"),  # the asset picked in the project's own form (idle-assets survey-form)
     "ownership_sign": ("ownership_signs", "ενδείξεις ιδιοκτησίας"),

@@ -231,3 +231,30 @@ def test_a_geopoint_column_alone_gives_the_position(tmp_path):
     assert read["occupancy"].iloc[0] == "partly used" and read["roof"].iloc[0] == "flat sound"
     assert read["asset_id"].iloc[0] == "osm-way-1"
     assert np.isclose(shapely.get_x(read.geometry.iloc[0]), 22.942)
+
+
+@pytest.mark.parametrize("kind", ["kobo_xlsx", "odk_central_csv"])
+def test_exports_of_the_form_in_other_formats_are_read_without_configuration(loop, tmp_path, kind, caplog):
+    """The same answers as KoboToolbox's XLSX export and as ODK Central's CSV
+    export (its geopoint split into location-Latitude etc., KEY and its own
+    metadata columns)."""
+    tmp, first, _ = loop
+    kobo = pd.read_csv(tmp / "kobo.csv", keep_default_na=False)
+    if kind == "kobo_xlsx":
+        path = tmp_path / "export.xlsx"
+        kobo.to_excel(path, index=False)
+    else:
+        odk = kobo.drop(columns=["_id", "_uuid", "_submission_time", "location", "username"])
+        lat_lon = kobo["location"].str.split(" ", expand=True).astype(float)
+        odk = odk.assign(**{"location-Latitude": lat_lon[0], "location-Longitude": lat_lon[1],
+                            "location-Altitude": lat_lon[2], "location-Accuracy": lat_lon[3],
+                            "KEY": [f"uuid:{k}" for k in range(len(odk))], "SubmissionDate": "2026-05-04T10:00:00.000Z",
+                            "SubmitterName": "surveyor_1", "meta-instanceID": [f"uuid:{k}" for k in range(len(odk))]})
+        path = tmp_path / "export.csv"
+        odk.to_csv(path, index=False)
+    read = read_survey(SurveySource(path=path))
+    assert sorted(read["asset_id"]) == sorted(kobo["asset_id"])
+    assert set(read["occupancy"]) == {"vacant"} and set(read["condition"]) == {"good"}
+    assert read["precision_m"].eq(4.5).all() and read["surveyor"].eq("surveyor_1").all()
+    unused = [r.message for r in caplog.records if "columns not used" in r.message]
+    assert unused == []

@@ -36,7 +36,9 @@ OCCUPANCY = {"in use", "partly used", "vacant", "abandoned"}
 
 
 def _split_geolocation(df: pd.DataFrame) -> None:
-    """Fill latitude/longitude from Kobo's ``_geolocation`` ``"[lat, lon]"``."""
+    """Fill latitude/longitude from Kobo's ``_geolocation`` ``"[lat, lon]"``, or
+    latitude, longitude, altitude and accuracy from a geopoint's own
+    ``"lat lon altitude accuracy"`` (where the export has no split columns)."""
     need = df["latitude"].isna() & df["geolocation"].notna()
     if need.any():
         # Kobo's "[lat, lon]", or a geopoint's own "lat lon altitude accuracy"
@@ -44,6 +46,10 @@ def _split_geolocation(df: pd.DataFrame) -> None:
         if parts.shape[1] >= 2:
             df.loc[need, "latitude"] = parts[0]
             df.loc[need, "longitude"] = parts[1]
+        for col, k in (("altitude", 2), ("precision_m", 3)):
+            if parts.shape[1] > k:
+                empty = df.loc[need, col].isna()
+                df.loc[empty[empty].index, col] = parts.loc[empty, k]
 
 
 def _survey_table(src: SurveySource, what: str) -> pd.DataFrame:
@@ -66,8 +72,11 @@ def _survey_table(src: SurveySource, what: str) -> pd.DataFrame:
 
 
 #: Columns of KoboToolbox and ODK exports that are about the submission, not the site.
-_EXPORT_METADATA = ("_", "meta/", "formhub/", "__version__", "start", "end", "today", "deviceid", "simserial",
-                    "subscriberid", "phonenumber", "audit", "instanceName")
+_EXPORT_METADATA = ("_", "meta/", "meta-", "formhub/", "__version__", "start", "end", "today", "deviceid", "simserial",
+                    "subscriberid", "phonenumber", "audit", "instanceName",
+                    # ODK Central's CSV export
+                    "SubmitterID", "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID",
+                    "Edits", "FormVersion")
 
 
 def _unused_columns(table: pd.DataFrame, src: SurveySource) -> list[str]:
