@@ -86,18 +86,23 @@ def asset_map(geom, context, others: np.ndarray) -> str:
     if len(others):
         gpd.GeoSeries(others).plot(ax=ax, color="none", edgecolor="#d4a017", linewidth=1, zorder=2)
     gpd.GeoSeries([geom]).plot(ax=ax, color="#1a9641", alpha=0.35, edgecolor="#0b5d1e", linewidth=2, zorder=3)
-    fx0, fy0, fx1, fy1 = frame.bounds
-    ax.set_xlim(fx0, fx1)
-    ax.set_ylim(fy0, fy1)
+    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.82), xycoords="axes fraction", ha="center", va="center",
+                fontsize=10, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
+    return map_image(fig, ax, frame.bounds, "map / χάρτης")
+
+
+def map_image(fig: Figure, ax, bounds, alt: str) -> str:
+    """Finish a map drawn in metres on ``ax`` (framed to ``bounds``, with a
+    scale bar) and return it as an ``<img>`` holding the PNG."""
+    x0, y0, x1, y1 = bounds
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.add_artist(ScaleBar(1, units="m", location="lower left", box_alpha=0.8, font_properties={"size": 8}))
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.82), xycoords="axes fraction", ha="center", va="center",
-                fontsize=10, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
     out = io.BytesIO()
     fig.savefig(out, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 6})
-    data = base64.b64encode(out.getvalue()).decode("ascii")
-    return f"<img alt='map / χάρτης' src='data:image/png;base64,{data}'>"
+    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{base64.b64encode(out.getvalue()).decode('ascii')}'>"
 
 
 def _rows(pairs: list[tuple[str, str]]) -> str:

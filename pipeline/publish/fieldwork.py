@@ -8,9 +8,7 @@ Every text from the inputs is escaped in HTML; in GPX, gpxpy escapes it as XML.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,7 +18,6 @@ import pandas as pd
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib_scalebar.scalebar import ScaleBar
 
 from .. import settings
 from ..i18n import fmt_value, number, t
@@ -28,7 +25,7 @@ from ..io import write_csv, write_text
 from ..survey_form import EL, EN, KIND_QUESTIONS, SurveyForm
 from ..survey_route import Route
 from .annex import write_pdf
-from .factsheets import asset_map
+from .factsheets import asset_map, map_image
 
 CSS = ("body{font:11px/1.35 sans-serif;margin:0}.stop{max-width:180mm;margin:0 auto;padding:6mm 0;"
        "break-inside:avoid;border-bottom:1px dashed #999}h1{font-size:16px;margin:0 0 2px}h2{font-size:13px;margin:0 0 3px}"
@@ -110,14 +107,7 @@ def overview_map(route: Route, context) -> str:
     for r in route.stops.itertuples():
         ax.annotate(str(r.order), (r.geometry.x, r.geometry.y), fontsize=9, fontweight="bold", ha="center",
                     va="center", zorder=3, bbox={"boxstyle": "circle,pad=0.25", "fc": "white", "ec": "#c0392b"})
-    ax.set_xlim(x0 - pad, x1 + pad)
-    ax.set_ylim(y0 - pad, y1 + pad)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    ax.add_artist(ScaleBar(1, units="m", location="lower left", box_alpha=0.8, font_properties={"size": 8}))
-    out = io.BytesIO()
-    fig.savefig(out, format="png", metadata={"Software": None})
-    return f"<img alt='route / διαδρομή' src='data:image/png;base64,{base64.b64encode(out.getvalue()).decode('ascii')}'>"
+    return map_image(fig, ax, frame.bounds, "route / διαδρομή")
 
 
 def _blank(q, choices: pd.DataFrame) -> str:
