@@ -29,9 +29,14 @@ sys.path.insert(0, str(HERE))
 
 DATA = HERE / "data"
 RESULTS = HERE / "results"
+TIMEOUT_S = 900
+#: limits (a speed-up is met at or above its limit, anything else at or below)
 TARGETS = {
     "features+score 1M (s)": 20.0, "peak memory 1M (GiB)": 2.0, "speed-up vs naive at 10k": 200.0,
-    "time(1M)/time(100k)": 11.0, "sensitivity 1000 draws x 100k (s)": 10.0,
+    "time(1M)/time(100k)": 11.0, "sensitivity 1000 draws x 100k (s)": 10.0, "Dask 2 workers speed-up at 1M": 1.5,
+    "dense features+score 1M (s)": 60.0, "dense 1M / DuckDB 2 threads": 1.0, "dense 100k / DuckDB 2 threads": 0.5,
+    "dense peak memory 100k (GiB)": 1e9 / 2**30, "dense peak memory 1M (GiB)": 2.5e9 / 2**30,
+    "dense largest difference from the baselines": 1e-6,
 }
 
 
@@ -62,10 +67,12 @@ def load_context(folder: Path, fmt: str = "parquet"):
     return assets, Context(boundary=empty, landuse=empty, **layers)
 
 
-def measure(engine: str, n: int) -> dict:
-    """Run one engine once on workload ``n``; return its seconds per stage and peak memory."""
-    folder = DATA / f"n{n}"
-    out: dict = {"engine": engine, "n": n}
+def measure(engine: str, n: int, kind: str = "sparse") -> dict:
+    """Run one engine once on workload ``n`` of ``kind``; return its seconds per stage and peak memory."""
+    from workload import folder_name
+
+    folder = DATA / folder_name(kind, n)
+    out: dict = {"engine": engine, "n": n, "workload": kind}
     t0 = time.perf_counter()
     if engine == "ours":
         import engines
@@ -80,17 +87,19 @@ def measure(engine: str, n: int) -> dict:
         frame, seconds, feats, scored = engines.ours(assets, context, explain=False)
         out["peak_rss_features+score"] = peak_rss_bytes()
         out.update(seconds)
-        if n <= 100_000:  # the same with every reason written (not in the baselines' work)
+        out["mean_services"] = float(frame["services"].mean())
+        out["cpu_features+score"] = seconds["cpu"]
+        if n <= 100_000 and kind == "sparse":  # the same with every reason written (not in the baselines' work)
             _, again, feats, scored = engines.ours(assets, context, explain=True)
             out["score_with_reasons"] = again["score"]
         t = time.perf_counter()
         ex = scored.explanations["bench"]
         eligible = scored.scores["eligible"].to_numpy()
-        if n <= 100_000:
+        if n <= 100_000 and kind == "sparse":
             rank_stability(ex.points[eligible] / ex.max_points, ex.max_points / 100, 1000, 0.2, 7, 10)
             out["sensitivity"] = time.perf_counter() - t
         t = time.perf_counter()
-        if n <= 100_000:
+        if n <= 100_000 and kind == "sparse":
             best_use(feats, scored.scores, ["bench"])
             out["match"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -118,18 +127,18 @@ def measure(engine: str, n: int) -> dict:
         frame = engines.naive(assets, context)
         out["features+score"] = time.perf_counter() - t
         frame.to_parquet(folder / "result_naive.parquet")
-    elif engine == "duckdb":
+    elif engine.startswith("duckdb"):
         import engines
 
-        frame, seconds = engines.duckdb_run(folder)
-        out["load"], out["features+score"] = seconds["load"], seconds["query"]
-        frame.to_parquet(folder / "result_duckdb.parquet")
+        frame, seconds = engines.duckdb_run(folder, threads=int(engine.split("-")[1]))
+        out["load"], out["features+score"], out["cpu_features+score"] = seconds["load"], seconds["query"], seconds["cpu"]
+        frame.to_parquet(folder / f"result_{engine}.parquet")
     elif engine == "postgis":
         import postgis
 
         frame, seconds = postgis.run(folder)
         out["load"], out["features+score"] = seconds["load"], seconds["query"]
-        frame.to_parquet(folder / "result_postgis.parquet")
+        frame.to_parquet(folder / "result_postgis.parquet")  # its CPU time is the server's, not this process's
     elif engine.startswith("dask"):
         import dask_engine
 
@@ -161,16 +170,16 @@ def dem_seconds(folder: Path, assets) -> float:
 
 # ---------------------------------------------------------------- orchestration
 
-def child(engine: str, n: int, timeout: float) -> dict | None:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", engine, str(n)]
+def child(engine: str, n: int, timeout: float, kind: str = "sparse") -> dict | None:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", engine, str(n), kind]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         print(f"  {engine} at {n:,}: over {timeout:.0f} s, stopped", flush=True)
-        return {"engine": engine, "n": n, "error": f"timeout after {timeout:.0f} s"}
+        return {"engine": engine, "n": n, "workload": kind, "error": f"timeout after {timeout:.0f} s"}
     if done.returncode != 0:
         print(done.stderr[-3000:], flush=True)
-        return {"engine": engine, "n": n, "error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+        return {"engine": engine, "n": n, "workload": kind, "error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -186,60 +195,97 @@ def median_of(runs: list[dict]) -> dict:
     return out
 
 
-def agreement(n: int, engine: str) -> float | None:
-    """Largest score difference between ``engine`` and ours on workload ``n``."""
+def agreement(n: int, engine: str, kind: str = "sparse") -> dict | None:
+    """Largest difference between ``engine`` and ours on workload ``n`` in
+    each criterion and the score (an asset missing from either counts as NaN)."""
     import pandas as pd
+    from workload import folder_name
 
-    a, b = DATA / f"n{n}" / "result_ours.parquet", DATA / f"n{n}" / f"result_{engine}.parquet"
+    folder = DATA / folder_name(kind, n)
+    a, b = folder / "result_ours.parquet", folder / f"result_{engine}.parquet"
     if not (a.exists() and b.exists()):
         return None
     x, y = pd.read_parquet(a).set_index("asset_id"), pd.read_parquet(b).set_index("asset_id")
     y = y.reindex(x.index)
-    return float((x["score"] - y["score"]).abs().max())
+    return {col: float((x[col] - y[col]).abs().max(skipna=False)) for col in ("road_m", "services", "footprint", "score")}
+
+
+def sparse_plan(n: int, repeats: int, skip: list[str]) -> list[tuple[str, int]]:
+    """Engines (and runs of each) on the sparse workload of ``n`` assets."""
+    plan = [("ours", repeats), ("extract_gpkg", 1 if n > 100_000 else repeats), ("dem", 1 if n > 100_000 else repeats)]
+    if n == 10_000 and "naive" not in skip:
+        plan.append(("naive", 1))
+    if n >= 100_000 and "duckdb" not in skip:
+        plan.append(("duckdb-2", 1 if n > 100_000 else repeats))
+    if n >= 100_000 and "postgis" not in skip and postgis_installed():
+        plan.append(("postgis", 1))
+    if "dask" not in skip and n in (10_000, 1_000_000):
+        plan += [("dask-1", 1), ("dask-2", 1)]
+    return plan
+
+
+def dense_plan(n: int, repeats: int, skip: list[str]) -> list[tuple[str, int]]:
+    """Engines (and runs of each) on the dense workload of ``n`` assets."""
+    plan = [("ours", repeats)]
+    if "duckdb" not in skip:
+        plan += [("duckdb-2", repeats), ("duckdb-1", 1 if n > 100_000 else repeats)]
+    if "postgis" not in skip and postgis_installed():
+        plan.append(("postgis", 1))
+    return plan
+
+
+def postgis_installed() -> bool:
+    found = bool(glob.glob("/usr/lib/postgresql/*/bin/initdb") and glob.glob("/usr/share/postgresql/*/extension/postgis.control"))
+    if not found:
+        print("PostGIS baseline skipped: install Debian's postgresql and postgis", flush=True)
+    return found
+
+
+def run_alternated(kind: str, n: int, plan: list[tuple[str, int]]) -> list[dict]:
+    """Run each engine of ``plan`` its number of times, alternating the engines
+    (round 1 runs each once, round 2 each that needs a second run, ...) so that
+    a slow spell of the machine does not fall on one engine; one median row each."""
+    runs: dict[str, list] = {engine: [] for engine, _ in plan}
+    for round_ in range(max(repeats for _, repeats in plan)):
+        for engine, repeats in plan:
+            if round_ < repeats:
+                runs[engine].append(child(engine, n, timeout=TIMEOUT_S, kind=kind))
+    rows = []
+    for engine, _ in plan:
+        row = median_of(runs[engine])
+        if engine not in ("ours", "extract_gpkg", "dem") and "error" not in row:
+            row["max_difference"] = agreement(n, engine, kind)
+        rows.append(row)
+        shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
+        print(shown, flush=True)
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
+                        help="sizes of the sparse workload")
+    parser.add_argument("--dense", type=int, nargs="*", default=[100_000, 1_000_000], help="sizes of the dense workload")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", nargs="*", default=[], help="engines to leave out: naive postgis duckdb dask")
-    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one[0], int(args.one[1]))))
+        print(json.dumps(measure(args.one[0], int(args.one[1]), args.one[2])))
         return
-    from workload import write_workload
+    from workload import folder_name, write_workload
 
     started = time.perf_counter()
     RESULTS.mkdir(exist_ok=True)
-    plan = []
-    for n in args.sizes:
-        if not (DATA / f"n{n}" / "assets.parquet").exists():
-            print(f"writing the {n:,}-asset workload ...", flush=True)
-            write_workload(n, DATA / f"n{n}")
-        plan.append(("ours", n, args.repeats))
-        plan.append(("extract_gpkg", n, 1 if n > 100_000 else args.repeats))
-        plan.append(("dem", n, 1 if n > 100_000 else args.repeats))
-        if n == 10_000 and "naive" not in args.skip:
-            plan.append(("naive", n, 1))
-        if n >= 100_000 and "duckdb" not in args.skip:
-            plan.append(("duckdb", n, 1 if n > 100_000 else args.repeats))
-        if n >= 100_000 and "postgis" not in args.skip:
-            if glob.glob("/usr/lib/postgresql/*/bin/initdb") and glob.glob("/usr/share/postgresql/*/extension/postgis.control"):
-                plan.append(("postgis", n, 1))
-            else:
-                print("PostGIS baseline skipped: install Debian's postgresql and postgis", flush=True)
-        if "dask" not in args.skip and n in (10_000, 1_000_000):
-            plan += [("dask-1", n, 1), ("dask-2", n, 1)]
+    groups = [("sparse", n, sparse_plan(n, args.repeats, args.skip)) for n in args.sizes]
+    groups += [("dense", n, dense_plan(n, args.repeats, args.skip)) for n in args.dense]
     rows = []
-    for engine, n, repeats in plan:
-        runs = [child(engine, n, timeout=900) for _ in range(repeats)]
-        row = median_of(runs)
-        if engine not in ("ours", "extract_gpkg", "dem") and "error" not in row:
-            row["max_score_difference"] = agreement(n, engine)
-        rows.append(row)
-        shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
-        print(shown, flush=True)
+    for kind, n, plan in groups:
+        folder = DATA / folder_name(kind, n)
+        if not (folder / "assets.parquet").exists():
+            print(f"writing the {kind} {n:,}-asset workload ...", flush=True)
+            write_workload(n, folder, kind=kind)
+        rows += run_alternated(kind, n, plan)
     report = summarise(rows)
     report["wall_seconds"] = time.perf_counter() - started
     (RESULTS / "bench.json").write_text(json.dumps({"rows": rows, "summary": report}, indent=2) + "\n", encoding="utf-8")
@@ -247,69 +293,87 @@ def main() -> None:
     print(markdown(rows, report))
 
 
-def _get(rows, engine, n, key="features+score"):
+def _get(rows, engine, n, key="features+score", kind="sparse"):
     for r in rows:
-        if r["engine"] == engine and r["n"] == n and key in r:
+        if r["engine"] == engine and r["n"] == n and r.get("workload", "sparse") == kind and key in r:
             return r[key]
     return None
 
 
 def summarise(rows: list[dict]) -> dict:
     """Ratios against the baselines of this run, and the targets."""
-    out = {"ratios": [], "targets": []}
-    for n in sorted({r["n"] for r in rows}):
-        for engine in ("naive", "postgis", "duckdb", "dask-1", "dask-2"):
-            # the Dask workers read their own tiles, so they are compared from the files on
-            key = "extract+features+score" if engine.startswith("dask") else "features+score"
-            ours, other = _get(rows, "ours", n, key), _get(rows, engine, n, key)
-            if ours and other:
-                out["ratios"].append({"n": n, "baseline": engine, "measure": key, "ours_s": ours, "baseline_s": other,
-                                      "ours/baseline": ours / other})
+    out: dict = {"ratios": [], "targets": []}
+    for kind in ("sparse", "dense"):
+        for n in sorted({r["n"] for r in rows if r.get("workload", "sparse") == kind}):
+            for engine in ("naive", "postgis", "duckdb-1", "duckdb-2", "dask-1", "dask-2"):
+                # the Dask workers read their own tiles, so they are compared from the files on
+                key = "extract+features+score" if engine.startswith("dask") else "features+score"
+                ours, other = _get(rows, "ours", n, key, kind), _get(rows, engine, n, key, kind)
+                if ours and other:
+                    out["ratios"].append({"workload": kind, "n": n, "baseline": engine, "measure": key, "ours_s": ours,
+                                          "baseline_s": other, "ours/baseline": ours / other})
     f1m, f100k = _get(rows, "ours", 1_000_000), _get(rows, "ours", 100_000)
     peak = _get(rows, "ours", 1_000_000, "peak_rss_features+score")
     naive, ours10k = _get(rows, "naive", 10_000), _get(rows, "ours", 10_000)
     sens = _get(rows, "ours", 100_000, "sensitivity")
+    d1m, d100k = _get(rows, "ours", 1_000_000, kind="dense"), _get(rows, "ours", 100_000, kind="dense")
+    duck1m, duck100k = _get(rows, "duckdb-2", 1_000_000, kind="dense"), _get(rows, "duckdb-2", 100_000, kind="dense")
+    dpeak1m = _get(rows, "ours", 1_000_000, "peak_rss_features+score", "dense")
+    dpeak100k = _get(rows, "ours", 100_000, "peak_rss_features+score", "dense")
+    dask1, dask2 = _get(rows, "ours", 1_000_000, "extract+features+score"), _get(rows, "dask-2", 1_000_000, "extract+features+score")
+    differences = [d for r in rows if r.get("workload") == "dense" and r.get("max_difference")
+                   for d in r["max_difference"].values()]
+    ratio = lambda a, b: a / b if a and b else None
     measured = {
         "features+score 1M (s)": f1m, "peak memory 1M (GiB)": peak / 2**30 if peak else None,
-        "speed-up vs naive at 10k": naive / ours10k if naive and ours10k else None,
-        "time(1M)/time(100k)": f1m / f100k if f1m and f100k else None,
+        "speed-up vs naive at 10k": ratio(naive, ours10k),
+        "time(1M)/time(100k)": ratio(f1m, f100k),
         "sensitivity 1000 draws x 100k (s)": sens,
+        "Dask 2 workers speed-up at 1M": ratio(dask1, dask2),
+        "dense features+score 1M (s)": d1m,
+        "dense 1M / DuckDB 2 threads": ratio(d1m, duck1m),
+        "dense 100k / DuckDB 2 threads": ratio(d100k, duck100k),
+        "dense peak memory 100k (GiB)": dpeak100k / 2**30 if dpeak100k else None,
+        "dense peak memory 1M (GiB)": dpeak1m / 2**30 if dpeak1m else None,
+        "dense largest difference from the baselines": max(differences) if differences else None,
     }
     for name, target in TARGETS.items():
         value = measured[name]
-        met = None if value is None else (value >= target if name.startswith("speed-up") else value < target)
+        met = None if value is None else (value >= target if "speed-up" in name else value <= target)
         out["targets"].append({"target": name, "limit": target, "measured": value, "met": met})
-    per_asset = [(r["n"], r["peak_rss_features+score"] / r["n"]) for r in rows
+    per_asset = [(r.get("workload", "sparse"), r["n"], r["peak_rss_features+score"] / r["n"]) for r in rows
                  if r["engine"] == "ours" and "peak_rss_features+score" in r]
     out["peak_bytes_per_asset"] = per_asset
     return out
 
 
 def markdown(rows: list[dict], report: dict) -> str:
-    keys = ["engine", "n", "runs", "extract", "load", "features", "features_dem", "score", "features+score", "extract+features+score",
-            "score_with_reasons", "cluster_start",
+    keys = ["workload", "engine", "n", "runs", "extract", "load", "features", "features_dem", "score", "features+score", "extract+features+score",
+            "cpu_features+score", "mean_services", "score_with_reasons", "cluster_start",
             "sensitivity", "match", "publish", "total", "rss_after_extract", "peak_rss_features+score", "peak_rss",
-            "max_score_difference", "error"]
+            "max_difference", "error"]
     present = [k for k in keys if any(k in r for r in rows)]
 
     def cell(r, k):
         v = r.get(k, "")
         if ("rss" in k) and v != "":
             return f"{v / 2**20:,.0f} MiB"
+        if isinstance(v, dict):
+            return ", ".join(f"{name} {d:.1g}" for name, d in v.items())
         return f"{v:.3g}" if isinstance(v, float) else str(v)
 
     lines = ["# Benchmark", "", f"Wall time of the whole benchmark: {report.get('wall_seconds', 0):.0f} s.", "",
              "| " + " | ".join(present) + " |", "|" + "---|" * len(present)]
     lines += ["| " + " | ".join(cell(r, k) for k in present) + " |" for r in rows]
     lines += ["", "## Ratios (below 1: the single-machine engine is faster; above 1: the other is)", "",
-              "| n | other | measured | single machine (s) | other (s) | single / other |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['n']:,} | {r['baseline']} | {r['measure']} | {r['ours_s']:.3g} | {r['baseline_s']:.3g} | "
+              "| workload | n | other | measured | single machine (s) | other (s) | single / other |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['workload']} | {r['n']:,} | {r['baseline']} | {r['measure']} | {r['ours_s']:.3g} | {r['baseline_s']:.3g} | "
               f"{r['ours/baseline']:.3g} |" for r in report["ratios"]]
     lines += ["", "## Targets", "", "| target | limit | measured | met |", "|---|---|---|---|"]
     for t in report["targets"]:
         measured = "not measured" if t["measured"] is None else f"{t['measured']:.3g}"
         lines.append(f"| {t['target']} | {t['limit']:g} | {measured} | {t['met']} |")
-    lines += ["", "Peak memory per asset (ours, data loaded plus features and score): " + ", ".join(f"{n:,}: {b:,.0f} B" for n, b in report["peak_bytes_per_asset"]), ""]
+    lines += ["", "Peak memory per asset (ours, data loaded plus features and score): " + ", ".join(f"{kind} {n:,}: {b:,.0f} B" for kind, n, b in report["peak_bytes_per_asset"]), ""]
     return "\n".join(lines)
 
 

@@ -2,7 +2,7 @@
 
 distance to the nearest road (capped at ``NEAREST_SEARCH_M``), amenities and
 stops within ``SERVICES_RADIUS_M``, the share of the asset covered by
-buildings (1 for a building asset), and a weighted score of the three
+buildings that are not themselves assets (1 for a building asset), and a weighted score of the three
 (:data:`PROFILE`).
 
 - ``ours``: the pipeline's own criteria (:mod:`pipeline.features`) and score
@@ -50,22 +50,23 @@ def ours(assets, context: Context, explain: bool = True):
     """Features then score, with the pipeline's functions; returns (frame, stage seconds)."""
     import time
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     feats = compute_features(assets, context, CRITERIA)
     t1 = time.perf_counter()
     scored = score(feats, [PROFILE], explain=explain)
-    t2 = time.perf_counter()
+    t2, cpu2 = time.perf_counter(), time.process_time()
     s = scored.scores
     frame = result_frame(feats["asset_id"].to_numpy(), feats["c_road_distance_m"].to_numpy(),
                          feats["c_services_nearby"].to_numpy(), feats["c_footprint_share"].to_numpy(),
                          s["score"].to_numpy())
-    return frame, {"features": t1 - t0, "score": t2 - t1}, feats, scored
+    return frame, {"features": t1 - t0, "score": t2 - t1, "cpu": cpu2 - cpu0}, feats, scored
 
 
 def naive(assets, context: Context) -> pd.DataFrame:
     """Per asset: geopandas distance to every road, distance to every POI,
     intersection with every building, then the weighted sum in Python."""
     roads, pois, buildings = context.roads.geometry, context.pois.geometry, context.buildings
+    asset_refs = set(assets["osm_ref"].dropna())
     rows = []
     for _, a in assets.iterrows():
         g = a.geometry
@@ -74,7 +75,7 @@ def naive(assets, context: Context) -> pd.DataFrame:
         if a["kind"] == "building":
             footprint = 1.0
         else:
-            others = buildings[buildings["osm_ref"] != a["osm_ref"]].geometry
+            others = buildings[~buildings["osm_ref"].isin(asset_refs)].geometry
             footprint = min(others.intersection(g).area.sum() / g.area, 1.0)
         s = 100 * (0.4 * (1 - min(max(road / 1000, 0), 1)) + 0.3 * min(max(services / 20, 0), 1)
                    + 0.3 * (1 - min(max(footprint, 0), 1)))
@@ -93,7 +94,7 @@ WITH f AS (
          (SELECT count(*) FROM pois p WHERE ST_DWithin(a.geom, p.geom, {settings.SERVICES_RADIUS_M})) AS services,
          CASE WHEN a.kind = 'building' THEN 1.0 ELSE LEAST(1.0, COALESCE(
            (SELECT sum(ST_Area(ST_Intersection(a.geom, b.geom))) FROM buildings b
-             WHERE ST_Intersects(a.geom, b.geom) AND b.osm_ref IS DISTINCT FROM a.osm_ref), 0) / ST_Area(a.geom)) END
+             WHERE ST_Intersects(a.geom, b.geom) AND NOT b.is_asset), 0) / ST_Area(a.geom)) END
            AS footprint
   FROM assets a)
 SELECT asset_id, road_m, services, footprint, {SQL_SCORE} AS score FROM f
@@ -106,26 +107,36 @@ def _box(d: float) -> str:
     return f"ST_MakeEnvelope(ST_XMin(a.geom) - {d}, ST_YMin(a.geom) - {d}, ST_XMax(a.geom) + {d}, ST_YMax(a.geom) + {d})"
 
 
-DUCKDB_QUERY = f"""
-WITH near AS (
-  SELECT a.asset_id, min(ST_Distance(a.geom, r.geom)) AS d
-  FROM assets a JOIN roads r ON ST_Intersects({_box(1000)}, r.geom) GROUP BY a.asset_id),
-far AS (  -- the few assets with no road within the 1 km box: search up to the cap
-  SELECT a.asset_id, min(ST_Distance(a.geom, r.geom)) AS d
-  FROM (SELECT * FROM assets WHERE asset_id NOT IN (SELECT asset_id FROM near)) a
-  JOIN roads r ON ST_Intersects({_box(settings.NEAREST_SEARCH_M)}, r.geom) GROUP BY a.asset_id),
+def _nearest_tier(name: str, reach: float, before: list[str], last: bool = False) -> str:
+    """Distance to the nearest road for the assets the tiers ``before`` left,
+    from the roads within a box grown by ``reach``; exact where the minimum is
+    within ``reach`` (any road farther than that is outside the box), which the
+    HAVING keeps; the last tier keeps every minimum."""
+    left = "assets" if not before else (
+        "(SELECT * FROM assets WHERE asset_id NOT IN (" + " UNION ALL ".join(f"SELECT asset_id FROM {t}" for t in before) + "))")
+    having = "" if last else f" HAVING min(ST_Distance(a.geom, r.geom)) <= {reach}"
+    return (f"{name} AS MATERIALIZED (\n  SELECT a.asset_id, min(ST_Distance(a.geom, r.geom)) AS d\n"
+            f"  FROM {left} a JOIN roads r ON ST_Intersects({_box(reach)}, r.geom) GROUP BY a.asset_id{having})")
+
+
+#: the tiers' reaches: most assets in a town have a road within 100 m, the rest within 1 km, a few farther
+ROAD_TIERS = (100.0, 1000.0, settings.NEAREST_SEARCH_M)
+
+DUCKDB_QUERY = "WITH " + ",\n".join(
+    _nearest_tier(f"near{i}", reach, [f"near{j}" for j in range(i)], last=i == len(ROAD_TIERS) - 1)
+    for i, reach in enumerate(ROAD_TIERS)) + f""",
 svc AS (  -- conditions on both tables go in the aggregate: in WHERE they stop the spatial join
   SELECT a.asset_id, count(*) FILTER (WHERE ST_Distance(a.geom, p.geom) <= {settings.SERVICES_RADIUS_M}) AS n
   FROM assets a JOIN pois p ON ST_Intersects({_box(settings.SERVICES_RADIUS_M)}, p.geom) GROUP BY a.asset_id),
 cov AS (
   SELECT a.asset_id,
-         sum(CASE WHEN b.osm_ref IS DISTINCT FROM a.osm_ref THEN ST_Area(ST_Intersection(a.geom, b.geom)) ELSE 0 END) AS m2
+         sum(CASE WHEN NOT b.is_asset THEN ST_Area(ST_Intersection(a.geom, b.geom)) ELSE 0 END) AS m2
   FROM assets a JOIN buildings b ON ST_Intersects(a.geom, b.geom) GROUP BY a.asset_id),
 f AS (
-  SELECT a.asset_id, LEAST(COALESCE(near.d, far.d, {settings.NEAREST_SEARCH_M}), {settings.NEAREST_SEARCH_M}) AS road_m,
+  SELECT a.asset_id, LEAST(COALESCE(near0.d, near1.d, near2.d, {settings.NEAREST_SEARCH_M}), {settings.NEAREST_SEARCH_M}) AS road_m,
          COALESCE(svc.n, 0) AS services,
          CASE WHEN a.kind = 'building' THEN 1.0 ELSE LEAST(1.0, COALESCE(cov.m2, 0) / ST_Area(a.geom)) END AS footprint
-  FROM assets a LEFT JOIN near USING (asset_id) LEFT JOIN far USING (asset_id)
+  FROM assets a LEFT JOIN near0 USING (asset_id) LEFT JOIN near1 USING (asset_id) LEFT JOIN near2 USING (asset_id)
   LEFT JOIN svc USING (asset_id) LEFT JOIN cov USING (asset_id))
 SELECT asset_id, road_m, services, footprint, {SQL_SCORE} AS score FROM f
 """
@@ -144,24 +155,26 @@ def duckdb_spatial_path() -> str:
     return found[0]
 
 
-def duckdb_run(folder) -> tuple[pd.DataFrame, dict]:
-    """Load the GeoParquet layers into DuckDB, then run the query; returns (frame, seconds of each)."""
+def duckdb_run(folder, threads: int = 2) -> tuple[pd.DataFrame, dict]:
+    """Load the GeoParquet layers into DuckDB, then run the query on ``threads``
+    threads; returns (frame, seconds of each, and the query's CPU seconds)."""
     import time
 
     import duckdb
 
     con = duckdb.connect()
     con.execute(f"LOAD '{duckdb_spatial_path()}'")
-    con.execute("SET threads = 2")
+    con.execute(f"SET threads = {int(threads)}")
     t0 = time.perf_counter()
     for name in ("assets", "roads", "pois", "buildings"):
-        cols = "asset_id, kind, osm_ref" if name == "assets" else ("osm_ref" if name == "buildings" else "1 AS x")
+        cols = {"assets": "asset_id, kind, osm_ref",
+                "buildings": "osm_ref IN (SELECT osm_ref FROM assets WHERE osm_ref IS NOT NULL) AS is_asset"}.get(name, "1 AS x")
         con.execute(f"CREATE TABLE {name} AS SELECT {cols}, geometry AS geom "
                     f"FROM read_parquet('{folder}/{name}.parquet')")
         con.execute(f"CREATE INDEX {name}_rtree ON {name} USING RTREE (geom)")
-    t1 = time.perf_counter()
+    t1, cpu1 = time.perf_counter(), time.process_time()
     frame = con.execute(DUCKDB_QUERY).df()
-    t2 = time.perf_counter()
+    t2, cpu2 = time.perf_counter(), time.process_time()
     con.close()
     return (result_frame(frame["asset_id"], frame["road_m"], frame["services"].astype(float), frame["footprint"],
-                         frame["score"]), {"load": t1 - t0, "query": t2 - t1})
+                         frame["score"]), {"load": t1 - t0, "query": t2 - t1, "cpu": cpu2 - cpu1})

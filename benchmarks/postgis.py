@@ -75,10 +75,10 @@ def run(folder: Path) -> tuple[pd.DataFrame, dict]:
     with cluster() as dsn, psycopg.connect(dsn, autocommit=True) as con, con.cursor() as cur:
         t0 = time.perf_counter()
         cur.execute("CREATE EXTENSION postgis")
-        cur.execute("CREATE TABLE assets (asset_id text, kind text, osm_ref text, geom geometry(Polygon, 2100))")
-        cur.execute("CREATE TABLE roads (geom geometry(LineString, 2100))")
-        cur.execute("CREATE TABLE pois (geom geometry(Point, 2100))")
-        cur.execute("CREATE TABLE buildings (osm_ref text, geom geometry(Polygon, 2100))")
+        cur.execute("CREATE TABLE assets (asset_id text, kind text, osm_ref text, geom geometry(Geometry, 2100))")
+        cur.execute("CREATE TABLE roads (geom geometry(Geometry, 2100))")
+        cur.execute("CREATE TABLE pois (geom geometry(Geometry, 2100))")
+        cur.execute("CREATE TABLE buildings (is_asset bool, geom geometry(Geometry, 2100))")
         hexwkb = lambda g: shapely.to_wkb(shapely.set_srid(g.to_numpy(), 2100), hex=True, include_srid=True)  # noqa: E731
         a = layers["assets"]
         _copy(cur, "assets", pd.DataFrame({"a": a["asset_id"], "k": a["kind"], "o": a["osm_ref"],
@@ -86,7 +86,8 @@ def run(folder: Path) -> tuple[pd.DataFrame, dict]:
         _copy(cur, "roads", pd.DataFrame({"g": hexwkb(layers["roads"].geometry)}))
         _copy(cur, "pois", pd.DataFrame({"g": hexwkb(layers["pois"].geometry)}))
         b = layers["buildings"]
-        _copy(cur, "buildings", pd.DataFrame({"o": b["osm_ref"], "g": hexwkb(b.geometry)}))
+        is_asset = b["osm_ref"].isin(a["osm_ref"].dropna()).map({True: "t", False: "f"})
+        _copy(cur, "buildings", pd.DataFrame({"i": is_asset, "g": hexwkb(b.geometry)}))
         for table in ("assets", "roads", "pois", "buildings"):
             cur.execute(f"CREATE INDEX ON {table} USING GIST (geom)")
             cur.execute(f"ANALYZE {table}")

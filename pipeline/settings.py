@@ -47,10 +47,16 @@ NEAREST_SEARCH_M : float
     distance is reported as this value (a site 5 km from a road is "far").
 SERVICES_RADIUS_M : float
     Radius within which ``services_nearby`` counts amenities, shops and stops.
-ASSET_CHUNK : int
-    Criteria that pair every asset with nearby context features do so this
-    many assets at a time, which bounds their memory (a million assets have
-    about nine million asset-amenity pairs within 500 m).
+WORK_MEMORY_MB : float
+    Working memory (MiB) the criteria may use at once for their candidate
+    pairs and intermediate arrays, shared between the threads; it sets how
+    many assets each chunk holds (a million downtown assets have about 800
+    million asset-amenity pairs within 500 m, which are never all listed).
+    The loaded layers themselves are not counted.
+THREADS : int or None
+    Threads the criteria run their chunks on; ``None``: as many as the cores
+    this process may use. Shapely and numpy release the interpreter lock in
+    their loops, so two threads use two cores.
 POI_TAGS : dict[str, set[str] | None]
     Tags that make a point or polygon a point of interest (``None``: any value).
 DRIVING_HIGHWAYS : set[str]
@@ -84,7 +90,8 @@ CONTEXT_BUFFER_M = 1000.0
 DENSITY_RADIUS_M = 250.0
 NEAREST_SEARCH_M = 5000.0
 SERVICES_RADIUS_M = 500.0
-ASSET_CHUNK = 200_000
+WORK_MEMORY_MB = 256.0
+THREADS: int | None = None
 
 POI_TAGS: dict[str, set[str] | None] = {
     "amenity": None, "shop": None, "public_transport": None,

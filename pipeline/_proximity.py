@@ -1,0 +1,281 @@
+"""Near-feature work for the criteria: counting within a distance without
+testing most pairs, and running the work in memory-bounded chunks on a
+thread pool.
+
+Counting rests on two bounds. Give each geometry ``G`` a centre ``c`` (its
+centroid), the distance ``e`` from ``c`` to ``G`` (0 when ``c`` lies in it)
+and its reach ``R``, the largest distance from ``c`` to a vertex (every point
+of ``G`` lies within ``R`` of ``c``: ``G`` lies in the convex hull of its
+vertices). For an asset ``A`` and a target ``T`` whose centres are ``d``
+apart,
+
+- ``dist(A, T) <= d + e_A + e_T``: within ``r`` for certain when
+  ``d <= r - e_A - e_T``;
+- ``dist(A, T) >= d - R_A - R_T``: beyond ``r`` for certain when
+  ``d > r + R_A + R_T``.
+
+Only the pairs in the ring between are tested with GEOS. The targets' centres
+are binned in a grid of square cells sorted row by row, so that one row's
+cells between two columns are one contiguous slice of the sorted targets:
+the cells wholly inside an asset's inner disc are counted from the slice
+bounds without listing a single pair, the cells wholly outside its outer
+disc are never visited, and only the cells the ring crosses are listed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import shapely
+
+from . import settings
+
+#: margin (m) kept by the bounds' tests so that rounding never decides a pair;
+#: coordinates of ~10^6 m carry ~10^-9 m of rounding
+EPS_M = 1e-6
+#: bytes of working arrays per asset (box, corners, rings) and per listed (asset, target) pair
+ASSET_BYTES = 600
+PAIR_BYTES = 64
+#: upper ends of the bins of targets' reach (m): points, then shapes up to 4 m,
+#: 16 m, ...; targets reaching farther than the last (a park as a point of
+#: interest) are listed pair by pair by a tree
+REACH_BINS = np.array([0.0, 4.0, 16.0, 64.0, 128.0])
+MAX_CELLS = 16_000_000
+#: hull vertices kept per asset for the ring's upper bound
+CORNERS = 8
+
+
+def threads() -> int:
+    """Worker threads for the criteria: ``settings.THREADS``, or the cores this process may use."""
+    if settings.THREADS:
+        return int(settings.THREADS)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def budget_bytes() -> int:
+    return int(settings.WORK_MEMORY_MB * 2**20)
+
+
+def chunks(weights: np.ndarray, bytes_each: float, parts: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive ``(start, stop)`` ranges over ``weights`` whose summed
+    weight times ``bytes_each`` stays within one thread's share of the memory
+    budget (at least one item each), split into at least ``parts`` ranges
+    when there are that many items so that every thread has work."""
+    n = len(weights)
+    if n == 0:
+        return []
+    parts = parts or threads()
+    cap = max(budget_bytes() / max(threads(), 1) / bytes_each, 1.0)
+    total = float(np.sum(weights))
+    cap = min(cap, max(total / parts, 1.0)) if n >= parts else cap
+    cum = np.cumsum(weights, dtype=float)
+    bounds, start = [], 0
+    while start < n:
+        stop = int(np.searchsorted(cum, (cum[start - 1] if start else 0.0) + cap, side="right"))
+        stop = min(max(stop, start + 1), n)
+        bounds.append((start, stop))
+        start = stop
+    return bounds
+
+
+def run_chunks(work: Callable[[int, int], None], bounds: list[tuple[int, int]]) -> None:
+    """Call ``work(start, stop)`` for every range, on the thread pool (shapely
+    and numpy release the GIL in their loops); the first error is raised."""
+    if len(bounds) <= 1 or threads() == 1:
+        for start, stop in bounds:
+            work(start, stop)
+        return
+    with ThreadPoolExecutor(max_workers=threads()) as pool:
+        for future in [pool.submit(work, start, stop) for start, stop in bounds]:
+            future.result()
+
+
+def centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centre coordinates ``(n, 2)``, distance ``e`` from centre to geometry
+    and reach ``R`` of non-empty geometries (see the module docstring); a
+    point is its own centre."""
+    xy = np.empty((len(geoms), 2))
+    e, reach = np.zeros(len(geoms)), np.zeros(len(geoms))
+    point = shapely.get_type_id(geoms) == 0
+    xy[point] = shapely.get_coordinates(geoms[point])
+    shapes = geoms[~point]
+    if len(shapes):
+        c = shapely.centroid(shapes)
+        cxy = shapely.get_coordinates(c)
+        coords, owner = shapely.get_coordinates(shapes, return_index=True)
+        d2 = np.einsum("ij,ij->i", coords - cxy[owner], coords - cxy[owner])
+        xy[~point], e[~point] = cxy, shapely.distance(c, shapes)
+        reach[~point] = np.sqrt(np.maximum.reduceat(d2, np.searchsorted(owner, np.arange(len(shapes)))))
+    return xy, e, reach
+
+
+class _Grid:
+    """Target centres binned in square cells, sorted by cell (row-major)."""
+
+    def __init__(self, xy: np.ndarray, density_area: float, radius: float):
+        n = len(xy)
+        self.x0, self.y0 = xy.min(0) if n else (0.0, 0.0)
+        span = xy.max(0) - (self.x0, self.y0) if n else np.zeros(2)
+        # listing ring cells costs about (cell side x targets per m2) per row, walking
+        # the rows about 1 / cell side: the two balance near 1 / sqrt(2 x density)
+        density = n / max(density_area, 1.0)
+        side = math.sqrt(1 / (2 * density)) if density > 0 else radius
+        side = min(max(side, radius / 64, 1.0), max(radius / 2, 1.0))
+        side = max(side, math.sqrt(float((span[0] + 1) * (span[1] + 1)) / MAX_CELLS))
+        self.side = side
+        self.cols = int(span[0] // side) + 1
+        self.rows = int(span[1] // side) + 1
+        cell = (((xy[:, 1] - self.y0) // side).astype(np.int64) * self.cols
+                + ((xy[:, 0] - self.x0) // side).astype(np.int64))
+        self.order = np.argsort(cell, kind="stable")
+        self.x, self.y = xy[self.order, 0], xy[self.order, 1]
+        self.offsets = np.zeros(self.rows * self.cols + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cell, minlength=self.rows * self.cols), out=self.offsets[1:])
+
+    def row_span(self, cy: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.floor((cy - reach - self.y0) / self.side).clip(0, self.rows)
+        hi = np.floor((cy + reach - self.y0) / self.side).clip(-1, self.rows - 1)
+        return lo.astype(np.int64), np.maximum(hi - lo + 1, 0).astype(np.int64)
+
+
+def _expand(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For slices ``[start, start + length)``: each listed position and its slice's number."""
+    total = int(lengths.sum())
+    which = np.repeat(np.arange(len(starts)), lengths)
+    ends = np.cumsum(lengths)
+    pos = np.arange(total, dtype=np.int64) - np.repeat(ends - lengths - starts, lengths)
+    return pos, which
+
+
+def count_within(geoms: np.ndarray, targets: np.ndarray, radius: float) -> np.ndarray:
+    """How many of ``targets`` lie within ``radius`` (m) of each of ``geoms``
+    (GEOS's ``dwithin``: distance at most ``radius``), exactly, testing only
+    the pairs the bounds of the module docstring leave open."""
+    out = np.zeros(len(geoms))
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    live = targets[~(shapely.is_missing(targets) | shapely.is_empty(targets))]
+    if len(live) == 0 or not usable.any():
+        return out
+    idx = np.flatnonzero(usable)
+    g = geoms[idx]
+    t_xy, t_e, t_reach = centres(live)
+    spread = float(np.prod(np.ptp(t_xy, axis=0) + 2 * radius))
+    # binned by reach (points, then shapes reaching up to 4, 16, ... m): the widest
+    # reach of a bin widens every asset's ring, so a few large shapes must not set it for all
+    bins = np.searchsorted(REACH_BINS, t_reach, side="left")
+    grids = [_Binned(live[bins == b], t_xy[bins == b], t_e[bins == b], t_reach[bins == b], spread, radius)
+             for b in range(len(REACH_BINS)) if (bins == b).any()]
+    wide = bins == len(REACH_BINS)
+    listed = _Listed(live[wide], t_xy[wide], t_e[wide]) if wide.any() else None
+    box = shapely.bounds(g)
+    counted = np.zeros(len(g))
+
+    def work(start: int, stop: int) -> None:
+        part = g[start:stop]
+        corners, edges = hull_corners(part), ring_edges(part)
+        counted[start:stop] = sum(grid.count(part, box[start:stop], corners, edges, radius) for grid in grids)
+        if listed is not None:
+            counted[start:stop] += listed.count(part, box[start:stop], corners, radius)
+
+    run_chunks(work, chunks(np.ones(len(g)), ASSET_BYTES, parts=8 * threads()))
+    out[idx] = counted
+    return out
+
+
+class _Listed:
+    """The few wide targets: every pair whose boxes come within the radius is
+    listed by a tree, the bounds settle most, GEOS the rest."""
+
+    def __init__(self, targets: np.ndarray, xy: np.ndarray, e: np.ndarray):
+        self.targets, self.xy, self.e = targets, xy, e
+        self.tree = shapely.STRtree(targets)
+        self.box = shapely.bounds(targets)
+
+    def count(self, g, box, corners, radius: float) -> np.ndarray:
+        grown = shapely.box(box[:, 0] - radius, box[:, 1] - radius, box[:, 2] + radius, box[:, 3] + radius)
+        a_idx, t_idx = self.tree.query(grown)
+        b, tb = box[a_idx], self.box[t_idx]
+        gap = np.hypot(np.maximum(np.maximum(tb[:, 0] - b[:, 2], b[:, 0] - tb[:, 2]), 0),
+                       np.maximum(np.maximum(tb[:, 1] - b[:, 3], b[:, 1] - tb[:, 3]), 0))
+        nearest = np.full(len(a_idx), np.inf)
+        for k in range(corners.shape[1]):
+            np.minimum(nearest, np.hypot(*(corners[a_idx, k] - self.xy[t_idx]).T), out=nearest)
+        sure = nearest <= radius - self.e[t_idx] - EPS_M
+        test = ~sure & (gap <= radius + EPS_M)
+        near = shapely.dwithin(g[a_idx[test]], self.targets[t_idx[test]], radius)
+        return np.bincount(a_idx[sure], minlength=len(g)) + np.bincount(a_idx[test][near], minlength=len(g))
+
+
+class _Binned:
+    """Targets of one reach bin on their grid, and the bounds of the walk:
+    a target counts for certain when its centre is within ``sure_r`` of an
+    asset's corner, and can count only when within ``reach_r`` of its box."""
+
+    def __init__(self, targets, xy, e, reach, spread: float, radius: float):
+        self.grid = _Grid(xy, spread, radius)
+        order = self.grid.order
+        self.targets, self.e, self.reach = targets[order], e[order], reach[order]
+        self.sure_r = radius - float(e.max()) - EPS_M
+        self.reach_r = radius + float(reach.max()) + EPS_M
+
+    def count(self, g, box, corners, edges, radius: float) -> np.ndarray:
+        from ._grid_walk import walk
+
+        grid = self.grid
+        first_row = np.floor((box[:, 1] - self.reach_r - grid.y0) / grid.side).clip(0, grid.rows).astype(np.int64)
+        last_row = np.floor((box[:, 3] + self.reach_r - grid.y0) / grid.side).clip(-1, grid.rows - 1).astype(np.int64)
+        nrows = np.maximum(last_row - first_row + 1, 0)
+        counted = np.zeros(len(g))
+        # the pairs the bounds leave open go through a buffer of one thread's share of the budget
+        capacity = max(int(budget_bytes() / max(threads(), 1) / PAIR_BYTES), 1024)
+        who, which = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
+        done = 0
+        while done < len(g):
+            upto, filled = walk(grid.x0, grid.y0, grid.side, grid.cols, grid.offsets, grid.x, grid.y, self.e, self.reach,
+                                box, corners, *edges, first_row, nrows, done, radius, self.sure_r, self.reach_r, EPS_M,
+                                counted, who, which)
+            if upto == done:  # one asset's pairs outgrew the buffer
+                who, which = np.empty(2 * len(who), np.int64), np.empty(2 * len(who), np.int64)
+                continue
+            near = shapely.dwithin(g[who[:filled]], self.targets[which[:filled]], radius)
+            counted += np.bincount(who[:filled][near], minlength=len(g))
+            done = upto
+        return counted
+
+
+def hull_corners(geoms: np.ndarray, k: int = CORNERS) -> np.ndarray:
+    """``k`` vertices of each geometry spread along its coordinates ``(n, k, 2)``
+    (all of a small polygon's corners, a sample of a large one's): points of
+    the geometry, so the distance to the nearest of them bounds the distance
+    to the geometry from above."""
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    first = np.searchsorted(owner, np.arange(len(geoms)))
+    count = np.diff(np.append(first, len(owner)))
+    pick = first[:, None] + (np.arange(k)[None, :] * count[:, None]) // k
+    return coords[pick]
+
+
+def ring_edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rings of polygonal ``geoms`` as one coordinate run with a NaN after
+    each ring, and where each geometry's part starts (``n + 1`` offsets; a
+    point or line has none)."""
+    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
+    rings, ring_owner = shapely.get_rings(np.where(polygonal, geoms, None), return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    # one NaN after each ring: ring k's coordinates move down by k places
+    ring_len = np.bincount(coord_ring, minlength=len(rings))
+    ring_first = np.concatenate([[0], np.cumsum(ring_len + 1)])[:-1]
+    xs = np.full(len(coords) + len(rings), np.nan)
+    ys = xs.copy()
+    place = ring_first[coord_ring] + (np.arange(len(coords)) - np.concatenate([[0], np.cumsum(ring_len)])[:-1][coord_ring])
+    xs[place], ys[place] = coords[:, 0], coords[:, 1]
+    per_geom = np.bincount(ring_owner, weights=ring_len + 1, minlength=len(geoms)).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(per_geom)])
+    return xs, ys, start
