@@ -226,7 +226,7 @@ class _Binned:
         self.reach_r = radius + float(reach.max()) + EPS_M
 
     def count(self, g, box, corners, edges, radius: float) -> np.ndarray:
-        from ._grid_walk import walk
+        from ._kernels import walk
 
         grid = self.grid
         first_row = np.floor((box[:, 1] - self.reach_r - grid.y0) / grid.side).clip(0, grid.rows).astype(np.int64)

@@ -1,9 +1,9 @@
-"""The compiled kernel of :func:`pipeline._proximity.count_within`: walks each
-asset's grid rows, counts the targets of the cells certainly within reach,
-settles the listed ones by the bounds, and hands the rest to GEOS.
+"""Compiled kernels for the criteria's inner loops over numbers (never over
+geometry objects): the grid walk of :func:`pipeline._proximity.count_within`
+and the exact cell coverage of :func:`pipeline._raster.zonal`.
 
-Compiled by numba (cached on disk after the first run); it releases the
-interpreter lock, so the thread pool runs it on every core.
+Compiled by numba (cached on disk after the first run); they release the
+interpreter lock, so the thread pool runs them on every core.
 """
 
 from __future__ import annotations
@@ -124,3 +124,61 @@ def walk(x0, y0, side, cols, offsets, tx, ty, t_e, t_reach, box, corners, edges_
                     filled += 1
         counts[i] += sure
     return len(first_row), filled
+
+
+@numba.njit(nogil=True, cache=True)
+def _clip_edge(xs, ys, n, out_x, out_y, axis, bound, keep_above):  # pragma: no cover - compiled
+    """One Sutherland-Hodgman step: the polygon ``xs/ys[:n]`` cut by the line
+    ``coordinate[axis] = bound``, keeping the side above (or below) it."""
+    m = 0
+    for i in range(n):
+        j = i - 1 if i > 0 else n - 1
+        vi = xs[i] if axis == 0 else ys[i]
+        vj = xs[j] if axis == 0 else ys[j]
+        in_i = vi >= bound if keep_above else vi <= bound
+        in_j = vj >= bound if keep_above else vj <= bound
+        if in_i != in_j:
+            t = (bound - vj) / (vi - vj)
+            out_x[m] = bound if axis == 0 else xs[j] + t * (xs[i] - xs[j])
+            out_y[m] = bound if axis == 1 else ys[j] + t * (ys[i] - ys[j])
+            m += 1
+        if in_i:
+            out_x[m], out_y[m] = xs[i], ys[i]
+            m += 1
+    return m
+
+
+@numba.njit(nogil=True, cache=True)
+def cell_coverage(xs, ys, ring_start, ring_sign, asset_ring, pair_asset, pair_row, pair_col,
+                  x0, ytop, cw, ch, out):  # pragma: no cover - compiled
+    """Area of each (asset, cell) pair's intersection: each ring of the asset
+    clipped to the cell (Sutherland-Hodgman, exact for any ring against a
+    rectangle), its shoelace area added for an exterior ring and taken away
+    for a hole. Ring ``r``'s vertices are ``xs/ys[ring_start[r]:ring_start[r + 1]]``
+    (without the closing repeat); asset ``a``'s rings are ``asset_ring[a]`` to
+    ``asset_ring[a + 1]``."""
+    longest = 0
+    for r in range(len(ring_start) - 1):
+        longest = max(longest, ring_start[r + 1] - ring_start[r])
+    size = 2 * longest + 8
+    ax, ay = np.empty(size), np.empty(size)
+    bx, by = np.empty(size), np.empty(size)
+    for p in range(len(pair_asset)):
+        a = pair_asset[p]
+        cx0 = x0 + pair_col[p] * cw
+        cy1 = ytop - pair_row[p] * ch
+        total = 0.0
+        for r in range(asset_ring[a], asset_ring[a + 1]):
+            n = ring_start[r + 1] - ring_start[r]
+            for k in range(n):
+                ax[k], ay[k] = xs[ring_start[r] + k], ys[ring_start[r] + k]
+            n = _clip_edge(ax, ay, n, bx, by, 0, cx0, True)
+            n = _clip_edge(bx, by, n, ax, ay, 0, cx0 + cw, False)
+            n = _clip_edge(ax, ay, n, bx, by, 1, cy1 - ch, True)
+            n = _clip_edge(bx, by, n, ax, ay, 1, cy1, False)
+            area = 0.0
+            for k in range(n):
+                j = k - 1 if k > 0 else n - 1
+                area += (ax[j] - cx0) * (ay[k] - cy1) - (ax[k] - cx0) * (ay[j] - cy1)
+            total += ring_sign[r] * abs(area) / 2
+        out[p] = total
