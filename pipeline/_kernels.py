@@ -46,32 +46,31 @@ def _inner_run(x0, side, ylo, corners, i, sure_r):  # pragma: no cover - compile
 
 
 @numba.njit(nogil=True, cache=True)
-def _edge_distance(px, py, ex, ey, e0, e1):  # pragma: no cover - compiled
-    """Distance from (px, py) to the nearest of the segments ``k, k + 1`` for
-    ``k`` in ``[e0, e1)`` whose ``ex[k + 1]`` is not NaN (rings are separated by NaN)."""
+def _edge_distance(px, py, xs, ys, ring_start, r0, r1):  # pragma: no cover - compiled
+    """Distance from (px, py) to the nearest edge of rings ``r0`` to ``r1``."""
     best = math.inf
-    for k in range(e0, e1):
-        ax, ay, bx, by = ex[k], ey[k], ex[k + 1], ey[k + 1]
-        if math.isnan(bx) or math.isnan(ax):
-            continue
-        dx, dy = bx - ax, by - ay
-        length2 = dx * dx + dy * dy
-        t = 0.0 if length2 == 0 else min(max(((px - ax) * dx + (py - ay) * dy) / length2, 0.0), 1.0)
-        cx, cy = ax + t * dx - px, ay + t * dy - py
-        best = min(best, cx * cx + cy * cy)
+    for r in range(r0, r1):
+        s, e = ring_start[r], ring_start[r + 1]
+        for k in range(s, e):
+            ax, ay = xs[k], ys[k]
+            bx, by = (xs[k + 1], ys[k + 1]) if k + 1 < e else (xs[s], ys[s])
+            dx, dy = bx - ax, by - ay
+            length2 = dx * dx + dy * dy
+            t = 0.0 if length2 == 0 else min(max(((px - ax) * dx + (py - ay) * dy) / length2, 0.0), 1.0)
+            cx, cy = ax + t * dx - px, ay + t * dy - py
+            best = min(best, cx * cx + cy * cy)
     return math.sqrt(best)
 
 
 @numba.njit(nogil=True, cache=True)
-def walk(x0, y0, side, cols, offsets, tx, ty, t_e, t_reach, box, corners, edges_x, edges_y, edge_start,
+def walk(x0, y0, side, cols, offsets, tx, ty, t_e, t_reach, box, corners, ring_x, ring_y, ring_start, geom_ring,
          first_row, nrows, start, radius, sure_r, reach_r, eps, counts, who, which):  # pragma: no cover - compiled
     """Count for assets ``start, start + 1, ...`` into ``counts`` and list
     the pairs the bounds leave open in ``who``/``which`` (asset, target) until
     the buffer would overflow. Returns (the first asset not done, pairs listed).
 
-    ``edges_x``/``edges_y`` hold each polygonal asset's rings one after the
-    other, NaN between rings, asset ``i``'s from ``edge_start[i]`` to
-    ``edge_start[i + 1]`` (empty for points and lines)."""
+    ``ring_x, ring_y, ring_start, geom_ring`` are the assets' rings as
+    :func:`pipeline._proximity.polygon_rings` gives them (none for points and lines)."""
     filled = 0
     for i in range(start, len(first_row)):
         bx0, by0, bx1, by1 = box[i, 0], box[i, 1], box[i, 2], box[i, 3]
@@ -109,10 +108,10 @@ def walk(x0, y0, side, cols, offsets, tx, ty, t_e, t_reach, box, corners, edges_
                     if math.sqrt(nearest) <= radius - t_e[j] - eps:
                         sure += 1
                         continue
-                    if t_reach[j] == 0 and (gx > 0 or gy > 0) and edge_start[i + 1] > edge_start[i]:
+                    if t_reach[j] == 0 and (gx > 0 or gy > 0) and geom_ring[i + 1] > geom_ring[i]:
                         # a point outside a polygon's box: its distance is the nearest edge's,
                         # left to GEOS only where rounding could decide
-                        d = _edge_distance(px, py, edges_x, edges_y, edge_start[i], edge_start[i + 1] - 1)
+                        d = _edge_distance(px, py, ring_x, ring_y, ring_start, geom_ring[i], geom_ring[i + 1])
                         if d <= radius - eps:
                             sure += 1
                             continue

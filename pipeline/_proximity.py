@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -121,8 +121,9 @@ class _Grid:
 
     def __init__(self, xy: np.ndarray, density_area: float, radius: float):
         n = len(xy)
-        self.x0, self.y0 = xy.min(0) if n else (0.0, 0.0)
-        span = xy.max(0) - (self.x0, self.y0) if n else np.zeros(2)
+        low = xy.min(0) if n else np.zeros(2)
+        self.x0, self.y0 = float(low[0]), float(low[1])
+        span = xy.max(0) - low if n else np.zeros(2)
         # listing ring cells costs about (cell side x targets per m2) per row, walking
         # the rows about 1 / cell side: the two balance near 1 / sqrt(2 x density)
         density = n / max(density_area, 1.0)
@@ -179,7 +180,7 @@ def count_within(geoms: np.ndarray, targets: np.ndarray, radius: float) -> np.nd
 
     def work(start: int, stop: int) -> None:
         part = g[start:stop]
-        corners, edges = hull_corners(part), ring_edges(part)
+        corners, edges = hull_corners(part), polygon_rings(part)
         counted[start:stop] = sum(grid.count(part, box[start:stop], corners, edges, radius) for grid in grids)
         if listed is not None:
             counted[start:stop] += listed.count(part, box[start:stop], corners, radius)
@@ -239,7 +240,7 @@ class _Binned:
         done = 0
         while done < len(g):
             upto, filled = walk(grid.x0, grid.y0, grid.side, grid.cols, grid.offsets, grid.x, grid.y, self.e, self.reach,
-                                box, corners, *edges, first_row, nrows, done, radius, self.sure_r, self.reach_r, EPS_M,
+                                box, corners, edges[0], edges[1], edges[2], edges[4], first_row, nrows, done, radius, self.sure_r, self.reach_r, EPS_M,
                                 counted, who, which)
             if upto == done:  # one asset's pairs outgrew the buffer
                 who, which = np.empty(2 * len(who), np.int64), np.empty(2 * len(who), np.int64)
@@ -262,20 +263,23 @@ def hull_corners(geoms: np.ndarray, k: int = CORNERS) -> np.ndarray:
     return coords[pick]
 
 
-def ring_edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The rings of polygonal ``geoms`` as one coordinate run with a NaN after
-    each ring, and where each geometry's part starts (``n + 1`` offsets; a
-    point or line has none)."""
-    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
-    rings, ring_owner = shapely.get_rings(np.where(polygonal, geoms, None), return_index=True)
+def polygon_rings(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The rings of the polygonal parts of ``geoms``, for the compiled kernels:
+    ``x, y`` of every ring's vertices (the closing repeat dropped), where
+    each ring starts (``rings + 1`` offsets), +1 for an exterior and -1 for
+    a hole, and where each geometry's rings start (``n + 1`` offsets; points
+    and lines have none)."""
+    chosen = geoms.copy()
+    chosen[~np.isin(shapely.get_type_id(geoms), [3, 6])] = None
+    parts, owner = shapely.get_parts(chosen, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    # one NaN after each ring: ring k's coordinates move down by k places
-    ring_len = np.bincount(coord_ring, minlength=len(rings))
-    ring_first = np.concatenate([[0], np.cumsum(ring_len + 1)])[:-1]
-    xs = np.full(len(coords) + len(rings), np.nan)
-    ys = xs.copy()
-    place = ring_first[coord_ring] + (np.arange(len(coords)) - np.concatenate([[0], np.cumsum(ring_len)])[:-1][coord_ring])
-    xs[place], ys[place] = coords[:, 0], coords[:, 1]
-    per_geom = np.bincount(ring_owner, weights=ring_len + 1, minlength=len(geoms)).astype(np.int64)
-    start = np.concatenate([[0], np.cumsum(per_geom)])
-    return xs, ys, start
+    per_ring = np.bincount(coord_ring, minlength=len(rings))
+    keep = np.ones(len(coords), bool)
+    keep[(np.cumsum(per_ring) - 1)[per_ring > 0]] = False
+    coords = coords[keep]
+    ring_start = np.concatenate([[0], np.cumsum(np.maximum(per_ring - 1, 0))]).astype(np.int64)
+    exterior = np.arange(len(rings)) == np.searchsorted(ring_part, np.arange(len(parts)))[ring_part]
+    geom_ring = np.concatenate([[0], np.cumsum(np.bincount(owner[ring_part], minlength=len(geoms)))]).astype(np.int64)
+    return (np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]), ring_start,
+            np.where(exterior, 1.0, -1.0), geom_ring)

@@ -70,7 +70,7 @@ def zonal(assets: gpd.GeoDataFrame, layer: RasterLayer, op: str) -> pd.Series:
     h, w = array.shape
     x0, cw, ch = t.c, t.a, abs(t.e)
     ytop = t.f if t.e < 0 else t.f + t.e * h
-    rings = _rings(assets.geometry.to_numpy())
+    rings = _proximity.polygon_rings(assets.geometry.to_numpy())
     box = shapely.bounds(assets.geometry.to_numpy())
     with np.errstate(invalid="ignore"):
         c0 = np.floor((box[:, 0] - x0) / cw).clip(0, w)
@@ -79,7 +79,7 @@ def zonal(assets: gpd.GeoDataFrame, layer: RasterLayer, op: str) -> pd.Series:
         r1 = np.ceil((ytop - box[:, 1]) / ch).clip(0, h)
     ncols = np.nan_to_num(c1 - c0).astype(np.int64)
     nrows = np.nan_to_num(r1 - r0).astype(np.int64)
-    cells = np.where(rings[3] > 0, ncols * nrows, 0)
+    cells = np.where(np.diff(rings[4]) > 0, ncols * nrows, 0)
     c0, r0 = np.nan_to_num(c0).astype(np.int64), np.nan_to_num(r0).astype(np.int64)
     values = array.astype("float64", copy=False)
 
@@ -92,7 +92,8 @@ def zonal(assets: gpd.GeoDataFrame, layer: RasterLayer, op: str) -> pd.Series:
         col = c0[asset] + local % ncols[asset]
         row = r0[asset] + local // ncols[asset]
         area = np.empty(len(asset))
-        cell_coverage(rings[0], rings[1], rings[2], rings[4], rings[5], asset, row, col, x0, ytop, cw, ch, area)
+        xs, ys, ring_start, sign, geom_ring = rings
+        cell_coverage(xs, ys, ring_start, sign, geom_ring, asset, row, col, x0, ytop, cw, ch, area)
         v = values[row, col]
         ok = ~np.isnan(v) & (area > 0)
         asset, v, area = asset[ok] - start, v[ok], area[ok]
@@ -113,28 +114,6 @@ def zonal(assets: gpd.GeoDataFrame, layer: RasterLayer, op: str) -> pd.Series:
 
     _proximity.run_chunks(work, _proximity.chunks(cells + 1, _proximity.PAIR_BYTES * 2))
     return pd.Series(out, index=assets.index)
-
-
-def _rings(geoms: np.ndarray):
-    """The polygonal parts' rings of ``geoms`` for the coverage kernel: x, y,
-    each ring's first vertex (closing repeats dropped), each asset's rings
-    count and first ring, and +1 for exteriors, -1 for holes."""
-    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
-    parts, owner = shapely.get_parts(np.where(polygonal, geoms, None), return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    per_ring = np.bincount(coord_ring, minlength=len(rings))
-    closing = np.cumsum(per_ring) - 1  # each ring's repeated first vertex
-    keep = np.ones(len(coords), bool)
-    keep[closing[per_ring > 0]] = False
-    coords = coords[keep]
-    ring_start = np.concatenate([[0], np.cumsum(np.maximum(per_ring - 1, 0))]).astype(np.int64)
-    first_ring_of_part = np.searchsorted(ring_part, np.arange(len(parts)))
-    sign = np.where(np.arange(len(rings)) == first_ring_of_part[ring_part], 1.0, -1.0)
-    ring_owner = owner[ring_part]
-    count = np.bincount(ring_owner, minlength=len(geoms))
-    asset_ring = np.concatenate([[0], np.cumsum(count)]).astype(np.int64)
-    return (np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]), ring_start, count, sign, asset_ring)
 
 
 def zonal_exactextract(assets: gpd.GeoDataFrame, layer: RasterLayer, op: str) -> pd.Series:

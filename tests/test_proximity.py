@@ -1,0 +1,173 @@
+"""The counting and zonal kernels are exact: they equal GEOS's pair-by-pair
+``dwithin`` and exactextract's coverage on real Volos and Athens data and on
+the cases where bounds are easy to get wrong (points exactly at the radius,
+holes, concave shapes, wide targets, empty geometries), whatever the memory
+budget and the number of threads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+from pyproj import CRS
+
+from pipeline import _proximity, settings
+from pipeline._raster import to_crs, zonal, zonal_exactextract
+from pipeline.extract.osm import read_osm_file
+from pipeline.extract.raster import RasterLayer, read_raster
+from pipeline.config import RasterSource
+
+
+def pairwise_count(geoms: np.ndarray, targets: np.ndarray, radius: float) -> np.ndarray:
+    """The reference: every pair within ``radius`` by the tree's dwithin predicate."""
+    good = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out = np.zeros(len(geoms))
+    a, _ = shapely.STRtree(targets).query(geoms[good], predicate="dwithin", distance=radius)
+    out[good] = np.bincount(a, minlength=good.sum())
+    return out
+
+
+@pytest.fixture(scope="module")
+def volos_layers(shared):
+    layers = read_osm_file(shared / "osm" / "volos_center_2020.osm.pbf")
+    return {name: getattr(layers, name).to_crs("EPSG:2100") for name in ("buildings", "landuse", "pois", "roads")}
+
+
+@pytest.mark.parametrize("radius", [25.0, 250.0, 500.0])
+def test_count_within_equals_every_pair_on_volos(volos_layers, radius):
+    sites = np.concatenate([volos_layers["buildings"].geometry.to_numpy(), volos_layers["landuse"].geometry.to_numpy()])
+    pois = volos_layers["pois"].geometry.to_numpy()  # points and a few polygons (a school's grounds, a market)
+    assert len(sites) > 200 and len(pois) > 200 and (shapely.get_type_id(pois) != 0).any()
+    expected = pairwise_count(sites, pois, radius)
+    assert expected.sum() > 0
+    np.testing.assert_array_equal(_proximity.count_within(sites, pois, radius), expected)
+
+
+def test_count_within_equals_every_pair_for_athens_buildings_as_targets(shared):
+    layers = read_osm_file(shared / "osm" / "athens_ilisia_2025.osm.pbf")
+    buildings = layers.buildings.to_crs("EPSG:2100").geometry.to_numpy()
+    landuse = layers.landuse.to_crs("EPSG:2100").geometry.to_numpy()
+    sites = np.concatenate([landuse, buildings[:100]])
+    targets = np.concatenate([buildings, landuse])
+    # polygon targets of several bins of reach (the wide ones listed by a tree are in the awkward cases)
+    _, _, reach = _proximity.centres(targets)
+    assert len(np.unique(np.searchsorted(_proximity.REACH_BINS, reach))) >= 3
+    for radius in (10.0, 100.0):
+        np.testing.assert_array_equal(_proximity.count_within(sites, targets, radius),
+                                      pairwise_count(sites, targets, radius))
+
+
+def awkward_cases():
+    """Sites and targets where a bound could slip: exactly at the radius, in a
+    hole, in a concave notch, a multipolygon, lines, points, empty and missing."""
+    square = shapely.box(0, 0, 100, 100)
+    holed = shapely.box(300, 0, 500, 200).difference(shapely.box(350, 50, 450, 150))
+    notch = shapely.Polygon([(0, 300), (200, 300), (200, 500), (150, 500), (150, 350), (50, 350), (50, 500), (0, 500)])
+    multi = shapely.MultiPolygon([shapely.box(600, 0, 620, 20), shapely.box(700, 100, 720, 120)])
+    sites = np.array([square, holed, notch, multi, shapely.LineString([(0, 700), (300, 700)]), shapely.Point(900, 900),
+                      shapely.Polygon(), None], dtype=object)
+    r = 50.0
+    targets = [
+        shapely.Point(150, 50), shapely.Point(150.000001, 50), shapely.Point(149.999999, 50),  # at the radius of an edge
+        shapely.Point(100 + r / np.sqrt(2), 100 + r / np.sqrt(2)),  # at the radius of a corner, rounded
+        shapely.Point(400, 100),  # the middle of a hole, 50 m from its edges
+        shapely.Point(400, 99.0), shapely.Point(100, 420), shapely.Point(100, 480),  # in the notch
+        shapely.Point(660, 60), shapely.Point(610, 70), shapely.Point(150, 700), shapely.Point(900, 950),
+        shapely.box(160, 160, 170, 170), shapely.Point(3000, 3000).buffer(2500),  # small and wide targets
+        shapely.LineString([(0, -60), (100, -60)]),
+    ]
+    rng = np.random.default_rng(7)
+    scatter = shapely.points(rng.uniform(-100, 1000, 3000), rng.uniform(-100, 1000, 3000))
+    return sites, np.concatenate([np.array(targets, dtype=object), scatter]), r
+
+
+def test_count_within_awkward_cases():
+    sites, targets, r = awkward_cases()
+    got = _proximity.count_within(sites, targets, r)
+    np.testing.assert_array_equal(got, pairwise_count(sites, targets, r))
+    assert got[-2:].tolist() == [0, 0], "empty and missing sites count nothing"
+    only = _proximity.count_within(sites[:1], np.array([shapely.Point(150, 50), shapely.Point(150.000001, 50)]), r)
+    assert only.tolist() == [1]
+
+
+def test_count_within_is_the_same_on_any_budget_and_threads(volos_layers, monkeypatch):
+    sites = volos_layers["landuse"].geometry.to_numpy()
+    pois = volos_layers["pois"].geometry.to_numpy()
+    expected = _proximity.count_within(sites, pois, 500.0)
+    for budget, threads in ((0.001, 1), (0.001, 2), (64.0, 2)):
+        monkeypatch.setattr(settings, "WORK_MEMORY_MB", budget)
+        monkeypatch.setattr(settings, "THREADS", threads)
+        assert len(_proximity.chunks(np.ones(len(sites)), _proximity.ASSET_BYTES)) > (1 if budget < 1 else 0)
+        np.testing.assert_array_equal(_proximity.count_within(sites, pois, 500.0), expected)
+
+
+def test_chunks_cover_every_item_once_within_the_budget(monkeypatch):
+    monkeypatch.setattr(settings, "WORK_MEMORY_MB", 1.0)
+    monkeypatch.setattr(settings, "THREADS", 2)
+    weights = np.random.default_rng(1).integers(1, 5000, 400)
+    bounds = _proximity.chunks(weights, 100.0)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(weights)
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    share = 2**20 / 2
+    assert all(weights[s:e].sum() * 100.0 <= share or e - s == 1 for s, e in bounds)
+
+
+# ---------------------------------------------------------------- zonal statistics
+
+@pytest.fixture(scope="module")
+def volos_dem(shared, volos_layers):
+    path = shared / "dem" / "dem_srtm3_volos_9105.tif"
+    bounds = volos_layers["landuse"].to_crs("EPSG:4326").total_bounds
+    layer = read_raster(RasterSource(kind="dem", path=str(path)), tuple(bounds + np.array([-0.01, -0.01, 0.01, 0.01])))
+    return to_crs(layer, CRS.from_epsg(2100))
+
+
+def test_zonal_mean_equals_exactextract_on_volos(volos_layers, volos_dem):
+    import geopandas as gpd
+    import pandas as pd
+
+    sites = gpd.GeoDataFrame(geometry=np.concatenate([volos_layers["buildings"].geometry.to_numpy(),
+                                                      volos_layers["landuse"].geometry.to_numpy()]), crs="EPSG:2100")
+    ours, ref = zonal(sites, volos_dem, "mean"), zonal_exactextract(sites, volos_dem, "mean")
+    assert ours.notna().all() and len(ours) > 200
+    pd.testing.assert_series_equal(ours, ref, check_exact=False, atol=1e-6, rtol=0)
+    # a classified copy: the class covering most of each site
+    classes = RasterLayer("landcover", np.floor(volos_dem.array / 5) * 5, volos_dem.transform, volos_dem.crs, volos_dem.path)
+    ours, ref = zonal(sites, classes, "majority"), zonal_exactextract(sites, classes, "majority")
+    assert ours.nunique() > 3
+    pd.testing.assert_series_equal(ours, ref)
+
+
+def test_zonal_holes_edges_nodata_and_flipped_grids():
+    import geopandas as gpd
+    import pandas as pd
+
+    values = np.arange(100, dtype="float32").reshape(10, 10)
+    values[0, 0] = np.nan
+    north_up = RasterLayer("dem", values, Affine(10, 0, 0, 0, -10, 100), CRS.from_epsg(2100), None)
+    sites = gpd.GeoDataFrame(geometry=[
+        shapely.box(0, 0, 100, 100).difference(shapely.box(25, 25, 75, 75)),  # a hole over cell boundaries
+        shapely.box(-50, 95, 5, 200),  # mostly off the raster, on the NaN cell: nothing valid
+        shapely.box(95, -5, 150, 5),  # one corner cell
+        shapely.Polygon([(12, 12), (48, 13), (30, 47)]),  # a triangle across cells
+        shapely.box(500, 500, 600, 600),  # off the raster
+        shapely.Point(50, 50),  # no area
+    ], crs="EPSG:2100")
+    ours = zonal(sites, north_up, "mean")
+    polygons = sites.iloc[:5]  # exactextract refuses points
+    # exactextract keeps coverage fractions in single precision: equal to 1e-6
+    pd.testing.assert_series_equal(ours.iloc[:5], zonal_exactextract(polygons, north_up, "mean"), check_exact=False,
+                                   atol=1e-6, rtol=0)
+    # GEOS's overlay of each cell gives the same weights to double precision
+    cells = [(r, c, shapely.box(c * 10, 90 - r * 10, c * 10 + 10, 100 - r * 10)) for r in range(10) for c in range(10)]
+    for i in (0, 2, 3):
+        parts = [(values[r, c], shapely.area(shapely.intersection(sites.geometry.iloc[i], box))) for r, c, box in cells]
+        parts = [(v, a) for v, a in parts if a > 0 and not np.isnan(v)]
+        assert ours.iloc[i] == pytest.approx(sum(v * a for v, a in parts) / sum(a for _, a in parts), abs=1e-9)
+    assert np.isnan(ours.iloc[1]) and np.isnan(ours.iloc[4]) and np.isnan(ours.iloc[5])
+    assert ours.iloc[2] == values[9, 9]
+    south_up = RasterLayer("dem", np.flipud(values), Affine(10, 0, 0, 0, 10, 0), CRS.from_epsg(2100), None)
+    pd.testing.assert_series_equal(zonal(sites, south_up, "mean"), ours)
+    with pytest.raises(ValueError, match="rotated"):
+        zonal(sites, RasterLayer("dem", values, Affine(10, 1, 0, 0, -10, 100), CRS.from_epsg(2100), None), "mean")
