@@ -1,6 +1,7 @@
-"""The benchmark's computations on the Dask engine (:mod:`pipeline.distributed`)
-with 1 or 2 worker processes, each worker reading its tiles from the
-workload's GeoParquet files."""
+"""The benchmark's computations tile by tile from the workload's GeoParquet
+files (:func:`pipeline.distributed.compute_features_from_files`): on the Dask
+engine with 1 or 2 worker processes, each worker reading its tiles, or in
+this process alone, tiles sized by the memory budget."""
 
 from __future__ import annotations
 
@@ -22,19 +23,32 @@ def prepare(layers: dict) -> dict:
     return layers
 
 
+def paths_of(folder: Path) -> dict:
+    return {name: str(folder / f"{name}.parquet") for name in ("assets", "buildings", "roads", "pois")}
+
+
+def result(feats, scored):
+    return engines.result_frame(feats["asset_id"].to_numpy(), feats["c_road_distance_m"].to_numpy(),
+                                feats["c_services_nearby"].to_numpy(), feats["c_footprint_share"].to_numpy(),
+                                scored.scores["score"].to_numpy())
+
+
+def features_and_score_tiled(folder: Path):
+    """Scores of workload ``folder`` computed in this process tile by tile (``settings.TILE_MEMORY_MB``)."""
+    feats = compute_features_from_files(paths_of(folder), None, engines.CRITERIA, prepare=prepare)
+    return result(feats, score(feats, [engines.PROFILE], explain=False))
+
+
 def features_and_score(folder: Path, workers: int) -> tuple:
     """Scores of workload ``folder`` and the seconds the local cluster took to start."""
     import time
 
     here = str(Path(__file__).resolve().parent)
     os.environ["PYTHONPATH"] = here + os.pathsep + os.environ.get("PYTHONPATH", "")  # the workers import this module
-    paths = {name: str(folder / f"{name}.parquet") for name in ("assets", "buildings", "roads", "pois")}
+    paths = paths_of(folder)
     start = time.perf_counter()
     with connect(workers=workers) as client:
         client.wait_for_workers(workers)
         started = time.perf_counter() - start
         feats = compute_features_from_files(paths, client, engines.CRITERIA, prepare=prepare)
-    scored = score(feats, [engines.PROFILE], explain=False)
-    return engines.result_frame(feats["asset_id"].to_numpy(), feats["c_road_distance_m"].to_numpy(),
-                                feats["c_services_nearby"].to_numpy(), feats["c_footprint_share"].to_numpy(),
-                                scored.scores["score"].to_numpy()), started
+    return result(feats, score(feats, [engines.PROFILE], explain=False)), started

@@ -132,29 +132,57 @@ def _tile_features(tile, paths: dict, names: list[str], halos: dict, prepare=Non
     return pd.DataFrame(feats[list(keep) + [f"c_{n}" for n in names]])
 
 
+def tile_size(bounds, assets: int, memory_mb: float) -> float:
+    """Side (m) of square tiles over ``bounds`` that hold about as many of
+    ``assets`` (spread evenly) as ``memory_mb`` fits at
+    ``settings.TILE_BYTES_PER_ASSET`` each (at least a thousand a tile)."""
+    from . import settings
+
+    per_tile = max(memory_mb * 2**20 / settings.TILE_BYTES_PER_ASSET, 1000.0)
+    x0, y0, x1, y1 = bounds
+    area = max((x1 - x0) * (y1 - y0), 1.0)
+    return float(math.sqrt(area * min(per_tile / max(assets, 1), 1.0))) + 1.0
+
+
 def compute_features_from_files(paths: dict, client, names: list[str], tile_m: float | None = None,
                                 prepare=None, keep=("asset_id", "kind")) -> pd.DataFrame:
     """Features of every asset in the GeoParquet file ``paths["assets"]``,
-    computed by the workers behind ``client`` tile by tile, each worker
-    reading its tile and the context it needs straight from the files
-    (``paths`` names ``buildings``, ``landuse``, ``roads``, ``pois``;
-    written with a bbox covering column and sorted in space, the reads skip
-    most row groups). Only tile bounds travel to the workers, and only the
-    columns ``keep`` and the criteria come back (a plain DataFrame in file
-    order of the tiles; join on ``asset_id``). ``prepare`` turns the layers
-    read into context layers (tags, ...)."""
+    computed tile by tile, each tile reading its assets and the context it
+    needs straight from the files (``paths`` names ``buildings``,
+    ``landuse``, ``roads``, ``pois``; written with a bbox covering column
+    and sorted in space, the reads skip most row groups). Only the columns
+    ``keep`` and the criteria come back (a plain DataFrame in file order of
+    the tiles; join on ``asset_id``). ``prepare`` turns the layers read into
+    context layers (tags, ...).
+
+    With a Dask ``client`` the workers behind it take the tiles (only tile
+    bounds travel). With ``client=None`` this process takes them one after
+    the other, tiles sized by ``settings.TILE_MEMORY_MB``: a million assets
+    on one machine in bounded memory, each tile's criteria on the thread pool.
+    """
     import pyarrow.parquet as pq
+
+    from . import settings
 
     meta = json.loads(pq.read_schema(paths["assets"]).metadata[b"geo"])
     bounds = meta["columns"][meta["primary_column"]].get("bbox")
     if bounds is None:
         bounds = gpd.read_parquet(paths["assets"], columns=["geometry"]).total_bounds
     halos = layer_halos(names)
-    if tile_m is None:  # about two tiles per worker: each tile pays for its halo and its trees
+    if tile_m is None and client is None:
+        tile_m = tile_size(bounds, pq.read_metadata(paths["assets"]).num_rows, settings.TILE_MEMORY_MB)
+    elif tile_m is None:  # about two tiles per worker: each tile pays for its halo and its trees
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         tile_m = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / math.ceil(math.sqrt(2 * workers))
-    futures = [client.submit(_tile_features, t, paths, names, halos, prepare, tuple(keep), pure=False)
-               for t in tiles(bounds, tile_m)]
-    parts = [p for p in client.gather(futures) if len(p)]
+    if client is None:
+        done = []
+        for i, tile in enumerate(tiles(bounds, tile_m)):
+            done.append(_tile_features(tile, paths, names, halos, prepare, tuple(keep)))
+            log.debug("tile %d: %d assets", i + 1, len(done[-1]))
+    else:
+        futures = [client.submit(_tile_features, t, paths, names, halos, prepare, tuple(keep), pure=False)
+                   for t in tiles(bounds, tile_m)]
+        done = client.gather(futures)
+    parts = [p for p in done if len(p)]
     columns = list(keep) + [f"c_{n}" for n in names]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

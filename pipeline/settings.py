@@ -53,6 +53,14 @@ WORK_MEMORY_MB : float
     many assets each chunk holds (a million downtown assets have about 800
     million asset-amenity pairs within 500 m, which are never all listed).
     The loaded layers themselves are not counted.
+TILE_MEMORY_MB : float
+    Memory (MiB) one tile's assets and context may take when features are
+    computed from GeoParquet files tile by tile in one process
+    (``distributed.compute_features_from_files`` without a cluster).
+TILE_BYTES_PER_ASSET : float
+    What an asset costs in memory with its share of the context layers, to
+    size those tiles: about 3,400 bytes on the dense benchmark (a downtown's
+    buildings, roads and amenities per asset), measured by ``make bench``.
 THREADS : int or None
     Threads the criteria run their chunks on; ``None``: as many as the cores
     this process may use. Shapely and numpy release the interpreter lock in
@@ -92,6 +100,8 @@ NEAREST_SEARCH_M = 5000.0
 SERVICES_RADIUS_M = 500.0
 WORK_MEMORY_MB = 256.0
 THREADS: int | None = None
+TILE_MEMORY_MB = 512.0
+TILE_BYTES_PER_ASSET = 3400.0
 
 POI_TAGS: dict[str, set[str] | None] = {
     "amenity": None, "shop": None, "public_transport": None,

@@ -134,3 +134,23 @@ def test_a_national_config_needs_a_file_of_municipalities(tmp_path):
     with pytest.raises(ConfigError, match="national run needs boundary.path"):
         config_from_dict({"project": {"name": "g"}, "boundary": {"bbox": [22.9, 39.3, 23.0, 39.4]},
                           "sources": {"osm": {"path": "x.pbf"}}, "national": {}}, tmp_path)
+
+
+def test_tiles_from_files_in_this_process_follow_the_memory_budget(workload, tmp_path, monkeypatch):
+    """Without a cluster the tiles run here, one after the other, as many as
+    the memory budget needs; the features are the same as in memory."""
+    from pipeline import distributed, settings
+
+    assets, context = workload
+    write_workload(6000, tmp_path, seed=5)
+    paths = {name: str(tmp_path / f"{name}.parquet") for name in ("assets", "buildings", "roads", "pois")}
+    monkeypatch.setattr(settings, "TILE_MEMORY_MB", 1000 * settings.TILE_BYTES_PER_ASSET / 2**20)  # a thousand assets a tile
+    seen = []
+    real = distributed._tile_features
+    monkeypatch.setattr(distributed, "_tile_features", lambda *a, **k: seen.append(a[0]) or real(*a, **k))
+    got = compute_features_from_files(paths, None, engines.CRITERIA, prepare=dask_engine.prepare)
+    assert len(seen) >= 6
+    want = compute_features(assets, context, engines.CRITERIA)
+    got = got.set_index("asset_id").loc[want["asset_id"]]
+    for c in engines.CRITERIA:
+        np.testing.assert_array_equal(got[f"c_{c}"].to_numpy(), want[f"c_{c}"].to_numpy(), err_msg=c)
