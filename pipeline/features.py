@@ -205,17 +205,39 @@ def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) 
 
 def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
     """Area of each polygon in ``areas`` covered by the polygons in ``cover``
-    (overlaps between cover polygons are counted once per pair)."""
+    (overlaps between cover polygons are counted once per pair).
+
+    A cover polygon wholly inside (the prepared polygon's ``contains_properly``,
+    a point-in-polygon test and no overlay) adds its own area; only those
+    crossing the edge are intersected, the costly part (in a 250 m
+    neighbourhood of a town most buildings are wholly inside).
+    """
     out = np.zeros(len(areas))
     if len(cover) == 0 or len(areas) == 0:
         return out
     tree = shapely.STRtree(cover)
-    a_idx, c_idx = tree.query(areas, predicate="intersects")
-    inter = shapely.area(shapely.intersection(areas[a_idx], cover[c_idx]))
-    # added in a fixed order (by asset, then piece size) so that the sum does not
-    # depend on the cover's row order: partitioned runs give identical results
-    order = np.lexsort((inter, a_idx))
-    np.add.at(out, a_idx[order], inter[order])
+    cover_area = shapely.area(cover)
+    b = shapely.bounds(areas)
+    expected = len(cover) / max(float(np.prod(np.ptp(shapely.bounds(cover)[:, [0, 1]], axis=0))), 1.0) \
+        * (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) + 1
+
+    def work(start: int, stop: int) -> None:
+        part = areas[start:stop]
+        a_idx, c_idx = tree.query(part, predicate="intersects")
+        shapely.prepare(part)
+        inside = shapely.contains_properly(part[a_idx], cover[c_idx])
+        piece = cover_area[c_idx].copy()
+        edge = ~inside
+        piece[edge] = shapely.area(shapely.intersection(part[a_idx[edge]], cover[c_idx[edge]]))
+        shapely.destroy_prepared(part)
+        # added in a fixed order (by asset, then piece size) so that the sum does not
+        # depend on the cover's row order: partitioned runs give identical results
+        order = np.lexsort((piece, a_idx))
+        local = np.zeros(stop - start)
+        np.add.at(local, a_idx[order], piece[order])
+        out[start:stop] = local
+
+    _proximity.run_chunks(work, _proximity.chunks(np.nan_to_num(expected), _proximity.PAIR_BYTES * 2))
     return out
 
 
