@@ -378,8 +378,10 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def markdown(rows: list[dict], report: dict) -> str:
+    from engines import CRITERIA
+
     keys = ["workload", "engine", "n", "runs", "extract", "load", "features", "features_dem", "score", "features+score", "extract+features+score",
-            "cpu_features+score", "mean_services", "score_with_reasons", "cluster_start",
+            "cpu_features+score", *(f"{c}{suffix}" for c in CRITERIA for suffix in ("_s", "_cpu_s")), "mean_services", "score_with_reasons", "cluster_start",
             "sensitivity", "match", "publish", "total", "rss_after_extract", "peak_rss_features+score", "peak_rss",
             "max_difference", "error"]
     present = [k for k in keys if any(k in r for r in rows)]

@@ -51,7 +51,8 @@ def ours(assets, context: Context, explain: bool = True):
     import time
 
     t0, cpu0 = time.perf_counter(), time.process_time()
-    feats = compute_features(assets, context, CRITERIA)
+    per_criterion: dict = {}
+    feats = compute_features(assets, context, CRITERIA, timings=per_criterion)
     t1 = time.perf_counter()
     scored = score(feats, [PROFILE], explain=explain)
     t2, cpu2 = time.perf_counter(), time.process_time()
@@ -59,7 +60,10 @@ def ours(assets, context: Context, explain: bool = True):
     frame = result_frame(feats["asset_id"].to_numpy(), feats["c_road_distance_m"].to_numpy(),
                          feats["c_services_nearby"].to_numpy(), feats["c_footprint_share"].to_numpy(),
                          s["score"].to_numpy())
-    return frame, {"features": t1 - t0, "score": t2 - t1, "cpu": cpu2 - cpu0}, feats, scored
+    seconds = {"features": t1 - t0, "score": t2 - t1, "cpu": cpu2 - cpu0}
+    for name, (wall, cpu) in per_criterion.items():
+        seconds[f"{name}_s"], seconds[f"{name}_cpu_s"] = wall, cpu
+    return frame, seconds, feats, scored
 
 
 def naive(assets, context: Context) -> pd.DataFrame:

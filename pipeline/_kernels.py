@@ -17,7 +17,7 @@ import numpy as np
 @numba.njit(nogil=True, cache=True)
 def _inner_run(x0, side, ylo, corners, i, sure_r):  # pragma: no cover - compiled
     """The run of a row's cells wholly within ``sure_r`` of one of asset
-    ``i``'s hull corners: the union of the runs reaching farthest left and
+    ``i``'s corners: the union of the runs reaching farthest left and
     right when they touch, else the longer. ``(lo, hi)``, empty when lo > hi."""
     none = 1 << 62
     far_left, its_hi = none, -none

@@ -2,24 +2,31 @@
 testing most pairs, and running the work in memory-bounded chunks on a
 thread pool.
 
-Counting rests on two bounds. Give each geometry ``G`` a centre ``c`` (its
-centroid), the distance ``e`` from ``c`` to ``G`` (0 when ``c`` lies in it)
-and its reach ``R``, the largest distance from ``c`` to a vertex (every point
-of ``G`` lies within ``R`` of ``c``: ``G`` lies in the convex hull of its
-vertices). For an asset ``A`` and a target ``T`` whose centres are ``d``
-apart,
+Counting targets within ``r`` of an asset ``A`` rests on bounds that need no
+geometry test. Give each target ``T`` a centre ``c`` (a point is its own
+centre; a shape's is its centroid), the distance ``e`` from ``c`` to ``T``
+(0 when ``c`` lies in it) and its reach ``R``, the largest distance from
+``c`` to a vertex (all of ``T`` lies within ``R`` of ``c``: ``T`` lies in
+the convex hull of its vertices). Then
 
-- ``dist(A, T) <= d + e_A + e_T``: within ``r`` for certain when
-  ``d <= r - e_A - e_T``;
-- ``dist(A, T) >= d - R_A - R_T``: beyond ``r`` for certain when
-  ``d > r + R_A + R_T``.
+- ``dist(A, T) <= |c - v| + e`` for any vertex ``v`` of ``A``: within ``r``
+  for certain when ``c`` is within ``r - e`` of one of ``A``'s corners
+  (up to :data:`CORNERS` vertices spread along it);
+- ``dist(A, T) >= dist(c, box(A)) - R``: beyond ``r`` for certain when
+  ``c`` is farther than ``r + R`` from ``A``'s bounding box;
+- for a point outside ``A``'s box the distance is that to ``A``'s nearest
+  edge, computed directly; only where it is within :data:`EPS_M` of ``r``
+  (where rounding could decide) is the pair left to GEOS.
 
-Only the pairs in the ring between are tested with GEOS. The targets' centres
-are binned in a grid of square cells sorted row by row, so that one row's
-cells between two columns are one contiguous slice of the sorted targets:
-the cells wholly inside an asset's inner disc are counted from the slice
-bounds without listing a single pair, the cells wholly outside its outer
-disc are never visited, and only the cells the ring crosses are listed.
+The targets' centres are binned in a grid of square cells sorted row by row,
+so that one row's cells between two columns are one contiguous slice of the
+sorted targets. For each asset and row, the cells wholly within ``r - e`` of
+one corner are counted from the slice bounds without listing a pair, the
+cells beyond ``r + R`` of the box are never visited, and only the targets of
+the cells between are listed and settled by the bounds above, in a compiled
+kernel (:mod:`pipeline._kernels`). Targets are binned by reach
+(:data:`REACH_BINS`) because a bin's widest reach widens every asset's ring;
+the few wide ones (a park tagged as an amenity) are paired by a tree.
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ PAIR_BYTES = 64
 #: interest) are listed pair by pair by a tree
 REACH_BINS = np.array([0.0, 4.0, 16.0, 64.0, 128.0])
 MAX_CELLS = 16_000_000
-#: hull vertices kept per asset for the ring's upper bound
+#: vertices kept per asset for the upper bound
 CORNERS = 8
 
 
@@ -180,7 +187,7 @@ def count_within(geoms: np.ndarray, targets: np.ndarray, radius: float) -> np.nd
 
     def work(start: int, stop: int) -> None:
         part = g[start:stop]
-        corners, edges = hull_corners(part), polygon_rings(part)
+        corners, edges = spread_corners(part), polygon_rings(part)
         counted[start:stop] = sum(grid.count(part, box[start:stop], corners, edges, radius) for grid in grids)
         if listed is not None:
             counted[start:stop] += listed.count(part, box[start:stop], corners, radius)
@@ -251,7 +258,7 @@ class _Binned:
         return counted
 
 
-def hull_corners(geoms: np.ndarray, k: int = CORNERS) -> np.ndarray:
+def spread_corners(geoms: np.ndarray, k: int = CORNERS) -> np.ndarray:
     """``k`` vertices of each geometry spread along its coordinates ``(n, k, 2)``
     (all of a small polygon's corners, a sample of a large one's): points of
     the geometry, so the distance to the nearest of them bounds the distance
