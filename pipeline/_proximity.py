@@ -59,13 +59,31 @@ CORNERS = 8
 
 
 def threads() -> int:
-    """Worker threads for the criteria: ``settings.THREADS``, or the cores this process may use."""
+    """Worker threads for the criteria: ``settings.THREADS``; inside a Dask
+    worker, the threads it was given (its cluster shares the cores already);
+    else the cores this process may use."""
     if settings.THREADS:
         return int(settings.THREADS)
+    worker = _dask_worker()
+    if worker is not None:
+        return max(int(getattr(worker.state, "nthreads", 1)), 1)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def _dask_worker():
+    import sys
+
+    if "distributed" not in sys.modules:  # never import Dask only to ask
+        return None
+    try:
+        from distributed import get_worker
+
+        return get_worker()
+    except (ImportError, ValueError):
+        return None
 
 
 def budget_bytes() -> int:
