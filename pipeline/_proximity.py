@@ -47,6 +47,8 @@ EPS_M = 1e-6
 #: bytes of working arrays per asset (box, corners, rings) and per listed (asset, target) pair
 ASSET_BYTES = 600
 PAIR_BYTES = 64
+#: an asset's own working memory (its box, a prepared geometry) in pairs' worth
+ASSET_PAIRS = ASSET_BYTES / PAIR_BYTES
 #: upper ends of the bins of targets' reach (m): points, then shapes up to 4 m,
 #: 16 m, ...; targets reaching farther than the last (a park as a point of
 #: interest) are listed pair by pair by a tree
@@ -231,15 +233,15 @@ def count_within(geoms: np.ndarray, targets: np.ndarray, radius: float, method: 
 def _count_pairs(g, targets, radius: float, box, candidates) -> np.ndarray:
     """Every pair whose boxes come within ``radius``, tested by GEOS, in chunks."""
     tree = shapely.STRtree(targets)
-    grown = shapely.box(box[:, 0] - radius, box[:, 1] - radius, box[:, 2] + radius, box[:, 3] + radius)
     counted = np.zeros(len(g))
 
     def work(start: int, stop: int) -> None:
-        a_idx, t_idx = tree.query(grown[start:stop])
+        b = box[start:stop]
+        a_idx, t_idx = tree.query(shapely.box(b[:, 0] - radius, b[:, 1] - radius, b[:, 2] + radius, b[:, 3] + radius))
         near = shapely.dwithin(g[start:stop][a_idx], targets[t_idx], radius)
         counted[start:stop] = np.bincount(a_idx[near], minlength=stop - start)
 
-    run_chunks(work, chunks(candidates, PAIR_BYTES))
+    run_chunks(work, chunks(candidates + ASSET_PAIRS, PAIR_BYTES))
     return counted
 
 
