@@ -184,18 +184,18 @@ def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) 
     spacing = np.sqrt(max((x1 - x0) * (y1 - y0), 1.0) / len(targets))
     first = float(np.clip(0.7 * spacing, 25.0, settings.NEAREST_SEARCH_M))
     out = np.full(len(geoms), np.inf)
-    grown = _grown_boxes(geoms, first)
+    b = shapely.bounds(geoms)
 
     def work(start: int, stop: int) -> None:
-        a_idx, t_idx = tree.query(grown[start:stop])
+        a_idx, t_idx = tree.query(_grown_boxes(geoms[start:stop], first))
         part = np.full(stop - start, np.inf)
         np.minimum.at(part, a_idx, shapely.distance(geoms[start:stop][a_idx], targets[t_idx]))
         out[start:stop] = part
 
     # chunks sized by the candidates expected in each grown box, so that their pairs fit the budget
-    b = shapely.bounds(grown)
-    expected = len(targets) / max((x1 - x0 + 2 * first) * (y1 - y0 + 2 * first), 1.0) * (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    _proximity.run_chunks(work, _proximity.chunks(np.nan_to_num(expected) + 1, _proximity.PAIR_BYTES))
+    density = len(targets) / max((x1 - x0 + 2 * first) * (y1 - y0 + 2 * first), 1.0)
+    expected = density * (b[:, 2] - b[:, 0] + 2 * first) * (b[:, 3] - b[:, 1] + 2 * first)
+    _proximity.run_chunks(work, _proximity.chunks(np.nan_to_num(expected) + _proximity.ASSET_PAIRS, _proximity.PAIR_BYTES))
     left = np.flatnonzero(out > first)
     if len(left):
         (l_idx, _), dist = tree.query_nearest(geoms[left], return_distance=True, all_matches=False)
@@ -207,29 +207,39 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
     """Area of each polygon in ``areas`` covered by the polygons in ``cover``
     (overlaps between cover polygons are counted once per pair).
 
-    A cover polygon wholly inside (the prepared polygon's ``contains_properly``,
-    a point-in-polygon test and no overlay) adds its own area; only those
-    crossing the edge are intersected, the costly part (in a 250 m
-    neighbourhood of a town most buildings are wholly inside).
+    A cover polygon wholly inside its area (``contains_properly``) adds its
+    own area; only those crossing the edge are intersected, the costly part.
+    The test runs on the pairs whose box lies inside the area's box, on
+    prepared areas where they are many (in a 250 m neighbourhood of a town
+    most buildings are wholly inside); either way each pair's value is the
+    same, so partitioned runs give identical results.
     """
     out = np.zeros(len(areas))
     if len(cover) == 0 or len(areas) == 0:
         return out
     tree = shapely.STRtree(cover)
-    cover_area = shapely.area(cover)
+    cover_area, cover_box = shapely.area(cover), shapely.bounds(cover)
     b = shapely.bounds(areas)
-    expected = len(cover) / max(float(np.prod(np.ptp(shapely.bounds(cover)[:, [0, 1]], axis=0))), 1.0) \
-        * (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) + 1
+    span = np.ptp(cover_box[:, [0, 1]], axis=0) + 1.0
+    expected = len(cover) / float(np.prod(span)) * (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
 
     def work(start: int, stop: int) -> None:
-        part = areas[start:stop]
+        part, box = areas[start:stop], b[start:stop]
         a_idx, c_idx = tree.query(part, predicate="intersects")
-        shapely.prepare(part)
-        inside = shapely.contains_properly(part[a_idx], cover[c_idx])
+        cb = cover_box[c_idx]
+        maybe = np.flatnonzero((cb[:, 0] > box[a_idx, 0]) & (cb[:, 1] > box[a_idx, 1])
+                               & (cb[:, 2] < box[a_idx, 2]) & (cb[:, 3] < box[a_idx, 3]))
+        hosts = np.unique(a_idx[maybe])
+        many = len(maybe) > 4 * len(hosts)  # preparing pays for itself over a few tests
+        if many:
+            shapely.prepare(part[hosts])
+        inside = np.zeros(len(a_idx), bool)
+        inside[maybe] = shapely.contains_properly(part[a_idx[maybe]], cover[c_idx[maybe]])
+        if many:
+            shapely.destroy_prepared(part[hosts])
         piece = cover_area[c_idx].copy()
         edge = ~inside
         piece[edge] = shapely.area(shapely.intersection(part[a_idx[edge]], cover[c_idx[edge]]))
-        shapely.destroy_prepared(part)
         # added in a fixed order (by asset, then piece size) so that the sum does not
         # depend on the cover's row order: partitioned runs give identical results
         order = np.lexsort((piece, a_idx))
@@ -237,7 +247,7 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
         np.add.at(local, a_idx[order], piece[order])
         out[start:stop] = local
 
-    _proximity.run_chunks(work, _proximity.chunks(np.nan_to_num(expected), _proximity.PAIR_BYTES * 2))
+    _proximity.run_chunks(work, _proximity.chunks(np.nan_to_num(expected) + _proximity.ASSET_PAIRS, _proximity.PAIR_BYTES * 2))
     return out
 
 

@@ -34,14 +34,15 @@ def volos_layers(shared):
     return {name: getattr(layers, name).to_crs("EPSG:2100") for name in ("buildings", "landuse", "pois", "roads")}
 
 
+@pytest.mark.parametrize("method", ["grid", "pairs"])
 @pytest.mark.parametrize("radius", [25.0, 250.0, 500.0])
-def test_count_within_equals_every_pair_on_volos(volos_layers, radius):
+def test_count_within_equals_every_pair_on_volos(volos_layers, radius, method):
     sites = np.concatenate([volos_layers["buildings"].geometry.to_numpy(), volos_layers["landuse"].geometry.to_numpy()])
     pois = volos_layers["pois"].geometry.to_numpy()  # points and a few polygons (a school's grounds, a market)
     assert len(sites) > 200 and len(pois) > 200 and (shapely.get_type_id(pois) != 0).any()
     expected = pairwise_count(sites, pois, radius)
     assert expected.sum() > 0
-    np.testing.assert_array_equal(_proximity.count_within(sites, pois, radius), expected)
+    np.testing.assert_array_equal(_proximity.count_within(sites, pois, radius, method), expected)
 
 
 def test_count_within_equals_every_pair_for_athens_buildings_as_targets(shared):
@@ -54,7 +55,7 @@ def test_count_within_equals_every_pair_for_athens_buildings_as_targets(shared):
     _, _, reach = _proximity.centres(targets)
     assert len(np.unique(np.searchsorted(_proximity.REACH_BINS, reach))) >= 3
     for radius in (10.0, 100.0):
-        np.testing.assert_array_equal(_proximity.count_within(sites, targets, radius),
+        np.testing.assert_array_equal(_proximity.count_within(sites, targets, radius, "grid"),
                                       pairwise_count(sites, targets, radius))
 
 
@@ -84,22 +85,24 @@ def awkward_cases():
 
 def test_count_within_awkward_cases():
     sites, targets, r = awkward_cases()
-    got = _proximity.count_within(sites, targets, r)
+    got = _proximity.count_within(sites, targets, r, "grid")
     np.testing.assert_array_equal(got, pairwise_count(sites, targets, r))
+    np.testing.assert_array_equal(_proximity.count_within(sites, targets, r, "pairs"), got)
     assert got[-2:].tolist() == [0, 0], "empty and missing sites count nothing"
-    only = _proximity.count_within(sites[:1], np.array([shapely.Point(150, 50), shapely.Point(150.000001, 50)]), r)
+    only = _proximity.count_within(sites[:1], np.array([shapely.Point(150, 50), shapely.Point(150.000001, 50)]), r, "grid")
     assert only.tolist() == [1]
 
 
 def test_count_within_is_the_same_on_any_budget_and_threads(volos_layers, monkeypatch):
     sites = volos_layers["landuse"].geometry.to_numpy()
     pois = volos_layers["pois"].geometry.to_numpy()
-    expected = _proximity.count_within(sites, pois, 500.0)
+    expected = _proximity.count_within(sites, pois, 500.0, "grid")
     for budget, threads in ((0.001, 1), (0.001, 2), (64.0, 2)):
         monkeypatch.setattr(settings, "WORK_MEMORY_MB", budget)
         monkeypatch.setattr(settings, "THREADS", threads)
         assert len(_proximity.chunks(np.ones(len(sites)), _proximity.ASSET_BYTES)) > (1 if budget < 1 else 0)
-        np.testing.assert_array_equal(_proximity.count_within(sites, pois, 500.0), expected)
+        for method in ("grid", "pairs"):
+            np.testing.assert_array_equal(_proximity.count_within(sites, pois, 500.0, method), expected)
 
 
 def test_chunks_cover_every_item_once_within_the_budget(monkeypatch):
@@ -171,3 +174,17 @@ def test_zonal_holes_edges_nodata_and_flipped_grids():
     pd.testing.assert_series_equal(zonal(sites, south_up, "mean"), ours)
     with pytest.raises(ValueError, match="rotated"):
         zonal(sites, RasterLayer("dem", values, Affine(10, 1, 0, 0, -10, 100), CRS.from_epsg(2100), None), "mean")
+
+
+def test_auto_takes_the_grid_only_where_assets_have_many_candidates(monkeypatch):
+    rng = np.random.default_rng(3)
+    sites = shapely.buffer(shapely.points(rng.uniform(0, 5000, 300), rng.uniform(0, 5000, 300)), 20)
+    calls = []
+    real = _proximity._count_pairs
+    monkeypatch.setattr(_proximity, "_count_pairs", lambda *a: calls.append(len(a[1])) or real(*a))
+    sparse = shapely.points(rng.uniform(0, 5000, 500), rng.uniform(0, 5000, 500))  # ~15 within 500 m
+    dense = shapely.points(rng.uniform(0, 5000, 30000), rng.uniform(0, 5000, 30000))  # ~900
+    _proximity.count_within(sites, sparse, 500.0)
+    got = _proximity.count_within(sites, dense, 500.0)
+    assert calls == [500]
+    np.testing.assert_array_equal(got, pairwise_count(sites, dense, 500.0))
