@@ -39,6 +39,7 @@ TARGETS = {
     "time(1M)/time(100k)": 11.0, "sensitivity 1000 draws x 100k (s)": 10.0, "Dask 2 workers speed-up at 1M": 1.5,
     "dense features+score 1M (s)": 60.0, "dense 1M / DuckDB 2 threads": 1.0, "dense 100k / DuckDB 2 threads": 0.5,
     "dense peak memory 100k (GiB)": 1e9 / 2**30, "dense peak memory 1M (GiB)": 2.5e9 / 2**30,
+    "dense peak memory 1M tiled from files (GiB)": 2.5e9 / 2**30,
     "dense largest difference from the baselines": 1e-6,
 }
 
@@ -203,7 +204,8 @@ def dem_seconds(folder: Path, assets, reference: bool) -> dict:
 def child(engine: str, n: int, timeout: float, kind: str = "sparse") -> dict | None:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", engine, str(n), kind]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "BENCH_TIMEOUT_S": str(timeout)})
     except subprocess.TimeoutExpired:
         print(f"  {engine} at {n:,}: over {timeout:.0f} s, stopped", flush=True)
         return {"engine": engine, "n": n, "workload": kind, "error": f"timeout after {timeout:.0f} s"}
@@ -298,6 +300,7 @@ def main() -> None:
     parser.add_argument("--dense", type=int, nargs="*", default=[100_000, 1_000_000], help="sizes of the dense workload")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", nargs="*", default=[], help="engines to leave out: naive postgis duckdb dask")
+    parser.add_argument("--skip-dense", nargs="*", default=[], help="engines to leave out on the dense workload only")
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -308,7 +311,7 @@ def main() -> None:
     started = time.perf_counter()
     RESULTS.mkdir(exist_ok=True)
     groups = [("sparse", n, sparse_plan(n, args.repeats, args.skip)) for n in args.sizes]
-    groups += [("dense", n, dense_plan(n, args.repeats, args.skip)) for n in args.dense]
+    groups += [("dense", n, dense_plan(n, args.repeats, args.skip + args.skip_dense)) for n in args.dense]
     rows = []
     for kind, n, plan in groups:
         folder = DATA / folder_name(kind, n)
@@ -350,6 +353,7 @@ def summarise(rows: list[dict]) -> dict:
     duck1m, duck100k = _get(rows, "duckdb-2", 1_000_000, kind="dense"), _get(rows, "duckdb-2", 100_000, kind="dense")
     dpeak1m = _get(rows, "ours", 1_000_000, "peak_rss_features+score", "dense")
     dpeak100k = _get(rows, "ours", 100_000, "peak_rss_features+score", "dense")
+    tiled1m = _get(rows, "tiled", 1_000_000, "peak_rss_features+score", "dense")
     dask1, dask2 = _get(rows, "ours", 1_000_000, "extract+features+score"), _get(rows, "dask-2", 1_000_000, "extract+features+score")
     differences = [d for r in rows if r.get("workload") == "dense" and r.get("max_difference")
                    for d in r["max_difference"].values()]
@@ -365,6 +369,7 @@ def summarise(rows: list[dict]) -> dict:
         "dense 100k / DuckDB 2 threads": ratio(d100k, duck100k),
         "dense peak memory 100k (GiB)": dpeak100k / 2**30 if dpeak100k else None,
         "dense peak memory 1M (GiB)": dpeak1m / 2**30 if dpeak1m else None,
+        "dense peak memory 1M tiled from files (GiB)": tiled1m / 2**30 if tiled1m else None,
         "dense largest difference from the baselines": max(differences) if differences else None,
     }
     for name, target in TARGETS.items():
