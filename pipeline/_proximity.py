@@ -169,11 +169,6 @@ class _Grid:
         self.offsets = np.zeros(self.rows * self.cols + 1, dtype=np.int64)
         np.cumsum(np.bincount(cell, minlength=self.rows * self.cols), out=self.offsets[1:])
 
-    def row_span(self, cy: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lo = np.floor((cy - reach - self.y0) / self.side).clip(0, self.rows)
-        hi = np.floor((cy + reach - self.y0) / self.side).clip(-1, self.rows - 1)
-        return lo.astype(np.int64), np.maximum(hi - lo + 1, 0).astype(np.int64)
-
 
 def _expand(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For slices ``[start, start + length)``: each listed position and its slice's number."""

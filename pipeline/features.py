@@ -9,6 +9,7 @@ no criterion loops over geometries in Python.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -517,8 +518,6 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise KeyError(f"unknown criteria {unknown}; known: {sorted(REGISTRY)}")
-    import time
-
     values = {}
     for name in names:
         wall, cpu = time.perf_counter(), time.process_time()
