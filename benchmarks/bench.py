@@ -81,11 +81,13 @@ def measure(engine: str, n: int, kind: str = "sparse") -> dict:
     if engine == "ours":
         import engines
 
+        from pipeline import _memory
         from pipeline.match import best_use
         from pipeline.mcda import rank_stability
         from pipeline.io import write_geoparquet
 
         assets, context = load_context(folder)
+        _memory.release_freed_memory()  # as the runner does after each stage
         out["extract"] = time.perf_counter() - t0
         out["rss_after_extract"] = current_rss_bytes()
         frame, seconds, feats, scored = engines.ours(assets, context, explain=False)
@@ -304,6 +306,9 @@ def main() -> None:
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
+        from pipeline import _memory
+
+        _memory.use_system_allocator()  # as the pipeline's entry point does
         print(json.dumps(measure(args.one[0], int(args.one[1]), args.one[2])))
         return
     from workload import folder_name, write_workload

@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
-from . import settings
+from . import _memory, settings
 
 #: margin (m) kept by the bounds' tests so that rounding never decides a pair;
 #: coordinates of ~10^6 m carry ~10^-9 m of rounding
@@ -121,9 +121,13 @@ def run_chunks(work: Callable[[int, int], None], bounds: list[tuple[int, int]]) 
         for start, stop in bounds:
             work(start, stop)
         return
-    with ThreadPoolExecutor(max_workers=threads()) as pool:
-        for future in [pool.submit(work, start, stop) for start, stop in bounds]:
-            future.result()
+    try:
+        with ThreadPoolExecutor(max_workers=threads()) as pool:
+            for future in [pool.submit(work, start, stop) for start, stop in bounds]:
+                future.result()
+    finally:
+        _memory.release_freed_memory()
+
 
 
 def centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

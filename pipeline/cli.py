@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, _memory
 from .config import demo_config_path, load_config
 from ._text import terminal_text
 from .errors import ConfigError, IdleAssetsError
@@ -331,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    _memory.use_system_allocator()
     for noisy in ("pyogrio", "fiona", "rasterio", "urllib3", "matplotlib", "weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     if not args.debug:

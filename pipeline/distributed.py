@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .features import CONTEXT_LAYERS, compute_features, layer_halos, widest_reach
+from . import _memory
+from .features import CONTEXT_LAYERS, SELF_LAYERS, compute_features, layer_halos, widest_reach
 from .transform import Context
 
 log = logging.getLogger(__name__)
@@ -123,8 +124,8 @@ def _tile_features(tile, paths: dict, names: list[str], halos: dict, prepare=Non
             layers[layer] = gpd.read_parquet(paths[layer], bbox=(ax0 - h, ay0 - h, ax1 + h, ay1 + h))
     if prepare is not None:
         layers = prepare(layers)
-    # the assets near the tile too: context "other than the assets" leaves them all out
-    reach = max((h for h in halos.values() if h is not None), default=0.0)
+    # the assets near the tile too: context "other than the assets" leaves them all out of the layers that can hold them
+    reach = max((h for layer, h in halos.items() if layer in SELF_LAYERS and h is not None), default=0.0)
     near = gpd.read_parquet(paths["assets"], columns=["osm_ref", "geometry"],
                             bbox=(ax0 - reach, ay0 - reach, ax1 + reach, ay1 + reach))
     context = Context(boundary=assets.iloc[:0], asset_refs=near["osm_ref"].dropna().to_numpy(dtype=object), **layers)
@@ -178,6 +179,7 @@ def compute_features_from_files(paths: dict, client, names: list[str], tile_m: f
         done = []
         for i, tile in enumerate(tiles(bounds, tile_m)):
             done.append(_tile_features(tile, paths, names, halos, prepare, tuple(keep)))
+            _memory.release_freed_memory()
             log.debug("tile %d: %d assets", i + 1, len(done[-1]))
     else:
         futures = [client.submit(_tile_features, t, paths, names, halos, prepare, tuple(keep), pure=False)

@@ -43,6 +43,10 @@ def ahp_weights(matrix) -> AhpResult:
     return AhpResult(weights / weights.sum(), cr)
 
 
+#: rows TOPSIS takes at a time (the result does not depend on it)
+TOPSIS_BLOCK = 65_536
+
+
 def topsis(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """TOPSIS closeness (0..1, higher is better) of each row of ``values``
     (criteria already turned into 0..1 desirabilities, all benefit)."""
@@ -55,7 +59,17 @@ def topsis(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     if constant.all():
         return np.full(len(values), 0.5)
     v, w = values[:, ~constant], np.asarray(weights, dtype=float)[~constant]
-    return np.asarray(TOPSIS()(v + 1e-12, w / w.sum(), np.ones(v.shape[1]), validation=False), dtype=float)
+    # pymcdm's TOPSIS min-max normalises each column and takes the ideal points
+    # from the rows it is given; with each column's minimum and maximum as two
+    # extra rows, a block of rows gets the same values as the whole matrix, so
+    # blocks keep the working copies small (about 130 MB at 1M rows otherwise)
+    anchors = np.vstack([v.min(axis=0), v.max(axis=0)]) + 1e-12
+    method, types = TOPSIS(), np.ones(v.shape[1])
+    out = np.empty(len(v))
+    for start in range(0, len(v), TOPSIS_BLOCK):
+        block = np.vstack([v[start:start + TOPSIS_BLOCK] + 1e-12, anchors])
+        out[start:start + TOPSIS_BLOCK] = method(block, w / w.sum(), types, validation=False)[:-2]
+    return out
 
 
 def weight_draws(weights: np.ndarray, n: int, spread: float, rng: np.random.Generator) -> np.ndarray:

@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import settings, stage_cache
+from . import _memory, settings, stage_cache
 from .changes import ATTRIBUTES, RunTables
 from .changes import compare as compare_runs
 from .config import ProjectConfig
@@ -111,6 +111,7 @@ def _stages_to_features(config: ProjectConfig, uses: list[str], client=None
         seconds[stage] = now - clock
         clock = now
         log.info("stage %s done in %.2f s", stage, seconds[stage])
+        _memory.release_freed_memory()
 
     raw = extract(config, uses)
     lap("extract")

@@ -188,7 +188,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     alternative ranking, and the stability of the rank when weights vary.
     With ``explain`` the reasons and the contributions table are written too."""
     n = len(features)
-    ids = features["asset_id"].to_numpy()
+    ids = features["asset_id"].reset_index(drop=True)  # not to_numpy(): a str column would become 1M Python strings
     applies = features["kind"].isin(profile.applies_to).to_numpy()
     kinds_en = "/".join(profile.applies_to)
     kinds_el = "/".join(t("el", k) for k in profile.applies_to)
@@ -244,7 +244,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
         for col in ("p_top_k", "rank_p05", "rank_p95"):
             scores.loc[eligible, col] = stab[col].to_numpy()
     contributions = pd.DataFrame({
-        "asset_id": np.tile(ids, len(names)),
+        "asset_id": np.tile(ids.to_numpy(), len(names)),
         "use": profile.name,
         "criterion": np.repeat(names, n),
         "raw": [x for c in names for x in ex.text("en")[c]],
@@ -276,7 +276,7 @@ def score(features: gpd.GeoDataFrame, profiles: list[Profile], sensitivity: Sens
     if absent:
         raise contracts.ContractError("score input", [f"criterion column c_{c} is missing" for c in absent])
     results = [score_profile(features, p, sensitivity, explain) for p in profiles]
-    scores = pd.concat([r.scores for r in results], ignore_index=True)
+    scores = results[0].scores if len(results) == 1 else pd.concat([r.scores for r in results], ignore_index=True)
     contracts.check(scores, contracts.SCORES if explain else contracts.SCORE_NUMBERS)
     if not explain:
         return ScoreResult(scores, results[0].contributions, {k: v for r in results for k, v in r.explanations.items()})

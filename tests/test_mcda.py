@@ -95,3 +95,22 @@ def test_scores_carry_topsis_and_sensitivity():
     assert s.loc["a", "rank"] == 1 and s.loc["a", "rank_topsis"] == 1
     assert 0 <= s.loc["b", "topsis"] <= 1 and s.loc["a", "p_top_k"] > s.loc["b", "p_top_k"]
     assert pd.isna(s.loc["c", "topsis"]) and pd.isna(s.loc["c", "p_top_k"])  # excluded
+
+
+def test_topsis_in_blocks_equals_topsis_at_once(monkeypatch):
+    """Blocks of rows with the columns' extremes added give each row the
+    value the whole matrix gives it (ties, a constant column, a lone extreme)."""
+    import pymcdm.methods
+
+    rng = np.random.default_rng(7)
+    values = rng.random((1001, 4))
+    values[:, 1] = np.round(values[:, 1], 1)  # ties
+    values[:, 2] = 0.3  # constant: left out
+    values[500, 3] = 5.0  # the maximum sits in one block only
+    weights = np.array([0.4, 0.1, 0.2, 0.3])
+    keep = np.ptp(values, axis=0) > 0
+    w = weights[keep] / weights[keep].sum()
+    whole = pymcdm.methods.TOPSIS()(values[:, keep] + 1e-12, w, np.ones(keep.sum()), validation=False)
+    for block in (1, 7, 1000, 65_536):
+        monkeypatch.setattr("pipeline.mcda.TOPSIS_BLOCK", block)
+        np.testing.assert_array_equal(topsis(values, weights), whole)

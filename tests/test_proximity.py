@@ -188,3 +188,66 @@ def test_auto_takes_the_grid_only_where_assets_have_many_candidates(monkeypatch)
     got = _proximity.count_within(sites, dense, 500.0)
     assert calls == [500]
     np.testing.assert_array_equal(got, pairwise_count(sites, dense, 500.0))
+
+
+def every_pair_nearest(geoms: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The reference: each geometry's least GEOS distance to every target, capped."""
+    d = shapely.distance(geoms[:, None], targets[None, :]).min(axis=1)
+    return np.minimum(d, settings.NEAREST_SEARCH_M)
+
+
+@pytest.mark.parametrize("passes", [1, 2, 3])
+def test_nearest_distance_equals_every_pair_on_volos(volos_layers, passes, monkeypatch):
+    """Buildings and landuse to the nearest road and to the nearest POI: the
+    box passes (the nearer boxes first) and the nearest-neighbour search for
+    the rest give GEOS's own minimum over all pairs, to the bit."""
+    import geopandas as gpd
+
+    from pipeline import features
+
+    monkeypatch.setattr(features, "NEAREST_PASSES", passes)
+    sites = np.concatenate([volos_layers["buildings"].geometry.to_numpy(), volos_layers["landuse"].geometry.to_numpy()])
+    assets = gpd.GeoDataFrame(geometry=sites[::3], crs="EPSG:2100")
+    for layer in ("roads", "pois"):
+        targets = volos_layers[layer].geometry.to_numpy()
+        got = features.nearest_distance(assets, targets, layer).to_numpy()
+        np.testing.assert_array_equal(got, every_pair_nearest(assets.geometry.to_numpy(), targets))
+    # a target far away: the later passes and the cap
+    x0, _, x1, y1 = shapely.total_bounds(sites)
+    far = np.array([shapely.Point(x1 + 5000 - (x1 - x0) / 2, y1), shapely.Point(x1 + 9000, y1)])
+    got = features.nearest_distance(assets, far, "far").to_numpy()
+    expected = every_pair_nearest(assets.geometry.to_numpy(), far)
+    np.testing.assert_array_equal(got, expected)
+    assert (expected < settings.NEAREST_SEARCH_M).any() and (expected == settings.NEAREST_SEARCH_M).any()
+
+
+def test_nearest_among_measures_only_what_could_be_nearer(monkeypatch):
+    """Of a square's candidate lines, the one whose box is nearest is measured
+    first; the lines whose box is farther than that distance are not measured."""
+    from pipeline import features
+
+    square = np.array([shapely.box(0, 0, 10, 10)])
+    lines = np.array([shapely.LineString([(12, 0), (12, 10)]),    # 2 m away, box 2 m away
+                      shapely.LineString([(0, 15), (10, 15)]),    # 5 m, box 5 m: not measured
+                      shapely.LineString([(-30, -30), (40, 40)])])  # crosses the square, box 0: measured first
+    measured = []
+    real = shapely.distance
+    monkeypatch.setattr(features.shapely, "distance", lambda a, b: (measured.extend(b), real(a, b))[1])
+    a_idx, t_idx = np.zeros(3, int), np.arange(3)
+    gap = features._box_gap(shapely.bounds(square)[a_idx], shapely.bounds(lines))
+    assert features._nearest_among(square, lines, a_idx, t_idx, gap).tolist() == [0.0]
+    assert [lines.tolist().index(g) for g in measured] == [2]
+
+
+def test_arrow_allocates_with_the_system_malloc_after_the_entry_point(monkeypatch):
+    """The entry point's choice of allocator holds for Arrow's reads, and
+    giving freed memory back is safe to call at any time."""
+    import pyarrow as pa
+
+    from pipeline import _memory
+
+    monkeypatch.setattr(pa, "set_memory_pool", lambda pool: monkeypatch.setattr(pa, "default_memory_pool", lambda: pool))
+    _memory.use_system_allocator()
+    assert pa.default_memory_pool().backend_name == "system"
+    _memory.release_freed_memory()
+    _memory.release_freed_memory()
