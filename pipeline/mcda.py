@@ -85,9 +85,10 @@ def rank_stability(values: np.ndarray, weights: np.ndarray, draws: int, spread: 
                    top_k: int, chunk: int = 32, threads: int = 2) -> pd.DataFrame:
     """Monte Carlo sensitivity of the weighted-sum ranking to the weights.
 
-    Draws are scored and ranked in chunks (float32 scores, int32 ranks), the
-    chunks sorted on ``threads`` threads (NumPy releases the GIL while it
-    sorts), so 1,000 draws over 100,000 assets need about 400 MB.
+    Draws are scored and ranked in chunks (float32 scores, int32 ranks; equal
+    scores ranked by the assets' order), then each asset's ranks sorted in
+    blocks of assets; both run on ``threads`` threads (NumPy releases the GIL
+    while it sorts), so 1,000 draws over 100,000 assets need about 400 MB.
 
     Parameters
     ----------
@@ -110,22 +111,45 @@ def rank_stability(values: np.ndarray, weights: np.ndarray, draws: int, spread: 
     v = np.asarray(values, dtype=np.float32)
     ranks = np.empty((draws, n), dtype=np.int32)                           # one row per draw
     positions = np.arange(1, n + 1, dtype=np.int32)
+    index = np.arange(n, dtype=np.uint64)
 
     def rank_chunk(start: int) -> None:
-        scores = w[start:start + chunk] @ v.T                              # (chunk, n)
-        order = np.argsort(-scores, axis=1, kind="stable")
+        order = _descending_order(w[start:start + chunk] @ v.T, index)
         for j, row in enumerate(order):
             ranks[start + j, row] = positions
 
-    with ThreadPoolExecutor(max(threads, 1)) as pool:
-        list(pool.map(rank_chunk, range(0, draws, chunk)))
-    by_asset = np.ascontiguousarray(ranks.T)                               # (n, draws)
     lo, mid_lo, mid_hi, hi = (int(np.floor(0.05 * (draws - 1))), (draws - 1) // 2, draws // 2,
                               int(np.ceil(0.95 * (draws - 1))))
-    part = np.partition(by_asset, sorted({lo, mid_lo, mid_hi, hi}), axis=1)
+    picked = np.empty((n, 4), dtype=np.int32)
+    in_top = np.empty(n, dtype=np.int64)
+    block = max(1, (1 << 22) // max(draws, 1))                             # 16 MB of ranks a block
+
+    def percentiles(start: int) -> None:
+        mine = np.sort(ranks[:, start:start + block].T, axis=1)            # (block, draws)
+        picked[start:start + block] = mine[:, [lo, mid_lo, mid_hi, hi]]
+        in_top[start:start + block] = np.count_nonzero(mine <= top_k, axis=1)
+
+    with ThreadPoolExecutor(max(threads, 1)) as pool:
+        list(pool.map(rank_chunk, range(0, draws, chunk)))
+        list(pool.map(percentiles, range(0, n, block)))
     return pd.DataFrame({
-        "p_top_k": (by_asset <= top_k).mean(axis=1),
-        "rank_p05": part[:, lo].astype(float),
-        "rank_median": (part[:, mid_lo].astype(float) + part[:, mid_hi]) / 2,
-        "rank_p95": part[:, hi].astype(float),
+        "p_top_k": in_top / draws,
+        "rank_p05": picked[:, 0].astype(float),
+        "rank_median": (picked[:, 1].astype(float) + picked[:, 2]) / 2,
+        "rank_p95": picked[:, 3].astype(float),
     })
+
+
+def _descending_order(scores: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Each row's positions by descending score, equal scores in position
+    order: what a stable argsort of ``-scores`` gives, two to three times
+    faster. ``scores`` float32 (rows, n), ``index`` ``arange(n)`` as uint64.
+
+    Each score becomes an unsigned key that sorts as the float does (the
+    sign bit flipped for positives, every bit for negatives), shifted above
+    the position, so the keys are unique and any sort is stable."""
+    bits = (np.negative(scores) + np.float32(0)).view(np.uint32)        # + 0 turns -0.0 into 0.0
+    bits = np.where(bits >> np.uint32(31), ~bits, bits | np.uint32(1 << 31))
+    keys = (bits.astype(np.uint64) << np.uint64(32)) | index
+    keys.sort(axis=1)
+    return (keys & np.uint64(0xFFFFFFFF)).astype(np.intp)
