@@ -199,9 +199,10 @@ def tags_from_text(texts) -> list[dict]:
     """The inverse of :func:`tag_text` for a column, parsing each distinct text once."""
     import pandas as pd
 
-    texts = pd.Series(texts)
-    lookup = {t: dict(kv.split("=", 1) for kv in t.split(";") if kv) for t in texts.unique()}
-    return texts.map(lookup).tolist()
+    codes, distinct = pd.factorize(pd.Series(texts))
+    parsed = np.empty(len(distinct) + 1, dtype=object)  # the last for missing text (code -1)
+    parsed[:-1] = [dict(kv.split("=", 1) for kv in t.split(";") if kv) for t in distinct]
+    return parsed[codes].tolist()
 
 
 def write_workload(n: int, folder: Path, seed: int = 42, kind: str = "sparse") -> dict[str, Path]:

@@ -126,11 +126,27 @@ def _tile_features(tile, paths: dict, names: list[str], halos: dict, prepare=Non
         layers = prepare(layers)
     # the assets near the tile too: context "other than the assets" leaves them all out of the layers that can hold them
     reach = max((h for layer, h in halos.items() if layer in SELF_LAYERS and h is not None), default=0.0)
-    near = gpd.read_parquet(paths["assets"], columns=["osm_ref", "geometry"],
-                            bbox=(ax0 - reach, ay0 - reach, ax1 + reach, ay1 + reach))
-    context = Context(boundary=assets.iloc[:0], asset_refs=near["osm_ref"].dropna().to_numpy(dtype=object), **layers)
+    near = _refs_within(paths["assets"], (ax0 - reach, ay0 - reach, ax1 + reach, ay1 + reach))
+    context = Context(boundary=assets.iloc[:0], asset_refs=near, **layers)
     feats = compute_features(assets, context, names)
     return pd.DataFrame(feats[list(keep) + [f"c_{n}" for n in names]])
+
+
+def _refs_within(path, box) -> np.ndarray:
+    """The ``osm_ref`` of the rows of GeoParquet ``path`` whose bbox covering
+    meets ``box``, without decoding a geometry (the same rows as
+    ``read_parquet(bbox=box)``, which needs the covering too)."""
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    meta = json.loads(pq.read_schema(path).metadata[b"geo"])
+    covering = meta["columns"][meta["primary_column"]].get("covering", {}).get("bbox")
+    if covering is None:
+        raise ValueError(f"{path}: no bbox covering column to read tiles by (write it with write_covering_bbox=True)")
+    field = {k: ds.field(*v) for k, v in covering.items()}
+    meets = ((field["xmin"] <= box[2]) & (field["xmax"] >= box[0]) & (field["ymin"] <= box[3]) & (field["ymax"] >= box[1]))
+    refs = ds.dataset(path).to_table(columns=["osm_ref"], filter=meets).column("osm_ref").drop_null()
+    return np.asarray(refs.to_pylist(), dtype=object)
 
 
 def tile_size(bounds, assets: int, memory_mb: float) -> float:

