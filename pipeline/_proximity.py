@@ -130,6 +130,14 @@ def run_chunks(work: Callable[[int, int], None], bounds: list[tuple[int, int]]) 
 
 
 
+def box_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance between boxes (rows of xmin, ymin, xmax, ymax), 0 where they
+    meet: no two geometries in them are nearer."""
+    dx = np.maximum(np.maximum(a[:, 0] - b[:, 2], b[:, 0] - a[:, 2]), 0.0)
+    dy = np.maximum(np.maximum(a[:, 1] - b[:, 3], b[:, 1] - a[:, 3]), 0.0)
+    return np.hypot(dx, dy)
+
+
 def centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Centre coordinates ``(n, 2)``, distance ``e`` from centre to geometry
     and reach ``R`` of non-empty geometries (see the module docstring); a
@@ -256,9 +264,7 @@ class _Listed:
     def count(self, g, box, corners, radius: float) -> np.ndarray:
         grown = shapely.box(box[:, 0] - radius, box[:, 1] - radius, box[:, 2] + radius, box[:, 3] + radius)
         a_idx, t_idx = self.tree.query(grown)
-        b, tb = box[a_idx], self.box[t_idx]
-        gap = np.hypot(np.maximum(np.maximum(tb[:, 0] - b[:, 2], b[:, 0] - tb[:, 2]), 0),
-                       np.maximum(np.maximum(tb[:, 1] - b[:, 3], b[:, 1] - tb[:, 3]), 0))
+        gap = box_gap(box[a_idx], self.box[t_idx])
         nearest = np.full(len(a_idx), np.inf)
         for k in range(corners.shape[1]):
             np.minimum(nearest, np.hypot(*(corners[a_idx, k] - self.xy[t_idx]).T), out=nearest)

@@ -146,7 +146,7 @@ def _refs_within(path, box) -> np.ndarray:
     field = {k: ds.field(*v) for k, v in covering.items()}
     meets = ((field["xmin"] <= box[2]) & (field["xmax"] >= box[0]) & (field["ymin"] <= box[3]) & (field["ymax"] >= box[1]))
     refs = ds.dataset(path).to_table(columns=["osm_ref"], filter=meets).column("osm_ref").drop_null()
-    return np.asarray(refs.to_pylist(), dtype=object)
+    return refs.to_numpy().astype(object)
 
 
 def tile_size(bounds, assets: int, memory_mb: float) -> float:

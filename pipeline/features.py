@@ -176,10 +176,10 @@ def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) 
     about the targets' typical spacing (any target within that distance is
     among them, so a minimum under it is the nearest), of which only those
     whose box could still be nearer are measured (:func:`_nearest_among`);
-    then the same with a 3x wider box for the assets that found none; the
-    few left (farther than ``NEAREST_SEARCH_M``, or after ``NEAREST_PASSES``)
-    get GEOS's nearest-neighbour search, which costs ten times as much per
-    asset.
+    then the same with a 3x wider box for the assets that found none. The
+    few left after ``NEAREST_PASSES`` get GEOS's nearest-neighbour search
+    (26 us an asset on the dense benchmark, twice a box pass), except those
+    farther than ``NEAREST_SEARCH_M``, whose answer is the cap.
     """
     if len(targets) == 0:
         if len(assets):
@@ -201,7 +201,7 @@ def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) 
         def work(start: int, stop: int, by: float = radius, mine: np.ndarray = pending, part: np.ndarray = part) -> None:
             a_idx, t_idx = tree.query(_grown_boxes(geoms[mine[start:stop]], by))
             part[start:stop] = _nearest_among(geoms[mine[start:stop]], targets, a_idx, t_idx,
-                                              _box_gap(b[mine[start:stop]][a_idx], target_box[t_idx]))
+                                              _proximity.box_gap(b[mine[start:stop]][a_idx], target_box[t_idx]))
 
         # chunks sized by the candidates expected in each grown box, so that their pairs fit the budget
         density = len(targets) / max((x1 - x0 + 2 * radius) * (y1 - y0 + 2 * radius), 1.0)
@@ -220,14 +220,6 @@ def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) 
 
 #: box passes (each 3x wider) before GEOS's nearest-neighbour search takes the assets left
 NEAREST_PASSES = 2
-
-
-def _box_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Distance between boxes (rows of xmin, ymin, xmax, ymax), 0 where they
-    meet: no two geometries in them are nearer."""
-    dx = np.maximum(np.maximum(a[:, 0] - b[:, 2], b[:, 0] - a[:, 2]), 0.0)
-    dy = np.maximum(np.maximum(a[:, 1] - b[:, 3], b[:, 1] - a[:, 3]), 0.0)
-    return np.hypot(dx, dy)
 
 
 #: candidates each asset measures in order of box distance before the rest

@@ -234,7 +234,7 @@ def test_nearest_among_measures_only_what_could_be_nearer(monkeypatch):
     real = shapely.distance
     monkeypatch.setattr(features.shapely, "distance", lambda a, b: (measured.extend(b), real(a, b))[1])
     a_idx, t_idx = np.zeros(3, int), np.arange(3)
-    gap = features._box_gap(shapely.bounds(square)[a_idx], shapely.bounds(lines))
+    gap = _proximity.box_gap(shapely.bounds(square)[a_idx], shapely.bounds(lines))
     assert features._nearest_among(square, lines, a_idx, t_idx, gap).tolist() == [0.0]
     assert [lines.tolist().index(g) for g in measured] == [2]
 
