@@ -54,3 +54,19 @@ def test_missing_values_in_required_columns():
     gdf = inventory(area_m2=[1.0, None])
     with pytest.raises(ContractError, match="'area_m2' has 1 missing value"):
         contracts.check(gdf, contracts.INVENTORY)
+
+
+@pytest.mark.parametrize("ids, uses, dup", [
+    (["a", "b", "c"], ["farm"] * 3, 0),                   # one use: only the ids can repeat
+    (["a", "b", "a"], ["farm"] * 3, 2),
+    (["a", "a", "b"], ["farm", "solar", "farm"], 0),      # the same asset for two uses is fine
+    (["a", "a", "a"], ["farm", "solar", "farm"], 2),
+    (["a", "a"], ["farm", None], 0),                      # a missing use is not the same use
+    (["a", "a"], ["farm", "farm"], 2),                     # every key column constant
+])
+def test_key_uniqueness_whatever_columns_vary(ids, uses, dup):
+    import pandas as pd
+
+    df = pd.DataFrame({"asset_id": pd.array(ids, dtype="str"), "use": pd.array(uses, dtype="str")})
+    problems = contracts._key_problems(df, contracts.Contract("scores", (), ("asset_id", "use")))
+    assert (f"{dup} rows share ids" in problems[0]) if dup else problems == []
