@@ -142,3 +142,46 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
             raise RuntimeError("disk full")
     assert target.read_text() == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_an_offscreen_figure_is_drawn_once_when_saved_and_looks_the_same(monkeypatch):
+    """GeoPandas' plot asks the canvas to draw after every layer; the
+    report figures draw once, in savefig, and give the same image."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from shapely.geometry import LineString, box
+
+    from pipeline.publish._canvas import offscreen_figure
+
+    draws = []
+    real_draw = FigureCanvasAgg.draw
+    monkeypatch.setattr(FigureCanvasAgg, "draw", lambda self, *a, **k: (draws.append(1), real_draw(self, *a, **k))[1])
+
+    def png(fig) -> bytes:
+        ax = fig.add_axes((0, 0, 1, 1))
+        gpd.GeoSeries([box(0, 0, 10, 10), box(20, 0, 30, 5)]).plot(ax=ax, color="#d6d0c8")
+        gpd.GeoSeries([LineString([(0, 12), (30, 12)])]).plot(ax=ax, color="#8f8f8f")
+        gpd.GeoSeries([box(2, 2, 6, 6)]).plot(ax=ax, color="#1a9641", alpha=0.35)
+        out = io.BytesIO()
+        fig.savefig(out, format="png")
+        return out.getvalue()
+
+    plain = Figure(figsize=(3, 2), dpi=50)
+    FigureCanvasAgg(plain)
+    expected = png(plain)
+    assert len(draws) == 4  # each plot, then savefig
+    draws.clear()
+    assert png(offscreen_figure((3, 2), 50)) == expected
+    assert len(draws) == 1
+
+
+def test_score_classes_are_the_fixed_20_point_classes_upper_bounds_included():
+    import numpy as np
+
+    from pipeline.publish.mapdata import score_classes
+
+    scores = np.array([0, 19.99, 20, 20.001, 40, 59.9, 60, 80, 80.5, 100, 100 + 1e-9, np.nan])
+    assert score_classes(scores).tolist() == [0, 0, 0, 1, 1, 2, 2, 3, 4, 4, 4, -1]
+    assert score_classes(np.array([])).tolist() == []

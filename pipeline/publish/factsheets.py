@@ -22,7 +22,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib_scalebar.scalebar import ScaleBar
 
@@ -30,6 +29,7 @@ from ..i18n import evidence_text, fmt_value, legal_form_name, t
 from ..io import write_text
 from ..profiles import Profile
 from .annex import write_pdf
+from ._canvas import offscreen_figure
 from .mapdata import plan_figures
 
 
@@ -71,8 +71,7 @@ def asset_map(geom, context, others: np.ndarray) -> str:
     pad = max(SURROUNDINGS_M, 0.25 * max(x1 - x0, y1 - y0))
     cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) / 2 + pad
     frame = shapely.box(cx - half * 1.4, cy - half, cx + half * 1.4, cy + half)
-    fig = Figure(figsize=(6.6, 4.7), dpi=150)
-    FigureCanvasAgg(fig)
+    fig = offscreen_figure((6.6, 4.7), 150)
     ax = fig.add_axes((0, 0, 1, 1))
     layers = [("landuse", {"color": "#e8efdc", "edgecolor": "#c9d6b5", "linewidth": 0.3}),
               ("buildings", {"color": "#d6d0c8", "edgecolor": "#a89f94", "linewidth": 0.3}),

@@ -16,14 +16,13 @@ import gpxpy.gpx
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from .. import settings
 from ..i18n import fmt_value, number, t
 from ..io import write_csv, write_text
 from ..survey_form import EL, EN, KIND_QUESTIONS, SurveyForm
 from ..survey_route import Route
+from ._canvas import offscreen_figure
 from .annex import write_pdf
 from .factsheets import asset_map, map_image
 
@@ -95,8 +94,7 @@ def overview_map(route: Route, context) -> str:
     """The whole route on the roads, stops numbered, as an ``<img>`` (PNG)."""
     x0, y0, x1, y1 = route.legs.total_bounds
     pad = max(150.0, 0.08 * max(x1 - x0, y1 - y0))
-    fig = Figure(figsize=(7.0, 7.0), dpi=150)
-    FigureCanvasAgg(fig)
+    fig = offscreen_figure((7.0, 7.0), 150)
     ax = fig.add_axes((0, 0, 1, 1))
     frame = shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
     roads = getattr(context, "roads", None)

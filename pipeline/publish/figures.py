@@ -9,7 +9,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from matplotlib import rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib_scalebar.scalebar import ScaleBar
@@ -17,6 +16,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 from .._text import plain_mpl
 from ..io import atomic_path
 from ..profiles import Profile
+from ._canvas import offscreen_figure
 from .mapdata import KIND_COLOURS, SCORE_BINS, SCORE_COLOURS, score_classes
 
 A4_TEXT_WIDTH_IN = 16 / 2.54
@@ -36,8 +36,7 @@ def _frame(boundary: gpd.GeoDataFrame, context, title: str, credits: list[str], 
     """Figure and axes with context, boundary, north arrow, scale bar and
     credits, framed on ``focus`` (the sites shown) when given, else the boundary.
     Context layers are cut to the frame before drawing."""
-    fig = Figure(figsize=(A4_TEXT_WIDTH_IN, A4_TEXT_WIDTH_IN * 0.75), dpi=DPI)
-    FigureCanvasAgg(fig)
+    fig = offscreen_figure((A4_TEXT_WIDTH_IN, A4_TEXT_WIDTH_IN * 0.75), DPI)
     ax = fig.add_axes((0.02, 0.08, 0.96, 0.84))
     x0, y0, x1, y1 = _extent(boundary, focus)
     if context is not None:
