@@ -6,6 +6,7 @@ this process alone, tiles sized by the memory budget."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import engines
@@ -27,6 +28,15 @@ def paths_of(folder: Path) -> dict:
     return {name: str(folder / f"{name}.parquet") for name in ("assets", "buildings", "roads", "pois")}
 
 
+def scored_frame(feats) -> tuple:
+    """The comparison frame of ``feats`` scored, and the ``perf_counter`` at
+    which the scores were ready (before the frame is built, as the other
+    engines are timed)."""
+    scored = score(feats, [engines.PROFILE], explain=False)
+    ready = time.perf_counter()
+    return result(feats, scored), ready
+
+
 def result(feats, scored):
     return engines.result_frame(feats["asset_id"].to_numpy(), feats["c_road_distance_m"].to_numpy(),
                                 feats["c_services_nearby"].to_numpy(), feats["c_footprint_share"].to_numpy(),
@@ -36,20 +46,12 @@ def result(feats, scored):
 def features_and_score_tiled(folder: Path):
     """Scores of workload ``folder`` computed in this process tile by tile
     (``settings.TILE_MEMORY_MB``), and the ``perf_counter`` at which they were ready."""
-    import time
-
-    feats = compute_features_from_files(paths_of(folder), None, engines.CRITERIA, prepare=prepare)
-    scored = score(feats, [engines.PROFILE], explain=False)
-    ready = time.perf_counter()
-    return result(feats, scored), ready
+    return scored_frame(compute_features_from_files(paths_of(folder), None, engines.CRITERIA, prepare=prepare))
 
 
 def features_and_score(folder: Path, workers: int) -> tuple:
     """Scores of workload ``folder``, the seconds the local cluster took to
-    start and the ``perf_counter`` at which the scores were ready (before the
-    comparison frame is built, as the other engines are timed)."""
-    import time
-
+    start and the ``perf_counter`` at which the scores were ready."""
     here = str(Path(__file__).resolve().parent)
     os.environ["PYTHONPATH"] = here + os.pathsep + os.environ.get("PYTHONPATH", "")  # the workers import this module
     paths = paths_of(folder)
@@ -58,6 +60,5 @@ def features_and_score(folder: Path, workers: int) -> tuple:
         client.wait_for_workers(workers)
         started = time.perf_counter() - start
         feats = compute_features_from_files(paths, client, engines.CRITERIA, prepare=prepare)
-    scored = score(feats, [engines.PROFILE], explain=False)
-    ready = time.perf_counter()
-    return result(feats, scored), started, ready
+    frame, ready = scored_frame(feats)
+    return frame, started, ready

@@ -72,7 +72,7 @@ def _key_problems(df: pd.DataFrame, contract: Contract) -> list[str]:
     if not key or len(key) != len(contract.unique):
         return []
     # a column holding one value (the use, in one profile's scores) cannot tell rows apart: hashing the
-    # remaining column alone is 4x faster than hashing the pair (0.2 s against 0.8 s for 1M asset ids)
+    # other column alone checks a run's million scores in 0.3-0.5 s against 0.9 s for the pair
     varying = [c for c in key if len(df) and not (df[c] == df[c].iloc[0]).fillna(False).all()]
     if len(varying) == 1:
         dup = df[varying[0]].duplicated(keep=False)

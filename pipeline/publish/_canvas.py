@@ -17,8 +17,8 @@ class _DrawnWhenSaved(FigureCanvasAgg):
 
 
 def offscreen_figure(figsize: tuple[float, float], dpi: float) -> Figure:
-    """A matplotlib ``Figure`` outside pyplot (no global state, safe in
-    threads), rendered only by ``savefig``."""
+    """A matplotlib ``Figure`` outside pyplot (none of pyplot's global
+    state), rendered only by ``savefig``."""
     fig = Figure(figsize=figsize, dpi=dpi)
     _DrawnWhenSaved(fig)
     return fig
