@@ -114,7 +114,7 @@ def rank_stability(values: np.ndarray, weights: np.ndarray, draws: int, spread: 
     index = np.arange(n, dtype=np.uint64)
 
     def rank_chunk(start: int) -> None:
-        order = _descending_order(w[start:start + chunk] @ v.T, index)
+        order = _descending_order(_weighted_sums(w[start:start + chunk], v), index)
         for j, row in enumerate(order):
             ranks[start + j, row] = positions
 
@@ -138,6 +138,23 @@ def rank_stability(values: np.ndarray, weights: np.ndarray, draws: int, spread: 
         "rank_median": (picked[:, 1].astype(float) + picked[:, 2]) / 2,
         "rank_p95": picked[:, 3].astype(float),
     })
+
+
+def _weighted_sums(w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Each draw's score of each asset, ``sum_k w[:, k] * v[:, k]`` as
+    ``(draws, n)`` float32, added criterion by criterion: the same bits
+    whatever the number of draws at once and the machine's BLAS. A matrix
+    product's summation order depends on both (NumPy 2.4's OpenBLAS rounds a
+    7-row product and a one-row product of the same numbers 1 ulp apart), and
+    near-equal scores would then swap ranks."""
+    if w.shape[1] == 0:
+        return np.zeros((len(w), len(v)), dtype=np.float32)
+    out = np.multiply.outer(w[:, 0], v[:, 0])
+    term = np.empty_like(out)
+    for k in range(1, w.shape[1]):
+        np.multiply.outer(w[:, k], v[:, k], out=term)
+        out += term
+    return out
 
 
 def _descending_order(scores: np.ndarray, index: np.ndarray) -> np.ndarray:

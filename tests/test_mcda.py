@@ -118,8 +118,9 @@ def test_topsis_in_blocks_equals_topsis_at_once(monkeypatch):
 
 def test_rank_stability_equals_ranking_each_draw_by_a_stable_sort():
     """The reference, draw by draw: weights drawn as the function draws them,
-    assets ordered by a stable argsort of the negated float32 scores (ties in
-    input order), then each asset's percentiles; tied and zero scores included."""
+    float32 scores added criterion by criterion, assets ordered by a stable
+    argsort of the negated scores (ties in input order), then each asset's
+    percentiles; tied and zero scores included."""
     from pipeline.mcda import _descending_order, weight_draws
 
     rng = np.random.default_rng(3)
@@ -131,11 +132,17 @@ def test_rank_stability_equals_ranking_each_draw_by_a_stable_sort():
     got = rank_stability(values, weights, draws, 0.3, 11, 25, chunk=7, threads=2)
     w = weight_draws(weights, draws, 0.3, np.random.default_rng(11)).astype(np.float32)
     ranks = np.empty((draws, len(values)), dtype=np.int64)
+    v = values.astype(np.float32)
     for d in range(draws):
-        ranks[d, np.argsort(-(w[d] @ values.astype(np.float32).T), kind="stable")] = np.arange(1, len(values) + 1)
+        score = np.zeros(len(v), dtype=np.float32)
+        for k in range(v.shape[1]):
+            score += w[d, k] * v[:, k]
+        ranks[d, np.argsort(-score, kind="stable")] = np.arange(1, len(values) + 1)
     assert (np.percentile(ranks, 5, axis=0, method="lower") == got["rank_p05"]).all()
     assert (np.percentile(ranks, 95, axis=0, method="higher") == got["rank_p95"]).all()
     assert (np.median(ranks, axis=0) == got["rank_median"]).all()
     assert ((ranks <= 25).mean(axis=0) == got["p_top_k"]).all()
+    for chunk in (1, 32, draws):  # the same ranks however many draws are scored at once
+        pd.testing.assert_frame_equal(rank_stability(values, weights, draws, 0.3, 11, 25, chunk=chunk, threads=1), got)
     scores = np.array([[0.5, -0.0, 0.0, -1.5, 0.5, np.float32(1e-30), 2.0]], dtype=np.float32)
     assert _descending_order(scores, np.arange(7, dtype=np.uint64)).tolist() == [[6, 0, 4, 5, 1, 2, 3]]
