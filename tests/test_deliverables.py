@@ -185,3 +185,21 @@ def test_every_annex_table_fits_the_printed_page(volos):
         widest = max(b.position_x + b.margin_width() for b in box.descendants()
                      if hasattr(b, "margin_width") and type(b).__name__ not in ("PageBox", "MarginBox"))
         assert widest <= right + 1, f"page {number}: content reaches {widest:.0f}px, the page's text ends at {right:.0f}px"
+
+
+def test_a_pdf_printed_twice_is_the_same_bytes(tmp_path, monkeypatch):
+    """fontTools dates the fonts WeasyPrint embeds with the time of writing
+    unless SOURCE_DATE_EPOCH is set; write_pdf pins it for the call only."""
+    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install -e '.[pdf]')")
+    import os
+    import time
+
+    from pipeline.publish.annex import write_pdf
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    page = "<html><head><style></style></head><body><h1>Δήμος Βόλου</h1><p>Plot 12, 1,200 m²</p></body></html>"
+    first = write_pdf(page, tmp_path / "first.pdf")
+    time.sleep(1.1)  # fonts are dated to the second
+    second = write_pdf(page, tmp_path / "second.pdf")
+    assert first.read_bytes() == second.read_bytes()
+    assert "SOURCE_DATE_EPOCH" not in os.environ

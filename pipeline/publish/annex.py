@@ -5,9 +5,12 @@ and English from one table; every text from the inputs is escaped in HTML."""
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import html
 import logging
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +20,7 @@ from .._text import markdown_text
 from ..changes import summary as change_summary
 from ..evidence import CONFIDENCE
 from ..i18n import LEGAL_FORMS, legal_form_name, t
-from ..io import atomic_path, write_text
+from ..io import FIXED_DATE, atomic_path, write_text
 from ..profiles import Profile
 from .mapdata import plan_figures
 
@@ -297,6 +300,22 @@ def write_pdf(page: str, target: Path, print_css: str = PRINT_CSS) -> Path | Non
         log.info("%s not written: WeasyPrint unavailable (%s); pip install -e '.[pdf]'", Path(target).name, exc)
         return None
     printable = page.replace("</style>", print_css + "</style>", 1)
-    with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp, _fonts_dated_fixed():
         weasyprint.HTML(string=printable).write_pdf(tmp)
     return target
+
+
+@contextlib.contextmanager
+def _fonts_dated_fixed():
+    """Run with ``SOURCE_DATE_EPOCH`` at :data:`pipeline.io.FIXED_DATE`
+    (unless the user set it): fontTools dates the fonts WeasyPrint embeds
+    with it (their ``head.modified``), else with the time of writing, and
+    two runs on the same inputs would give different PDFs."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(FIXED_DATE))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
