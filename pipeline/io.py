@@ -142,14 +142,49 @@ def check_xml(source, what: str) -> None:
                                 f"not well-formed XML at line {line}, column {column} (truncated or damaged?)"]) from None
 
 
+#: suffixes GDAL reads with its GML driver
+GML_SUFFIXES = frozenset({".gml", ".xml"})
+
+
+def read_options(path: Path) -> dict[str, str]:
+    """GDAL open options that keep reading ``path`` from writing beside it.
+
+    - A GML file: ``WRITE_GFS=NO``; GDAL would otherwise write a ``.gfs``
+      file next to it.
+    - A GeoPackage in SQLite's WAL mode: ``IMMUTABLE=YES``; SQLite would
+      otherwise create ``-wal`` and ``-shm`` files next to it while it is
+      open (and leave them behind if the run is killed). Not when a ``-wal``
+      file is already there: another program has the GeoPackage open or
+      stopped before checkpointing it, and the newest rows are in that file,
+      which an immutable read would not see.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in GML_SUFFIXES:
+        return {"WRITE_GFS": "NO"}
+    if suffix == ".gpkg" and _sqlite_wal_mode(path) and not Path(f"{path}-wal").exists():
+        return {"IMMUTABLE": "YES"}
+    return {}
+
+
+def _sqlite_wal_mode(path: Path) -> bool:
+    """Whether the SQLite file's header says WAL mode (file format versions 2 at bytes 18-19)."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[:16] == b"SQLite format 3\x00" and header[18] == header[19] == 2
+
+
 def read_vector(path: Path, what: str, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read a vector file (GeoPackage, GeoJSON, Shapefile, ...) with pyogrio."""
+    """Read a vector file (GeoPackage, GeoJSON, Shapefile, ...) with pyogrio,
+    writing nothing beside it (:func:`read_options`)."""
     problems = check_readable(path, what)
     if problems:
         raise InputError(what, problems)
-    # WRITE_GFS=NO: GDAL would otherwise write a .gfs file beside a user's GML
-    options = {"WRITE_GFS": "NO"} if Path(path).suffix.lower() == ".gml" else {}
-    if options:
+    options = read_options(path)
+    if "WRITE_GFS" in options:
         check_xml(path, what)
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio", **options)

@@ -1,5 +1,10 @@
 """Cadastral parcels, WFS, survey GeoJSON and organisations on real or realistic files."""
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point
@@ -9,6 +14,7 @@ from pipeline.errors import InputError
 from pipeline.extract.organisations import legal_form, read_organisations
 from pipeline.extract.parcels import read_parcels
 from pipeline.extract.survey import read_survey
+from pipeline.io import read_options, read_vector
 
 from inspire import cadastral_parcels_gml
 from replay import Replay
@@ -179,3 +185,54 @@ def test_organisations(tmp_path):
         read_organisations(OrganisationSource(path=bad), uses)
     assert any(p.startswith("row 2 (O1): legal_form 'bakery' not recognised") for p in err.value.problems)
     assert any(p.startswith("row 3 (O2): use 'spaceport' is not a profile of this project") for p in err.value.problems)
+
+
+def _wal_geopackage(shared, folder):
+    """A copy of the INSPIRE sample, a GeoPackage in SQLite's WAL mode, alone in ``folder``."""
+    folder.mkdir()
+    gpkg = folder / "parcel.gpkg"
+    shutil.copyfile(shared / "inspire_es" / "parcel.gpkg", gpkg)
+    return gpkg
+
+
+def test_reading_a_wal_geopackage_writes_nothing_beside_it(shared, tmp_path):
+    """SQLite opens a WAL-mode GeoPackage with -wal and -shm files beside it
+    (deleted on closing, left behind if the run is killed); the readers open
+    it immutable, and the user's folder is not touched."""
+    gpkg = _wal_geopackage(shared, tmp_path / "raw")
+    assert read_options(gpkg) == {"IMMUTABLE": "YES"}
+    before = gpkg.parent.stat().st_mtime_ns
+    assert len(read_parcels(ParcelSource(path=gpkg, code_format="any"), None)) == 186
+    assert len(read_vector(gpkg, "zones test")) == 186
+    assert gpkg.parent.stat().st_mtime_ns == before  # no file created or deleted there, even for a moment
+    assert [p.name for p in gpkg.parent.iterdir()] == ["parcel.gpkg"]
+
+
+def test_a_wal_geopackage_open_in_another_program_is_read_with_its_newest_rows(shared, tmp_path):
+    """With a -wal file beside it (a program such as QGIS has saved edits not
+    yet written into the file), an immutable read would miss them: it is read
+    as SQLite reads it."""
+    gpkg = _wal_geopackage(shared, tmp_path / "raw")
+    sample = gpd.read_file(gpkg, IMMUTABLE="YES").head(1).assign(localId="added here",
+                                                                    nationalCadastralReference="ADDED000001")
+    # another program reading it holds its snapshot, so the rows added next stay in the -wal file (a process of
+    # its own: SQLite's locks belong to the process, and GDAL's SQLite and Python's would drop each other's)
+    hold = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('BEGIN');"
+            "c.execute('SELECT count(*) FROM parcel').fetchone(); print('ready', flush=True); sys.stdin.read()")
+    reader = subprocess.Popen([sys.executable, "-c", hold, str(gpkg)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "ready"
+        sample.to_file(gpkg, layer="parcel", driver="GPKG", engine="pyogrio", mode="a")
+        assert Path(f"{gpkg}-wal").stat().st_size > 0
+        assert read_options(gpkg) == {}
+        assert read_vector(gpkg, "zones test")["localId"].iloc[-1] == "added here"
+        assert "ADDED000001" in set(read_parcels(ParcelSource(path=gpkg, code_format="any"), None)["parcel_code"])
+        assert len(gpd.read_file(gpkg, IMMUTABLE="YES")) == 186  # what an immutable read would have given
+    finally:
+        reader.communicate("")
+
+
+def test_non_wal_files_are_read_with_no_extra_options(shared, tmp_path):
+    assert read_options(shared / "boundaries" / "kallikratis_dimoi_simpl50m.gpkg") == {}  # rollback-journal GeoPackage
+    assert read_options(tmp_path / "cp.gml") == read_options(tmp_path / "cp.XML") == {"WRITE_GFS": "NO"}
+    assert read_options(shared / "boundaries" / "dimos_volou_9105.geojson") == {}

@@ -23,7 +23,7 @@ from pyproj.exceptions import CRSError
 
 from ..config import ParcelSource, WfsSpec
 from ..errors import InputError
-from ..io import atomic_path, check_readable, check_xml
+from ..io import atomic_path, check_readable, check_xml, read_options
 
 KAEK = re.compile(r"^\d{12}$")
 CODE_FIELDS = ("KAEK", "kaek", "ΚΑΕΚ", "parcel_code", "nationalCadastralReference", "localId")
@@ -54,15 +54,12 @@ def _read_file(src: ParcelSource, bbox_wgs84) -> gpd.GeoDataFrame:
     if problems:
         raise InputError(what, problems)
     path = Path(src.path)
-    # WRITE_GFS=NO: GDAL would otherwise write a .gfs file beside the user's GML
-    options = {"WRITE_GFS": "NO"} if path.suffix.lower() in {".gml", ".xml"} else {}
-    if options:
+    opening = read_options(path)  # nothing written beside the user's file
+    if "WRITE_GFS" in opening:
         check_xml(path, what)
-    if src.encoding:
-        options["encoding"] = src.encoding
+    options = dict(opening, encoding=src.encoding) if src.encoding else dict(opening)
     try:
-        gml = {k: v for k, v in options.items() if k == "WRITE_GFS"}
-        crs = _file_crs(path, src.layer, **gml) or (CRS.from_user_input(src.crs) if src.crs else None)
+        crs = _file_crs(path, src.layer, **opening) or (CRS.from_user_input(src.crs) if src.crs else None)
         if crs is None:
             raise InputError(what, ["the file has no CRS (no .prj?); set parcels.crs in the config, e.g. EPSG:2100"])
         bbox = None
