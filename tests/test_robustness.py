@@ -99,10 +99,13 @@ def test_manifest_records_inputs_versions_counts_and_outputs(tmp_path):
 def test_raw_inputs_are_never_modified(shared, tmp_path):
     config = load_config(ROOT / "configs" / "volos.yaml")
     raw = [p for p in (ROOT / "data" / "raw").rglob("*") if p.is_file()] + [p for p in shared.rglob("*") if p.is_file()]
+    folders = [p for root in (ROOT / "data" / "raw", shared) for p in (root, *root.rglob("*")) if p.is_dir()]
     before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in raw}
+    folders_before = {p: p.stat().st_mtime_ns for p in folders}  # a file created and deleted there changes it
     run_project(config, tmp_path)
     after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in raw}
     assert before == after
+    assert folders_before == {p: p.stat().st_mtime_ns for p in folders}
     assert {p for p in (ROOT / "data" / "raw").rglob("*") if p.is_file()} | {p for p in shared.rglob("*") if p.is_file()} == set(raw)
 
 
