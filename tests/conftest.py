@@ -42,9 +42,10 @@ def shared() -> Path:
     return path
 
 
-def retag_osm(src: Path, dst: Path, node=None, way=None) -> None:
-    """Copy an OSM file, changing tags: ``node(tags, ref)`` and ``way(tags, ref)``
-    return the new tags of an object, or None to keep it as it is."""
+def retag_osm(src: Path, dst: Path, node=None, way=None, relation=None) -> None:
+    """Copy an OSM file, changing tags: ``node(tags, ref)``, ``way(tags, ref)``
+    and ``relation(tags, ref)`` return the new tags of an object, or None to
+    keep it as it is."""
     osmium = pytest.importorskip("osmium")
 
     class Retagger(osmium.SimpleHandler):
@@ -63,7 +64,7 @@ def retag_osm(src: Path, dst: Path, node=None, way=None) -> None:
             self._copy(w, way, "way", self.writer.add_way)
 
         def relation(self, r):
-            self.writer.add_relation(r)
+            self._copy(r, relation, "relation", self.writer.add_relation)
 
     writer = osmium.SimpleWriter(str(dst))
     Retagger(writer).apply_file(str(src), locations=False)

@@ -1,11 +1,13 @@
 """OpenStreetMap from every door: PBF, XML, Overpass (replayed), large extracts."""
 
+import pandas as pd
 import pytest
 from shapely.geometry import box
 
 from pipeline.errors import InputError
 from pipeline.extract.osm import LAYERS, clip_extract, read_osm_file, read_osm_overpass
 
+from conftest import retag_osm
 from replay import OVERPASS_STATUS, Replay, overpass_json_from_osm_xml
 
 CLIPPED_XML = """<?xml version="1.0" encoding="UTF-8"?>
@@ -39,6 +41,28 @@ def test_pbf_and_xml_of_the_same_area_give_the_same_features(shared):
     # idle: greenfield, construction and two railway remnants; active: parks, schools, works ...
     assert pbf.counts() == {"buildings": 88, "landuse": 155, "roads": 431, "pois": 259, "idle": 4, "active": 61}
     same_layers(pbf, xml)
+
+
+def test_a_relation_crossing_the_box_is_read_whole(shared, tmp_path):
+    """A multipolygon that crosses the lon/lat box is built from all its
+    members: pyrosm 0.25 builds it from those inside the box unless told
+    otherwise, and closes it wrongly (2,432 m² for this 1,339 m² area). The
+    real Volos relation 2821185 (a running track) is retagged
+    landuse=brownfield, so that the landuse reader takes it as an idle site."""
+    dst = tmp_path / "volos_brownfield.osm.pbf"
+    retag_osm(shared / "osm" / "volos_center_2020.osm.pbf", dst, relation=lambda tags, ref: (
+        {**{k: v for k, v in tags.items() if k != "leisure"}, "landuse": "brownfield"} if ref == "relation/2821185" else None))
+
+    def site(osm):
+        found = pd.concat([osm.idle, osm.landuse])
+        return found[found["osm_ref"] == "relation/2821185"].to_crs(2100).geometry
+
+    whole = site(read_osm_file(dst))
+    assert len(whole) >= 1 and whole.area.iloc[0] == pytest.approx(1339.4, abs=0.1)
+    for cut in [(22.9, 39.36, 22.9524, 39.3676), (22.9, 39.3676, 22.9524, 39.38)]:  # each leaves part of it out
+        inside_box = site(read_osm_file(dst, cut))
+        assert len(inside_box) >= 1
+        assert inside_box.iloc[0].equals(whole.iloc[0]), cut
 
 
 def test_clipped_relations_and_ways_are_reported_not_lost_silently(tmp_path):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -205,7 +206,7 @@ def _read_pbf(path: Path, bbox) -> gpd.GeoDataFrame:
     closed ways (e.g. three-corner landuse polygons) that they keep."""
     import pyrosm
 
-    osm = pyrosm.OSM(str(path), bounding_box=list(bbox) if bbox else None)
+    osm = pyrosm.OSM(str(path), bounding_box=list(bbox) if bbox else None, **_whole_relations(pyrosm.OSM))
     lifecycle = {k: True for k in TAG_FILTER if k not in _PYROSM_DEDICATED}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Could not find any")
@@ -223,6 +224,15 @@ def _read_pbf(path: Path, bbox) -> gpd.GeoDataFrame:
 
 
 _PYROSM_DEDICATED = set(_LAYER_KEYS)
+
+
+def _whole_relations(reader) -> dict[str, bool]:
+    """Ask pyrosm for every member of a relation that crosses the bounding
+    box. Without it, pyrosm 0.25 builds the polygon from the members inside
+    the box only, and closes it wrongly: a 1,339 m² multipolygon came back as
+    2,432 m² (a real Volos relation retagged, tests/test_osm_sources.py).
+    pyrosm before 0.25 (for Python 3.10) has no such option."""
+    return {"complete_relations": True} if "complete_relations" in inspect.signature(reader).parameters else {}
 
 
 def _pbf_areas(path: Path, bbox, keys: tuple[str, ...]) -> gpd.GeoDataFrame:
