@@ -231,7 +231,8 @@ def _whole_relations(reader) -> dict[str, bool]:
     box. Without it, pyrosm 0.25 builds the polygon from the members inside
     the box only, and closes it wrongly: a 1,339 m² multipolygon came back as
     2,432 m² (a real Volos relation retagged, tests/test_osm_sources.py).
-    pyrosm before 0.25 (for Python 3.10) has no such option."""
+    A pyrosm without the option is called without it (Python 3.10 gets an
+    older pyrosm: 0.25 needs 3.11)."""
     return {"complete_relations": True} if "complete_relations" in inspect.signature(reader).parameters else {}
 
 
