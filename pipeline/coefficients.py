@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from . import _yaml
 
 
 class _Strict(BaseModel):
@@ -84,7 +85,7 @@ def _impact_defaults_text() -> str:
 
 def impact_defaults() -> dict:
     """The package's default coefficients (``pipeline/impact_defaults.yaml``), as a fresh mapping."""
-    return yaml.safe_load(_impact_defaults_text())
+    return _yaml.load(_impact_defaults_text())
 
 
 def default_impact() -> ImpactSpec:

@@ -42,6 +42,7 @@ from pydantic import (
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from . import _yaml
 from . import coefficients, settings
 from .columns import resolve_private
 from .errors import ConfigError
@@ -513,7 +514,9 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [f"cannot read the file ({exc})"]) from None
     try:
-        return yaml.safe_load(text)
+        return _yaml.load(text)
+    except _yaml.DuplicateKeysError as exc:
+        raise ConfigError(str(path), exc.problems) from None
     except yaml.YAMLError as exc:
         raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
 

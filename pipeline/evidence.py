@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from . import _yaml
 from ._text import fold
 
 STRENGTHS = ("weak", "medium", "strong")
@@ -36,7 +36,7 @@ _RANK = {s: i for i, s in enumerate(STRENGTHS)}
 @lru_cache(maxsize=1)
 def default_table() -> dict:
     """The package's evidence table (``evidence.yaml``)."""
-    return yaml.safe_load((Path(__file__).parent / "evidence.yaml").read_text(encoding="utf-8"))
+    return _yaml.load((Path(__file__).parent / "evidence.yaml").read_text(encoding="utf-8"))
 
 
 def _tag_rule(rule: str) -> tuple[str, str]:

@@ -11,8 +11,8 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
+from . import _yaml
 from . import settings
 
 LABELS: dict[str, dict[str, str]] = {
@@ -206,7 +206,7 @@ def t(lang: str, key: str) -> str:
 def greek_names() -> dict[str, dict[str, str]]:
     """The Greek names of values, by field (``landuse``, ``condition``,
     ``occupancy``, ``units``), from ``pipeline/values_el.yaml``."""
-    return yaml.safe_load((Path(__file__).parent / "values_el.yaml").read_text(encoding="utf-8"))
+    return _yaml.load((Path(__file__).parent / "values_el.yaml").read_text(encoding="utf-8"))
 
 
 def value_name(value: str, lang: str, field: str | None = None) -> str:

@@ -9,15 +9,21 @@ at the same time; the second stops with a message.
 
 Before anything is written the folders are checked: an output folder may not
 be an existing file, may not hold any input of the run, and may not hold
-files that idle-assets did not write. Only folders this program made and
-marked (a ``.idle-assets`` file inside) are ever replaced or removed, and
-leftovers of an interrupted run are recognised by those names and that mark,
-never by a pattern over a user's files.
+files that idle-assets did not write. A folder is ours only by our mark (a
+``.idle-assets`` file inside, listing the files the run wrote), or, for an
+earlier version's output, by a ``manifest.json`` of ours that lists every
+other file in it; anything else is refused with the unknown files named.
+Files a user adds to a finished output folder (notes, photos) are not ours:
+the next run carries them into its new folder and says so. Leftovers of an
+interrupted run are recognised by their names and our mark, never by a
+pattern over a user's files. A folder given through a symbolic link is
+resolved first: the link is kept and its target is written.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterable
@@ -33,6 +39,8 @@ _STAGING = ".{}.idle-assets-staging"
 _PREVIOUS = ".{}.idle-assets-previous"
 _LOCK = ".{}.idle-assets.lock"
 
+log = logging.getLogger(__name__)
+
 
 class OutputError(ProblemsError):
     """An output folder cannot be used or written (the path and the reason)."""
@@ -45,32 +53,82 @@ def write_error(exc: OSError, fallback: Path) -> OutputError:
                                   "and that the folder is writable"])
 
 
+def real(path: Path) -> Path:
+    """``path`` absolute, with every symbolic link on it resolved (the folder really written)."""
+    return Path(os.path.realpath(path))
+
+
 def _within(path: Path, folder: Path) -> bool:
-    path, folder = Path(os.path.abspath(path)), Path(os.path.abspath(folder))
+    path, folder = real(path), real(folder)
     return path == folder or folder in path.parents
 
 
 def roots(folders: Iterable[Path]) -> list[Path]:
     """The output folders that are not inside another one (``--out DIR`` puts maps in ``DIR/maps``)."""
-    folders = [Path(f) for f in dict.fromkeys(Path(os.path.abspath(f)) for f in folders)]
+    folders = list(dict.fromkeys(real(f) for f in folders))
     return [f for f in folders if not any(o != f and _within(f, o) for o in folders)]
 
 
-def made_by_us(folder: Path) -> bool:
-    """True when ``folder`` carries our mark, or is an output folder of an
-    earlier version (a tables folder with its ``manifest.json``, or a maps
-    folder of only our HTML pages)."""
+def _files(folder: Path) -> set[str]:
+    """Every file and symbolic link under ``folder``, as paths relative to it (``/`` separated)."""
+    out = set()
+    for top, dirs, names in os.walk(folder):
+        rel = Path(top).relative_to(folder)
+        out.update((rel / n).as_posix() for n in names)
+        out.update((rel / d).as_posix() for d in dirs if (Path(top) / d).is_symlink())
+    return out
+
+
+def _listed_in_manifest(folder: Path) -> set[str] | None:
+    """The files an earlier version's ``manifest.json`` in ``folder`` lists
+    (relative to ``folder``), None when there is no manifest of ours."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if not str(manifest.get("pipeline", "")).startswith("idle-assets"):
+            return None
+        listed = {"manifest.json"}
+        for entry in manifest.get("outputs", []):
+            path = Path(folder, str(entry["path"]))  # absolute in old manifests, relative to the manifest since
+            if _within(path, folder):
+                listed.add(real(path).relative_to(real(folder)).as_posix())
+        return listed
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return None
+
+
+def written_by_us(folder: Path) -> set[str] | None:
+    """The files of ``folder`` that idle-assets wrote (relative paths, our mark
+    included), or None when the folder is not ours.
+
+    Ours is a folder with our mark: the files the mark lists (a mark of an
+    earlier version lists none: then the files its manifest lists). An
+    unmarked folder is an earlier version's output only if its manifest of
+    ours lists every file in it."""
     folder = Path(folder)
-    if (folder / MARKER).is_file():
-        return True
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
+    mark = folder / MARKER
+    if mark.is_file():
         try:
-            return str(json.loads(manifest.read_text(encoding="utf-8")).get("pipeline", "")).startswith("idle-assets")
+            listed = json.loads(mark.read_text(encoding="utf-8")).get("files")
         except (OSError, ValueError, AttributeError):
-            return False
-    names = {p.name for p in folder.iterdir()}
-    return {"index.html", "embed.html"} <= names and all(n.endswith(".html") for n in names)
+            listed = None
+        if isinstance(listed, list):
+            return {str(f) for f in listed} | {MARKER}
+        return (_listed_in_manifest(folder) or set()) | {MARKER}
+    listed = _listed_in_manifest(folder)
+    if listed is not None and _files(folder) <= listed:
+        return listed
+    return None
+
+
+def made_by_us(folder: Path) -> bool:
+    """True when ``folder`` carries our mark, or is wholly an earlier version's output (see :func:`written_by_us`)."""
+    return written_by_us(folder) is not None
+
+
+def _named(names: Iterable[str], limit: int = 8) -> str:
+    names = sorted(names)
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
 
 
 def folder_problems(folders: Iterable[Path], inputs: dict[str, Path]) -> list[str]:
@@ -86,9 +144,55 @@ def folder_problems(folders: Iterable[Path], inputs: dict[str, Path]) -> list[st
             problems.append(f"{folder}: holds input(s) of this run: {', '.join(held)}; write the outputs to another "
                             "folder, so no input is ever overwritten")
         elif folder.is_dir() and any(folder.iterdir()) and not made_by_us(folder):
-            problems.append(f"{folder}: holds files that idle-assets did not write; give an empty or new folder "
-                            "(a folder of yours is never replaced)")
+            listed = _listed_in_manifest(folder) or set()
+            problems.append(f"{folder}: holds files that idle-assets did not write ({_named(_files(folder) - listed)}); "
+                            "give an empty or new folder (a folder of yours is never replaced)")
     return problems
+
+
+def _users_files(old: Path, new: Path) -> list[Path]:
+    """What is in the output folder ``old`` but was not written by us (whole
+    folders where a folder is not ours), as paths relative to it; raises
+    :class:`OutputError` naming any that a file in ``new`` would replace."""
+    ours = written_by_us(old) or set()
+    our_dirs = {p.as_posix() for f in ours for p in Path(f).parents}
+    theirs = []
+    for top, dirs, names in os.walk(old):
+        rel = Path(top).relative_to(old)
+        for d in list(dirs):
+            if (rel / d).as_posix() not in our_dirs or (Path(top) / d).is_symlink():
+                dirs.remove(d)
+                names.append(d)
+        theirs += [rel / n for n in names if (rel / n).as_posix() not in ours]
+    clash = [p for p in theirs if os.path.lexists(new / p)]
+    if clash:
+        raise OutputError("output", [f"{old / p}: a file of yours has the name of an output of this run; move it "
+                                     "away and run again (the previous outputs are kept)" for p in clash])
+    return theirs
+
+
+def _mark_legacy(folder: Path) -> None:
+    """Give an earlier version's output folder a mark listing its files (read
+    from its manifest while the manifest's paths still point at it)."""
+    mark = folder / MARKER
+    try:
+        listed = json.loads(mark.read_text(encoding="utf-8")).get("files") if mark.is_file() else None
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    if not isinstance(listed, list):
+        ours = sorted((written_by_us(folder) or set()) - {MARKER})
+        mark.write_text(json.dumps({"written_by": "idle-assets (an earlier version)", "files": ours},
+                                   ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _carry_users_files(old: Path, new: Path) -> list[Path]:
+    """Move the user's files of ``old`` into ``new``; the paths they now have."""
+    kept = []
+    for p in _users_files(old, new):
+        (new / p).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(old / p, new / p)
+        kept.append(new / p)
+    return kept
 
 
 class StagedOutputs:
@@ -105,6 +209,8 @@ class StagedOutputs:
         self.roots = roots(folders)
         self._locks: list[FileLock] = []
         self.committed = False
+        #: Files of the user's carried from the previous outputs into the new ones.
+        self.kept: list[Path] = []
 
     @staticmethod
     def _beside(folder: Path, pattern: str) -> Path:
@@ -142,7 +248,8 @@ class StagedOutputs:
                 raise OutputError("output", [f"{leftover}: exists and was not made by idle-assets; move it away"])
         previous = self._beside(root, _PREVIOUS)
         if previous.exists():
-            if root.exists():
+            if root.exists():  # the swap was done: the user's files may still be in the previous set
+                _carry_users_files(previous, root)
                 shutil.rmtree(previous)
             else:
                 os.replace(previous, root)
@@ -152,7 +259,7 @@ class StagedOutputs:
 
     def staged(self, folder: Path) -> Path:
         """Where to write what belongs in ``folder`` (an output folder or one inside it)."""
-        folder = Path(os.path.abspath(folder))
+        folder = real(folder)
         for root in self.roots:
             if _within(folder, root):
                 return self._beside(root, _STAGING) / folder.relative_to(root)
@@ -168,20 +275,35 @@ class StagedOutputs:
         return path
 
     def commit(self) -> None:
-        """Swap every staged folder in; the previous outputs are removed after."""
+        """Swap every staged folder in; the previous outputs are removed after.
+
+        The mark of each new folder lists the files this run wrote. Files of
+        the previous folder that no run of ours wrote (a user's notes or
+        photos) are moved into the new folder, and logged; one that would take
+        the place of a new output stops the commit before anything moves."""
         try:
+            for root in self.roots:
+                staging = self._beside(root, _STAGING)
+                ours = sorted(_files(staging) - {MARKER})
+                (staging / MARKER).write_text(json.dumps({"written_by": f"idle-assets {__version__}", "files": ours},
+                                                         ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+                if root.exists():
+                    _users_files(root, staging)  # raises on a clash, before any folder moves
             for root in self.roots:
                 previous = self._beside(root, _PREVIOUS)
                 if root.exists():
-                    if not (root / MARKER).is_file():  # an earlier version's folder: mark it as ours first
-                        (root / MARKER).write_text("{}\n", encoding="utf-8")
+                    _mark_legacy(root)
                     os.replace(root, previous)
                 os.replace(self._beside(root, _STAGING), root)
                 if previous.exists():
+                    self.kept += _carry_users_files(previous, root)
                     shutil.rmtree(previous)
         except OSError as exc:
             raise write_error(exc, self.roots[0]) from None
         self.committed = True
+        if self.kept:
+            log.warning("kept %d file(s) that idle-assets did not write, now in the new outputs: %s",
+                        len(self.kept), _named(str(p) for p in self.kept))
 
     def _release(self) -> None:
         for lock in reversed(self._locks):
@@ -206,5 +328,5 @@ def check_writable(folders: Iterable[Path], inputs: dict[str, Path]) -> None:
         raise OutputError("output", problems)
 
 
-__all__ = ["MARKER", "OutputError", "StagedOutputs", "check_writable", "folder_problems", "made_by_us", "roots",
-           "write_error"]
+__all__ = ["MARKER", "OutputError", "StagedOutputs", "check_writable", "folder_problems", "made_by_us", "real", "roots",
+           "write_error", "written_by_us"]

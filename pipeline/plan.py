@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
-import yaml
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, vstack
 
+from . import _yaml
 from .config import PlanSpec, Target
 from .evidence import PUBLIC
 from .i18n import evidence_text, fmt_value, legal_form_name
@@ -31,7 +31,7 @@ from .i18n import t as label
 def compatible_uses() -> dict[str, frozenset[str]]:
     """Uses that may share an asset (``pipeline/compatible_uses.yaml``), each
     with the uses it can share one with (``*``: any)."""
-    data = yaml.safe_load((Path(__file__).parent / "compatible_uses.yaml").read_text(encoding="utf-8")) or {}
+    data = _yaml.load((Path(__file__).parent / "compatible_uses.yaml").read_text(encoding="utf-8")) or {}
     return {use: frozenset(others) for use, others in data.items()}
 
 

@@ -20,9 +20,10 @@ from pyproj import Transformer
 from . import __version__, settings
 from .config import ProjectConfig
 from .errors import InputError
-from .extract.registry import attributions
+from .extract.registry import attributions, private_fields
 from .manifest import input_files
 from .outputs import StagedOutputs, check_writable
+from .privacy import Privacy
 from .publish.fieldwork import route_table, write_fieldwork
 from .publish.survey_form import write_survey_form
 from .runner import analyse, project_cache_dir
@@ -96,12 +97,15 @@ def survey_pack(config: ProjectConfig, folder: Path | None = None, limit: int | 
     check_writable([folder], inputs)
     result = analyse(config, project_cache_dir(config))
     survey = config.sources.survey
+    privacy = Privacy.of(result.features, private_fields(config))  # the run's own rule of what is published
+    public = privacy.frame(result.features)
     title = f"{config.project.title or config.project.name}: αυτοψία / field survey"
-    form = build_form(result.features, [p.name for p in result.profiles], title, form_id(config.project.name),
+    form = build_form(public, [p.name for p in result.profiles], title, form_id(config.project.name),
                       __version__, survey.max_precision_m if survey else 50.0)
     labels = {p.name: (p.label.en, p.label.el) for p in result.profiles}
-    priority = survey_priority(result.features, result.scored.scores, result.scored.contributions, result.plan, labels)
-    stops = visits(priority, result.features, limit, start)
+    priority = privacy.frame(survey_priority(result.features, result.scored.scores, result.scored.contributions,
+                                             result.plan, labels))
+    stops = visits(priority, public, limit, start)
     if len(stops) == 0:
         raise InputError("survey route", ["no asset has anything a visit could settle (every priority is 0)"])
     route = visiting_order(road_graph(result.prepared.context.roads), stops)
@@ -113,7 +117,7 @@ def survey_pack(config: ProjectConfig, folder: Path | None = None, limit: int | 
     with StagedOutputs([folder]) as staged:
         here = staged.staged(folder)
         files = write_survey_form(here, form)
-        files += write_fieldwork(here, priority, route, table, result.features, form, result.prepared.context,
+        files += write_fieldwork(here, priority, route, table, public, form, result.prepared.context,
                                  title, attributions(config), pdf=pdf)
         staged.commit()
     return SurveyPack(priority, route, table, [staged.final(f) for f in files])

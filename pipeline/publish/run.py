@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from .figures import write_figures
 from .maps import write_maps
 from .report import inputs_report
 from .tables import public_inventory, write_tables
+from ..privacy import Privacy
+from ..score import Explanation
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,18 @@ def register_output(name: str, writer: OutputWriter) -> OutputWriter:
     return writer
 
 
+def redact_explanations(explanations: dict[str, Explanation], asset_ids: pd.Series,
+                        privacy: Privacy) -> dict[str, Explanation]:
+    """The explanations behind the maps' popups without private values (their
+    raw values, and so the sentences built from them)."""
+    if not privacy.values:
+        return explanations
+    ids = asset_ids.astype(str).tolist()
+    return {use: dataclasses.replace(e, raw_values={c: privacy.series(v, ids) for c, v in e.raw_values.items()},
+                                     _text={})
+            for use, e in explanations.items()}
+
+
 def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOptions()) -> list[Path]:
     """Write every output of a run: tables, maps, annex, figures and the
     inputs report, into ``dirs`` (tables folder, maps folder); return the
@@ -90,43 +105,41 @@ def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOp
     config = result.config
     credits = attributions(config)
     title = config.project.title or config.project.name
-    private = private_fields(config)
-    public = public_inventory(result.features, result.scored.scores, result.matching, private)
-    plan, matching = result.plan.copy(), result.matching.copy()
-    if "name" in private:
-        plan["name"] = None
-        matching["name"] = None
+    privacy = Privacy.of(result.features, private_fields(config))
+    public = public_inventory(result.features, result.scored.scores, result.matching, privacy)
+    plan, matching = privacy.frame(result.plan), privacy.frame(result.matching)
+    scores, contributions = privacy.frame(result.scored.scores), privacy.frame(result.scored.contributions)
+    explanations = redact_explanations(result.scored.explanations, result.features["asset_id"], privacy)
+    conflicts = privacy.frame(result.prepared.conflicts)
     boundary = result.prepared.context.boundary
     verify = verify_ownership(matching, public)
     coverage = coverage_note(result.prepared.coverage)
-    files = write_tables(tables_dir, public, result.scored.scores, result.scored.contributions,
+    files = write_tables(tables_dir, public, scores, contributions,
                          matching, result.profiles, boundary, credits, title,
                          plan=plan, targets=result.targets, impact_sources=result.impact_sources,
-                         sensitivity=config.sensitivity, conflicts=result.prepared.conflicts, verify=verify)
-    files += write_maps(maps_dir, public, result.scored.scores, result.scored.explanations, result.profiles,
+                         sensitivity=config.sensitivity, conflicts=conflicts, verify=verify)
+    files += write_maps(maps_dir, public, scores, explanations, result.profiles,
                         boundary, credits, title,
                         plan=plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
                         self_contained=options.self_contained, note=coverage)
     changes = getattr(result, "changes", None)
-    changes = (changes if changes is not None else pd.DataFrame(columns=CHANGE_COLUMNS)).copy()
-    if "name" in private:
-        changes["name"] = None
+    changes = privacy.frame(changes if changes is not None else pd.DataFrame(columns=CHANGE_COLUMNS))
     files.append(write_changes(tables_dir, changes))
     compared = getattr(result, "compared_with", None)
-    annex = annex_sections(public, result.scored.scores, plan, plan_totals(plan), result.targets,
+    annex = annex_sections(public, scores, plan, plan_totals(plan), result.targets,
                            result.profiles, config.sensitivity, credits, result.impact_sources,
-                           coverage_text=f"{coverage} of the boundary", conflicts=result.prepared.conflicts,
+                           coverage_text=f"{coverage} of the boundary", conflicts=conflicts,
                            verify=verify, changes=changes if compared is not None else None)
     files += write_annex(tables_dir, title, annex, pdf=options.pdf)
-    files += write_factsheets(tables_dir, public, result.scored.scores, plan, result.profiles,
+    files += write_factsheets(tables_dir, public, scores, plan, result.profiles,
                               result.prepared.context, credits, title, pdf=options.pdf)
-    files += write_figures(tables_dir / "figures", result.features, result.scored.scores, result.profiles, boundary,
+    files += write_figures(tables_dir / "figures", public, scores, result.profiles, boundary,
                            result.prepared.context, credits, title)
     report = result.prepared.report.frame()
     notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
     report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)
     files.append(write_text(report, tables_dir / "inputs_report.md"))
-    view = Published(public, result.scored.scores, plan, matching, result.targets, result.profiles, credits, title,
+    view = Published(public, scores, plan, matching, result.targets, result.profiles, credits, title,
                      config)
     for writer in OUTPUTS.values():
         files += writer(view, tables_dir)

@@ -16,24 +16,20 @@ from ..features import REGISTRY
 from ..i18n import COLUMNS_EL, legal_form_name, t
 from ..match import ranking
 from ..plan import plan_totals
+from ..privacy import Privacy
 from ..profiles import Profile
 
-#: Columns never published (personal data of surveyors and owners' contacts).
-PRIVATE_COLUMNS = ("surveyor",)
-
-
 def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching: pd.DataFrame,
-                     private: set[str] | frozenset[str] = frozenset()) -> gpd.GeoDataFrame:
-    """Inventory with features, one score column per use and the best use;
-    private columns (``PRIVATE_COLUMNS`` and those the config marks) blanked."""
+                     private: Privacy | set[str] | frozenset[str] = frozenset()) -> gpd.GeoDataFrame:
+    """Inventory with features, one score column per use and the best use,
+    fit to publish (see :mod:`pipeline.privacy`): private columns blanked and
+    their values taken out of every derived text, reasons included."""
+    privacy = private if isinstance(private, Privacy) else Privacy.of(features, private)
     wide = scores.pivot(index="asset_id", columns="use", values="score").add_prefix("score_")
-    inv = features.drop(columns=[c for c in PRIVATE_COLUMNS if c in features.columns])
-    for col in private & set(inv.columns):
-        inv[col] = None
-    inv = inv.merge(wide, left_on="asset_id", right_index=True, how="left")
+    inv = features.merge(wide, left_on="asset_id", right_index=True, how="left")
     best = matching.set_index("asset_id")[["best_use", "score", "reason_en", "reason_el"]]
     inv = inv.merge(best.rename(columns={"score": "best_score"}), left_on="asset_id", right_index=True, how="left")
-    return inv
+    return privacy.frame(inv)
 
 
 #: Decimals kept in published tables (analysis keeps full precision).
