@@ -97,7 +97,7 @@ def run_summary(result, top: int = 3) -> str:
     confidence = inv["confidence"].value_counts()
     lines = [f"{len(inv)} idle assets ({(inv['kind'] == 'land').sum()} land, "
              f"{(inv['kind'] == 'building').sum()} buildings) in {result.config.project.title or result.config.project.name}"
-             f"; {coverage_note(result.prepared.coverage)}",
+             f"; {coverage_note(result.prepared.coverage, result.prepared.coverage_basis)}",
              "  confidence: " + ", ".join(f"{confidence.get(c, 0)} {c}" for c in CONFIDENCE)
              + f"; {int(result.features['ownership'].isin(PUBLIC).sum())} public, "
              f"{len(result.prepared.conflicts)} conflicts between sources"]
@@ -172,6 +172,7 @@ def cmd_survey_form(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from . import settings
+    from .i18n import coverage_figure, coverage_note
     from .init_config import declared_coverage, find_municipality, municipality_config, project_name
     from .io import write_text
 
@@ -185,11 +186,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise IdleAssetsError(f"{out} exists; pass --force to overwrite it")
     write_text(municipality_config(name, code, Path(args.osm), boundaries, out), out)
     print(f"wrote {out} for Δήμος {name} ({code})")
-    coverage = declared_coverage(Path(args.osm), boundaries, code)
+    coverage, basis = declared_coverage(Path(args.osm), boundaries, code)
     if coverage is None:
         print("the OSM extract declares no bounds: `validate` measures how much of the municipality it covers")
-    elif coverage < settings.MIN_COVERAGE:
-        print(f"warning: the OSM extract covers {coverage:.1%} of Δήμος {name}: a run stops below "
+    else:
+        print(f"{coverage_note(coverage, basis)} of Δήμος {name}")
+    if coverage is not None and coverage < settings.MIN_COVERAGE:
+        print(f"warning: the OSM extract covers {coverage_figure(coverage)} of Δήμος {name}: a run stops below "
               f"{settings.MIN_COVERAGE:.0%}. Use an extract of the whole municipality (e.g. Geofabrik's Greece "
               "extract), or add `partial: true` under sources.osm to go on with the figure printed on every output")
     print(f"next: idle-assets validate --config {out} && idle-assets run --config {out}")
@@ -208,7 +211,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         preflight(config, Path(args.out) if args.out else None)
     prepared = prepare(config, extract(config, [p.name for p in profiles]))
     print(f"config {args.config}: valid; {len(profiles)} use profiles: {', '.join(p.name for p in profiles)}")
-    print(f"project CRS: {prepared.crs.to_string()}; {coverage_note(prepared.coverage)} of the boundary")
+    print(f"project CRS: {prepared.crs.to_string()}; {coverage_note(prepared.coverage, prepared.coverage_basis)} of the boundary")
     check_coverage(config, prepared)
     report = prepared.report.frame()
     for row in report.itertuples():

@@ -278,7 +278,15 @@ def fmt_value(value, unit: str, lang: str = "en", field: str | None = None) -> s
     return _significant(v, lang)
 
 
-def coverage_note(coverage: float) -> str:
-    """The coverage in a few words, for titles and summaries."""
+def coverage_figure(coverage: float) -> str:
+    """A coverage as every command and output prints it: ``0.7%``, ``12%``."""
+    return f"{coverage:.0%}" if coverage >= 0.1 else f"{coverage:.1%}"
+
+
+def coverage_note(coverage: float, basis: str = "declared") -> str:
+    """The coverage in a few words, for titles and summaries; ``basis`` says
+    what it was measured from (see :func:`pipeline.transform.osm_coverage`)."""
     partial = " (partial)" if coverage < settings.MIN_COVERAGE else ""
-    return f"OSM coverage {coverage:.0%}{partial}" if coverage >= 0.1 else f"OSM coverage {coverage:.1%}{partial}"
+    figure = coverage_figure(coverage)
+    how = " (the box of the extract's nodes: it declares no bounds)" if basis == "nodes" else ""
+    return f"OSM coverage {figure}{partial}{how}"

@@ -64,27 +64,23 @@ def find_municipality(municipality: str, boundaries: Path) -> tuple[str, str]:
     return str(row[spec.name_field].iloc[0]), str(row[spec.code_field].iloc[0])
 
 
-def declared_coverage(osm: Path, boundaries: Path, code: str) -> float | None:
-    """Share of the municipality inside the box the OSM file's header declares
-    (or, for a small file without one, the box of its nodes); None when not
-    known before a run (a run measures it from the data)."""
-    from .extract.osm import declared_extent, node_extent
+def declared_coverage(osm: Path, boundaries: Path, code: str) -> tuple[float | None, str | None]:
+    """Share of the municipality the OSM file covers, measured as a run
+    measures it (:func:`pipeline.transform.osm_coverage`): inside the bounds
+    its header declares or, for a small file declaring none, the box of its
+    nodes; and that basis. ``(None, None)`` when not known before a run."""
+    from .extract.osm import declared_extent, extent_coverage, node_extent
 
     if not Path(osm).is_file():
-        return None
-    extent = declared_extent(Path(osm))
+        return None, None
+    extent, basis = declared_extent(Path(osm)), "declared"
     if extent is None and Path(osm).stat().st_size <= settings.OSM_CLIP_ABOVE_BYTES:
-        extent = node_extent(Path(osm))  # one quick pass over a small file's nodes
+        extent, basis = node_extent(Path(osm)), "nodes"  # one quick pass over a small file's nodes
     if extent is None:
-        return None
+        return None, None
     spec = BoundarySpec(path=Path(boundaries), code=code)
     table = read_vector(Path(boundaries), f"boundaries {boundaries}")
-    area = table[table[spec.code_field].astype(str) == code].to_crs(table.estimate_utm_crs())
-    import geopandas as gpd
-
-    box = gpd.GeoSeries([extent], crs="EPSG:4326").to_crs(area.crs).iloc[0]
-    whole = area.geometry.union_all()
-    return float(whole.intersection(box).area / whole.area) if whole.area else None
+    return extent_coverage(extent, table[table[spec.code_field].astype(str) == code]), basis
 
 
 def project_name(name: str, code: str) -> str:

@@ -22,7 +22,7 @@ from .io import write_text
 LIBRARIES = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "pyrosm", "osmnx", "osmium", "rasterio",
              "exactextract", "folium", "pydantic", "scipy", "pymcdm", "pvlib", "openpyxl")
 #: Bump when cached stage outputs change meaning, so old caches are not reused.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:

@@ -21,6 +21,7 @@ from .config import ProjectConfig
 from .extract import extract
 from .errors import ConfigError, CoverageError
 from .features import compute_features
+from .i18n import coverage_figure
 from .impact import annual_yield, coefficient_sources, potentials
 from .manifest import WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
 from .outputs import StagedOutputs, check_writable, write_error
@@ -77,12 +78,12 @@ def check_coverage(config: ProjectConfig, prepared: Prepared) -> None:
     config accepts a partial extract)."""
     if prepared.coverage >= settings.MIN_COVERAGE or config.sources.osm.partial:
         if prepared.coverage < settings.MIN_COVERAGE:
-            log.warning("the OSM extract covers only %.1f%% of the boundary (sources.osm.partial: true): "
-                        "the inventory is partial", prepared.coverage * 100)
+            log.warning("the OSM extract covers only %s of the boundary (sources.osm.partial: true): "
+                        "the inventory is partial", coverage_figure(prepared.coverage))
         return
     source = config.sources.osm.path or "Overpass"
     raise CoverageError("osm source", [
-        f"{source}: the extract covers {prepared.coverage:.1%} of the boundary, less than "
+        f"{source}: the extract covers {coverage_figure(prepared.coverage)} of the boundary, less than "
         f"{settings.MIN_COVERAGE:.0%}: an inventory from it would miss most of the municipality. Use an extract "
         "that covers the whole boundary (e.g. Geofabrik's Greece extract), or set sources.osm.partial: true to "
         "go on with the coverage printed on every output"], prepared.coverage)

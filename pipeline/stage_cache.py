@@ -89,7 +89,7 @@ def save(folder: Path, key: str, prepared: Prepared, features: gpd.GeoDataFrame)
     try:
         ctx = prepared.context
         meta: dict = {"format": FORMAT, "key": key, "frames": {}, "crs": prepared.crs.to_wkt(),
-                      "coverage": prepared.coverage,
+                      "coverage": prepared.coverage, "coverage_basis": prepared.coverage_basis,
                       "report": prepared.report.rows, "rasters": {}, "zones": sorted(ctx.zones), "layers": {},
                       "solar": None if ctx.solar is None else [ctx.solar[0].model_dump(mode="json", by_alias=True),
                                                                ctx.solar[1]]}
@@ -141,7 +141,8 @@ def load(folder: Path, key: str) -> tuple[Prepared, gpd.GeoDataFrame] | None:
         prepared = Prepared(crs=CRS.from_wkt(meta["crs"]), context=context,
                             inventory=_read_frame(entry, "inventory", meta), survey=_read_frame(entry, "survey", meta),
                             report=Report(rows=meta["report"]), organisations=_read_frame(entry, "organisations", meta),
-                            coverage=meta["coverage"], conflicts=_read_frame(entry, "conflicts", meta))
+                            coverage=meta["coverage"], coverage_basis=meta["coverage_basis"],
+                            conflicts=_read_frame(entry, "conflicts", meta))
         return prepared, _read_frame(entry, "features", meta)
     except Exception as exc:  # a damaged entry is recomputed, never trusted
         log.warning("stage cache %s unreadable (%s); recomputing", entry, exc)

@@ -1,10 +1,14 @@
-"""A field marked private never reaches an output, derived text included
-(issue 26, items 5 and 6): every file of a run and of the survey pack is
-searched for every private value, PDFs and workbooks read as text."""
+"""What a run publishes about a project with awkward records (issue 26):
+a field marked private never reaches an output, derived text included
+(items 5 and 6: every file of a run and of the survey pack is searched for
+every private value, PDFs and workbooks read as text); ids that one file
+name cannot hold (item 9); credits and coverage on every table (item 14)."""
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -49,6 +53,11 @@ def private_run(tmp_path_factory):
     register = pd.read_csv(DEMO / "asset_register.csv", dtype=str)
     register["owner"] = [f"Municipality estate QX-{i}" for i in range(len(register))]
     register["name"] = [f"Secret site NQ-{i}" for i in range(len(register))]
+    # plots located by coordinates, with ids that sanitise to one file name and one too long for a file name
+    plot = register[register["osm_ref"].isna()].iloc[0]
+    plots = pd.DataFrame([plot] * 3).assign(register_id=["R/1", "R_1", "Αδρανές ακίνητο " + "Α" * 110],
+                                           x=[str(float(plot["x"]) - 0.003 * k) for k in (1, 2, 3)])
+    register = pd.concat([register, plots], ignore_index=True)
     register.to_csv(tmp / "register.csv", index=False)
     survey = pd.read_csv(DEMO / "field_survey.csv", dtype=str)
     survey["notes"] = [f"Survey note SN-{i}; seen by a neighbour" for i in range(len(survey))]
@@ -96,3 +105,59 @@ def test_redaction_takes_whole_values_out_of_derived_text_only_for_their_asset()
     assert out["text"].tolist() == [f"register: {REDACTED}", f"Δήμος Βόλουσ {REDACTED} {REDACTED}",
                                     "register: Δήμος Βόλου"]
     assert privacy.frame(inv)["owner"].isna().all() and derived["text"][0] == "register: δήμος βόλου"
+
+
+def test_each_asset_has_its_own_fact_sheet_whatever_its_id(private_run):
+    from pipeline.publish.factsheets import file_name
+
+    out = private_run[0]
+    ids = gpd.read_file(out / "idle_assets.gpkg", layer="idle_assets")["asset_id"].tolist()
+    assert {"reg-R/1", "reg-R_1"} <= set(ids) and any(len(i) > 120 for i in ids)
+    sheets = sorted(p.name for p in (out / "factsheets").iterdir())
+    assert len(sheets) == len(ids) == len({file_name(i) for i in ids})
+    assert max(len(name.encode()) for name in sheets) < 255
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    paths = [o["path"] for o in manifest["outputs"]]
+    assert len(paths) == len(set(paths))
+    atlas = (out / "atlas.html").read_text(encoding="utf-8")
+    anchors = re.findall(r"<section class='sheet' id='([^']+)'", atlas)
+    assert len(anchors) == len(set(anchors)) == len(ids)
+
+
+def test_file_names_are_unique_short_and_plain():
+    from pipeline.publish.factsheets import MAX_STEM, file_name
+
+    assert file_name("reg-R_1") == "reg-R_1.html"
+    names = [file_name(i) for i in ("a/b", "a_b", "a:b", "a\u202eb", "Α" * 300, "Α" * 299 + "Β")]
+    assert len(set(names)) == len(names) and all(len(n) <= MAX_STEM + 5 for n in names)
+    assert all(re.fullmatch(r"[\w-]+\.html", n) for n in names)
+    assert file_name("ά") == file_name(unicodedata.normalize("NFD", "ά"))
+
+
+def test_every_table_carries_the_credits_and_the_workbook_and_figures_the_coverage(private_run):
+    out = private_run[0]
+    for csv in out.glob("*.csv"):
+        if csv.name != "impact_sources.csv":
+            table = pd.read_csv(csv, encoding="utf-8-sig")
+            assert "attribution" in table.columns and (table["attribution"].str.contains(
+                "© OpenStreetMap contributors", regex=False).all()), csv.name
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "idle_assets.xlsx", read_only=True)
+    for sheet in book.worksheets:
+        credit = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))[0]
+        assert "© OpenStreetMap contributors" in credit and "OSM coverage 100%" in credit, sheet.title
+    assert "OSM coverage 100%" in (out / "figures" / "inventory.svg").read_text(encoding="utf-8")
+    pack = private_run[1]
+    for name in ("route.csv", "survey_priority.csv"):
+        assert pd.read_csv(pack / name, encoding="utf-8-sig")["attribution"].str.contains("OpenStreetMap").all()
+
+
+def test_an_empty_atlas_still_credits_its_sources(tmp_path):
+    from pipeline.publish.factsheets import write_factsheets
+
+    empty = gpd.GeoDataFrame({"asset_id": pd.Series(dtype=object), "best_score": pd.Series(dtype=float)},
+                             geometry=gpd.GeoSeries([], crs=2100))
+    write_factsheets(tmp_path, empty, pd.DataFrame(columns=["asset_id", "use"]), None, [], None,
+                     ["© OpenStreetMap contributors"], "Empty town", pdf=False)
+    assert "© OpenStreetMap contributors" in (tmp_path / "atlas.html").read_text(encoding="utf-8")

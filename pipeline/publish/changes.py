@@ -48,7 +48,7 @@ def read_previous(folder: Path, required: bool = False) -> RunTables | None:
     return RunTables(inventory, scores, plan)
 
 
-def write_changes(folder: Path, changes: pd.DataFrame) -> Path:
+def write_changes(folder: Path, changes: pd.DataFrame, credits: list[str]) -> Path:
     """``changes.csv`` (empty but for its header when nothing changed or there
-    was nothing to compare with)."""
-    return write_csv(changes, Path(folder) / "changes.csv")
+    was nothing to compare with), with the credits in an ``attribution`` column."""
+    return write_csv(changes.assign(attribution="Data: " + "; ".join(credits)), Path(folder) / "changes.csv")

@@ -12,9 +12,11 @@ inputs is escaped; the map is an SVG drawn from geometry only.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import re
+import unicodedata
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -59,9 +61,21 @@ def sheet_order(inventory: pd.DataFrame, plan: pd.DataFrame | None) -> list[str]
     return (planned + rest["asset_id"].tolist())[:MAX_SHEETS]
 
 
+#: Characters of an asset's file name before ``.html``: Greek letters take two
+#: bytes each, and file systems allow 255 bytes.
+MAX_STEM = 80
+
+
 def file_name(asset_id: str) -> str:
-    """A file name for an asset id (letters, digits, ``-`` and ``_`` kept)."""
-    return re.sub(r"[^\w-]", "_", str(asset_id)) + ".html"
+    """A file name for an asset id, unique per id: letters, digits, ``-`` and
+    ``_`` kept; where others were replaced or the id was cut to
+    :data:`MAX_STEM`, a hash of the whole id follows (``a/b`` and ``a_b``
+    get two files)."""
+    text = unicodedata.normalize("NFC", str(asset_id))
+    stem = re.sub(r"[^\w-]", "_", text)
+    if stem != text or len(stem) > MAX_STEM:
+        stem = f"{stem[:MAX_STEM - 9]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return stem + ".html"
 
 
 def asset_map(geom, context, others: np.ndarray) -> str:
@@ -224,7 +238,8 @@ def write_factsheets(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataF
             if len(inventory) > MAX_SHEETS else "")
     toc = (f"<section class='sheet toc'><h1>{html.escape(title)}</h1><p class='sub'>Άτλαντας ακινήτων / Atlas of the "
            f"idle assets: {len(order)}</p>{more}<table><tr><th style='width:6%'>#</th><th>ακίνητο / asset</th>"
-           f"<th>κωδικός / id</th><th>σχέδιο / plan</th></tr>{''.join(contents)}</table></section>")
+           f"<th>κωδικός / id</th><th>σχέδιο / plan</th></tr>{''.join(contents)}</table>"
+           f"<p class='credits'>{html.escape('Δεδομένα / Data: ' + '; '.join(credits))}</p></section>")
     atlas = _page(f"{title}: atlas", toc + "".join(sheets))
     written.append(write_text(atlas, folder / "atlas.html"))
     if pdf:

@@ -39,9 +39,9 @@ PRINT_CSS = ("@page{size:A4;margin:10mm;@bottom-right{content:counter(page) ' / 
              ".overview{break-after:page}")
 
 
-def write_priority(folder: Path, priority: pd.DataFrame) -> Path:
-    """``survey_priority.csv``: every asset, the most worth a visit first."""
-    return write_csv(priority, Path(folder) / "survey_priority.csv")
+def write_priority(folder: Path, priority: pd.DataFrame, credits: list[str]) -> Path:
+    """``survey_priority.csv``: every asset, the most worth a visit first, with the credits."""
+    return write_csv(priority.assign(attribution="Data: " + "; ".join(credits)), Path(folder) / "survey_priority.csv")
 
 
 def route_table(route: Route, stops_info: pd.DataFrame) -> pd.DataFrame:
@@ -177,7 +177,8 @@ def write_fieldwork(folder: Path, priority: pd.DataFrame, route: Route, table: p
     """Write ``survey_priority.csv``, ``route.csv``, ``route.gpx``,
     ``route.geojson``, ``field_sheet.html`` and (with WeasyPrint) ``field_sheet.pdf``."""
     folder = Path(folder)
-    written = [write_priority(folder, priority), write_csv(table, folder / "route.csv"),
+    credit = "Data: " + "; ".join(credits)
+    written = [write_priority(folder, priority, credits), write_csv(table.assign(attribution=credit), folder / "route.csv"),
                write_text(route_gpx(route, table, title), folder / "route.gpx"),
                write_text(route_geojson(route, table), folder / "route.geojson")]
     page = field_sheet(route, table, inventory, form, context, title, credits)

@@ -113,9 +113,11 @@ def use_figure(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profile: Profi
 
 
 def write_figures(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Profile],
-                  boundary: gpd.GeoDataFrame, context, credits: list[str], title: str) -> list[Path]:
-    """The inventory figure and one figure per use, PNG and SVG."""
+                  boundary: gpd.GeoDataFrame, context, credits: list[str], title: str, note: str = "") -> list[Path]:
+    """The inventory figure and one figure per use, PNG and SVG; ``note``
+    (the OSM coverage) follows the credits on each."""
     folder = Path(folder)
+    credits = [*credits, note] if note else credits
     files = inventory_figure(inventory, boundary, context, credits, title, folder / "inventory")
     for p in profiles:
         files += use_figure(inventory, scores, p, boundary, context, credits, title, folder / p.name)

@@ -113,18 +113,19 @@ def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOp
     conflicts = privacy.frame(result.prepared.conflicts)
     boundary = result.prepared.context.boundary
     verify = verify_ownership(matching, public)
-    coverage = coverage_note(result.prepared.coverage)
+    coverage = coverage_note(result.prepared.coverage, result.prepared.coverage_basis)
     files = write_tables(tables_dir, public, scores, contributions,
                          matching, result.profiles, boundary, credits, title,
                          plan=plan, targets=result.targets, impact_sources=result.impact_sources,
-                         sensitivity=config.sensitivity, conflicts=conflicts, verify=verify)
+                         sensitivity=config.sensitivity, conflicts=conflicts, verify=verify,
+                         note=f"{coverage} of the boundary")
     files += write_maps(maps_dir, public, scores, explanations, result.profiles,
                         boundary, credits, title,
                         plan=plan, top_k=config.sensitivity.top_k, context=result.prepared.context,
                         self_contained=options.self_contained, note=coverage)
     changes = getattr(result, "changes", None)
     changes = privacy.frame(changes if changes is not None else pd.DataFrame(columns=CHANGE_COLUMNS))
-    files.append(write_changes(tables_dir, changes))
+    files.append(write_changes(tables_dir, changes, credits))
     compared = getattr(result, "compared_with", None)
     annex = annex_sections(public, scores, plan, plan_totals(plan), result.targets,
                            result.profiles, config.sensitivity, credits, result.impact_sources,
@@ -134,7 +135,7 @@ def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOp
     files += write_factsheets(tables_dir, public, scores, plan, result.profiles,
                               result.prepared.context, credits, title, pdf=options.pdf)
     files += write_figures(tables_dir / "figures", public, scores, result.profiles, boundary,
-                           result.prepared.context, credits, title)
+                           result.prepared.context, credits, title, note=f"{coverage} of the boundary")
     report = result.prepared.report.frame()
     notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
     report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)

@@ -104,8 +104,10 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
                  credits: list[str], title: str, plan: pd.DataFrame | None = None,
                  targets: pd.DataFrame | None = None, impact_sources: pd.DataFrame | None = None,
                  sensitivity=None, conflicts: pd.DataFrame | None = None,
-                 verify: pd.DataFrame | None = None) -> list[Path]:
-    """Write the GeoPackage, the CSV tables and the XLSX workbook.
+                 verify: pd.DataFrame | None = None, note: str = "") -> list[Path]:
+    """Write the GeoPackage, the CSV tables and the XLSX workbook. Every CSV
+    made from the data carries the credits in an ``attribution`` column, and
+    every sheet carries them and ``note`` (the OSM coverage) under its title.
 
     Returns
     -------
@@ -114,6 +116,7 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     """
     out_dir = Path(out_dir)
     credit = "Data: " + "; ".join(credits)
+    sheet_credit = f"{credit}. {note}" if note else credit
     written = [write_geopackage({"idle_assets": inventory, "boundary": boundary}, out_dir / "idle_assets.gpkg"),
                write_geoparquet(inventory, out_dir / "idle_assets.parquet")]
     rankings = {p.name: rounded(ranking(scores, inventory, p.name)) for p in profiles}
@@ -124,10 +127,11 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     given = {"plan": plan, "plan_totals": plan_totals(plan) if plan is not None else None, "targets": targets,
              "impact_sources": impact_sources, "verify_ownership": verify, "conflicts": conflicts}
     extra = {k: rounded(v) for k, v in given.items() if v is not None}
-    for name, table in extra.items():
-        written.append(write_csv(table.assign(attribution=credit) if name == "plan" else table, out_dir / f"{name}.csv"))
+    for name, table in extra.items():  # the coefficients' sources are not data of the place
+        written.append(write_csv(table if name == "impact_sources" else table.assign(attribution=credit),
+                                 out_dir / f"{name}.csv"))
     written.append(write_csv(scores.assign(attribution=credit), out_dir / "scores.csv"))
-    written.append(write_csv(contributions, out_dir / "contributions.csv"))
+    written.append(write_csv(contributions.assign(attribution=credit), out_dir / "contributions.csv"))
     target = out_dir / "idle_assets.xlsx"
     fixed = ["plan", "plan_totals", "targets", "matching", "inventory", "verify_ownership", "conflicts",
              "method_weights", "criteria", "impact_sources", "sources"]
@@ -138,20 +142,20 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     rankings = {k: labelled(v, uses) for k, v in rankings.items()}
     with xlsx_writer(target) as writer:
         if "plan" in extra:
-            _xlsx_sheet(writer, extra["plan"], "plan", f"{title}: assets assigned to uses, impact and candidate organisations", credit)
-            _xlsx_sheet(writer, extra["plan_totals"], "plan_totals", f"{title}: impact of the plan per use and in total", credit)
-            _xlsx_sheet(writer, extra["targets"], "targets", f"{title}: the plan's targets, reached and unmet", credit)
-        _xlsx_sheet(writer, matching, "matching", f"{title}: best use per asset", credit)
+            _xlsx_sheet(writer, extra["plan"], "plan", f"{title}: assets assigned to uses, impact and candidate organisations", sheet_credit)
+            _xlsx_sheet(writer, extra["plan_totals"], "plan_totals", f"{title}: impact of the plan per use and in total", sheet_credit)
+            _xlsx_sheet(writer, extra["targets"], "targets", f"{title}: the plan's targets, reached and unmet", sheet_credit)
+        _xlsx_sheet(writer, matching, "matching", f"{title}: best use per asset", sheet_credit)
         for p in profiles:
-            _xlsx_sheet(writer, rankings[p.name], sheets[p.name], f"{title}: {p.label.en} / {p.label.el}", credit)
+            _xlsx_sheet(writer, rankings[p.name], sheets[p.name], f"{title}: {p.label.en} / {p.label.el}", sheet_credit)
         assets = labelled(pd.DataFrame(inventory.drop(columns="geometry")), uses)
-        _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", credit)
+        _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", sheet_credit)
         if "verify_ownership" in extra:
             _xlsx_sheet(writer, extra["verify_ownership"], "verify_ownership",
                         f"{title}: assets whose ownership is not public or not known: verify before the plan uses them",
-                        credit)
+                        sheet_credit)
         if "conflicts" in extra:
-            _xlsx_sheet(writer, extra["conflicts"], "conflicts", f"{title}: where the sources disagree", credit)
+            _xlsx_sheet(writer, extra["conflicts"], "conflicts", f"{title}: where the sources disagree", sheet_credit)
         weights = pd.DataFrame([
             {"use": p.name, "criterion": c.criterion, "weight": round(p.weights()[c.criterion], 4),
              "weights_from": "AHP" if p.ahp else "stated", "ahp_consistency_ratio": p.consistency_ratio(),
@@ -162,12 +166,12 @@ def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
         if sensitivity is not None:
             method += (f"; sensitivity: {sensitivity.draws} weight draws, spread {sensitivity.spread:g}, "
                        f"seed {sensitivity.seed}, top {sensitivity.top_k})")
-        _xlsx_sheet(writer, weights, "method_weights", method + ")" * (sensitivity is None), credit)
+        _xlsx_sheet(writer, weights, "method_weights", method + ")" * (sensitivity is None), sheet_credit)
         criteria = pd.DataFrame([{"criterion": c.name, "unit": c.unit, "direction": c.direction, "label_en": c.label_en,
                                   "label_el": c.label_el, "needs": c.needs or ""} for c in REGISTRY.values()])
-        _xlsx_sheet(writer, criteria, "criteria", f"{title}: the criteria library", credit)
+        _xlsx_sheet(writer, criteria, "criteria", f"{title}: the criteria library", sheet_credit)
         if "impact_sources" in extra:
-            _xlsx_sheet(writer, extra["impact_sources"], "impact_sources", f"{title}: impact coefficients and their sources", credit)
-        _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources", "Data sources", credit)
+            _xlsx_sheet(writer, extra["impact_sources"], "impact_sources", f"{title}: impact coefficients and their sources", sheet_credit)
+        _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources", "Data sources", sheet_credit)
     written.append(target)
     return written

@@ -23,6 +23,8 @@ from pyproj import CRS
 from .. import _raster, contracts, evidence, settings
 from ..columns import SURVEY_ANSWERS
 from ..extract import RasterLayer, RawSources
+from ..extract.osm import extent_coverage
+from ..i18n import coverage_note
 from .claims import asset_ids, claims_from_osm, claims_from_register, claims_from_survey, merge_claims, survey_summary
 from .geometry import clip_to_boundary, prepare_layer, repair_geometries
 from .judgement import CONFLICT_COLUMNS, judge
@@ -70,26 +72,28 @@ class Prepared:
     survey: gpd.GeoDataFrame | None
     report: Report
     organisations: gpd.GeoDataFrame | None = None
-    #: share of the boundary the OSM extract covers (0-1)
+    #: share of the boundary the OSM extract covers (0-1), and its basis (see :func:`osm_coverage`)
     coverage: float = 1.0
+    coverage_basis: str = "declared"
     #: one row per asset and attribute on which two sources disagree
     conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
 
 
-def osm_coverage(osm, boundary: gpd.GeoDataFrame, crs: CRS) -> float:
-    """Share of the boundary's area the OSM extract covers: its declared box
-    together with the convex hull of the features it holds near the boundary
-    (an extract whose header says nothing is judged by its data)."""
-    area = boundary.geometry.union_all()
-    parts = [getattr(osm, name).to_crs(crs).geometry for name in ("buildings", "landuse", "roads", "pois", "idle")
-             if len(getattr(osm, name))]
-    covered = [shapely.convex_hull(shapely.union_all(np.concatenate([shapely.envelope(p.to_numpy()) for p in parts])))] \
-        if parts else []
+def osm_coverage(osm, boundary: gpd.GeoDataFrame) -> tuple[float, str]:
+    """Share of the boundary's area the OSM extract covers, and its basis:
+    the bounds the extract declares (or the area asked of Overpass) cut by
+    the boundary; only for an extract that declares none, the box of its
+    nodes. The features' own extent is never used: a cut-out extract keeps
+    whole roads reaching far beyond the area it was cut to."""
     if osm.extent is not None:
-        covered.append(gpd.GeoSeries([osm.extent], crs=settings.WGS84).to_crs(crs).iloc[0])
-    if not covered or area.area == 0:
-        return 0.0
-    return float(shapely.intersection(area, shapely.union_all(covered)).area / area.area)
+        return extent_coverage(osm.extent, boundary), osm.extent_basis or "declared"
+    parts = [getattr(osm, name).geometry for name in ("buildings", "landuse", "roads", "pois", "idle")
+             if len(getattr(osm, name))]
+    if not parts:
+        return 0.0, "nodes"
+    hull = shapely.box(*np.nanmin([p.total_bounds[:2] for p in parts], axis=0),
+                       *np.nanmax([p.total_bounds[2:] for p in parts], axis=0))
+    return extent_coverage(hull, boundary), "nodes"
 
 
 def project_crs(setting: str, boundary: gpd.GeoDataFrame) -> CRS:
@@ -186,8 +190,8 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     boundary = raw.boundary.to_crs(crs)
     boundary = boundary.set_geometry(boundary.make_valid())
     area = boundary.geometry.union_all()
-    coverage = osm_coverage(raw.osm, boundary, crs)
-    report.add("osm", f"coverage: the extract covers {coverage:.1%} of the boundary", round(coverage * 100))
+    coverage, basis = osm_coverage(raw.osm, raw.boundary)
+    report.add("osm", f"coverage: {coverage_note(coverage, basis)} of the boundary", round(coverage * 100))
     context = _context(raw, crs, boundary, report)
     near = shapely.buffer(area, settings.CONTEXT_BUFFER_M)
     idle = prepare_layer(raw.osm.idle, crs, near, "osm idle features", report)
@@ -248,4 +252,5 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
         report.add("organisations", "with a location", located.sum())
     contracts.check(inventory, contracts.INVENTORY, crs)
     return Prepared(crs=crs, context=context, inventory=inventory, survey=survey, report=report,
-                    organisations=organisations, coverage=coverage, conflicts=conflicts)
+                    organisations=organisations, coverage=coverage, coverage_basis=basis,
+                    conflicts=conflicts)
