@@ -52,16 +52,19 @@ SURVEY_FORM_CALCULATED = ("asset_kind", "asset_confidence", "asset_conflicts")
 
 ORGANISATIONS: dict[str, tuple[str, ...]] = {
     "org_id": ("id", "α/α", "κωδικός"),
-    "name": ("organisation", "organization", "επωνυμία", "επωνυμια"),
-    "legal_form": ("form", "type", "νομική μορφή", "νομικη μορφη"),
+    "name": ("organisation", "organization", "organisation name", "organization name", "επωνυμία", "επωνυμια",
+             "φορέας"),
+    "legal_form": ("legal form", "form", "type", "νομική μορφή", "νομικη μορφη"),
     "uses": ("use", "interests", "χρήσεις", "ενδιαφέρον"),
     "space_m2": ("space", "space_needed_m2", "area_needed", "χώρος", "απαιτούμενος χώρος"),
     "x": ("lon", "longitude"),
     "y": ("lat", "latitude"),
     "area": ("area_of_activity", "περιοχή", "περιοχή δραστηριότητας"),
-    "contact_name": ("contact", "υπεύθυνος", "υπεύθυνος επικοινωνίας"),
-    "email": ("e-mail", "mail"),
-    "phone": ("telephone", "τηλέφωνο", "τηλ."),
+    # a person's name, e-mail and phone: a form's "Name" of the respondent is a contact, never the organisation's
+    "contact_name": ("contact", "υπεύθυνος", "υπεύθυνος επικοινωνίας", "ονοματεπώνυμο", "full name", "your name",
+                     "contact person", "name"),
+    "email": ("e-mail", "mail", "email address", "e-mail address", "διεύθυνση email", "διεύθυνση ηλεκτρονικού ταχυδρομείου"),
+    "phone": ("telephone", "τηλέφωνο", "τηλ.", "mobile", "mobile phone", "κινητό", "κινητό τηλέφωνο"),
 }
 
 #: Contact columns of the organisations: always private, never published.

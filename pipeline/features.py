@@ -414,24 +414,30 @@ def built_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(np.clip(covered / shapely.area(hood), 0, 1), index=assets.index)
 
 
+def _built_area(assets: gpd.GeoDataFrame, context: Context) -> np.ndarray:
+    """Building assets: their footprint; land assets: the footprint of buildings on them."""
+    g = assets.geometry.to_numpy()
+    is_building = (assets["kind"] == "building").to_numpy()
+    others = _not_self(context, "buildings", assets).geometry.to_numpy()
+    return np.where(is_building, shapely.area(g), covered_area(g, others))
+
+
 @criterion("footprint_share", "0-1", "share covered by buildings", "κάλυψη από κτίρια", direction="depends on the use",
            reads={"buildings": 0.0}, tags={"building": None})
 def footprint_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
-    """Share of the asset covered by buildings; 1 for a building asset."""
-    roof = roof_area(assets, context)
+    """Share of the asset covered by buildings (ruins included); 1 for a building asset."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = roof.to_numpy() / shapely.area(assets.geometry.to_numpy())
+        share = _built_area(assets, context) / shapely.area(assets.geometry.to_numpy())
     return pd.Series(np.clip(np.nan_to_num(share), 0, 1), index=assets.index)
 
 
 @criterion("roof_area_m2", "m²", "roof area", "εμβαδόν στέγης", reads={"buildings": 0.0}, tags={"building": None})
 def roof_area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
-    """Building assets: their footprint; land assets: the footprint of buildings on them."""
-    g = assets.geometry.to_numpy()
-    is_building = (assets["kind"] == "building").to_numpy()
-    others = _not_self(context, "buildings", assets).geometry.to_numpy()
-    covered = covered_area(g, others)
-    return pd.Series(np.where(is_building, shapely.area(g), covered), index=assets.index)
+    """Building assets: their footprint, 0 for a ruin (no usable roof until a
+    survey records another condition); land assets: the footprint of buildings on them."""
+    condition = assets["condition"] if "condition" in assets else pd.Series(None, index=assets.index, dtype=object)
+    ruin = (assets["kind"] == "building").to_numpy() & (condition == "ruin").to_numpy()
+    return pd.Series(np.where(ruin, 0.0, _built_area(assets, context)), index=assets.index)
 
 
 @criterion("floor_area_m2", "m²", "floor area", "επιφάνεια ορόφων", reads={"buildings": 0.0},
@@ -465,7 +471,7 @@ def landuse_class(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return out.where(out.notna(), "unknown").astype(object)
 
 
-@criterion("condition", "class", "condition (survey)", "κατάσταση (αυτοψία)", direction="class", reads={})
+@criterion("condition", "class", "condition", "κατάσταση", direction="class", reads={})
 def condition(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return assets["condition"].astype(object).where(assets["condition"].notna(), "unknown")
 

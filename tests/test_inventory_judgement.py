@@ -67,6 +67,31 @@ def test_real_athens_extract_offers_no_idle_site_and_its_coverage_is_measured(sh
     assert 0.015 < p.coverage < 0.035
 
 
+def test_a_ruin_has_no_roof_or_floor_and_no_building_use(shared, volos_idle_pbf):
+    """A house retagged ``building=ruins`` in real Volos: condition ``ruin``
+    (not "no data"), no usable roof or floor area, so no rooftop solar and no
+    workspace, and still all of its footprint built over (item 13)."""
+    osm, changed = volos_idle_pbf
+    ruin_ref = next(r for r, what in changed.items() if what == "building=ruins")
+    data = osm_only(osm, {"path": str(shared / "boundaries" / "dimos_volou_9105.geojson")}, partial=True)
+    data["profiles"] = {"use": ["solar_rooftop", "coop_workspace", "cultural_space"]}
+    result = analyse(config_from_dict(data, ROOT, "ruins"))
+    f = result.features.set_index("osm_ref")
+    assert f.loc[ruin_ref, "condition"] == "ruin" and f.loc[ruin_ref, "kind"] == "building"
+    assert f.loc[ruin_ref, "c_roof_area_m2"] == 0 and f.loc[ruin_ref, "c_floor_area_m2"] == 0
+    assert f.loc[ruin_ref, "c_footprint_share"] == 1 and f.loc[ruin_ref, "c_condition"] == "ruin"
+    # a survey that finds it standing gives its roof back
+    from pipeline.features import roof_area
+
+    standing = result.features[result.features["osm_ref"] == ruin_ref].assign(condition="poor")
+    assert roof_area(standing, result.prepared.context).iloc[0] == pytest.approx(standing.geometry.area.iloc[0])
+    scores = result.scored.scores.set_index(["asset_id", "use"])
+    asset = f.loc[ruin_ref, "asset_id"]
+    assert not scores.loc[[(asset, u) for u in ("solar_rooftop", "coop_workspace", "cultural_space")], "eligible"].any()
+    report = result.prepared.report.frame()
+    assert report["action"].str.startswith("condition: ruin").sum() == 1
+
+
 def test_volos_project_inventory_with_register_and_survey(shared):
     """configs/volos.yaml: the invented register and survey on the real extract,
     read as a council member would (see the closing note of issue 12)."""

@@ -53,7 +53,7 @@ def test_scores_contributions_and_reasons():
     assert s.loc[("farm", "d"), "reason_el"] == "Αποκλείεται: η χρήση απαιτεί γη"
     # unknown condition takes the profile's missing value, and the reason says so
     assert s.loc[("hub", "b"), "score"] == pytest.approx(40.0)
-    assert s.loc[("hub", "b"), "reason_en"].endswith("no data for: condition (survey)")
+    assert s.loc[("hub", "b"), "reason_en"].endswith("no data for: condition")
     c = result.contributions
     sums = c.groupby(["use", "asset_id"])["points"].sum()
     eligible = s[s["eligible"]]

@@ -187,6 +187,37 @@ def test_organisations(tmp_path):
     assert any(p.startswith("row 3 (O2): use 'spaceport' is not a profile of this project") for p in err.value.problems)
 
 
+def test_a_form_export_with_the_respondents_name_is_never_guessed(tmp_path, caplog):
+    """Google Forms' layout (issue 26, item 8): ``Name`` (the respondent) beside
+    ``Organisation`` is refused until the config says which is the
+    organisation's; then the person's name, e-mail and mobile are contacts
+    (private) and the columns not read are named."""
+    path = tmp_path / "open_call.csv"
+    path.write_text(
+        "Timestamp,Email Address,Name,Organisation,Legal form,Uses,Mobile,How did you hear of the call?\n"
+        "2026-11-02 10:15:00,maria@example.org,Μαρία Παπαδοπούλου,Αγρόκτημα Αλληλεγγύης,ΚοινΣΕπ,social_farm,"
+        "6900000000,radio\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_organisations(OrganisationSource(path=path), ["social_farm"])
+    assert any("columns 'Name', 'Organisation' could each be 'name'; say which under 'columns:'" in p
+               for p in err.value.problems), err.value.problems
+    src = OrganisationSource(path=path, columns={"org_id": "Timestamp", "name": "Organisation"})
+    notes: list[dict] = []
+    with caplog.at_level("WARNING"):
+        orgs = read_organisations(src, ["social_farm"], notes)
+    row = orgs.iloc[0]
+    assert row["name"] == "Αγρόκτημα Αλληλεγγύης" and row["contact_name"] == "Μαρία Παπαδοπούλου"
+    assert row["email"] == "maria@example.org" and row["phone"] == "6900000000"
+    assert "columns not used: How did you hear of the call?" in caplog.text
+    assert [n["detail"] for n in notes if n["action"].startswith("not used")] == ["How did you hear of the call?"]
+    greek = tmp_path / "prosklisi.csv"
+    greek.write_text("Κωδικός,Ονοματεπώνυμο,Επωνυμία,Νομική μορφή,Κινητό,Διεύθυνση email\n"
+                     "O1,Νίκος Κ.,Ήλιος Βόλου,Ενεργειακή Κοινότητα,6911111111,nikos@example.org\n", encoding="utf-8")
+    row = read_organisations(OrganisationSource(path=greek), None).iloc[0]
+    assert (row["name"], row["contact_name"], row["phone"], row["email"]) == (
+        "Ήλιος Βόλου", "Νίκος Κ.", "6911111111", "nikos@example.org")
+
+
 def _wal_geopackage(shared, folder):
     """A copy of the INSPIRE sample, a GeoPackage in SQLite's WAL mode, alone in ``folder``."""
     folder.mkdir()

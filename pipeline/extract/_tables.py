@@ -15,11 +15,14 @@ _NUMBER = re.compile(r"^[+-]?(\d{1,3}([.,]\d{3})+|\d+)([.,]\d+)?$")
 
 
 def canonicalise(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping: dict[str, str],
-                 required: tuple[str, ...], what: str) -> pd.DataFrame:
+                 required: tuple[str, ...], what: str, one_header_each: bool = False) -> pd.DataFrame:
     """Rename the file's columns to canonical names.
 
     ``mapping`` (from the config) wins; otherwise the first alias present (case
-    insensitive) is used. Missing required columns are one error listing them all.
+    insensitive) is used. With ``one_header_each``, two headers that both name
+    one canonical column not mapped in the config are an error asking which
+    (a form's respondent ``Name`` beside its ``Organisation``). Missing
+    required columns are one error listing them all.
     """
     lower = {c.lower(): c for c in df.columns}
     # KoboToolbox puts group names in headers by default ("site/occupancy")
@@ -36,6 +39,8 @@ def canonicalise(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping:
             problems.append(f"columns.{canon}: the file has no column '{file_col}'")
         else:
             rename[file_col] = canon
+    if one_header_each:
+        problems += _ambiguous_headers(df, aliases, mapping)
     for canon, names in aliases.items():
         if canon in rename.values():
             continue
@@ -62,15 +67,43 @@ def canonicalise(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping:
     return out
 
 
+def _ambiguous_headers(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping: dict[str, str]) -> list[str]:
+    """Canonical columns (not mapped in the config) that several headers name."""
+    mapped = {str(c).casefold() for c in mapping.values()}
+    canonical = {c.casefold() for c in aliases}
+    out = []
+    for canon, names in aliases.items():
+        if canon in mapping:
+            continue
+        # a header that is another column's own canonical name is that column's
+        said = {canon.casefold()} | {n.casefold() for n in names if n.casefold() not in canonical}
+        headers = [str(c) for c in df.columns if str(c).casefold() in said and str(c).casefold() not in mapped]
+        if len(headers) > 1:
+            example = ", ".join(f"{canon}: {h!r}" for h in headers[:1])
+            out.append(f"columns {', '.join(repr(h) for h in headers)} could each be {canon!r}; say which under "
+                       f"'columns:' in the config (e.g. columns: {{{example}}})")
+    return out
+
+
+def unused_columns(table: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping: dict[str, str]) -> list[str]:
+    """The file's columns that no canonical column takes: neither a canonical
+    name, an alias, nor mapped in the config (``columns:``)."""
+    taken = {str(c).casefold() for c in mapping.values()}
+    for canon, names in aliases.items():
+        taken |= {n.casefold() for n in (canon, *names)}
+    return [str(c) for c in table.columns
+            if str(c).casefold() not in taken and str(c).rsplit("/", 1)[-1].casefold() not in taken]
+
+
 def read_records(table: pd.DataFrame, src, what: str, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
                  id_col: str, text_cols: tuple[str, ...], notes: list[dict] | None = None,
-                 source: str = "") -> tuple[pd.DataFrame, list[str], pd.Series]:
+                 source: str = "", one_header_each: bool = False) -> tuple[pd.DataFrame, list[str], pd.Series]:
     """The shared start of every table source: canonical columns, control
     characters removed, text cleaned, ids checked. Returns the frame, the
     problems so far and the ids to name rows by (``"no id"`` where empty).
     What was cleaned is appended to ``notes`` (rows for the inputs report)."""
     table, touched = clean_controls(table)
-    df = canonicalise(table, aliases, src.columns, required, what)
+    df = canonicalise(table, aliases, src.columns, required, what, one_header_each)
     if len(touched) and notes is not None:
         rows, ids = df["row"].to_numpy(), df[id_col].fillna("no id").to_numpy()
         notes.append(control_note(source, [f"row {rows[i]} ({ids[i]})" for i in touched]))

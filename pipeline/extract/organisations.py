@@ -10,6 +10,8 @@ which never reach a published output.
 
 from __future__ import annotations
 
+import logging
+
 import geopandas as gpd
 import numpy as np
 
@@ -18,7 +20,7 @@ from .. import columns
 from ..config import OrganisationSource
 from ..errors import InputError
 from ..io import read_table
-from ._tables import blank, parse_numbers, read_records
+from ._tables import blank, parse_numbers, read_records, unused_columns
 
 #: Legal forms of the social and solidarity economy (law 4430/2016) and energy
 #: communities (law 5037/2023), with the ways people write them.
@@ -37,6 +39,8 @@ PRIVATE_COLUMNS = columns.ORGANISATION_CONTACTS
 
 ALIASES = columns.ORGANISATIONS
 
+log = logging.getLogger(__name__)
+
 
 def legal_form(text: str | None) -> str | None:
     """The normalised legal form of ``text``, or None when not recognised."""
@@ -54,9 +58,20 @@ def read_organisations(src: OrganisationSource, uses: list[str] | None, notes: l
         One error naming every bad row, field and what is wrong.
     """
     what = f"organisations {src.path}"
+    table = read_table(src.path, what, src.sheet, src.encoding)
+    # a form's export holds the respondent's own name too: a header that could be the organisation's name
+    # or a person's is never guessed, and columns not read are said
     df, problems, oid = read_records(
-        read_table(src.path, what, src.sheet, src.encoding), src, what, ALIASES, ("org_id", "name", "legal_form"),
-        "org_id", ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS), notes, "organisations")
+        table, src, what, ALIASES, ("org_id", "name", "legal_form"),
+        "org_id", ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS), notes, "organisations",
+        one_header_each=True)
+    unused = unused_columns(table, ALIASES, src.columns)
+    if unused:
+        log.warning("organisations %s: columns not used: %s (map them under 'columns:' if they hold %s)",
+                    src.path, ", ".join(unused), ", ".join(ALIASES))
+        if notes is not None:
+            notes.append({"source": "organisations", "action": "not used: columns the pipeline does not read",
+                          "count": len(unused), "detail": ", ".join(unused)})
     for col in ("space_m2", "x", "y"):
         df[col] = parse_numbers(df[col], col, oid, df["row"], problems, src.decimal)
     forms = df["legal_form"].map(legal_form)

@@ -12,6 +12,9 @@ conflicts between sources, and confidence (rules in ``evidence.yaml``).
   one is taken as the municipality's, since the register lists its assets),
   the parcel layer's owner field, and the OSM ``owner``/``operator`` tags;
   ``ownership_evidence`` says which.
+- **Condition.** A site whose OSM tags call it a ruin (``building=ruins``,
+  ``ruins=yes``, ``building:condition=ruin``) has the condition ``ruin``
+  unless a survey recorded its condition.
 - **Conflicts**, one row per asset and attribute where two sources disagree:
   status, kind, area (beyond ``AREA_TOLERANCE``), name, ownership. Each makes
   the asset one "to verify", except a different name alone (a register's
@@ -92,6 +95,18 @@ def ownership(assets: gpd.GeoDataFrame, osm_tags: pd.Series, parcel_owner: pd.Se
             disagreements)
 
 
+#: OSM tags saying a building is a ruin: ``building=ruins``, ``ruins=yes``, ``building:condition=ruin``.
+RUIN_TAGS = {"building": {"ruins"}, "ruins": {"yes"}, "building:condition": {"ruin", "ruins", "ruined"}}
+
+
+def osm_ruins(assets: gpd.GeoDataFrame, osm_tags: pd.Series) -> pd.Series:
+    """True where the asset's own OSM tags say it is a ruin."""
+    def is_ruin(tags) -> bool:
+        return bool(tags) and any(str(tags.get(k, "")).strip().lower() in v for k, v in RUIN_TAGS.items())
+
+    return pd.Series([is_ruin(t) for t in osm_tags], index=assets.index, dtype=bool)
+
+
 def source_conflicts(assets: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, osm_tags: pd.Series) -> list[dict]:
     """Kind, area and name: the register against the mapped footprint; status:
     a survey that found the site in use against a record or tag saying idle."""
@@ -132,6 +147,11 @@ def judge(inventory: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, tags_by_ref: pd
     (without the candidates in active use) and the conflicts table."""
     inv = inventory.copy()
     tags = inv["osm_ref"].map(lambda r: tags_by_ref.get(r) if isinstance(r, str) else None)
+    ruin = osm_ruins(inv, tags) & inv["condition"].isna()  # a survey's answer is the word on the ground
+    inv.loc[ruin, "condition"] = "ruin"
+    if ruin.any():
+        report.add("inventory", "condition: ruin (OSM tag; no usable roof or floor area until a survey says otherwise)",
+                   int(ruin.sum()), ", ".join(inv.loc[ruin, "asset_id"]))
     own_active = tags.map(lambda t: "; ".join(rules.active_use(t)) if t else "")
     share, overlapping = active_use_share(inv, active, rules)
     overlapped = share >= rules.active_share
