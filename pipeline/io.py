@@ -200,15 +200,17 @@ def read_table(path: Path, what: str, sheet: str | int | None = None, encoding: 
         raise InputError(what, problems)
     suffix = path.suffix.lower()
     try:
-        if suffix in {".xlsx", ".xlsm", ".xls"}:
-            df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
+        if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
+            # calamine reads the cells that hold values; openpyxl walks every formatted cell, and a sheet
+            # formatted out to column XFD took it minutes and gigabytes
+            df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="calamine")
         elif suffix in {".csv", ".txt", ".tsv"}:
             df = pd.read_csv(
                 path, dtype=str, sep=None, engine="python", encoding=encoding or "utf-8-sig",
                 keep_default_na=False, na_values=[""],
             )
         else:
-            raise InputError(what, [f"{path}: unsupported table format '{suffix}' (use .csv or .xlsx)"])
+            raise InputError(what, [f"{path}: unsupported table format '{suffix}' (use .csv, .xlsx or .ods)"])
     except UnicodeDecodeError as exc:
         raise InputError(
             what, [f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "

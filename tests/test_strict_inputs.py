@@ -37,3 +37,43 @@ def test_duplicate_yaml_keys_are_refused_with_both_lines(tmp_path, capsys):
     assert main(["validate", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "farm2.yaml" in err and "line 9: key 'impact' repeats the key of line 3" in err
+
+
+# 10. a register whose formatting reaches column XFD, with 1,000 empty formatted rows, reads its 20 rows
+def test_a_register_formatted_to_the_last_column_reads_only_its_cells(tmp_path, monkeypatch):
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from pipeline.config import RegisterSource
+    from pipeline.extract.register import read_register
+    from pipeline.io import read_table
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("register")
+    bold = Font(bold=True)
+
+    def styled(values, width):
+        cells = []
+        for c in range(width):
+            cell = WriteOnlyCell(sheet, value=values[c] if c < len(values) else None)
+            cell.font = bold
+            cells.append(cell)
+        return cells
+
+    sheet.append(styled(["register_id", "name", "status", "kind", "x", "y", "area_m2"], 16384))  # A1:XFD1
+    for i in range(20):
+        sheet.append(styled([f"R{i}", f"Plot {i}", "idle", "land", 22.95 + i * 1e-4, 39.36, 500], 7))
+    for _ in range(1000):
+        sheet.append(styled([], 30))
+    book.save(tmp_path / "register.xlsx")
+
+    def walks_every_formatted_cell(*args, **kwargs):
+        raise AssertionError("openpyxl's reader walks every formatted cell of the sheet")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", walks_every_formatted_cell)
+    monkeypatch.setattr(openpyxl.reader.excel, "load_workbook", walks_every_formatted_cell)
+    table = read_table(tmp_path / "register.xlsx", "register")
+    assert table.shape == (20, 7) and table["area_m2"].tolist() == ["500"] * 20
+    register = read_register(RegisterSource(path=tmp_path / "register.xlsx", crs="EPSG:4326"))
+    assert register["register_id"].tolist() == [f"R{i}" for i in range(20)]
