@@ -4,8 +4,10 @@ follows.
 
 - :func:`fold` gives the accent- and case-insensitive form of a word.
 - :func:`clean_controls` removes control characters (terminal escape
-  sequences, vertical tabs, ...) from input text on the way in: they crash
-  spreadsheet writers, garble terminals and are never meaningful in a name.
+  sequences, vertical tabs, ...) and invisible format characters
+  (right-to-left overrides, zero-width spaces) from input text on the way
+  in: they crash spreadsheet writers, garble terminals, make two ids that
+  look the same differ, and are never meaningful in a name.
 - :func:`defuse_formula` neutralises spreadsheet formulas in published cells
   (OWASP's CSV injection guidance: a cell starting with ``=``, ``+``, ``-``,
   ``@``, a tab or a carriage return is prefixed with ``'``).
@@ -25,8 +27,10 @@ import pandas as pd
 
 # ANSI/VT escape sequences (CSI ... final byte, OSC ... BEL/ST, and two-byte ESC x)
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-# C0 controls other than tab, line feed and carriage return; DEL; C1 controls
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls other than tab, line feed and carriage return; DEL; C1 controls; and the invisible
+# format characters that make two equal-looking ids differ or reverse how text reads: zero-width
+# space, joiners and marks, bidi embeddings, overrides and isolates, word joiner, byte-order mark
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MD_SPECIAL = re.compile(r"([\\`\[\]|])")

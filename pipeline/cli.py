@@ -147,6 +147,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    """An argument that must be a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give 1 or more")
+    return value
+
+
 def cmd_survey_form(args: argparse.Namespace) -> int:
     """Write the survey pack of a project: the form (XLSForm, its asset list,
     the XForm), what to survey first, the route and the field sheet."""
@@ -322,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       ".geojson) and a printable field sheet (field_sheet.html, .pdf).")
     form.add_argument("--config", help="project YAML (default: the bundled demo project)")
     form.add_argument("--out", help="folder for the survey pack (default: <tables>-survey/, beside the run's outputs)")
-    form.add_argument("--visits", type=int, default=None, metavar="N",
+    form.add_argument("--visits", type=_positive_int, default=None, metavar="N",
                       help="at most N stops on the route, the most worth a visit first (default 25)")
     form.add_argument("--start", metavar="LAT,LON", help="where the route starts and ends (default: the first stop)")
     form.set_defaults(func=cmd_survey_form)

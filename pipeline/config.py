@@ -359,12 +359,17 @@ class Sources(_Strict):
         return value
 
 
+#: A weight is relative (normalised to sum to 1 per use); beyond this the sum of a profile's weights could overflow.
+MAX_WEIGHT = 1e6
+Weight = Annotated[float, Field(le=MAX_WEIGHT, description=f"a relative weight, at most {MAX_WEIGHT:g}")]
+
+
 class ProfilesSpec(_Strict):
     """Which use profiles to score, extra profile files, and weight overrides."""
 
     use: list[str] | None = Field(None, description="built-in or file profile names; default all")
     files: list[FilePath] = Field(default_factory=list)
-    weights: dict[str, dict[str, float]] = Field(default_factory=dict)
+    weights: dict[str, dict[str, Weight]] = Field(default_factory=dict)
 
 
 class SensitivitySpec(_Strict):

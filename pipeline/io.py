@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -48,6 +48,41 @@ def atomic_path(target: Path) -> Iterator[Path]:
 #: hold the time of writing and differ between two runs on the same inputs.
 FIXED_DATE = (2000, 1, 1, 0, 0, 0)
 _FIXED_ISO = "2000-01-01T00:00:00Z"
+
+
+def shown_paths(value, base: Path, known: Iterable[Path] = ()):
+    """``value`` (text, or dicts and lists of it) as published: an absolute
+    path becomes relative to ``base`` (the config's folder), or its file name
+    alone when the two share nothing but the root; the paths in ``known`` (the
+    inputs) are replaced inside longer texts too. No output shows where on the
+    machine a user keeps their files (the manifest's hashes name the inputs)."""
+    base = os.path.abspath(base)
+
+    def relative(path) -> str:
+        path = os.path.abspath(path)
+        try:
+            shared = os.path.commonpath([path, base])
+        except ValueError:  # another drive
+            shared = ""
+        if shared in ("", os.path.dirname(shared)):  # nothing in common but the root: the name says enough
+            return os.path.basename(path)
+        return os.path.relpath(path, base)
+
+    swaps = sorted(((os.path.abspath(k), relative(k)) for k in known), key=lambda kv: -len(kv[0]))
+
+    def show(v):
+        if isinstance(v, dict):
+            return {k: show(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return type(v)(show(x) for x in v)
+        if isinstance(v, Path) or (isinstance(v, str) and os.path.isabs(v) and "\n" not in v):
+            return relative(v)
+        if isinstance(v, str):
+            for whole, shown in swaps:
+                v = v.replace(whole, shown)
+        return v
+
+    return show(value)
 
 
 def write_text(text: str, target: Path) -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -17,7 +18,7 @@ from .errors import InputError
 from .extract import registry
 from .extract.registry import input_files
 from .features import registry_fingerprint
-from .io import write_text
+from .io import shown_paths, write_text
 
 LIBRARIES = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "pyrosm", "osmnx", "osmium", "rasterio",
              "exactextract", "folium", "pydantic", "scipy", "pymcdm", "pvlib", "openpyxl")
@@ -65,6 +66,11 @@ def stage_key(config: ProjectConfig, inputs: list[dict], profiles: list | None =
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
+def config_folder(config: ProjectConfig) -> Path:
+    """The folder a project's relative paths are taken from (its config file's; else the current one)."""
+    return Path(config.source_file).resolve().parent if config.source_file else Path.cwd()
+
+
 def library_versions() -> dict[str, str]:
     out = {}
     for name in LIBRARIES:
@@ -93,20 +99,27 @@ class WarningLog(logging.Handler):
 def write_manifest(target: Path, config: ProjectConfig, inputs: list[dict], started: str, counts: dict,
                    seconds: dict, cache: str, warnings: list[str], outputs: list[Path], shown=lambda p: p) -> Path:
     """``manifest.json`` at ``target``; ``shown`` gives the path an output will
-    have once the run's staged outputs are swapped in."""
+    have once the run's staged outputs are swapped in. Paths are written
+    relative: inputs and config values to the config's folder, outputs to the
+    manifest's own folder (with each input's SHA-256, that names it)."""
+    base = config_folder(config)
+    known = [Path(i["path"]) for i in inputs]
+    here = Path(shown(Path(target))).parent
     manifest = {
         "pipeline": f"idle-assets {__version__}",
         "project": config.project.name,
-        "config_file": str(config.source_file) if config.source_file else None,
-        "config": {**config.model_dump(mode="json", by_alias=True), "sources": config.sources.dump()},
-        "inputs": inputs,
+        "config_file": Path(config.source_file).name if config.source_file else None,
+        "config": shown_paths({**config.model_dump(mode="json", by_alias=True), "sources": config.sources.dump()},
+                              base, known),
+        "inputs": shown_paths(inputs, base, known),
         "libraries": library_versions(),
         "started": started,
         "finished": now(),
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         "stage_cache": cache,
         "counts": counts,
-        "warnings": warnings,
-        "outputs": [{"path": str(shown(p)), "sha256": sha256(p)} for p in outputs if Path(p).exists()],
+        "warnings": shown_paths(warnings, base, known),
+        "outputs": [{"path": Path(os.path.relpath(shown(p), here)).as_posix(), "sha256": sha256(p)}
+                    for p in outputs if Path(p).exists()],
     }
     return write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", target)

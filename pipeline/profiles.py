@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from .config import ProfilesSpec, format_validation_error, read_yaml
+from .config import MAX_WEIGHT, ProfilesSpec, format_validation_error, read_yaml
 from .errors import ConfigError
 from .plugins import load_plugins
 from .features import REGISTRY
@@ -40,17 +40,22 @@ class _Strict(BaseModel):
 
 
 #: Names a use may not take: they are the names of other outputs (map pages,
-#: figures, workbook sheets), which a use's own page, figure or sheet would overwrite.
+#: figures, workbook sheets, the atlas, the survey pack), which a use's own
+#: page, figure or sheet would overwrite; nor may a name start with a prefix
+#: of per-use outputs (``ranking_``).
 RESERVED_NAMES = frozenset({"index", "embed", "inventory", "sources", "plan", "plan_totals", "targets", "matching",
                             "method_weights", "criteria", "impact_sources", "scores", "contributions", "manifest",
                             "annex", "inputs_report", "figures", "maps", "idle_assets", "conflicts",
-                            "verify_ownership"})
+                            "verify_ownership", "atlas", "factsheets", "changes", "field_sheet", "survey_priority",
+                            "route", "assets", "survey_form"})
+RESERVED_PREFIXES = ("ranking_",)
 
 
 def _not_reserved(name: str) -> str:
-    if name in RESERVED_NAMES:
+    if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES):
         raise ValueError(f"'{name}' is reserved for another output; choose another name "
-                         f"(reserved: {', '.join(sorted(RESERVED_NAMES))})")
+                         f"(reserved: {', '.join(sorted(RESERVED_NAMES))}, and names starting "
+                         f"{', '.join(RESERVED_PREFIXES)})")
     return name
 
 
@@ -109,7 +114,7 @@ class ValueFunction(_Strict):
 
 class CriterionSpec(_Strict):
     criterion: str
-    weight: float = Field(gt=0)
+    weight: float = Field(gt=0, le=MAX_WEIGHT)
     function: ValueFunction
     missing: float = Field(0.5, ge=0, le=1, description="value used when the criterion is unknown")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from pyproj import Transformer
 
 from . import __version__, settings
@@ -65,6 +66,14 @@ def parse_start(text: str) -> tuple[float, float]:
     return lat, lon
 
 
+def check_start(start: tuple[float, float], boundary: gpd.GeoDataFrame) -> None:
+    """Refuse a route start outside the boundary: the roads beyond are not read."""
+    x, y = Transformer.from_crs(settings.WGS84, boundary.crs, always_xy=True).transform(start[1], start[0])
+    if not boundary.geometry.union_all().covers(shapely.Point(x, y)):
+        raise InputError("--start", [f"{start[0]},{start[1]} lies outside the project's boundary; give a point "
+                                     "inside it (latitude,longitude in degrees), e.g. the municipal depot"])
+
+
 def visits(priority: pd.DataFrame, inventory: gpd.GeoDataFrame, limit: int | None,
            start: tuple[float, float] | None) -> gpd.GeoDataFrame:
     """The stops: the assets a visit could change something for (priority
@@ -96,6 +105,8 @@ def survey_pack(config: ProjectConfig, folder: Path | None = None, limit: int | 
         inputs["config"] = Path(config.source_file)
     check_writable([folder], inputs)
     result = analyse(config, project_cache_dir(config))
+    if start is not None:
+        check_start(start, result.prepared.context.boundary)
     survey = config.sources.survey
     privacy = Privacy.of(result.features, private_fields(config))  # the run's own rule of what is published
     public = privacy.frame(result.features)

@@ -161,3 +161,18 @@ def test_an_empty_atlas_still_credits_its_sources(tmp_path):
     write_factsheets(tmp_path, empty, pd.DataFrame(columns=["asset_id", "use"]), None, [], None,
                      ["© OpenStreetMap contributors"], "Empty town", pdf=False)
     assert "© OpenStreetMap contributors" in (tmp_path / "atlas.html").read_text(encoding="utf-8")
+
+
+def test_the_manifest_and_inputs_report_show_no_local_folder(private_run):
+    """Paths are relative to the config's folder (issue 26, item 11): a published
+    folder does not say where on the machine the user keeps their files."""
+    out = private_run[0]
+    register = out.parent / "register.csv"
+    for name in ("manifest.json", "inputs_report.md"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert str(out.parent) not in text and str(Path(__file__).resolve().parents[1]) not in text, name
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    listed = {i["source"]: i["path"] for i in manifest["inputs"]}
+    # the register lies in another tree than the config's folder (the current one): its name stands for it
+    assert listed["register"] == "register.csv" and listed["osm"].endswith("test.osm.pbf")
+    assert all(not Path(o["path"]).is_absolute() and (out / o["path"]).is_file() for o in manifest["outputs"])

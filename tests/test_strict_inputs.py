@@ -77,3 +77,99 @@ def test_a_register_formatted_to_the_last_column_reads_only_its_cells(tmp_path, 
     assert table.shape == (20, 7) and table["area_m2"].tolist() == ["500"] * 20
     register = read_register(RegisterSource(path=tmp_path / "register.xlsx", crs="EPSG:4326"))
     assert register["register_id"].tolist() == [f"R{i}" for i in range(20)]
+
+
+# 11. smaller inputs that used to pass or crash
+def test_a_weight_too_large_to_add_up_is_refused(tmp_path, capsys):
+    config = tmp_path / "project.yaml"
+    config.write_text(_demo_config_text(tmp_path).replace(
+        "  use: [social_farm,", "  weights: {social_farm: {area_m2: 1.0e+308}}\n  use: [social_farm,"), encoding="utf-8")
+    assert main(["validate", "--config", str(config)]) == 2
+    assert "profiles.weights.social_farm.area_m2: Input should be less than or equal to 1000000" in \
+        capsys.readouterr().err
+
+
+def test_the_survey_packs_asset_list_holds_no_formula(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from pipeline.publish.survey_form import write_survey_form
+    from pipeline.survey_form import build_form
+
+    inventory = gpd.GeoDataFrame({"asset_id": ["reg-R1", "reg-R2"], "name": ["=1+1", "@SUM(A1)"],
+                                  "kind": ["land", "building"], "ownership": ["municipal", "unknown"],
+                                  "confidence": ["confirmed", "to verify"], "conflicts": [None, None]},
+                                 geometry=[box(400000, 4300000, 400050, 4300050), box(400100, 4300000, 400150, 4300050)],
+                                 crs=2100)
+    write_survey_form(tmp_path, build_form(inventory, ["social_farm"], "Τεστ", "test", "1", 50.0))
+    text = (tmp_path / "assets.csv").read_text(encoding="utf-8")
+    cells = [c for line in text.splitlines()[1:] for c in line.split(",")]
+    assert "reg-R1" in cells and not [c for c in cells if c.lstrip('"').startswith(("=", "@", "+"))]
+
+
+def test_ids_are_composed_and_invisible_characters_removed(tmp_path):
+    import unicodedata
+
+    import pytest
+
+    from pipeline.config import RegisterSource
+    from pipeline.errors import InputError
+    from pipeline.extract.register import read_register
+
+    nfc, nfd = unicodedata.normalize("NFC", "ΑΚΊΝΗΤΟ-1"), unicodedata.normalize("NFD", "ΑΚΊΝΗΤΟ-1")
+    assert nfc != nfd
+    path = tmp_path / "register.csv"
+    path.write_text("register_id,name,status,kind,x,y\n"
+                    f"{nfc},Plot,idle,land,22.95,39.36\n{nfd},Plot again,idle,land,22.96,39.36\n", encoding="utf-8")
+    with pytest.raises(InputError, match="is used more than once"):
+        read_register(RegisterSource(path=path, crs="EPSG:4326"))
+    path.write_text("register_id,name,status,kind,x,y\n"
+                    "R\u200b1,Old \u202eloohcs\u202c mill\u200d,idle,land,22.95,39.36\n", encoding="utf-8")
+    notes: list[dict] = []
+    reg = read_register(RegisterSource(path=path, crs="EPSG:4326"), notes)
+    assert reg["register_id"].tolist() == ["R1"] and reg["name"].tolist() == ["Old loohcs mill"]
+    assert [n["detail"] for n in notes if n["action"].startswith("repaired: control characters")] == ["row 2 (R1)"]
+
+
+def test_negative_gps_precision_is_an_error(tmp_path):
+    import pytest
+
+    from pipeline.config import SurveySource
+    from pipeline.errors import InputError
+    from pipeline.extract.survey import read_survey
+
+    path = tmp_path / "survey.csv"
+    path.write_text("_id,latitude,longitude,precision,occupancy\n1,39.36,22.95,-5,vacant\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2 \(1\): GPS precision -5 m is negative"):
+        read_survey(SurveySource(path=path))
+
+
+def test_survey_pack_options_out_of_range_are_refused(capsys):
+    import geopandas as gpd
+    import pytest
+    from shapely.geometry import box
+
+    from pipeline.errors import InputError
+    from pipeline.survey_pack import check_start
+
+    for visits in ("-3", "0", "two"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["survey-form", "--visits", visits])
+        assert exit_.value.code == 2
+    assert "--visits: -3: give 1 or more" in capsys.readouterr().err
+    boundary = gpd.GeoDataFrame(geometry=[box(22.90, 39.33, 23.00, 39.40)], crs=4326).to_crs(2100)
+    check_start((39.36, 22.95), boundary)
+    with pytest.raises(InputError, match="lies outside the project's boundary"):
+        check_start((37.97, 23.72), boundary)  # Athens, for a project in Volos
+
+
+def test_a_profile_named_like_an_output_is_refused(tmp_path, capsys):
+    for name in ("atlas", "changes", "field_sheet", "ranking_farms"):
+        profile = tmp_path / f"{name}.yaml"
+        profile.write_text((ROOT / "pipeline" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8")
+                           .replace("name: social_farm", f"name: {name}"), encoding="utf-8")
+        config = tmp_path / "project.yaml"
+        config.write_text(_demo_config_text(tmp_path).replace(
+            "  use: [social_farm,", f"  files: [{profile}]\n  use: [{name}, social_farm,"), encoding="utf-8")
+        assert main(["validate", "--config", str(config)]) == 2
+        assert f"'{name}' is reserved for another output" in capsys.readouterr().err

@@ -4,6 +4,7 @@ number parsing and row-level problem collection."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -228,5 +229,6 @@ def map_text(series: pd.Series, fn=lambda v: v) -> pd.Series:
 
 
 def clean_text(series: pd.Series) -> pd.Series:
-    """Strip whitespace; empty strings become missing (None)."""
-    return map_text(series)
+    """Strip whitespace and compose accents (Unicode NFC: ``ά`` typed as ``α``
+    plus an accent is the same id as ``ά``); empty strings become missing (None)."""
+    return map_text(series, lambda v: unicodedata.normalize("NFC", v))

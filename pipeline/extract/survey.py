@@ -138,6 +138,9 @@ def read_survey(src: SurveySource, notes: list[dict] | None = None) -> gpd.GeoDa
             problems.append(f"row {row} ({s}): no coordinates (latitude/longitude or _geolocation)")
         elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
             problems.append(f"row {row} ({s}): latitude {lat}, longitude {lon} are not degrees")
+    for row, s, precision in zip(df["row"], sid, df["precision_m"]):
+        if pd.notna(precision) and precision < 0:
+            problems.append(f"row {row} ({s}): GPS precision {precision:g} m is negative (a precision is a distance)")
     for col in columns.SURVEY_ANSWERS:
         df[col] = map_text(df[col], lambda v: v.casefold().replace("_", " "))
     for col, allowed in (("condition", CONDITIONS), ("occupancy", OCCUPANCY)):

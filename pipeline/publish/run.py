@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..i18n import coverage_note
-from ..io import write_text
-from ..extract.registry import attributions, private_fields, source_files
+from ..io import shown_paths, write_text
+from ..extract.registry import attributions, input_files, private_fields, source_files
+from ..manifest import config_folder
 from ..plan import plan_totals, verify_ownership
 from ..changes import COLUMNS as CHANGE_COLUMNS
 from .annex import annex_sections, write_annex
@@ -138,7 +139,10 @@ def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOp
                            result.prepared.context, credits, title, note=f"{coverage} of the boundary")
     report = result.prepared.report.frame()
     notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
-    report = inputs_report(pd.concat([report, notes], ignore_index=True), source_files(config), credits, title)
+    base, known = config_folder(config), list(input_files(config).values())
+    report = pd.concat([report, notes], ignore_index=True)
+    report["detail"] = report["detail"].map(lambda d: shown_paths(d, base, known))
+    report = inputs_report(report, shown_paths(source_files(config), base, known), credits, title)
     files.append(write_text(report, tables_dir / "inputs_report.md"))
     view = Published(public, scores, plan, matching, result.targets, result.profiles, credits, title,
                      config)

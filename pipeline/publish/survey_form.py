@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._text import defuse_frame
 from ..io import atomic_path, write_text
 from ..survey_form import SurveyForm, xform
 
@@ -32,5 +33,6 @@ def write_survey_form(folder: Path, form: SurveyForm) -> list[Path]:
     with atomic_path(folder / "form.xlsx") as tmp:
         tmp.write_bytes(book)
     with atomic_path(folder / "assets.csv") as tmp:  # no byte-order mark: Collect reads the first header as is
-        form.assets.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        # opened in a spreadsheet too: no cell may start a formula (asset ids start with reg-/osm-, unchanged)
+        defuse_frame(form.assets).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
     return [folder / "form.xlsx", folder / "assets.csv", write_text(xml, folder / "form.xml")]
