@@ -201,7 +201,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if coverage is None:
         print("the OSM extract declares no bounds: `validate` measures how much of the municipality it covers")
     else:
-        print(f"{coverage_note(coverage, basis)} of Δήμος {name}")
+        print(f"{coverage_note(coverage, basis or 'declared')} of Δήμος {name}")
     if coverage is not None and coverage < settings.MIN_COVERAGE:
         print(f"warning: the OSM extract covers {coverage_figure(coverage)} of Δήμος {name}: a run stops below "
               f"{settings.MIN_COVERAGE:.0%}. Use an extract of the whole municipality (e.g. Geofabrik's Greece "

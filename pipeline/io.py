@@ -56,17 +56,17 @@ def shown_paths(value, base: Path, known: Iterable[Path] = ()):
     alone when the two share nothing but the root; the paths in ``known`` (the
     inputs) are replaced inside longer texts too. No output shows where on the
     machine a user keeps their files (the manifest's hashes name the inputs)."""
-    base = os.path.abspath(base)
+    root = os.path.abspath(base)
 
     def relative(path) -> str:
         path = os.path.abspath(path)
         try:
-            shared = os.path.commonpath([path, base])
+            shared = os.path.commonpath([path, root])
         except ValueError:  # another drive
             shared = ""
         if shared in ("", os.path.dirname(shared)):  # nothing in common but the root: the name says enough
             return os.path.basename(path)
-        return os.path.relpath(path, base)
+        return os.path.relpath(path, root)
 
     swaps = sorted(((os.path.abspath(k), relative(k)) for k in known), key=lambda kv: -len(kv[0]))
 

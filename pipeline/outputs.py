@@ -71,7 +71,7 @@ def roots(folders: Iterable[Path]) -> list[Path]:
 
 def _files(folder: Path) -> set[str]:
     """Every file and symbolic link under ``folder``, as paths relative to it (``/`` separated)."""
-    out = set()
+    out: set[str] = set()
     for top, dirs, names in os.walk(folder):
         rel = Path(top).relative_to(folder)
         out.update((rel / n).as_posix() for n in names)

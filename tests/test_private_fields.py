@@ -167,7 +167,6 @@ def test_the_manifest_and_inputs_report_show_no_local_folder(private_run):
     """Paths are relative to the config's folder (issue 26, item 11): a published
     folder does not say where on the machine the user keeps their files."""
     out = private_run[0]
-    register = out.parent / "register.csv"
     for name in ("manifest.json", "inputs_report.md"):
         text = (out / name).read_text(encoding="utf-8")
         assert str(out.parent) not in text and str(Path(__file__).resolve().parents[1]) not in text, name
