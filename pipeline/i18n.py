@@ -288,5 +288,5 @@ def coverage_note(coverage: float, basis: str = "declared") -> str:
     what it was measured from (see :func:`pipeline.transform.osm_coverage`)."""
     partial = " (partial)" if coverage < settings.MIN_COVERAGE else ""
     figure = coverage_figure(coverage)
-    how = " (the box of the extract's nodes: it declares no bounds)" if basis == "nodes" else ""
+    how = " (measured from its nodes on no way: the extract declares no bounds)" if basis == "nodes" else ""
     return f"OSM coverage {figure}{partial}{how}"
