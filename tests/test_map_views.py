@@ -144,3 +144,63 @@ def test_plan_popups_show_no_missing_values(browser, volos_map):
     for text in texts:
         assert "nan" not in text.split() and "None" not in text and "Υποψήφιοι φορείς" in text, text
     page.close()
+
+
+#: A phone of 360 px, a phone of 400 px and a desktop (issue 30, item 1).
+SCREENS = [(360, 740), (400, 800), (1400, 900)]
+#: The boxes a popup must keep clear of: the search box, the buttons, the legend and the mini-map.
+CONTROLS = ("() => Array.from(document.querySelectorAll('.leaflet-control-search, .leaflet-top.leaflet-left .leaflet-bar, "
+            ".ia-legend, .leaflet-control-minimap, .leaflet-control-layers')).map((e) => { const r = e.getBoundingClientRect(); "
+            "return r.width && r.height ? [e.className, r.left, r.top, r.right, r.bottom] : null; }).filter((b) => b)")
+
+
+def popup_problems(page, size) -> list[str]:
+    """What is wrong with the open popup: off the screen, its close button out of reach, or under a control."""
+    popup = page.evaluate(RECT, ".leaflet-popup-content-wrapper")
+    close = page.evaluate(RECT, ".leaflet-popup-close-button")
+    if popup is None or close is None:
+        return ["no popup open"]
+    out = []
+    if popup[0] < 0 or popup[1] < 0 or popup[2] > size[0] or popup[3] > size[1]:
+        out.append(f"popup {popup} runs off the {size[0]}x{size[1]} screen")
+    if close[0] < 0 or close[1] < 0 or close[2] > size[0] or close[3] > size[1]:
+        out.append(f"close button {close} is off the screen")
+    out += [f"popup {popup} lies under {c[0]} {c[1:]}" for c in page.evaluate(CONTROLS) if overlap(popup, c[1:])]
+    return out
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=["360", "400", "1400"])
+def test_every_popup_stays_whole_on_the_screen_clear_of_the_controls(browser, volos_map, size):
+    page = open_map(browser, volos_map[0], size)
+    if size[0] >= 700:  # the desktop's legend starts open, and may be opened on a phone too
+        assert page.evaluate("() => document.querySelector('.ia-legend').open")
+    layer = "All idle assets / Όλα τα αδρανή ακίνητα"
+    ids = page.evaluate(f"() => window.idleAssets.layer({layer!r}).getLayers().map((l) => window.idleAssets.data.strings[window.idleAssets.data.assets.id[l.assetIndex]])")
+    problems = {}
+    for legend_open in (False, True):
+        page.evaluate(f"() => {{ document.querySelector('.ia-legend').open = {str(legend_open).lower()}; }}")
+        for asset in ids:
+            page.evaluate(f"""() => {{ const g = window.idleAssets.layer({layer!r});
+                g.getLayers().find((l) => window.idleAssets.data.strings[window.idleAssets.data.assets.id[l.assetIndex]] === {asset!r}).openPopup(); }}""")
+            page.wait_for_timeout(450)
+            found = popup_problems(page, size)
+            if found:
+                problems[(asset, legend_open)] = found
+            page.evaluate("() => window.idleAssets.map.closePopup()")
+    assert problems == {}
+    page.close()
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=["360", "400", "1400"])
+def test_a_search_result_opens_whole_on_the_screen(browser, volos_map, size):
+    page = open_map(browser, volos_map[0], size)
+    page.evaluate("() => window.idleAssets.map.setZoom(12)")  # far out: the result is a long way off
+    page.wait_for_timeout(400)
+    page.locator("input.search-input").click()
+    page.keyboard.type("διδακτ", delay=20)
+    page.wait_for_timeout(800)
+    page.locator(".search-tooltip li").first.click()
+    page.wait_for_timeout(900)
+    assert popup_problems(page, size) == []
+    assert "Πρώην διδακτήριο" in page.evaluate("() => document.querySelector('.leaflet-popup-content').textContent")
+    page.close()

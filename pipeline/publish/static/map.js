@@ -18,11 +18,14 @@
   const renderer = L.canvas({ padding: 0.5, tolerance: 3 });
   /* phones and narrow windows: the layer list folds into its button, the legend starts folded */
   const narrow = map.getContainer().clientWidth < 700;
-  /* popups pan below the controls of the top-left corner (the search box); kept up to date on resize */
-  const popupPad = L.point(10, 10);
-  const popupOptions = { maxWidth: Math.min(400, map.getContainer().clientWidth - 80), autoPanPaddingTopLeft: popupPad,
-    autoPanPaddingBottomRight: L.point(10, 10) };
-  /* popups open right of the column of buttons and below the search box; they scroll when taller than the room left */
+  /* a popup opens in the room the controls leave: right of the column of buttons, below the search box,
+     above the legend and mini-map, inside the right edge; it scrolls when its text is taller than that
+     room. The paddings are measured again whenever a popup opens (the legend folds, the window turns). */
+  const popupPad = L.point(10, 10), popupPadEnd = L.point(10, 10);
+  const popupOptions = { maxWidth: 400, autoPanPaddingTopLeft: popupPad, autoPanPaddingBottomRight: popupPadEnd };
+  /* a popup's frame around its text: the content's margins (20 + 24 px), the tip below (20 px) and the
+     content's margins above and below (2 x 13 px) */
+  const POPUP_FRAME_X = 46, POPUP_FRAME_Y = 20 + 26 + 4;
   function placePopups() {
     const c = map.getContainer(), box = c.getBoundingClientRect();
     const search = c.querySelector(".leaflet-control-search");
@@ -30,7 +33,26 @@
       .filter((e) => e !== search).map((e) => e.getBoundingClientRect().right - box.left);
     popupPad.x = Math.round(Math.max(10, ...column)) + 6;
     popupPad.y = search ? Math.round(search.getBoundingClientRect().bottom - box.top) + 10 : 10;
+    const bottom = Array.from(c.querySelectorAll(".leaflet-bottom .leaflet-control"))
+      .filter((e) => !e.classList.contains("leaflet-control-attribution") && e.offsetParent !== null)
+      .map((e) => box.bottom - e.getBoundingClientRect().top);
+    popupPadEnd.x = 10;
+    popupPadEnd.y = Math.round(Math.max(10, ...bottom)) + 10;
+    /* the layer list (top right): a popup keeps below it or left of it, whichever leaves more room
+       (below a folded button on a phone, left of the open list on a desktop) */
+    c.querySelectorAll(".leaflet-top.leaflet-right .leaflet-control").forEach((e) => {
+      const r = e.getBoundingClientRect();
+      if (!r.width || !r.height) return;
+      const right = Math.round(box.right - r.left) + 10, below = Math.round(r.bottom - box.top) + 10;
+      if (right * box.height <= below * box.width) popupPadEnd.x = Math.max(popupPadEnd.x, right);
+      else popupPad.y = Math.max(popupPad.y, below);
+    });
   }
+  /* the largest text box a popup can show within that room */
+  const popupRoom = () => ({
+    width: Math.max(120, Math.min(360, map.getContainer().clientWidth - popupPad.x - popupPadEnd.x - POPUP_FRAME_X)),
+    height: Math.max(100, map.getContainer().clientHeight - popupPad.y - popupPadEnd.y - POPUP_FRAME_Y),
+  });
   /* text folded for search: lower case, no accents (Greek tonos and dialytika included) */
   const fold = (s) => String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
@@ -184,8 +206,9 @@
 
   function popup(i, block) {
     placePopups();
-    const room = map.getContainer().clientHeight - popupPad.y - 70;
-    const box = el("div", null, "max-width:360px;overflow-y:auto;max-height:" + Math.max(160, room) + "px");
+    const room = popupRoom();
+    const box = el("div", null, "overflow-y:auto;overflow-wrap:anywhere;max-width:" + room.width + "px;max-height:" +
+      room.height + "px");
     box.append(el("b", assetName(i)));
     if (block) box.append(block);
     box.append(facts(i));
@@ -267,7 +290,8 @@
         return out;
       },
       buildTip: (text) => { const li = el("li", text); return li; },
-      moveToLocation: (latlng, title, m) => m.fitBounds(latlng.layer.getBounds(), { maxZoom: 18 }),
+      /* the view settles before the popup opens, so the popup pans into a still map */
+      moveToLocation: (latlng, title, m) => m.fitBounds(latlng.layer.getBounds(), Object.assign({ maxZoom: 18, animate: false }, margins())),
     });
     search.on("search:locationfound", (e) => { if (e.layer) e.layer.openPopup(); });
     map.addControl(search);
