@@ -1,11 +1,13 @@
 """Stage 6, publish: tables (CSV, XLSX, GeoPackage), the Folium maps, the
-annex, figures and the inputs report, all written by :func:`publish`. Every function here writes files atomically and returns the
-paths it wrote; every input text reaching HTML is escaped."""
+annex, fact sheets, figures and the inputs report, each a writer in one
+registry (:data:`OUTPUTS`) that :func:`publish` calls with one view of the
+run (:class:`Published`). Every function here writes files atomically and
+returns the paths it wrote; every input text reaching HTML is escaped."""
 
 from .maps import write_maps
 from .report import inputs_report
-from .run import OUTPUTS, Published, PublishOptions, publish, register_output
+from .run import OUTPUTS, Folders, Published, PublishOptions, publish, published_view, register_output
 from .tables import write_tables
 
-__all__ = ["OUTPUTS", "Published", "PublishOptions", "inputs_report", "publish", "register_output", "write_maps",
-           "write_tables"]
+__all__ = ["OUTPUTS", "Folders", "Published", "PublishOptions", "inputs_report", "publish", "published_view",
+           "register_output", "write_maps", "write_tables"]
