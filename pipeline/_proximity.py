@@ -182,15 +182,6 @@ class _Grid:
         np.cumsum(np.bincount(cell, minlength=self.rows * self.cols), out=self.offsets[1:])
 
 
-def _expand(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For slices ``[start, start + length)``: each listed position and its slice's number."""
-    total = int(lengths.sum())
-    which = np.repeat(np.arange(len(starts)), lengths)
-    ends = np.cumsum(lengths)
-    pos = np.arange(total, dtype=np.int64) - np.repeat(ends - lengths - starts, lengths)
-    return pos, which
-
-
 def count_within(geoms: np.ndarray, targets: np.ndarray, radius: float, method: str = "auto") -> np.ndarray:
     """How many of ``targets`` lie within ``radius`` (m) of each of ``geoms``
     (GEOS's ``dwithin``: distance at most ``radius``), exactly.

@@ -88,11 +88,6 @@ def impact_defaults() -> dict:
     return _yaml.load(_impact_defaults_text())
 
 
-def default_impact() -> ImpactSpec:
-    """The package's default coefficients (``pipeline/impact_defaults.yaml``)."""
-    return impact_spec()
-
-
 def merge(base: dict, override: dict) -> dict:
     """``base`` with ``override`` applied; a coefficient (a mapping with a
     ``value``) is replaced whole, so a new value must state its own source."""

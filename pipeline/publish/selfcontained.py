@@ -19,11 +19,6 @@ def _manifest() -> dict:
     return json.loads((VENDOR / "manifest.json").read_text(encoding="utf-8"))
 
 
-def vendored_licences() -> list[str]:
-    """``package@version`` of every vendored front-end package."""
-    return sorted({f["package"] for f in _manifest()["files"].values()})
-
-
 def inline(html: str) -> str:
     """``html`` with every CDN script and stylesheet inlined from the vendored
     files, and the icon resources the maps do not use removed.
