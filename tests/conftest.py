@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
@@ -146,12 +147,9 @@ def toy_osm() -> OsmLayers:
         {"ref": "node/4", "tags": {"shop": "vacant"}, "geometry": Point(x0 + 505, y0 + 5)},
         {"ref": "node/7", "tags": {"highway": "bus_stop"}, "geometry": Point(x0 + 310, y0 - 60)},
     ])
-    idle = layer([
-        {"ref": "way/1", "tags": {"landuse": "greenfield"}, "geometry": sq(0, 0, 100)},
-        {"ref": "way/2", "tags": {"building": "yes", "disused:amenity": "school", "name": "Old school"}, "geometry": sq(300, 0, 20)},
-        {"ref": "node/4", "tags": {"shop": "vacant"}, "geometry": Point(x0 + 505, y0 + 5)},
-    ])
-    return OsmLayers(*(g.to_crs("EPSG:4326") for g in (buildings, landuse, roads, pois, idle)))
+    # every feature read, as the extract stage hands them on: the transform stage judges which are idle
+    features = gpd.GeoDataFrame(pd.concat([buildings, landuse, roads, pois], ignore_index=True), crs=buildings.crs)
+    return OsmLayers(*(g.to_crs("EPSG:4326") for g in (buildings, landuse, roads, pois, features)))
 
 
 @pytest.fixture

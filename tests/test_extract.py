@@ -8,7 +8,7 @@ from pipeline.extract import read_boundary, read_register, read_survey
 from pipeline.extract.osm import read_osm_file, resolve_osm_path
 from pipeline.extract._tables import parse_number
 from pipeline._text import fold
-from pipeline.extract.osm import idle_evidence
+from pipeline.transform.signals import idle_evidence, osm_signals
 from pipeline.errors import InputError
 
 
@@ -152,7 +152,8 @@ def test_real_volos_pbf_layers(shared):
     counts = osm.counts()
     assert counts["buildings"] == 88 and counts["landuse"] == 155  # as documented in shared/data/README.md
     assert counts["roads"] > 0 and counts["pois"] > 0
-    evidence = idle_evidence(osm.idle["tags"])
+    idle, _ = osm_signals(osm.features)
+    evidence = idle_evidence(idle["tags"])
     # a weak signal, works under way, and two railway corridors: judged in the transform stage
     assert set(evidence) == {"landuse=greenfield", "landuse=construction", "railway=abandoned", "railway=disused"}
     assert osm.buildings["osm_ref"].str.match(r"^(way|relation)/\d+$").all()
@@ -161,7 +162,8 @@ def test_real_volos_pbf_layers(shared):
 def test_idle_tags_added_to_a_copy_of_volos_are_found(volos_idle_pbf):
     path, changed = volos_idle_pbf
     osm = read_osm_file(path)
-    found = dict(zip(osm.idle["osm_ref"], idle_evidence(osm.idle["tags"])))
+    idle, _ = osm_signals(osm.features)
+    found = dict(zip(idle["osm_ref"], idle_evidence(idle["tags"])))
     for ref, tag in changed.items():
         assert tag in found[ref]
 

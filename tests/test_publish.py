@@ -45,7 +45,7 @@ def page_data(map_html: str) -> dict:
 
 @pytest.fixture
 def published(toy_osm, toy_boundary, tmp_path):
-    toy_osm.idle.loc[toy_osm.idle["osm_ref"] == "way/2", "name"] = PAYLOAD
+    toy_osm.features.loc[toy_osm.features["osm_ref"] == "way/2", "name"] = PAYLOAD
     prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
     inv = prepared.inventory
     inv.loc[inv["asset_id"] == "osm-way-1", "photos"] = "javascript:alert(1);https://example.org/p.jpg"

@@ -55,7 +55,7 @@ def test_map_page_takes_input_text_as_data(toy_osm, toy_boundary):
     from pipeline.score import score
     from pipeline.transform import transform
 
-    toy_osm.idle.loc[toy_osm.idle["osm_ref"] == "way/2", "name"] = "Old mill {{ 6*7 }} {# open {% if 1 %}"
+    toy_osm.features.loc[toy_osm.features["osm_ref"] == "way/2", "name"] = "Old mill {{ 6*7 }} {# open {% if 1 %}"
     prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
     feats = compute_features(prepared.inventory, prepared.context)
     profiles, _ = fit_to_sources(load_profiles(ProfilesSpec(use=["social_farm"])), prepared.context.sources())

@@ -14,7 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from .. import contracts, evidence, settings
+from .. import contracts, settings
 from ..config import ProjectConfig
 from ..errors import InputError
 from .boundary import read_boundary
@@ -86,7 +86,7 @@ def extract(config: ProjectConfig, uses: list[str] | None = None) -> RawSources:
         Gathering the problems of every source that could not be read.
     """
     problems: list[str] = []
-    reading = Reading(config, uses, evidence.rules(config.inventory))
+    reading = Reading(config, uses)
     data: dict[str, Any] = {}
     for source in [s for s in SOURCES.values() if not s.needs_area]:
         data[source.name] = _read_source(source, config, reading, problems)

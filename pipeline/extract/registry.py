@@ -24,7 +24,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .. import columns, evidence
+from .. import columns
 from .._text import clean_controls
 from ..config import SOURCE_SECTIONS, ProjectConfig, Sources
 from ._tables import control_note
@@ -44,12 +44,12 @@ _SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 @dataclass
 class Reading:
     """What a reader may use besides its own settings: the project's config,
-    the boundary and its lon/lat box once read, the use names, the evidence
-    table, and the notes for the inputs report."""
+    the boundary and its lon/lat box once read, the use names, and the notes
+    for the inputs report. (Readers read; judging what the data says is the
+    transform stage's.)"""
 
     config: ProjectConfig
     uses: list[str] | None
-    rules: evidence.Rules
     notes: list[dict] = field(default_factory=list)
     boundary: gpd.GeoDataFrame | None = None
     bbox: tuple[float, float, float, float] | None = None
@@ -238,7 +238,7 @@ def clean_layer(gdf: gpd.GeoDataFrame | None, source: str, label: str, notes: li
 
 
 def _read_osm(spec, reading: Reading):
-    layers = read_osm(spec, reading.boundary, reading.rules)
+    layers = read_osm(spec, reading.boundary)
     for name in OSM_LAYERS:
         setattr(layers, name, clean_layer(getattr(layers, name), f"osm {name}", "osm_ref", reading.notes))
     return layers

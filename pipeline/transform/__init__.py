@@ -29,6 +29,7 @@ from .claims import asset_ids, claims_from_osm, claims_from_register, claims_fro
 from .geometry import clip_to_boundary, prepare_layer, repair_geometries
 from .judgement import CONFLICT_COLUMNS, judge
 from .report import Report
+from .signals import osm_signals
 
 __all__ = ["Context", "Prepared", "Report", "asset_ids", "project_crs", "project_rasters", "repair_geometries", "transform"]
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def osm_coverage(osm, boundary: gpd.GeoDataFrame) -> tuple[float, str]:
     whole roads reaching far beyond the area it was cut to."""
     if osm.extent is not None:
         return extent_coverage(osm.extent, boundary), osm.extent_basis or "declared"
-    parts = [getattr(osm, name).geometry for name in ("buildings", "landuse", "roads", "pois", "idle")
+    parts = [getattr(osm, name).geometry for name in ("buildings", "landuse", "roads", "pois", "features")
              if len(getattr(osm, name))]
     if not parts:
         return 0.0, "nodes"
@@ -128,10 +129,13 @@ def parcel_of(assets: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None) -> pd.
     return out
 
 
-def _context(raw: RawSources, crs: CRS, boundary: gpd.GeoDataFrame, report: Report) -> Context:
+def _context(raw: RawSources, crs: CRS, boundary: gpd.GeoDataFrame, report: Report, judged: dict[str, int]) -> Context:
+    """The context layers in the project CRS; reports what was read (and
+    ``judged``: how many features the tags call idle and in active use)."""
     osm = raw.osm
     area = shapely.buffer(boundary.geometry.union_all(), settings.CONTEXT_BUFFER_M)
-    for name, n in osm.counts().items():
+    read = {name: n for name, n in osm.counts().items() if name != "features"}
+    for name, n in {**read, **judged}.items():
         report.add("osm", f"read: {name}", n)
     for why, refs in osm.dropped.items():
         report.add("osm", f"dropped: {why}", len(refs), ", ".join(refs[:20]) + (" …" if len(refs) > 20 else ""))
@@ -192,10 +196,11 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     area = boundary.geometry.union_all()
     coverage, basis = osm_coverage(raw.osm, raw.boundary)
     report.add("osm", f"coverage: {coverage_note(coverage, basis)} of the boundary", round(coverage * 100))
-    context = _context(raw, crs, boundary, report)
+    idle_tagged, active_tagged = osm_signals(raw.osm.features, rules)
+    context = _context(raw, crs, boundary, report, {"idle": len(idle_tagged), "active": len(active_tagged)})
     near = shapely.buffer(area, settings.CONTEXT_BUFFER_M)
-    idle = prepare_layer(raw.osm.idle, crs, near, "osm idle features", report)
-    active = prepare_layer(raw.osm.active, crs, near, "osm active-use areas", report, polygons_only=True)
+    idle = prepare_layer(idle_tagged, crs, near, "osm idle features", report)
+    active = prepare_layer(active_tagged, crs, near, "osm active-use areas", report, polygons_only=True)
     features = gpd.GeoDataFrame(pd.concat([idle, context.buildings, context.landuse, context.pois]), crs=crs)
     features = features.drop_duplicates("osm_ref").reset_index(drop=True)
     residential = context.landuse["tags"].map(lambda t: t.get("landuse") in settings.RESIDENTIAL_LANDUSE)

@@ -30,12 +30,11 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import box
 
-from ... import evidence, settings
+from ... import settings
 from ...config import PYROSM_SCHEME, OsmSource
 from ...errors import InputError
 from ...io import check_readable
-from ._core import (LAYERS, POLYGONAL, PYROSM_BUNDLED, TAG_FILTER, OsmLayers, empty_features, idle_evidence,
-                    layers_from_features)
+from ._core import LAYERS, POLYGONAL, PYROSM_BUNDLED, TAG_FILTER, OsmLayers, empty_features, layers_from_features
 from ._osmnx import _read_xml, from_osmnx, read_osm_overpass
 from ._pbf import _read_pbf, from_pyrosm
 from .extent import (clip_extract, context_bbox, declared_extent, extent_coverage, file_extent,
@@ -58,10 +57,8 @@ def resolve_osm_path(spec: str) -> Path:
     return Path(spec)
 
 
-def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = None,
-                  table: evidence.Rules | None = None) -> OsmLayers:
-    """Layers of a local ``.osm.pbf`` or ``.osm`` file, optionally cut to a lon/lat
-    box; ``table`` (the evidence table in force) decides the idle and active layers."""
+def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = None) -> OsmLayers:
+    """Layers of a local ``.osm.pbf`` or ``.osm`` file, optionally cut to a lon/lat box."""
     path = Path(path)
     name = path.name.lower()
     problems = check_readable(path, "osm source")
@@ -84,19 +81,19 @@ def read_osm_file(path: Path, bbox: tuple[float, float, float, float] | None = N
         features = features[~features["osm_ref"].isin(incomplete)]
     if bbox is not None:
         features = features[features.intersects(box(*bbox))]
-    layers = layers_from_features(features.reset_index(drop=True), dropped, table)
+    layers = layers_from_features(features.reset_index(drop=True), dropped)
     layers.extent, layers.extent_basis = file_extent(path)
     return layers
 
 
 # ---------------------------------------------------------------- the source's front door
 
-def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame, table: evidence.Rules | None = None) -> OsmLayers:
+def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame) -> OsmLayers:
     """The OSM layers around ``boundary`` from the source's door: Overpass, or
     a local file (first cut to the area with pyosmium when large)."""
     bbox = context_bbox(boundary)
     if src.overpass:
-        return read_osm_overpass(shapely.box(*bbox), src.cache(), src.overpass_url, table)
+        return read_osm_overpass(shapely.box(*bbox), src.cache(), src.overpass_url)
     assert src.path is not None  # the file door (OsmSource checks one door is given)
     path = resolve_osm_path(src.path)
     big = path.exists() and path.stat().st_size > settings.OSM_CLIP_ABOVE_BYTES
@@ -106,7 +103,7 @@ def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame, table: evidence.Rules |
             path = clip_extract(path, bbox, src.cache())
         except RuntimeError as exc:  # pyosmium's errors on unreadable files
             raise InputError("osm source", [f"{path}: cannot be clipped ({exc})"]) from None
-    layers = read_osm_file(path, bbox, table)
+    layers = read_osm_file(path, bbox)
     if declared[0] is not None:  # the whole file's, not the cut's
         layers.extent, layers.extent_basis = declared
     return layers
@@ -114,5 +111,5 @@ def read_osm(src: OsmSource, boundary: gpd.GeoDataFrame, table: evidence.Rules |
 
 __all__ = ["LAYERS", "POLYGONAL", "PYROSM_BUNDLED", "TAG_FILTER", "OsmLayers", "clip_extract", "context_bbox",
            "declared_extent", "empty_features", "extent_coverage", "file_extent", "from_osmnx", "from_pyrosm",
-           "idle_evidence", "incomplete_references", "layers_from_features", "node_extent", "read_osm",
+           "incomplete_references", "layers_from_features", "node_extent", "read_osm",
            "read_osm_file", "read_osm_overpass", "resolve_osm_path"]

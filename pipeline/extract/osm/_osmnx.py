@@ -8,7 +8,6 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from ... import evidence
 from ...errors import InputError
 from ._core import TAG_FILTER, _META, OsmLayers, _clean, _features, empty_features, layers_from_features
 
@@ -59,8 +58,7 @@ def _reachable(url: str, timeout: float = 5.0) -> bool:
     return True
 
 
-def read_osm_overpass(polygon, cache_dir: Path, url: str | None = None,
-                      table: evidence.Rules | None = None) -> OsmLayers:
+def read_osm_overpass(polygon, cache_dir: Path, url: str | None = None) -> OsmLayers:
     """Features inside ``polygon`` (EPSG:4326) from Overpass through osmnx.
 
     Responses are cached by osmnx in ``cache_dir``, keyed by the request, so
@@ -84,7 +82,7 @@ def read_osm_overpass(polygon, cache_dir: Path, url: str | None = None,
             raise InputError("osm source (Overpass)", [
                 f"the Overpass request failed ({type(exc).__name__}: {exc}); "
                 f"check the network or overpass_url, or use a local extract"]) from None
-    layers = layers_from_features(from_osmnx(gdf), table=table)
+    layers = layers_from_features(from_osmnx(gdf))
     layers.extent, layers.extent_basis = polygon, "requested"  # Overpass answers for the whole area asked
     return layers
 
