@@ -234,7 +234,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_criteria(args: argparse.Namespace) -> int:
+def cmd_criteria(_args: argparse.Namespace) -> int:
     """Print the criteria library (plugins' criteria included) as a Markdown table."""
     from .features import criteria_markdown
     from .plugins import load_plugins

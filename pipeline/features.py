@@ -326,12 +326,12 @@ def _not_self(context: Context, layer: str, assets: gpd.GeoDataFrame) -> gpd.Geo
 # ---------------------------------------------------------------- criteria
 
 @criterion("area_m2", "m²", "area", "εμβαδόν", reads={})
-def area(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+def area(assets: gpd.GeoDataFrame, _context: Context) -> pd.Series:
     return pd.Series(shapely.area(assets.geometry.to_numpy()), index=assets.index)
 
 
 @criterion("compactness", "0-1", "compactness", "συμπαγές σχήμα", reads={})
-def compactness(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+def compactness(assets: gpd.GeoDataFrame, _context: Context) -> pd.Series:
     """Polsby-Popper ratio 4πA/P²: 1 for a circle, near 0 for a thin strip."""
     g = assets.geometry.to_numpy()
     perimeter = shapely.length(g)
@@ -472,12 +472,12 @@ def landuse_class(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
 
 
 @criterion("condition", "class", "condition", "κατάσταση", direction="class", reads={})
-def condition(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+def condition(assets: gpd.GeoDataFrame, _context: Context) -> pd.Series:
     return assets["condition"].astype(object).where(assets["condition"].notna(), "unknown")
 
 
 @criterion("occupancy", "class", "occupancy (survey)", "χρήση (αυτοψία)", direction="class", reads={})
-def occupancy(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
+def occupancy(assets: gpd.GeoDataFrame, _context: Context) -> pd.Series:
     return assets["occupancy"].astype(object).where(assets["occupancy"].notna(), "unknown")
 
 

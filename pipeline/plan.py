@@ -149,7 +149,7 @@ def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_dista
     geoms = assets.set_index("asset_id").geometry
     texts, forms, counts = [], [], []
     for asset_id, use, usable in zip(plan["asset_id"], plan["use"], plan["usable_area_m2"]):
-        mine = orgs[wants.map(lambda u: use in u)]
+        mine = orgs[wants.map(lambda u, use=use: use in u)]
         if len(mine):
             site = geoms[asset_id]
             dist = np.array([shapely.distance(site, g) if g is not None else np.nan for g in mine.geometry])

@@ -164,7 +164,7 @@ def test_fact_sheets_one_a4_page_per_asset_with_an_atlas_and_contents(volos):
         pages = [p.extract_text() for p in pypdf.PdfReader(out / "atlas.pdf").pages]
         assert len(pages) == len(inv) + 1  # the contents, then one A4 page per asset
         contents = re.sub(r"\s+", "", pages[0])
-        for k, asset in enumerate(planned, start=1):
+        for asset in planned:
             assert asset in contents
         for page in pages[1:]:
             ids = [a for a in inv["asset_id"] if a in re.sub(r"\s+", "", page)]

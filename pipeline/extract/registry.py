@@ -262,7 +262,7 @@ def _merge_zones(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
 for _source in (
     Source("osm", "sources.osm", "OpenStreetMap", _read_osm,
            files=lambda s: {"": resolve_osm_path(s.path)} if s.path else {}, where=_osm_where),
-    Source("boundary", "boundary", "boundary", lambda s, r: read_boundary(s), needs_area=False,
+    Source("boundary", "boundary", "boundary", lambda s, _r: read_boundary(s), needs_area=False,
            where=lambda s: str(s.path) if s.path else f"bbox {s.bbox}"),
     Source("register", "sources.asset_register", "asset register", lambda s, r: read_register(s, r.notes),
            needs_area=False, private=columns.PRIVATE_CAPABLE["register"], aliases=columns.REGISTER),
@@ -276,7 +276,7 @@ for _source in (
            where=lambda s: str(s.path) if s.path else f"WFS {s.wfs.url} ({s.wfs.typename})"),
     Source("rasters", "sources.rasters", "raster", lambda s, r: read_raster(s, _box(r)), key=lambda s: s.kind,
            title=lambda s: f"raster {s.kind}"),
-    Source("zones", "sources.zones", "zones", lambda s, r: read_zone(s), key=lambda s: s.kind, merge=_merge_zones,
+    Source("zones", "sources.zones", "zones", lambda s, _r: read_zone(s), key=lambda s: s.kind, merge=_merge_zones,
            title=lambda s: f"{s.kind} zones"),
 ):
     register_source(_source)

@@ -90,7 +90,7 @@ def inventory_figure(inventory: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, co
 
 
 def use_figure(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profile: Profile, boundary: gpd.GeoDataFrame,
-               context, credits: list[str], title: str, stem: Path, top: int = 10) -> list[Path]:
+               context, credits: list[str], stem: Path, top: int = 10) -> list[Path]:
     """One use: eligible sites coloured by score class, the best ``top`` numbered."""
     s = scores[(scores["use"] == profile.name) & scores["eligible"]].sort_values("rank")
     focus = inventory[inventory["asset_id"].isin(s["asset_id"])]
@@ -120,5 +120,5 @@ def write_figures(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFram
     credits = [*credits, note] if note else credits
     files = inventory_figure(inventory, boundary, context, credits, title, folder / "inventory")
     for p in profiles:
-        files += use_figure(inventory, scores, p, boundary, context, credits, title, folder / p.name)
+        files += use_figure(inventory, scores, p, boundary, context, credits, folder / p.name)
     return files

@@ -183,13 +183,13 @@ def map_data(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: di
         "best_use": [use_index[best[a]] if a in best.index else -1 for a in inv["asset_id"]],
         "raw": raw,
     }
-    data["plan"] = _plan_rows(plan, order, profiles, all_profiles, use_index, strings)
+    data["plan"] = _plan_rows(plan, order, profiles, use_index, strings)
     data["context"] = _context(context, origin, strings)
     data["strings"] = strings.table()
     return data
 
 
-def _plan_rows(plan, order, profiles, all_profiles, use_index, strings) -> list[list[int]]:
+def _plan_rows(plan, order, profiles, use_index, strings) -> list[list[int]]:
     """The plan's assignments on this page: asset, use, score and the line of
     impact figures and candidate organisations."""
     if plan is None or not len(plan):

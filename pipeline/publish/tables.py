@@ -72,7 +72,7 @@ def labelled(df: pd.DataFrame, uses: dict[str, str]) -> pd.DataFrame:
             if isinstance(v, str) and v else v)
     for col, prefix in (("kind", ""), ("ownership", ""), ("confidence", "short_")):
         if col in out:
-            out[col] = out[col].map(lambda v: f"{t('el', prefix + v)} / {v}" if isinstance(v, str) else v)
+            out[col] = out[col].map(lambda v, prefix=prefix: f"{t('el', prefix + v)} / {v}" if isinstance(v, str) else v)
     return out
 
 
