@@ -26,6 +26,7 @@ from shapely.geometry import box
 
 from pipeline.config import ProfilesSpec, SensitivitySpec
 from pipeline.features import REGISTRY
+from pipeline.publish import view_of
 from pipeline.publish.maps import build_map, render
 from pipeline.profiles import load_profiles
 from pipeline.score import score
@@ -88,8 +89,9 @@ def main() -> None:
         inv, boundary = synthetic(n)
         scored = score(inv, profiles, SensitivitySpec())
         start = time.perf_counter()
-        html = render(build_map(inv, scored.scores, scored.explanations, profiles, boundary, ["synthetic data"],
-                                f"{n} assets"), True)
+        view = view_of(inv, scored.scores, profiles, boundary, explanations=scored.explanations,
+                       credits=["synthetic data"], sensitivity=SensitivitySpec())
+        html = render(build_map(view, profiles, f"{n} assets"), True)
         build = time.perf_counter() - start
         path = out / f"map_{n}.html"
         path.write_text(html, encoding="utf-8")

@@ -176,6 +176,7 @@ def test_popups_match_the_scores_on_varied_synthetic_assets(browser, tmp_path):
     from pipeline.config import ProfilesSpec, SensitivitySpec
     from pipeline.features import REGISTRY
     from pipeline.profiles import load_profiles
+    from pipeline.publish import view_of
     from pipeline.publish.maps import build_map, render
     from pipeline.score import score
 
@@ -198,8 +199,9 @@ def test_popups_match_the_scores_on_varied_synthetic_assets(browser, tmp_path):
     profiles = load_profiles(ProfilesSpec())
     scored = score(inv, profiles, SensitivitySpec())
     path = tmp_path / "synthetic.html"
-    path.write_text(render(build_map(inv, scored.scores, scored.explanations, profiles, boundary, ["synthetic"], "s"), True),
-                    encoding="utf-8")
+    view = view_of(inv, scored.scores, profiles, boundary, explanations=scored.explanations, credits=["synthetic"],
+                   sensitivity=SensitivitySpec())
+    path.write_text(render(build_map(view, profiles, "s"), True), encoding="utf-8")
     page, problems, _ = open_page(browser, path.as_uri())
     rows = scored.scores
     assert rows["eligible"].any() and (~rows["eligible"]).any() and rows["reason_en"].str.contains("no data for").any()

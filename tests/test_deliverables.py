@@ -117,9 +117,11 @@ def test_a_long_inventory_is_summarised_in_the_annex_and_pointed_to_the_workbook
     empty = pd.DataFrame(columns=["asset_id", "name", "use", "score", "reason_en", "reason_el", "usable_area_m2", "kwp",
                                   "mwh_per_year", "cultivable_m2", "jobs", "candidate_organisations",
                                   "candidate_legal_forms"])
-    sections = annex_sections(inv, pd.DataFrame(columns=["asset_id", "use", "eligible", "rank", "score"]), empty,
-                              pd.DataFrame({"use": ["TOTAL"], "sites": [0]}), pd.DataFrame(), [], None, [],
-                              pd.DataFrame(columns=["topic", "coefficient", "value", "source"]))
+    from pipeline.publish import view_of
+
+    scores = pd.DataFrame(columns=["asset_id", "use", "eligible", "rank", "score"])
+    sections = annex_sections(view_of(inv, scores, [], None, plan=empty, targets=pd.DataFrame(),
+                                      impact_sources=pd.DataFrame(columns=["topic", "coefficient", "value", "source"])))
     heading, text, table = sections[0]
     assert len(table) == MAX_ROWS and f"of {n:,} rows" in text and "idle_assets.xlsx" in text
 

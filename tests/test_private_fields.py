@@ -158,8 +158,11 @@ def test_an_empty_atlas_still_credits_its_sources(tmp_path):
 
     empty = gpd.GeoDataFrame({"asset_id": pd.Series(dtype=object), "best_score": pd.Series(dtype=float)},
                              geometry=gpd.GeoSeries([], crs=2100))
-    write_factsheets(tmp_path, empty, pd.DataFrame(columns=["asset_id", "use"]), None, [], None,
-                     ["© OpenStreetMap contributors"], "Empty town", pdf=False)
+    from pipeline.publish import PublishOptions, view_of
+
+    write_factsheets(view_of(empty, pd.DataFrame(columns=["asset_id", "use"]), [], None,
+                             credits=["© OpenStreetMap contributors"], title="Empty town",
+                             options=PublishOptions(pdf=False)), tmp_path)
     assert "© OpenStreetMap contributors" in (tmp_path / "atlas.html").read_text(encoding="utf-8")
 
 

@@ -1,3 +1,4 @@
+import dataclasses
 import html
 import html.parser
 import json
@@ -14,7 +15,7 @@ from pipeline.io import atomic_path, write_text
 from pipeline.match import best_use
 from pipeline.profiles import fit_to_sources, load_profiles
 from pipeline.config import ProfilesSpec
-from pipeline.publish import write_maps, write_tables
+from pipeline.publish import view_of, write_maps, write_tables
 from pipeline.publish.maps import esc
 from pipeline.publish.tables import public_inventory
 from pipeline.score import score
@@ -55,10 +56,10 @@ def published(toy_osm, toy_boundary, tmp_path):
     matching = best_use(feats, scored.scores, [p.name for p in profiles])
     public = public_inventory(feats, scored.scores, matching)
     credits = ["© OpenStreetMap contributors (ODbL 1.0)", "Boundaries: test <b>credit</b>"]
-    files = write_tables(tmp_path, public, scored.scores, scored.contributions, matching, profiles,
-                         prepared.context.boundary, credits, "Toy town")
-    map_file = write_maps(tmp_path / "maps", public, scored.scores, scored.explanations, profiles,
-                          prepared.context.boundary, credits, "Toy <i>town</i>")[0]
+    view = view_of(public, scored.scores, profiles, prepared.context.boundary, contributions=scored.contributions,
+                   matching=matching, explanations=scored.explanations, credits=credits, title="Toy town")
+    files = write_tables(view, tmp_path)
+    map_file = write_maps(dataclasses.replace(view, title="Toy <i>town</i>"), tmp_path / "maps")[0]
     return files, map_file, profiles, public
 
 

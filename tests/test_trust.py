@@ -20,6 +20,7 @@ from pipeline.extract import RawSources
 from pipeline.extract.survey import read_survey
 from pipeline.extract.registry import private_fields
 from pipeline.config import SurveySource
+from pipeline.publish import view_of
 from pipeline.publish.maps import build_map, render
 from pipeline.publish.tables import sheet_names
 from pipeline.runner import project_cache_dir, run_project
@@ -62,14 +63,14 @@ def test_map_page_takes_input_text_as_data(toy_osm, toy_boundary):
     scored = score(feats, profiles)
     matching = best_use(feats, scored.scores, [p.name for p in profiles])
     public = public_inventory(feats, scored.scores, matching)
-    m = build_map(public, scored.scores, scored.explanations, profiles, prepared.context.boundary, ["credit"],
-                  "Title {{ 7*6 }}")
+    view = view_of(public, scored.scores, profiles, prepared.context.boundary, explanations=scored.explanations,
+                   credits=["credit"])
+    m = build_map(view, profiles, "Title {{ 7*6 }}")
     page = render(m, self_contained=False)
     assert "Old mill {{ 6*7 }} {# open {% if 1 %}" in page and "Old mill 42" not in page
     assert "Title {{ 7*6 }}" in page and "Title 42" not in page
     # the same map renders to the same bytes (no random element ids)
-    assert render(build_map(public, scored.scores, scored.explanations, profiles, prepared.context.boundary,
-                            ["credit"], "Title {{ 7*6 }}"), self_contained=False) == page
+    assert render(build_map(view, profiles, "Title {{ 7*6 }}"), self_contained=False) == page
 
 
 # 5. an output folder holding an input is refused; a user's files are never touched

@@ -7,7 +7,8 @@ returns the paths it wrote; every input text reaching HTML is escaped."""
 from .maps import write_maps
 from .report import inputs_report
 from .run import OUTPUTS, Folders, Published, PublishOptions, publish, published_view, register_output
+from .view import view_of
 from .tables import write_tables
 
 __all__ = ["OUTPUTS", "Folders", "Published", "PublishOptions", "inputs_report", "publish", "published_view",
-           "register_output", "write_maps", "write_tables"]
+           "register_output", "view_of", "write_maps", "write_tables"]

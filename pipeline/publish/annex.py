@@ -21,7 +21,9 @@ from ..changes import summary as change_summary
 from ..evidence import CONFIDENCE
 from ..i18n import LEGAL_FORMS, legal_form_name, t
 from ..io import FIXED_DATE, atomic_path, write_text
+from ..plan import plan_totals
 from ..profiles import Profile
+from .view import Published
 from .mapdata import plan_figures
 
 log = logging.getLogger(__name__)
@@ -169,19 +171,22 @@ def _changes_section(changes: pd.DataFrame) -> tuple[str, str, pd.DataFrame | No
     return _h("changes"), f"{head} {more}".strip(), tidy(table)
 
 
-def annex_sections(inventory: pd.DataFrame, scores: pd.DataFrame, plan: pd.DataFrame, totals: pd.DataFrame,
-                   targets: pd.DataFrame, profiles: list[Profile], sensitivity, credits: list[str],
-                   coefficients: pd.DataFrame, top: int = 10, coverage_text: str = "",
-                   conflicts: pd.DataFrame | None = None,
-                   verify: pd.DataFrame | None = None,
-                   changes: pd.DataFrame | None = None) -> list[tuple[str, str, pd.DataFrame | None]]:
-    """``(heading, paragraph, table)`` for each section, shared by both formats;
-    every table's cells are text already (:func:`tidy`): no None or nan,
-    integers as integers, uses and legal forms by their names. Long tables
-    show their first :data:`MAX_ROWS` rows and say where the rest are. The
-    inventory is split into assets a record confirms or strong OSM evidence
-    makes probable, and those to verify. With ``changes`` (a run compared
-    with the one before it) the annex opens with what changed."""
+def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.DataFrame | None]]:
+    """``(heading, paragraph, table)`` for each section of the view's annex,
+    shared by both formats; every table's cells are text already
+    (:func:`tidy`): no None or nan, integers as integers, uses and legal
+    forms by their names. Long tables show their first :data:`MAX_ROWS` rows
+    and say where the rest are. The inventory is split into assets a record
+    confirms or strong OSM evidence makes probable, and those to verify. When
+    the run was compared with the one before it, the annex opens with what
+    changed. The view must hold a plan, targets and impact sources."""
+    inventory, scores, profiles, credits = view.inventory, view.scores, list(view.profiles), list(view.credits)
+    plan, targets, coefficients, sensitivity = view.plan, view.targets, view.impact_sources, view.sensitivity
+    if plan is None or targets is None or coefficients is None:
+        raise ValueError("the annex is written from a view with a plan, targets and impact sources")
+    totals, conflicts, verify = plan_totals(plan), view.conflicts, view.verify
+    coverage_text = f"{view.coverage} of the boundary" if view.coverage else ""
+    changes = view.changes if view.compared else None
     names = _use_names(profiles)
     kinds = inventory["kind"].value_counts()
     sources = inventory["sources"].value_counts()

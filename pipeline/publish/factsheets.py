@@ -29,7 +29,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 
 from ..i18n import evidence_text, fmt_value, legal_form_name, t
 from ..io import write_text
-from ..profiles import Profile
+from .view import Published
 from .annex import write_pdf
 from ._canvas import offscreen_figure
 from .mapdata import plan_figures
@@ -209,11 +209,13 @@ def _page(title: str, body: str) -> str:
             f"<style>{CSS}</style></head><body>{body}</body></html>\n")
 
 
-def write_factsheets(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, plan: pd.DataFrame | None,
-                     profiles: list[Profile], context, credits: list[str], title: str, pdf: bool = True) -> list[Path]:
-    """``factsheets/<asset>.html`` for each asset in :func:`sheet_order`, and
-    ``atlas.html`` (contents page, then every sheet) with ``atlas.pdf`` when
-    ``pdf`` and WeasyPrint is available. Returns the files written."""
+def write_factsheets(view: Published, folder: Path) -> list[Path]:
+    """``factsheets/<asset>.html`` for each asset of the view in
+    :func:`sheet_order`, and ``atlas.html`` (contents page, then every sheet)
+    with ``atlas.pdf`` when the view's options ask for PDFs and WeasyPrint is
+    available, into ``folder``. Returns the files written."""
+    inventory, scores, plan, profiles = view.inventory, view.scores, view.plan, list(view.profiles)
+    context, credits, title, pdf = view.context, list(view.credits), view.title, view.options.pdf
     folder = Path(folder)
     names = {p.name: f"{p.label.el} / {p.label.en}" for p in profiles}
     order = sheet_order(inventory, plan)

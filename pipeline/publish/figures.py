@@ -16,6 +16,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 from .._text import plain_mpl
 from ..io import atomic_path
 from ..profiles import Profile
+from .view import Published
 from ._canvas import offscreen_figure
 from .mapdata import KIND_COLOURS, SCORE_BINS, SCORE_COLOURS, score_classes
 
@@ -112,13 +113,14 @@ def use_figure(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profile: Profi
     return _save(fig, stem)
 
 
-def write_figures(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Profile],
-                  boundary: gpd.GeoDataFrame, context, credits: list[str], title: str, note: str = "") -> list[Path]:
-    """The inventory figure and one figure per use, PNG and SVG; ``note``
-    (the OSM coverage) follows the credits on each."""
+def write_figures(view: Published, folder: Path) -> list[Path]:
+    """The inventory figure and one figure per use of the view, PNG and SVG,
+    into ``folder``; the OSM coverage follows the credits on each."""
     folder = Path(folder)
-    credits = [*credits, note] if note else credits
+    note = f"{view.coverage} of the boundary" if view.coverage else ""
+    credits = [*view.credits, note] if note else list(view.credits)
+    inventory, scores, boundary, context, title = view.inventory, view.scores, view.boundary, view.context, view.title
     files = inventory_figure(inventory, boundary, context, credits, title, folder / "inventory")
-    for p in profiles:
+    for p in view.profiles:
         files += use_figure(inventory, scores, p, boundary, context, credits, folder / p.name)
     return files

@@ -24,6 +24,7 @@ from .. import settings
 from ..features import REGISTRY
 from ..i18n import LABELS, fmt_value, number, t
 from ..profiles import Profile
+from .view import Published
 from ..score import Explanation
 
 SCORE_BINS = [0, 20, 40, 60, 80, 100]
@@ -130,11 +131,13 @@ def _use_block(profile: Profile, scores: pd.DataFrame, ex: Explanation, order: p
 CONFIDENCE_COLOURS = {"confirmed": "#1a7f37", "probable": "#1f5fbf", "to verify": "#d4a017"}
 
 
-def map_data(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: dict[str, Explanation],
-             profiles: list[Profile], all_profiles: list[Profile], boundary: gpd.GeoDataFrame, title: str,
-             plan: pd.DataFrame | None, top_k: int, context=None) -> dict:
-    """Everything one map page shows: assets, the uses in ``profiles``, each
-    asset's best use among ``all_profiles``, the plan, boundary and context."""
+def map_data(view: Published, profiles: list[Profile], title: str) -> dict:
+    """Everything one map page titled ``title`` shows: assets, the uses in
+    ``profiles``, each asset's best use among all the view's uses, the plan,
+    boundary and context."""
+    inventory, scores, explanations, boundary = view.inventory, view.scores, view.explanations, view.boundary
+    all_profiles, plan, context = list(view.profiles) or profiles, view.plan, view.context
+    top_k = view.sensitivity.top_k if view.sensitivity is not None else 3
     strings = Strings()
     inv = inventory.reset_index(drop=True)
     order = pd.Index(inv["asset_id"])

@@ -19,9 +19,7 @@ import re
 from pathlib import Path
 
 import folium
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from folium import plugins
 from folium.elements import JSCSSMixin
@@ -30,7 +28,7 @@ from folium.template import Template
 from .. import settings
 from ..io import write_text
 from ..profiles import Profile
-from ..score import Explanation
+from .view import Published
 from .mapdata import map_data, page_json
 from .selfcontained import inline
 
@@ -91,16 +89,13 @@ class AssetLayers(JSCSSMixin, MacroElement):
         self.code = MAP_SCRIPT.read_text(encoding="utf-8").replace("MAP_VARIABLE", map_name)
 
 
-def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: dict[str, Explanation],
-              profiles: list[Profile], boundary: gpd.GeoDataFrame, credits: list[str], title: str,
-              plan: pd.DataFrame | None = None, top_k: int = 3, context=None,
-              all_profiles: list[Profile] | None = None, note: str = "") -> folium.Map:
-    """The Folium map (not yet saved): a layer per use in ``profiles`` coloured
-    by score class, their excluded assets on a grey toggle, the plan, all idle
-    assets, context layers, legend, search, fullscreen, measure and mini-map.
-    ``all_profiles`` names every use for the labels of the best use and plan.
-    The layers are made in the browser from :func:`mapdata.map_data`."""
-    all_profiles = all_profiles or profiles
+def build_map(view: Published, profiles: list[Profile], title: str) -> folium.Map:
+    """The Folium map titled ``title`` (not yet saved): a layer per use in
+    ``profiles`` coloured by score class, their excluded assets on a grey
+    toggle, the plan, all idle assets, context layers, legend, search,
+    fullscreen, measure and mini-map; the view's coverage goes under the
+    title. The layers are made in the browser from :func:`mapdata.map_data`."""
+    boundary, credits = view.boundary, view.credits
     # map.js opens the view on the assets (or the boundary); this centre is only where it starts
     w, s_, e, n = boundary.to_crs(settings.WGS84).total_bounds
     m = folium.Map(location=[(s_ + n) / 2, (w + e) / 2], zoom_start=12, tiles=None, control_scale=True)
@@ -111,8 +106,8 @@ def build_map(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, explanations: d
         attr=f'Map tiles © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> | {credit_html}',
         max_zoom=19,
     ).add_to(m)
-    data = map_data(inventory, scores, explanations, profiles, all_profiles, boundary, title, plan, top_k, context)
-    data["note"] = note
+    data = map_data(view, profiles, title)
+    data["note"] = view.coverage
     root = m.get_root()
     assert isinstance(root, Figure)  # a folium Map's root is its page
     root.html.add_child(RawHtml(
@@ -153,21 +148,17 @@ EMBED = """<!-- {title}: paste into a web page or report. The map files must be 
 """
 
 
-def write_maps(folder: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame,
-               explanations: dict[str, Explanation], profiles: list[Profile],
-               boundary: gpd.GeoDataFrame, credits: list[str], title: str, plan: pd.DataFrame | None = None,
-               top_k: int = 3, context=None, self_contained: bool = True, note: str = "") -> list[Path]:
+def write_maps(view: Published, folder: Path) -> list[Path]:
     """The index map (every use), one map per use, and ``embed.html`` with an
-    iframe snippet for each; every file written atomically. ``note`` goes
-    under the title (e.g. the OSM extract's coverage)."""
+    iframe snippet for each, into ``folder``; every file written atomically."""
+    title, profiles = view.title, list(view.profiles)
     folder = Path(folder)
     pages = [("index.html", title, profiles)] + [
         (f"{p.name}.html", f"{title}: {p.label.en} / {p.label.el}", [p]) for p in profiles]
     written = []
     for name, page_title, uses in pages:
-        m = build_map(inventory, scores, explanations, uses, boundary, credits, page_title, plan, top_k, context,
-                      profiles, note)
-        written.append(write_text(render(m, self_contained), folder / name))
+        m = build_map(view, uses, page_title)
+        written.append(write_text(render(m, view.options.self_contained), folder / name))
     snippets = "\n".join(EMBED.format(file=esc(name), title=esc(page_title)) for name, page_title, _ in pages)
     written.append(write_text(snippets, folder / "embed.html"))
     return written

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Mapping
 
-import geopandas as gpd
 import pandas as pd
 
 from ..changes import COLUMNS as CHANGE_COLUMNS
@@ -21,9 +19,8 @@ from ..extract.registry import attributions, input_files, private_fields, source
 from ..i18n import coverage_note
 from ..io import shown_paths, write_text
 from ..manifest import config_folder
-from ..plan import plan_totals, verify_ownership
+from ..plan import verify_ownership
 from ..privacy import Privacy
-from ..profiles import Profile
 from ..score import Explanation
 from .annex import annex_sections, write_annex
 from .changes import write_changes
@@ -32,93 +29,7 @@ from .figures import write_figures
 from .maps import write_maps
 from .report import inputs_report
 from .tables import public_inventory, write_tables
-
-
-@dataclass(frozen=True)
-class PublishOptions:
-    """How outputs are written: maps with their libraries inlined (offline)
-    or linked from a CDN, and whether the annex is also printed as PDF."""
-
-    self_contained: bool = True
-    pdf: bool = True
-
-
-@dataclass(frozen=True)
-class Folders:
-    """Where outputs go: the tables folder and the maps folder."""
-
-    tables: Path
-    maps: Path
-
-
-@dataclass(frozen=True)
-class Published:
-    """What every output is made from, built once per run by
-    :func:`published_view`, with private fields blanked and their values
-    taken out of every derived text (:mod:`pipeline.privacy`).
-
-    Attributes
-    ----------
-    inventory : GeoDataFrame
-        The public inventory: every criterion, score per use and best use, project CRS.
-    scores, contributions : DataFrame
-        Scores per asset and use; each criterion's points.
-    explanations : mapping of str to Explanation
-        What each use's scores are made of (the maps' popups).
-    plan, matching, targets : DataFrame
-        The plan, each asset's best use, the targets reached and unmet.
-    conflicts, verify : DataFrame
-        Where the sources disagree; assets whose ownership is to verify.
-    changes : DataFrame
-        What changed since the run compared with (empty when none).
-    compared : bool
-        Whether an earlier run was compared with.
-    impact_sources : DataFrame
-        The impact coefficients and their sources.
-    profiles : tuple of Profile
-        The use profiles scored.
-    boundary : GeoDataFrame
-        The project's boundary, project CRS.
-    context : Context
-        The context layers (roads, land use, buildings, ...).
-    report : DataFrame
-        The inputs report's rows, local folders left out.
-    sources : mapping of str to str
-        Each source and where it was read from, local folders left out.
-    credits : tuple of str
-        Credits every output must carry.
-    coverage : str
-        The OSM coverage in words (``OSM coverage 0.6% (partial)``).
-    title : str
-        The project's title.
-    config : ProjectConfig
-        The project's config.
-    options : PublishOptions
-        Self-contained maps, PDFs.
-    """
-
-    inventory: gpd.GeoDataFrame
-    scores: pd.DataFrame
-    contributions: pd.DataFrame
-    explanations: Mapping[str, Explanation]
-    plan: pd.DataFrame
-    matching: pd.DataFrame
-    targets: pd.DataFrame
-    conflicts: pd.DataFrame
-    verify: pd.DataFrame
-    changes: pd.DataFrame
-    compared: bool
-    impact_sources: pd.DataFrame
-    profiles: tuple[Profile, ...]
-    boundary: gpd.GeoDataFrame
-    context: Any
-    report: pd.DataFrame
-    sources: Mapping[str, str]
-    credits: tuple[str, ...]
-    coverage: str
-    title: str
-    config: Any
-    options: PublishOptions
+from .view import Folders, Published, PublishOptions
 
 
 #: ``writer(published, folders) -> [paths]``: one output of a run.
@@ -148,12 +59,12 @@ def redact_explanations(explanations: Mapping[str, Explanation], asset_ids: pd.S
                              for use, e in explanations.items()})
 
 
-def published_view(result, options: PublishOptions = PublishOptions()) -> Published:
+def published_view(result, options: PublishOptions | None = None) -> Published:
     """The view of a run's result that every output is written from.
 
     ``result`` is the runner's :class:`~pipeline.runner.RunResult`; it is
     left as it was (private fields are blanked in copies)."""
-    config = result.config
+    config, options = result.config, options or PublishOptions()
     privacy = Privacy.of(result.features, private_fields(config))
     public = public_inventory(result.features, result.scored.scores, result.matching, privacy)
     matching = privacy.frame(result.matching)
@@ -174,10 +85,11 @@ def published_view(result, options: PublishOptions = PublishOptions()) -> Publis
         sources=MappingProxyType(shown_paths(source_files(config), base, known)),
         credits=tuple(attributions(config)),
         coverage=coverage_note(result.prepared.coverage, result.prepared.coverage_basis),
-        title=config.project.title or config.project.name, config=config, options=options)
+        title=config.project.title or config.project.name, sensitivity=config.sensitivity, config=config,
+        options=options)
 
 
-def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOptions()) -> list[Path]:
+def publish(result, dirs: tuple[Path, Path], options: PublishOptions | None = None) -> list[Path]:
     """Write every output of a run into ``dirs`` (tables folder, maps folder)
     and return the files written: the view is built once, then each writer
     of :data:`OUTPUTS` is called in turn."""
@@ -193,17 +105,12 @@ def publish(result, dirs: tuple[Path, Path], options: PublishOptions = PublishOp
 
 def tables_output(p: Published, folders: Folders) -> list[Path]:
     """GeoPackage, GeoParquet, the CSV tables and the workbook."""
-    return write_tables(folders.tables, p.inventory, p.scores, p.contributions, p.matching, list(p.profiles),
-                        p.boundary, list(p.credits), p.title, plan=p.plan, targets=p.targets,
-                        impact_sources=p.impact_sources, sensitivity=p.config.sensitivity, conflicts=p.conflicts,
-                        verify=p.verify, note=f"{p.coverage} of the boundary")
+    return write_tables(p, folders.tables)
 
 
 def maps_output(p: Published, folders: Folders) -> list[Path]:
     """The main map and one map per use."""
-    return write_maps(folders.maps, p.inventory, p.scores, dict(p.explanations), list(p.profiles), p.boundary,
-                      list(p.credits), p.title, plan=p.plan, top_k=p.config.sensitivity.top_k, context=p.context,
-                      self_contained=p.options.self_contained, note=p.coverage)
+    return write_maps(p, folders.maps)
 
 
 def changes_output(p: Published, folders: Folders) -> list[Path]:
@@ -213,23 +120,17 @@ def changes_output(p: Published, folders: Folders) -> list[Path]:
 
 def annex_output(p: Published, folders: Folders) -> list[Path]:
     """The strategic plan's annex (Markdown, HTML, PDF)."""
-    sections = annex_sections(p.inventory, p.scores, p.plan, plan_totals(p.plan), p.targets, list(p.profiles),
-                              p.config.sensitivity, list(p.credits), p.impact_sources,
-                              coverage_text=f"{p.coverage} of the boundary", conflicts=p.conflicts, verify=p.verify,
-                              changes=p.changes if p.compared else None)
-    return write_annex(folders.tables, p.title, sections, pdf=p.options.pdf)
+    return write_annex(folders.tables, p.title, annex_sections(p), pdf=p.options.pdf)
 
 
 def factsheets_output(p: Published, folders: Folders) -> list[Path]:
     """A fact sheet per asset and the atlas."""
-    return write_factsheets(folders.tables, p.inventory, p.scores, p.plan, list(p.profiles), p.context,
-                            list(p.credits), p.title, pdf=p.options.pdf)
+    return write_factsheets(p, folders.tables)
 
 
 def figures_output(p: Published, folders: Folders) -> list[Path]:
     """Report figures, PNG and SVG."""
-    return write_figures(folders.tables / "figures", p.inventory, p.scores, list(p.profiles), p.boundary, p.context,
-                         list(p.credits), p.title, note=f"{p.coverage} of the boundary")
+    return write_figures(p, folders.tables / "figures")
 
 
 def inputs_report_output(p: Published, folders: Folders) -> list[Path]:

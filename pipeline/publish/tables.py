@@ -17,7 +17,7 @@ from ..i18n import COLUMNS_EL, legal_form_name, t
 from ..match import ranking
 from ..plan import plan_totals
 from ..privacy import Privacy
-from ..profiles import Profile
+from .view import Published
 
 def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching: pd.DataFrame,
                      private: Privacy | set[str] | frozenset[str] = frozenset()) -> gpd.GeoDataFrame:
@@ -99,33 +99,33 @@ def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str) -
     ws.freeze_panes = "A5"
 
 
-def write_tables(out_dir: Path, inventory: gpd.GeoDataFrame, scores: pd.DataFrame, contributions: pd.DataFrame,
-                 matching: pd.DataFrame, profiles: list[Profile], boundary: gpd.GeoDataFrame,
-                 credits: list[str], title: str, plan: pd.DataFrame | None = None,
-                 targets: pd.DataFrame | None = None, impact_sources: pd.DataFrame | None = None,
-                 sensitivity=None, conflicts: pd.DataFrame | None = None,
-                 verify: pd.DataFrame | None = None, note: str = "") -> list[Path]:
-    """Write the GeoPackage, the CSV tables and the XLSX workbook. Every CSV
-    made from the data carries the credits in an ``attribution`` column, and
-    every sheet carries them and ``note`` (the OSM coverage) under its title.
+def write_tables(view: Published, out_dir: Path) -> list[Path]:
+    """Write the GeoPackage, the CSV tables and the XLSX workbook of the view
+    ``view`` into ``out_dir``. Every CSV made from the data carries the credits
+    in an ``attribution`` column, and every sheet carries them and the OSM
+    coverage under its title.
 
     Returns
     -------
     list of Path
         Every file written.
     """
+    inventory, scores, contributions, matching = view.inventory, view.scores, view.contributions, view.matching
+    profiles, credits, title, plan = list(view.profiles), list(view.credits), view.title, view.plan
+    sensitivity = view.sensitivity
+    note = f"{view.coverage} of the boundary" if view.coverage else ""
     out_dir = Path(out_dir)
     credit = "Data: " + "; ".join(credits)
     sheet_credit = f"{credit}. {note}" if note else credit
-    written = [write_geopackage({"idle_assets": inventory, "boundary": boundary}, out_dir / "idle_assets.gpkg"),
+    written = [write_geopackage({"idle_assets": inventory, "boundary": view.boundary}, out_dir / "idle_assets.gpkg"),
                write_geoparquet(inventory, out_dir / "idle_assets.parquet")]
     rankings = {p.name: rounded(ranking(scores, inventory, p.name)) for p in profiles}
     matching, scores, contributions = rounded(matching), rounded(scores), rounded(contributions)
     for name, table in rankings.items():
         written.append(write_csv(table.assign(attribution=credit), out_dir / f"ranking_{name}.csv"))
     written.append(write_csv(matching.assign(attribution=credit), out_dir / "matching.csv"))
-    given = {"plan": plan, "plan_totals": plan_totals(plan) if plan is not None else None, "targets": targets,
-             "impact_sources": impact_sources, "verify_ownership": verify, "conflicts": conflicts}
+    given = {"plan": plan, "plan_totals": plan_totals(plan) if plan is not None else None, "targets": view.targets,
+             "impact_sources": view.impact_sources, "verify_ownership": view.verify, "conflicts": view.conflicts}
     extra = {k: rounded(v) for k, v in given.items() if v is not None}
     for name, table in extra.items():  # the coefficients' sources are not data of the place
         written.append(write_csv(table if name == "impact_sources" else table.assign(attribution=credit),

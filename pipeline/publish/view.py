@@ -1,0 +1,136 @@
+"""The view of a run that every output is written from (:class:`Published`),
+where outputs go (:class:`Folders`) and how (:class:`PublishOptions`): the
+publish stage's one interface, shared by the built-in writers and plugins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from ..config import SensitivitySpec
+from ..profiles import Profile
+from ..score import Explanation
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """How outputs are written: maps with their libraries inlined (offline)
+    or linked from a CDN, and whether the annex is also printed as PDF."""
+
+    self_contained: bool = True
+    pdf: bool = True
+
+
+@dataclass(frozen=True)
+class Folders:
+    """Where outputs go: the tables folder and the maps folder."""
+
+    tables: Path
+    maps: Path
+
+
+@dataclass(frozen=True)
+class Published:
+    """What every output is made from, built once per run by
+    :func:`published_view`, with private fields blanked and their values
+    taken out of every derived text (:mod:`pipeline.privacy`).
+
+    Attributes
+    ----------
+    inventory : GeoDataFrame
+        The public inventory: every criterion, score per use and best use, project CRS.
+    scores, contributions : DataFrame
+        Scores per asset and use; each criterion's points.
+    explanations : mapping of str to Explanation
+        What each use's scores are made of (the maps' popups).
+    plan, matching, targets : DataFrame
+        The plan, each asset's best use, the targets reached and unmet
+        (plan and targets None where a view has none).
+    conflicts, verify : DataFrame or None
+        Where the sources disagree; assets whose ownership is to verify.
+    changes : DataFrame
+        What changed since the run compared with (empty when none).
+    compared : bool
+        Whether an earlier run was compared with.
+    impact_sources : DataFrame
+        The impact coefficients and their sources.
+    profiles : tuple of Profile
+        The use profiles scored.
+    boundary : GeoDataFrame
+        The project's boundary, project CRS.
+    context : Context
+        The context layers (roads, land use, buildings, ...).
+    report : DataFrame
+        The inputs report's rows, local folders left out.
+    sources : mapping of str to str
+        Each source and where it was read from, local folders left out.
+    credits : tuple of str
+        Credits every output must carry.
+    coverage : str
+        The OSM coverage in words (``OSM coverage 0.6% (partial)``).
+    title : str
+        The project's title.
+    sensitivity : SensitivitySpec or None
+        The weight draws behind the rank stability (the method sheet, the maps' top-k).
+    config : ProjectConfig
+        The project's config.
+    options : PublishOptions
+        Self-contained maps, PDFs.
+    """
+
+    inventory: gpd.GeoDataFrame
+    scores: pd.DataFrame
+    contributions: pd.DataFrame
+    explanations: Mapping[str, Explanation]
+    plan: pd.DataFrame | None
+    matching: pd.DataFrame
+    targets: pd.DataFrame | None
+    conflicts: pd.DataFrame | None
+    verify: pd.DataFrame | None
+    changes: pd.DataFrame
+    compared: bool
+    impact_sources: pd.DataFrame | None
+    profiles: tuple[Profile, ...]
+    boundary: gpd.GeoDataFrame
+    context: Any
+    report: pd.DataFrame
+    sources: Mapping[str, str]
+    credits: tuple[str, ...]
+    coverage: str
+    title: str
+    sensitivity: SensitivitySpec | None
+    config: Any
+    options: PublishOptions
+
+
+
+
+_EMPTY = pd.DataFrame
+
+
+def view_of(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Profile], boundary: gpd.GeoDataFrame,
+            **parts: Any) -> Published:
+    """A view made of parts, for tests, notebooks and benchmarks that score
+    without a whole run: any other field of :class:`Published` may be given
+    by name; what is not given is empty (no plan, no context, no credits)."""
+    defaults: dict[str, Any] = dict(
+        contributions=_EMPTY(columns=["asset_id", "use"]), explanations=MappingProxyType({}), plan=None,
+        matching=_EMPTY(columns=["asset_id", "best_use"]), targets=None, conflicts=None, verify=None,
+        changes=_EMPTY(columns=["asset_id"]), compared=False, impact_sources=None, context=None,
+        report=_EMPTY(columns=["source", "action", "count", "detail"]), sources=MappingProxyType({}), credits=(),
+        coverage="", title="", sensitivity=None, config=None, options=PublishOptions())
+    unknown = set(parts) - set(defaults)
+    if unknown:
+        raise TypeError(f"Published has no field(s) {sorted(unknown)}")
+    given = {**defaults, **parts}
+    given["explanations"] = MappingProxyType(dict(given["explanations"]))
+    given["credits"] = tuple(given["credits"])
+    return Published(inventory=inventory, scores=scores, profiles=tuple(profiles), boundary=boundary, **given)
+
+
+__all__ = ["Folders", "PublishOptions", "Published", "view_of"]
