@@ -75,13 +75,13 @@ class Criterion:
 REGISTRY: dict[str, Criterion] = {}
 
 
-def criterion(name: str, unit: str, en: str, el: str, kind: str = "number", needs: str | None = None,
-              direction: str = "benefit", reads: Mapping[str, float] | None = None,
-              tags: Mapping[str, Iterable[str] | None] | None = None):
+def criterion(name: str, unit: str, en: str, el: str, *, needs: str | None = None, direction: str = "benefit",
+              reads: Mapping[str, float] | None = None, tags: Mapping[str, Iterable[str] | None] | None = None):
     """Register a criterion function under ``name`` (see :class:`Criterion`).
 
     ``needs`` names the optional source it reads; ``direction`` is its usual
-    sense (a profile's value function sets the sense for each use);
+    sense (a profile's value function sets the sense for each use; ``class``
+    makes it a category, else a number);
     ``reads`` says how far beyond an asset it reads each context layer
     (``{}``: none, only the asset itself); ``tags`` the OSM tags it selects.
     """
@@ -90,7 +90,7 @@ def criterion(name: str, unit: str, en: str, el: str, kind: str = "number", need
         raise ValueError(f"criterion {name}: unknown context layers {sorted(unknown)}; known: {CONTEXT_LAYERS}")
 
     def register(func: CriterionFn) -> CriterionFn:
-        REGISTRY[name] = Criterion(name, unit, en, el, "category" if direction == "class" else kind, func, needs,
+        REGISTRY[name] = Criterion(name, unit, en, el, "category" if direction == "class" else "number", func, needs,
                                    direction, None if reads is None else dict(reads),
                                    {k: None if v is None else frozenset(v) for k, v in (tags or {}).items()})
         return func

@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -96,8 +97,20 @@ class WarningLog(logging.Handler):
         self.messages.append(f"{record.name}: {record.getMessage()}")
 
 
-def write_manifest(target: Path, config: ProjectConfig, inputs: list[dict], started: str, counts: dict,
-                   seconds: dict, cache: str, warnings: list[str], outputs: list[Path], shown=lambda p: p) -> Path:
+@dataclass(frozen=True)
+class RunFacts:
+    """What a run records of itself: when it started, counts per stage,
+    seconds per stage, the stage cache's use, and the warnings it logged."""
+
+    started: str
+    counts: dict
+    seconds: dict
+    stage_cache: str
+    warnings: list[str]
+
+
+def write_manifest(target: Path, config: ProjectConfig, inputs: list[dict], facts: RunFacts, outputs: list[Path],
+                   shown=lambda p: p) -> Path:
     """``manifest.json`` at ``target``; ``shown`` gives the path an output will
     have once the run's staged outputs are swapped in. Paths are written
     relative: inputs and config values to the config's folder, outputs to the
@@ -113,12 +126,12 @@ def write_manifest(target: Path, config: ProjectConfig, inputs: list[dict], star
                               base, known),
         "inputs": shown_paths(inputs, base, known),
         "libraries": library_versions(),
-        "started": started,
+        "started": facts.started,
         "finished": now(),
-        "seconds": {k: round(v, 3) for k, v in seconds.items()},
-        "stage_cache": cache,
-        "counts": counts,
-        "warnings": shown_paths(warnings, base, known),
+        "seconds": {k: round(v, 3) for k, v in facts.seconds.items()},
+        "stage_cache": facts.stage_cache,
+        "counts": facts.counts,
+        "warnings": shown_paths(facts.warnings, base, known),
         "outputs": [{"path": Path(os.path.relpath(shown(p), here)).as_posix(), "sha256": sha256(p)}
                     for p in outputs if Path(p).exists()],
     }

@@ -23,7 +23,7 @@ from .errors import ConfigError, CoverageError
 from .features import compute_features
 from .i18n import coverage_figure
 from .impact import annual_yield, coefficient_sources, potentials
-from .manifest import WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
+from .manifest import RunFacts, WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
 from .outputs import StagedOutputs, check_writable, write_error
 from .match import best_use
 from .plan import make_plan
@@ -267,8 +267,8 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
             try:
                 files = publish(result, (stage_tables, staged.staged(maps_dir)), options)
                 result.seconds["publish"] = time.perf_counter() - start
-                files.append(write_manifest(stage_tables / "manifest.json", config, inputs, started, counts(result),
-                                            result.seconds, result.stage_cache, capture.messages, files,
+                facts = RunFacts(started, counts(result), result.seconds, result.stage_cache, capture.messages)
+                files.append(write_manifest(stage_tables / "manifest.json", config, inputs, facts, files,
                                             shown=staged.final))
             except OSError as exc:
                 raise write_error(exc, tables_dir) from None

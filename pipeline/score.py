@@ -131,10 +131,15 @@ def reason_parts(points: np.ndarray, max_points: np.ndarray, missing: np.ndarray
     return strong, weak
 
 
-def reason_text(lang: str, rank: int, n_eligible: int, score: float, labels: list[str], raw: list[str],
-                points: np.ndarray, max_points: np.ndarray, missing: np.ndarray, strong, weak: int) -> str:
-    """One line: rank and score; the strongest criteria; the weakest; the
-    criteria with no data (see :func:`reason_parts`)."""
+def reason_text(lang: str, ex: Explanation, i: int, labels: list[str], rank: int, n_eligible: int,
+                score: float) -> str:
+    """Asset ``i``'s line in ``lang``: rank and score; the strongest criteria;
+    the weakest; the criteria with no data (see :func:`reason_parts`).
+    ``labels`` are the criteria's labels in ``lang``, in ``ex``'s order."""
+    raw_text = ex.text(lang)
+    raw = [raw_text[c][i] for c in ex.criteria]
+    points, max_points, missing, strong, weak = ex.points[i], ex.max_points, ex.missing[i], ex.strong[i], ex.weak[i]
+
     def part(j):
         return t(lang, "reason_part").format(label=labels[j], value=raw[j], points=f"{points[j]:.0f}",
                                              max=f"{max_points[j]:.0f}")
@@ -219,10 +224,8 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
         reasons = {}
         for lang in ("en", "el"):
             labels = [getattr(REGISTRY[c], f"label_{lang}") for c in names]
-            raw_text = ex.text(lang)
             reasons[lang] = [
-                reason_text(lang, rank[i], n_eligible, score[i], labels, [raw_text[c][i] for c in names],
-                            points[i], max_points, missing[i], strong[i], weak[i])
+                reason_text(lang, ex, i, labels, rank[i], n_eligible, score[i])
                 if eligible[i] else t(lang, "excluded_line").format(rules=t(lang, "rule_list").join(exclusion_text(lang, i, ex)))
                 for i in range(n)
             ]

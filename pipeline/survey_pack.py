@@ -25,7 +25,7 @@ from .extract.registry import attributions, private_fields
 from .manifest import input_files
 from .outputs import StagedOutputs, check_writable
 from .privacy import Privacy
-from .publish.fieldwork import route_table, write_fieldwork
+from .publish.fieldwork import Fieldwork, route_table, write_fieldwork
 from .publish.survey_form import write_survey_form
 from .runner import analyse, project_cache_dir
 from .survey_form import build_form, form_id
@@ -128,7 +128,7 @@ def survey_pack(config: ProjectConfig, folder: Path | None = None, limit: int | 
     with StagedOutputs([folder]) as staged:
         here = staged.staged(folder)
         files = write_survey_form(here, form)
-        files += write_fieldwork(here, priority, route, table, public, form, result.prepared.context,
-                                 title, attributions(config), pdf=pdf)
+        work = Fieldwork(priority, route, table, public, form, result.prepared.context, title, attributions(config))
+        files += write_fieldwork(here, work, pdf=pdf)
         staged.commit()
     return SurveyPack(priority, route, table, [staged.final(f) for f in files])

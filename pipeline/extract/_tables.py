@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -96,21 +97,35 @@ def unused_columns(table: pd.DataFrame, aliases: dict[str, tuple[str, ...]], map
             if str(c).casefold() not in taken and str(c).rsplit("/", 1)[-1].casefold() not in taken]
 
 
-def read_records(table: pd.DataFrame, src, what: str, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
-                 id_col: str, text_cols: tuple[str, ...], notes: list[dict] | None = None,
-                 source: str = "", one_header_each: bool = False) -> tuple[pd.DataFrame, list[str], pd.Series]:
+@dataclass(frozen=True)
+class TableSpec:
+    """What a table source's rows are: its name (for the inputs report), its
+    columns and their aliases, the required ones, the id column, the text
+    columns cleaned on the way in, and whether two headers may not name one
+    column (see :func:`canonicalise`)."""
+
+    source: str
+    aliases: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    id_col: str
+    text_cols: tuple[str, ...]
+    one_header_each: bool = False
+
+
+def read_records(table: pd.DataFrame, src, what: str, spec: TableSpec,
+                 notes: list[dict] | None = None) -> tuple[pd.DataFrame, list[str], pd.Series]:
     """The shared start of every table source: canonical columns, control
     characters removed, text cleaned, ids checked. Returns the frame, the
     problems so far and the ids to name rows by (``"no id"`` where empty).
     What was cleaned is appended to ``notes`` (rows for the inputs report)."""
     table, touched = clean_controls(table)
-    df = canonicalise(table, aliases, src.columns, required, what, one_header_each)
+    df = canonicalise(table, spec.aliases, src.columns, spec.required, what, spec.one_header_each)
     if len(touched) and notes is not None:
-        rows, ids = df["row"].to_numpy(), df[id_col].fillna("no id").to_numpy()
-        notes.append(control_note(source, [f"row {rows[i]} ({ids[i]})" for i in touched]))
-    for col in text_cols:
+        rows, ids = df["row"].to_numpy(), df[spec.id_col].fillna("no id").to_numpy()
+        notes.append(control_note(spec.source, [f"row {rows[i]} ({ids[i]})" for i in touched]))
+    for col in spec.text_cols:
         df[col] = clean_text(df[col])
-    return df, id_problems(df, id_col), df[id_col].fillna("no id")
+    return df, id_problems(df, spec.id_col), df[spec.id_col].fillna("no id")
 
 
 def control_note(source: str, where: list[str]) -> dict:

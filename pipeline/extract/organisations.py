@@ -20,7 +20,7 @@ from .. import columns
 from ..config import OrganisationSource
 from ..errors import InputError
 from ..io import read_table
-from ._tables import blank, parse_numbers, read_records, unused_columns
+from ._tables import blank, parse_numbers, read_records, TableSpec, unused_columns
 
 #: Legal forms of the social and solidarity economy (law 4430/2016) and energy
 #: communities (law 5037/2023), with the ways people write them.
@@ -47,6 +47,11 @@ def legal_form(text: str | None) -> str | None:
     return None if text is None or blank(text) else _FORM_BY_WORD.get(fold(text))
 
 
+#: The organisations' rows: a header that could be the organisation's name or a person's is never guessed.
+TABLE = TableSpec("organisations", ALIASES, ("org_id", "name", "legal_form"), "org_id",
+                  ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS), one_header_each=True)
+
+
 def read_organisations(src: OrganisationSource, uses: list[str] | None, notes: list[dict] | None = None
                        ) -> gpd.GeoDataFrame:
     """Read and check the organisations; ``uses`` are the project's profile
@@ -61,10 +66,7 @@ def read_organisations(src: OrganisationSource, uses: list[str] | None, notes: l
     table = read_table(src.path, what, src.sheet, src.encoding)
     # a form's export holds the respondent's own name too: a header that could be the organisation's name
     # or a person's is never guessed, and columns not read are said
-    df, problems, oid = read_records(
-        table, src, what, ALIASES, ("org_id", "name", "legal_form"),
-        "org_id", ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS), notes, "organisations",
-        one_header_each=True)
+    df, problems, oid = read_records(table, src, what, TABLE, notes)
     unused = unused_columns(table, ALIASES, src.columns)
     if unused:
         log.warning("organisations %s: columns not used: %s (map them under 'columns:' if they hold %s)",

@@ -17,7 +17,7 @@ from .. import columns
 from ..config import RegisterSource
 from ..errors import InputError
 from ..io import read_table
-from ._tables import blank, map_text, parse_numbers, read_records
+from ._tables import blank, map_text, parse_numbers, read_records, TableSpec
 
 ALIASES = columns.REGISTER
 KIND_VALUES = {
@@ -26,6 +26,11 @@ KIND_VALUES = {
     "building": "building", "κτίριο": "building", "κτήριο": "building", "ακίνητο": "building",
 }
 _OSM_REF = r"^(node|way|relation)/\d+$"
+
+
+#: The register's rows.
+TABLE = TableSpec("register", ALIASES, ("register_id", "status"), "register_id",
+                  ("register_id", "name", "owner", "status", "kind", "osm_ref", "parcel_code", "notes"))
 
 
 def read_register(src: RegisterSource, notes: list[dict] | None = None) -> gpd.GeoDataFrame:
@@ -38,10 +43,7 @@ def read_register(src: RegisterSource, notes: list[dict] | None = None) -> gpd.G
         One error naming every bad row, field and what is wrong.
     """
     what = f"register {src.path}"
-    df, problems, rid = read_records(
-        read_table(src.path, what, src.sheet, src.encoding), src, what, ALIASES, ("register_id", "status"),
-        "register_id", ("register_id", "name", "owner", "status", "kind", "osm_ref", "parcel_code", "notes"),
-        notes, "register")
+    df, problems, rid = read_records(read_table(src.path, what, src.sheet, src.encoding), src, what, TABLE, notes)
     for col in ("x", "y", "area_m2"):
         df[col] = parse_numbers(df[col], col, rid, df["row"], problems, src.decimal)
     bad_area = df["area_m2"].notna() & ~(df["area_m2"] > 0)

@@ -27,7 +27,7 @@ from .. import columns, evidence
 from ..config import SurveySource
 from ..errors import InputError
 from ..io import read_table, read_vector
-from ._tables import map_text, parse_dates, parse_numbers, read_records
+from ._tables import map_text, parse_dates, parse_numbers, read_records, TableSpec
 
 ALIASES = columns.SURVEY
 log = logging.getLogger(__name__)
@@ -107,6 +107,11 @@ def _drop_repeated_submissions(df: pd.DataFrame, notes: list[dict] | None) -> pd
     return df[~repeated]
 
 
+#: The survey's rows (submissions).
+TABLE = TableSpec("survey", ALIASES, ("survey_id",), "survey_id",
+                  ("survey_id", "uuid", *columns.SURVEY_ANSWERS, "asset_id", "photo", "notes", "surveyor", "date"))
+
+
 def read_survey(src: SurveySource, notes: list[dict] | None = None) -> gpd.GeoDataFrame:
     """Read and check a survey export; points in EPSG:4326. Repairs, repeated
     submissions and columns that are not used are appended to ``notes``.
@@ -118,9 +123,7 @@ def read_survey(src: SurveySource, notes: list[dict] | None = None) -> gpd.GeoDa
     """
     what = f"survey {src.path}"
     table = _survey_table(src, what)
-    df, problems, sid = read_records(
-        table, src, what, ALIASES, ("survey_id",), "survey_id",
-        ("survey_id", "uuid", *columns.SURVEY_ANSWERS, "asset_id", "photo", "notes", "surveyor", "date"), notes, "survey")
+    df, problems, sid = read_records(table, src, what, TABLE, notes)
     unused = _unused_columns(table, src)
     if unused:
         log.warning("survey %s: columns not used: %s (map them under 'columns:' if they hold %s, photo or notes)",

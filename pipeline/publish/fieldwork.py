@@ -9,7 +9,9 @@ Every text from the inputs is escaped in HTML; in GPX, gpxpy escapes it as XML.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import gpxpy.gpx
@@ -171,20 +173,35 @@ def field_sheet(route: Route, table: pd.DataFrame, inventory: gpd.GeoDataFrame, 
             f"<style>{CSS}</style></head><body>{head}{''.join(blocks)}</body></html>\n")
 
 
-def write_fieldwork(folder: Path, priority: pd.DataFrame, route: Route, table: pd.DataFrame,
-                    inventory: gpd.GeoDataFrame, form: SurveyForm, context, title: str, credits: list[str],
-                    pdf: bool = True) -> list[Path]:
+@dataclass(frozen=True)
+class Fieldwork:
+    """What the field pack is made of: what to survey first, the route and
+    its table of stops, the (public) inventory, the form, the context layers,
+    the pack's title and the credits it carries."""
+
+    priority: pd.DataFrame
+    route: Route
+    table: pd.DataFrame
+    inventory: gpd.GeoDataFrame
+    form: SurveyForm
+    context: Any
+    title: str
+    credits: list[str]
+
+
+def write_fieldwork(folder: Path, work: Fieldwork, pdf: bool = True) -> list[Path]:
     """Write ``survey_priority.csv``, ``route.csv``, ``route.gpx``,
     ``route.geojson``, ``field_sheet.html`` and (with WeasyPrint) ``field_sheet.pdf``."""
     folder = Path(folder)
+    route, table, title, credits = work.route, work.table, work.title, work.credits
     credit = "Data: " + "; ".join(credits)
-    written = [write_priority(folder, priority, credits), write_csv(table.assign(attribution=credit), folder / "route.csv"),
+    written = [write_priority(folder, work.priority, credits),
+               write_csv(table.assign(attribution=credit), folder / "route.csv"),
                write_text(route_gpx(route, table, title), folder / "route.gpx"),
                write_text(route_geojson(route, table), folder / "route.geojson")]
-    page = field_sheet(route, table, inventory, form, context, title, credits)
+    page = field_sheet(route, table, work.inventory, work.form, work.context, title, credits)
     written.append(write_text(page, folder / "field_sheet.html"))
     if pdf:
         printed = write_pdf(page, folder / "field_sheet.pdf", PRINT_CSS)
         written += [printed] if printed else []
     return written
-
