@@ -11,8 +11,7 @@ score as large as possible. Uses without a target are not capped.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -20,28 +19,19 @@ import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, vstack
 
-from . import _yaml
 from .config import PlanSpec, Target
 from .evidence import PUBLIC
 from .i18n import evidence_text, fmt_value, legal_form_name
 from .i18n import t as label
 
 
-@lru_cache(maxsize=1)
-def compatible_uses() -> dict[str, frozenset[str]]:
-    """Uses that may share an asset (``pipeline/compatible_uses.yaml``), each
-    with the uses it can share one with (``*``: any)."""
-    data = _yaml.load((Path(__file__).parent / "compatible_uses.yaml").read_text(encoding="utf-8")) or {}
-    return {use: frozenset(others) for use, others in data.items()}
-
-
-def can_share(a: str, b: str, table: dict[str, frozenset[str]] | None = None) -> bool:
-    """Whether uses ``a`` and ``b`` may be assigned to the same asset."""
-    table = compatible_uses() if table is None else table
+def can_share(a: str, b: str, table: Mapping[str, frozenset[str]]) -> bool:
+    """Whether uses ``a`` and ``b`` may be assigned to the same asset, by
+    ``table`` (each use with the uses it can share one with; ``*``: any)."""
     return a != b and any(x in table.get(y, ()) or "*" in table.get(y, ()) for x, y in ((a, b), (b, a)))
 
 
-def _sharing_rows(cand: pd.DataFrame, table: dict[str, frozenset[str]]):
+def _sharing_rows(cand: pd.DataFrame, table: Mapping[str, frozenset[str]]):
     """One row per pair of candidates on the same asset whose uses cannot
     share it (at most one of the two is chosen)."""
     idx = cand[["asset_id", "use"]].reset_index(names="k")
@@ -59,9 +49,10 @@ def _sharing_rows(cand: pd.DataFrame, table: dict[str, frozenset[str]]):
 
 
 def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0,
-           sharing: dict[str, frozenset[str]] | None = None) -> pd.DataFrame:
+           sharing: Mapping[str, frozenset[str]] | None = None) -> pd.DataFrame:
     """The optimal assignment: each asset gets one use, or several that can
-    share it (``sharing``, default :func:`compatible_uses`).
+    share it (``sharing``: each use with the uses it can share an asset with,
+    :func:`pipeline.sharing.compatible_uses`; none when not given).
 
     Parameters
     ----------
@@ -80,7 +71,7 @@ def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0,
     n = len(cand)
     if n == 0:
         return cand.iloc[0:0]
-    clash, clash_ub = _sharing_rows(cand, compatible_uses() if sharing is None else sharing)
+    clash, clash_ub = _sharing_rows(cand, sharing or {})
     rows = [clash]
     upper = [clash_ub]
     for t in targets:
@@ -164,19 +155,20 @@ def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_dista
 
 
 def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisations, spec: PlanSpec,
-              labels: dict[str, tuple[str, str]] | None = None):
+              labels: dict[str, tuple[str, str]] | None = None, sharing: Mapping[str, frozenset[str]] | None = None):
     """The plan table (assigned asset, use, score, reason, ownership and
     confidence, impact, candidate organisations, and a note where an asset
     did not get its best use) and the target report. With
     ``spec.ownership == "public"`` only municipal and other public assets are
     assigned (see :func:`verify_ownership` for the others). ``labels`` names
-    each use in English and Greek for the notes."""
+    each use in English and Greek for the notes; ``sharing`` which uses may
+    share an asset (see :func:`assign`). No file is read: the rules come in."""
     pairs = scores.loc[scores["eligible"], ["asset_id", "use", "score", "reason_en", "reason_el"]].merge(
         potentials, on=["asset_id", "use"], how="left")
     if spec.ownership == "public":
         public = assets.loc[assets["ownership"].isin(PUBLIC), "asset_id"]
         pairs = pairs[pairs["asset_id"].isin(public)]
-    chosen = assign(pairs, spec.targets, spec.min_score)
+    chosen = assign(pairs, spec.targets, spec.min_score, sharing)
     candidates = organisation_candidates(chosen, assets, organisations, spec.organisation_max_distance_m)
     plan = chosen.merge(candidates, on=["asset_id", "use"], how="left")
     facts = assets.set_index("asset_id")

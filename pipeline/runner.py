@@ -27,6 +27,7 @@ from .manifest import RunFacts, WarningLog, check_inputs_unchanged, input_files,
 from .outputs import StagedOutputs, check_writable, write_error
 from .match import best_use
 from .plan import make_plan
+from .sharing import compatible_uses
 from .profiles import Profile, fit_to_sources, load_profiles
 from .publish import PublishOptions, publish
 from .publish.changes import read_previous
@@ -191,7 +192,8 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     spec, kwh = config.impact_spec(), prepared.context.solar[1]
     pot = potentials(features, scored.scores, profiles, spec, kwh)
     labels = {p.name: (p.label.en, p.label.el) for p in profiles}
-    plan, targets = make_plan(scored.scores, pot, features, prepared.organisations, config.plan, labels)
+    plan, targets = make_plan(scored.scores, pot, features, prepared.organisations, config.plan, labels,
+                              compatible_uses())
     seconds["match"] = time.perf_counter() - clock
     return RunResult(config, profiles, prepared, features, scored, matching, plan, targets,
                      coefficient_sources(spec, kwh), seconds=seconds, profile_notes=notes, stage_cache=cache)

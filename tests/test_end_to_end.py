@@ -198,10 +198,11 @@ def test_volos_plan_honours_constraints_targets_and_impact_coefficients(shared, 
     # one use per asset (or uses that can share one, like rooftop solar on a building in use), each an
     # eligible pair at or above the minimum score
     from pipeline.plan import can_share
+    from pipeline.sharing import compatible_uses
 
     assert not plan.duplicated(["asset_id", "use"]).any() and len(plan) > 0
     for uses in plan.groupby("asset_id")["use"].agg(list):
-        assert all(can_share(a, b) for a, b in itertools.combinations(uses, 2)), uses
+        assert all(can_share(a, b, compatible_uses()) for a, b in itertools.combinations(uses, 2)), uses
     assert scores.loc[list(zip(plan["asset_id"], plan["use"])), "eligible"].all()
     assert (plan["score"] >= config.plan.min_score).all()
     # weights sum to 1 in every profile, and every eligible asset meets every constraint of its use

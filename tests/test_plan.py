@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from pipeline.config import PlanSpec, Target
-from pipeline.plan import assign, can_share, compatible_uses, target_report
+from pipeline.plan import assign, can_share, target_report
+from pipeline.sharing import compatible_uses
 
 
 def attainment(chosen: pd.DataFrame, targets) -> float:
