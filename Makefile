@@ -1,6 +1,7 @@
 # idle-assets: two commands on a fresh machine.
 #   make demo   create .venv, install, run the demo project, print where the map is
 #   make test   create .venv, install with test extras, run the test suite
+#   make test-fast  the unit tests only (no test marked slow: no whole run, browser or subprocess)
 #   make lint   ruff, import-linter (the stages' import contracts) and mypy, as CI runs them
 #   make bench  create .venv, install with benchmark extras, run the performance benchmark
 #   make notebooks  create .venv with the notebook extras, run the notebooks (outputs in data/processed/notebooks/)
@@ -13,11 +14,12 @@ PYVER  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2]
 LOCK   := constraints/py$(PYVER).txt
 PIN    := $(if $(wildcard $(LOCK)),-c $(LOCK),)
 
-.PHONY: demo test lint bench notebooks run-volos lock clean help
+.PHONY: demo test test-fast lint bench notebooks run-volos lock clean help
 
 help:
 	@echo "make demo   - set up .venv and run the bundled demo (offline)"
 	@echo "make test   - set up .venv with test extras and run pytest"
+	@echo "make test-fast - the unit tests only, for quick feedback while developing (make test runs all)"
 	@echo "make lint   - ruff (pyflakes, complexity), the import contracts between stages (import-linter), mypy"
 	@echo "make bench  - set up .venv with benchmark extras and run benchmarks/bench.py (about 10 minutes)"
 	@echo "make notebooks - set up .venv with the notebook extras and run the notebooks into data/processed/notebooks/"
@@ -53,6 +55,9 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(VENV)/.installed-lint
 	$(BIN)/ruff check pipeline tests benchmarks scripts

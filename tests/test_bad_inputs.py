@@ -98,6 +98,7 @@ def test_empty_gml(tmp_path):
     assert "empty.gml: file is empty" in fails(tmp_path, data)
 
 
+@pytest.mark.slow
 def test_layer_without_crs(tmp_path):
     path = boundary_file(tmp_path, "nocrs.shp")
     path.with_suffix(".prj").unlink()
@@ -115,6 +116,7 @@ def register(tmp: Path, rows: str, header="register_id,name,status,kind,osm_ref,
     return str(path)
 
 
+@pytest.mark.slow
 def test_swapped_and_wrong_crs_coordinates(tmp_path):
     data = base()
     data["sources"]["register"] = {"path": register(tmp_path, "S1,Lot,idle,land,,60.534451,26.941947,900\n"
@@ -132,6 +134,7 @@ def parcels_file(tmp: Path, geometries) -> str:
     return str(tmp / "parcels.gpkg")
 
 
+@pytest.mark.slow
 def test_invalid_and_mixed_geometries_are_repaired_or_dropped_and_counted(tmp_path):
     x, y = 26.95, 60.53
     bowtie = Polygon([(x, y), (x + 0.001, y + 0.001), (x + 0.001, y), (x, y + 0.001)])
@@ -144,6 +147,7 @@ def test_invalid_and_mixed_geometries_are_repaired_or_dropped_and_counted(tmp_pa
     assert "| parcels | dropped: not a polygon | 1 | Point |" in report
 
 
+@pytest.mark.slow
 def test_duplicate_ids_missing_columns_bad_numbers(tmp_path):
     data = base()
     data["sources"]["register"] = {"path": register(tmp_path, "R1,A,idle,land,way/1,,,\nR1,B,idle,land,way/2,,,12a\n")}
@@ -154,6 +158,7 @@ def test_duplicate_ids_missing_columns_bad_numbers(tmp_path):
     assert "required column(s) ['status'] not found" in fails(tmp_path, data)
 
 
+@pytest.mark.slow
 def test_greek_decimal_comma_is_read(tmp_path):
     data = base()
     data["sources"]["register"] = {"path": register(tmp_path, 'R1,Lot,idle,land,,26.941947,60.534451,"1.234,5"\n')}
@@ -167,6 +172,7 @@ def survey(tmp: Path, rows: str) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_dates_in_several_formats_and_bad_dates(tmp_path):
     data = base()
     data["sources"]["survey"] = {"path": survey(tmp_path, '1,2026-03-02T10:15:00,"[60.531759, 26.957567]",4,vacant\n'
@@ -185,6 +191,7 @@ def test_invalid_kaek(tmp_path):
     assert "feature 1: KAEK '12345' is not a KAEK (12 digits)" in fails(tmp_path, data)
 
 
+@pytest.mark.slow
 def test_survey_with_500_m_gps_precision(tmp_path):
     data = base()
     data["sources"]["survey"] = {"path": survey(tmp_path, '1,2026-03-02,"[60.531759, 26.957567]",500,vacant\n')}
@@ -192,6 +199,7 @@ def test_survey_with_500_m_gps_precision(tmp_path):
     assert "| survey | not used: GPS precision worse than 50 m | 1 | row 2 (1: 500 m) |" in report
 
 
+@pytest.mark.slow
 def test_greek_text_in_cp1253_without_encoding(tmp_path):
     path = tmp_path / "register.csv"
     path.write_bytes("register_id,name,status,osm_ref\nR1,Παλιό σχολείο,αδρανές,way/424090325\n".encode("cp1253"))
@@ -203,6 +211,7 @@ def test_greek_text_in_cp1253_without_encoding(tmp_path):
     assert "Παλιό σχολείο" in set(result.features["name"])
 
 
+@pytest.mark.slow
 def test_yaml_typos_and_wrong_types(tmp_path):
     data = base()
     data["sources"]["survey"]["attach_distance_m"] = "fifty"
@@ -215,6 +224,7 @@ def test_yaml_typos_and_wrong_types(tmp_path):
     assert "profile: unknown key (check the spelling)" in proc.stderr
 
 
+@pytest.mark.slow
 def test_weights_not_summing_to_one_are_normalised_and_reported(tmp_path):
     data = base()
     data["profiles"] = {"use": ["social_farm"], "weights": {"social_farm": {"area_m2": 0.75}}}
@@ -224,6 +234,7 @@ def test_weights_not_summing_to_one_are_normalised_and_reported(tmp_path):
     assert sum(result.profiles[0].weights().values()) == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_a_profile_that_excludes_every_asset_is_reported(tmp_path):
     strict = tmp_path / "strict.yaml"
     strict.write_text(yaml.safe_dump({
@@ -249,6 +260,7 @@ def test_paths_that_do_not_exist_or_are_folders(tmp_path):
     assert "nowhere.csv: file not found" in msg and f"{tmp_path}: is a folder, expected a file" in msg
 
 
+@pytest.mark.slow
 def test_a_script_payload_in_the_inputs_stays_inert(tmp_path):
     payload = '<script>window.__pwned=1</script><img src=x onerror="alert(1)">'
     data = base()

@@ -15,7 +15,7 @@ from pipeline.runner import run_project
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)")]
 
 COUNT_LAYERS = "() => Object.fromEntries(Object.keys(window.idleAssets.overlays).map(k => [k, window.idleAssets.count(k)]))"
 POPUP_TEXT = "([name, id]) => window.idleAssets.popupText(name, id)"

@@ -16,6 +16,9 @@ from pipeline.config import load_config
 from pipeline.i18n import LEGAL_FORMS, fmt_value, greek_names
 from pipeline.runner import run_project
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 #: an English-formatted number: a thousands comma (2,066) or a decimal point (1.25)
 ENGLISH_NUMBER = re.compile(r"\d,\d{3}(?!\d)|\d\.\d{1,2}(?!\d)")

@@ -22,6 +22,9 @@ from workload import make_workload, write_workload  # noqa: E402
 import engines  # noqa: E402
 import dask_engine  # noqa: E402
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 CRITERIA = engines.CRITERIA + ["built_share", "area_m2", "compactness"]
 
 

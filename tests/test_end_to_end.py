@@ -20,6 +20,9 @@ from pipeline.config import load_config
 from pipeline.extract.osm import read_osm_file
 from pipeline.runner import run_project
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -23,6 +23,9 @@ from pipeline.manifest import stage_key
 from pipeline.publish import OUTPUTS
 from pipeline.runner import run_project
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "extending.md"
 PACKAGE = "idle_assets_example"
 MODULES = ("food_shop", "repair_cafe", "energy_certificates", "plan_geojson")

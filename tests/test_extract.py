@@ -159,6 +159,7 @@ def test_real_volos_pbf_layers(shared):
     assert osm.buildings["osm_ref"].str.match(r"^(way|relation)/\d+$").all()
 
 
+@pytest.mark.slow
 def test_idle_tags_added_to_a_copy_of_volos_are_found(volos_idle_pbf):
     path, changed = volos_idle_pbf
     osm = read_osm_file(path)

@@ -27,6 +27,9 @@ from pipeline.runner import analyse, run_project
 from pipeline.survey_priority import DOUBT_POINTS, STAKE, survey_priority
 from pipeline.survey_route import road_graph, visiting_order
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = {"farm": ("Farm", "Αγρόκτημα"), "shop": ("Shop", "Κατάστημα")}
 

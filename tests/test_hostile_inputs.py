@@ -22,6 +22,9 @@ from conftest import retag_osm
 from pipeline.cli import main
 from pipeline.config import demo_config_path, read_yaml
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw" / "demo"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -16,6 +16,9 @@ from pipeline.evidence import rules
 from pipeline.extract import extract
 from pipeline.runner import analyse, prepare
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ["asset_id", "idle_evidence", "evidence_strength", "ownership", "confidence", "conflicts"]
 

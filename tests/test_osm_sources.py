@@ -36,6 +36,7 @@ def same_layers(a, b):
         assert (x["tags"] == y["tags"]).all(), name
 
 
+@pytest.mark.slow
 def test_pbf_and_xml_of_the_same_area_give_the_same_features(shared):
     pbf = read_osm_file(shared / "osm" / "volos_center_2020.osm.pbf")
     xml = read_osm_file(shared / "osm" / "volos_center_2020.osm")
@@ -48,6 +49,7 @@ def test_pbf_and_xml_of_the_same_area_give_the_same_features(shared):
     same_layers(pbf, xml)
 
 
+@pytest.mark.slow
 def test_a_relation_crossing_the_box_is_read_whole(shared, tmp_path):
     """A multipolygon that crosses the lon/lat box is built from all its
     members: pyrosm 0.25 builds it from those inside the box unless told
@@ -79,6 +81,7 @@ def test_clipped_relations_and_ways_are_reported_not_lost_silently(tmp_path):
         "relation/20 (missing way/12)", "relation/21 (missing way/13)", "way/11 (missing node/99)"]}
 
 
+@pytest.mark.slow
 def test_large_extract_is_clipped_by_streaming_and_gives_the_same_features(shared, tmp_path):
     source = shared / "osm" / "athens_ilisia_2025.osm.pbf"
     bbox = (23.762, 37.970, 23.770, 37.976)
@@ -89,6 +92,7 @@ def test_large_extract_is_clipped_by_streaming_and_gives_the_same_features(share
     assert [p.name for p in tmp_path.iterdir()] == [small.name]  # no partial file left
 
 
+@pytest.mark.slow
 def test_overpass_through_osmnx_replayed_then_cached(shared, tmp_path):
     xml = shared / "osm" / "volos_center_2020.osm"
     routes = {"/api/interpreter": (200, "application/json", overpass_json_from_osm_xml(xml)),

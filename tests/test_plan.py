@@ -50,6 +50,7 @@ def random_case(seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(12))
 def test_assignment_is_optimal_against_brute_force(seed):
     pairs = random_case(seed)
@@ -90,6 +91,7 @@ def test_a_target_config_needs_one_measure():
     assert PlanSpec().min_score == 50
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(8))
 def test_a_use_that_can_share_an_asset_is_assigned_beside_another(seed):
     pairs = random_case(seed)

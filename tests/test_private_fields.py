@@ -24,6 +24,9 @@ from pipeline.survey_pack import survey_pack
 
 from test_trust import DEMO, demo_data
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 
 def readable_text(path: Path) -> str:
     """Everything a person or a program could read out of ``path``, as text."""

@@ -1,5 +1,6 @@
 """Property-based tests (hypothesis) of the geometry and scoring functions."""
 
+import pytest
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ def frame(rows) -> pd.DataFrame:
                          "c_area_m2": df["area_m2"], "c_road_distance_m": df["road_distance_m"], "c_landuse": df["landuse"]})
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(asset, min_size=1, max_size=25))
 def test_scores_stay_in_range_and_points_add_up(rows):
@@ -50,6 +52,7 @@ def test_scores_stay_in_range_and_points_add_up(rows):
     assert (s.loc[~s["eligible"], "excluded_by"].str.len() > 0).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(asset, min_size=2, max_size=20), st.randoms(use_true_random=False))
 def test_ranking_does_not_depend_on_input_order(rows, rnd):
@@ -61,6 +64,7 @@ def test_ranking_does_not_depend_on_input_order(rows, rnd):
     pd.testing.assert_series_equal(a["rank"], b["rank"])
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(asset, min_size=1, max_size=20), st.floats(min_value=0, max_value=499))
 def test_adding_an_excluded_asset_changes_no_other_score(rows, small_area):

@@ -63,6 +63,7 @@ def published(toy_osm, toy_boundary, tmp_path):
     return files, map_file, profiles, public
 
 
+@pytest.mark.slow
 def test_map_has_one_layer_per_use_legend_and_attribution(published):
     _, map_file, profiles, public = published
     text = map_file.read_text(encoding="utf-8")
@@ -87,6 +88,7 @@ def test_map_has_one_layer_per_use_legend_and_attribution(published):
     assert "L.control.layers" in text
 
 
+@pytest.mark.slow
 def test_per_use_maps_carry_only_their_use(published):
     _, map_file, profiles, _ = published
     for p in profiles:
@@ -95,6 +97,7 @@ def test_per_use_maps_carry_only_their_use(published):
     assert (map_file.parent / "embed.html").read_text(encoding="utf-8").count("<iframe") == len(profiles) + 1
 
 
+@pytest.mark.slow
 def test_input_text_is_escaped_in_the_map(published):
     _, map_file, _, _ = published
     text = map_file.read_text(encoding="utf-8")
@@ -115,6 +118,7 @@ def test_escape_helpers():
     assert esc(None) == "" and esc(float("nan")) == ""
 
 
+@pytest.mark.slow
 def test_tables(published, tmp_path):
     files, _, profiles, public = published
     names = {f.name for f in files}

@@ -11,9 +11,13 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pipeline.config import config_from_dict, demo_config_path, load_config, read_yaml
 from pipeline.runner import analyse, project_cache_dir, run_project
+
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipeline.cli import main
 
 from test_trust import DEMO
@@ -40,6 +42,7 @@ def test_duplicate_yaml_keys_are_refused_with_both_lines(tmp_path, capsys):
 
 
 # 10. a register whose formatting reaches column XFD, with 1,000 empty formatted rows, reads its 20 rows
+@pytest.mark.slow
 def test_a_register_formatted_to_the_last_column_reads_only_its_cells(tmp_path, monkeypatch):
     import openpyxl
     from openpyxl.cell import WriteOnlyCell

@@ -26,6 +26,7 @@ def volos_form(shared, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_the_form_converts_without_warnings_and_asks_what_the_uses_need(volos_form):
     from pyxform.xls2xform import convert
 
@@ -45,6 +46,7 @@ def test_the_form_converts_without_warnings_and_asks_what_the_uses_need(volos_fo
     assert 'lang="Ελληνικά (el)"' in result.xform and 'lang="English (en)"' in result.xform
 
 
+@pytest.mark.slow
 def test_the_asset_list_holds_every_asset_with_its_position(volos_form, shared):
     from pipeline.config import load_config
     from pipeline.runner import analyse

@@ -74,6 +74,7 @@ def test_map_page_takes_input_text_as_data(toy_osm, toy_boundary):
 
 
 # 5. an output folder holding an input is refused; a user's files are never touched
+@pytest.mark.slow
 def test_out_at_the_inputs_folder_is_refused_and_user_files_are_kept(tmp_path):
     inputs = tmp_path / "inputs"
     inputs.mkdir()
@@ -101,6 +102,7 @@ def test_out_at_the_inputs_folder_is_refused_and_user_files_are_kept(tmp_path):
 
 
 # 6. a failure in the last stage leaves the previous complete outputs untouched
+@pytest.mark.slow
 def test_a_failure_while_publishing_keeps_the_previous_outputs(tmp_path, monkeypatch):
     out = tmp_path / "out"
     config = config_from_dict(demo_data(), demo_config_path().parent, "demo")
@@ -120,6 +122,7 @@ def test_a_failure_while_publishing_keeps_the_previous_outputs(tmp_path, monkeyp
 
 
 # 7. a second run into the same folder stops with a clear message, exit 2
+@pytest.mark.slow
 def test_a_second_run_into_a_locked_folder_stops(tmp_path):
     out = tmp_path / "out"
     config = write_config(tmp_path, demo_data())
@@ -132,6 +135,7 @@ def test_a_second_run_into_a_locked_folder_stops(tmp_path):
 
 
 # 8. an input that changes while it is read is detected, and nothing stale is cached
+@pytest.mark.slow
 def test_an_input_changed_during_the_run_is_detected(tmp_path, monkeypatch):
     register = tmp_path / "register.csv"
     register.write_bytes((DEMO / "asset_register.csv").read_bytes())
@@ -156,6 +160,7 @@ def test_an_input_changed_during_the_run_is_detected(tmp_path, monkeypatch):
 
 
 # 9. the stage cache is outside the outputs, holds no pickle, and a planted file cannot run code
+@pytest.mark.slow
 def test_stage_cache_cannot_run_code_and_clears_leftovers(tmp_path, monkeypatch):
     config = config_from_dict(demo_data(), demo_config_path().parent, "demo")
     out = tmp_path / "out"
@@ -188,6 +193,7 @@ def _inside(a: Path, b: Path) -> bool:
 
 
 # 10. private names: the file's own column name or the canonical one; unknown names are errors
+@pytest.mark.slow
 def test_private_names_by_file_or_canonical_name_and_unknown_refused(tmp_path):
     data = demo_data()
     data["sources"]["survey"]["private"] = ["photo_url", "Notes"]
@@ -255,6 +261,7 @@ def test_config_values_that_used_to_crash(tmp_path, capsys, change, message):
     assert message in err and "internal error" not in err
 
 
+@pytest.mark.slow
 def test_out_at_a_file_a_write_failure_and_a_fifo_are_plain_errors(tmp_path, capsys, monkeypatch):
     config = write_config(tmp_path, demo_data())
     (tmp_path / "a_file").write_text("mine", encoding="utf-8")
@@ -297,6 +304,7 @@ def test_register_area_zero_is_an_invalid_area(tmp_path, capsys):
 
 
 # 14. validate finds what would make run fail before any input is read
+@pytest.mark.slow
 def test_validate_checks_the_output_folder(tmp_path, capsys):
     config = write_config(tmp_path, demo_data())
     (tmp_path / "taken").mkdir()

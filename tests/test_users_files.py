@@ -14,6 +14,9 @@ from pipeline.outputs import MARKER, OutputError, StagedOutputs, check_writable,
 
 from test_trust import demo_data, every_file, write_config
 
+#: runs the pipeline (make test-fast leaves it out)
+pytestmark = pytest.mark.slow
+
 
 def _run_into(folder: Path, files: dict[str, str]) -> StagedOutputs:
     """What a run does to its output folder: stage ``files``, then swap them in."""
