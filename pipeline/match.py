@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import contracts
 from .i18n import t
 
 
@@ -26,7 +25,6 @@ def best_use(inventory: pd.DataFrame, scores: pd.DataFrame, use_order: list[str]
     use_order : list of str
         Profile names in config order, used to break ties.
     """
-    contracts.check(scores, contracts.SCORES)
     order = {u: i for i, u in enumerate(use_order)}
     ok = scores[scores["eligible"]].assign(_order=lambda d: d["use"].map(order))
     ok = ok.sort_values(["asset_id", "score", "_order"], ascending=[True, False, True], kind="stable")
@@ -55,7 +53,7 @@ def best_use(inventory: pd.DataFrame, scores: pd.DataFrame, use_order: list[str]
     out["reason_el"] = out["reason_el"].fillna(t("el", "no_use"))
     out = out.sort_values(["score", "asset_id"], ascending=[False, True], na_position="last", kind="stable")
     out = out.reset_index(drop=True)
-    return contracts.check(out, contracts.MATCHING)
+    return out
 
 
 def ranking(scores: pd.DataFrame, inventory: pd.DataFrame, use: str) -> pd.DataFrame:

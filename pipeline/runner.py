@@ -14,25 +14,22 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import _memory, settings, stage_cache
+from . import settings, stage_cache
 from .changes import ATTRIBUTES, RunTables
 from .changes import compare as compare_runs
 from .config import ProjectConfig
-from .extract import extract
 from .errors import ConfigError, CoverageError
-from .features import compute_features
 from .i18n import coverage_figure
-from .impact import annual_yield, coefficient_sources, potentials
+from .impact import coefficient_sources
 from .manifest import RunFacts, WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
 from .outputs import StagedOutputs, check_writable, write_error
-from .match import best_use
-from .plan import make_plan
 from .sharing import compatible_uses
+from .stages import STAGES, prepared_inventory, run_stages
 from .profiles import Profile, fit_to_sources, load_profiles
 from .publish import PublishOptions, publish
 from .publish.changes import read_previous
-from .score import ScoreResult, exclusion_notes, score
-from .transform import Prepared, transform
+from .score import ScoreResult, exclusion_notes
+from .transform import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +64,9 @@ def check_targets(config: ProjectConfig, profiles: list[Profile]) -> None:
         raise ConfigError("plan", problems)
 
 
-def prepare(config: ProjectConfig, raw) -> Prepared:
-    """The transform stage with the project's survey settings."""
-    survey = config.sources.survey
-    return transform(raw, config.crs, survey.attach_distance_m if survey else 0.0,
-                     survey.max_precision_m if survey else None, config.inventory)
+def prepare(config: ProjectConfig, raw, solar: tuple | None = None) -> Prepared:
+    """The transform stage with the project's survey settings (see :data:`pipeline.stages.STAGES`)."""
+    return prepared_inventory(config, raw, solar)
 
 
 def check_coverage(config: ProjectConfig, prepared: Prepared) -> None:
@@ -101,43 +96,11 @@ def weight_notes(profiles: list[Profile]) -> list[str]:
     return out
 
 
-def _stages_to_features(config: ProjectConfig, uses: list[str], client=None
-                        ) -> tuple[Prepared, gpd.GeoDataFrame, dict[str, float]]:
-    """extract → transform → features (the part worth caching)."""
-    seconds: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[stage] = now - clock
-        clock = now
-        log.info("stage %s done in %.2f s", stage, seconds[stage])
-        _memory.release_freed_memory()
-
-    raw = extract(config, uses)
-    lap("extract")
-    prepared = prepare(config, raw)
-    lap("transform")
-    if prepared.inventory.empty:
-        log.warning("no idle assets found: check the OSM tags, the register's status column and the survey")
-    spec = config.impact_spec()
-    centre = prepared.context.boundary.to_crs(4326).geometry.union_all().representative_point()
-    prepared.context.solar = (spec.solar, annual_yield(spec.solar.yield_, centre.y, centre.x))
-    if client is None:
-        features = compute_features(prepared.inventory, prepared.context)
-    else:
-        from .distributed import compute_features_distributed
-
-        features = compute_features_distributed(prepared.inventory, prepared.context, client)
-    lap("features")
-    return prepared, features, seconds
-
-
-def _cached_stages(config: ProjectConfig, uses: list[str], cache_dir: Path | None, key: str, force: bool,
-                   client=None, inputs: list[dict] | None = None):
-    """The features stage's outputs from the cache when its key matches, else
-    computed (and stored). Returns them and ``"hit"``, ``"miss"`` or ``"off"``.
+def _cached_stages(values: dict, cache_dir: Path | None, key: str, force: bool, inputs: list[dict] | None,
+                   seconds: dict[str, float]) -> str:
+    """The cached stages' outputs (``prepared``, ``features``) into ``values``:
+    from the cache when its key matches, else computed (and stored). Returns
+    ``"hit"``, ``"miss"`` or ``"off"``.
 
     Computed outputs are stored only after the inputs are hashed again and
     found unchanged, so the cache never keeps content under another content's key.
@@ -146,57 +109,58 @@ def _cached_stages(config: ProjectConfig, uses: list[str], cache_dir: Path | Non
         stage_cache.clean_leftovers(cache_dir)
         if not force and (entry := stage_cache.load(cache_dir, key)) is not None:
             log.info("extract, transform and features taken from the stage cache (%s)", cache_dir / key)
-            return (*entry, {}, "hit")
-    prepared, features, seconds = _stages_to_features(config, uses, client)
+            values["prepared"], values["features"] = entry
+            return "hit"
+    run_stages([s for s in STAGES if s.cached], values, seconds)
     if inputs is not None:
-        check_inputs_unchanged(config, inputs)
+        check_inputs_unchanged(values["config"], inputs)
     if cache_dir is None:
-        return prepared, features, seconds, "off"
+        return "off"
     try:
-        stage_cache.save(cache_dir, key, prepared, features)
+        stage_cache.save(cache_dir, key, values["prepared"], values["features"])
     except (OSError, TypeError) as exc:  # a cache that cannot be written costs time, not the run
         log.warning("stage cache not written (%s): %s", cache_dir, exc)
-    return prepared, features, seconds, "miss"
+    return "miss"
 
 
 def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = False,
-            inputs: list[dict] | None = None, client=None) -> RunResult:
-    """Run extract -> transform -> features -> score -> match, in memory.
+            inputs: list[dict] | None = None, client=None, profiles: list[Profile] | None = None) -> RunResult:
+    """Run the stages of :data:`pipeline.stages.STAGES` (extract to plan), in memory.
 
     With ``cache_dir``, the outputs of extract, transform and features are
     reused when the inputs' contents and the config sections they read are
     unchanged (so changing weights re-runs only scoring onwards); ``force``
     recomputes them. With a ``dask.distributed`` ``client`` the features
     stage runs on its cluster, partitioned in space (same results).
+    ``profiles`` are the project's use profiles when the caller has loaded
+    and checked them already (:func:`preflight`).
     """
-    profiles = load_profiles(config.profiles)
-    check_targets(config, profiles)
+    if profiles is None:
+        profiles = load_profiles(config.profiles)
+        check_targets(config, profiles)
     stated = weight_notes(profiles)
     inputs = inputs if inputs is not None else input_hashes(config)
     key = stage_key(config, inputs, profiles)
-    prepared, features, seconds, cache = _cached_stages(config, [p.name for p in profiles], cache_dir, key, force,
-                                                        client, inputs)
+    seconds: dict[str, float] = {}
+    values: dict = {"config": config, "uses": [p.name for p in profiles], "client": client,
+                    "sharing": compatible_uses()}
+    cache = _cached_stages(values, cache_dir, key, force, inputs, seconds)
+    prepared = values["prepared"]
     check_coverage(config, prepared)
-    profiles, notes = fit_to_sources(profiles, prepared.context.sources())
+    fitted, notes = fit_to_sources(profiles, prepared.context.sources())
     notes = stated + notes
     for note in notes:
         log.info("profile %s", note)
-    clock = time.perf_counter()
-    scored = score(features, profiles, config.sensitivity)
-    seconds["score"] = time.perf_counter() - clock
+    values["profiles"] = fitted
+    values = run_stages([s for s in STAGES if not s.cached], values, seconds)
+    scored = values["scored"]
     for note in exclusion_notes(scored):
         log.warning("%s", note)
         notes.append(note)
-    clock = time.perf_counter()
-    matching = best_use(features, scored.scores, [p.name for p in profiles])
-    spec, kwh = config.impact_spec(), prepared.context.solar[1]
-    pot = potentials(features, scored.scores, profiles, spec, kwh)
-    labels = {p.name: (p.label.en, p.label.el) for p in profiles}
-    plan, targets = make_plan(scored.scores, pot, features, prepared.organisations, config.plan, labels,
-                              compatible_uses())
-    seconds["match"] = time.perf_counter() - clock
-    return RunResult(config, profiles, prepared, features, scored, matching, plan, targets,
-                     coefficient_sources(spec, kwh), seconds=seconds, profile_notes=notes, stage_cache=cache)
+    plan, targets = values["planned"]
+    return RunResult(config, fitted, prepared, values["features"], scored, values["matching"], plan, targets,
+                     coefficient_sources(config.impact_spec(), prepared.context.solar[1]), seconds=seconds,
+                     profile_notes=notes, stage_cache=cache)
 
 
 def counts(result: RunResult) -> dict:
@@ -218,17 +182,19 @@ def project_cache_dir(config: ProjectConfig) -> Path:
     return stage_cache.cache_root() / config.project.name
 
 
-def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Path]:
+def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Path, list[Profile]]:
     """Check what a run needs before it reads anything: the profiles and
     targets, and output folders that can be written without touching an input
-    or a folder of the user's. Returns the tables and maps folders."""
-    check_targets(config, load_profiles(config.profiles))
+    or a folder of the user's. Returns the tables and maps folders and the
+    profiles (loaded and checked once for the run)."""
+    profiles = load_profiles(config.profiles)
+    check_targets(config, profiles)
     tables_dir, maps_dir = config.output_dirs(out)
     inputs = dict(input_files(config))
     if config.source_file:
         inputs["config"] = Path(config.source_file)
     check_writable([tables_dir, maps_dir], inputs)
-    return tables_dir, maps_dir
+    return tables_dir, maps_dir, profiles
 
 
 def run_tables(result: RunResult) -> RunTables:
@@ -254,11 +220,11 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
     capture = WarningLog()
     logging.getLogger("pipeline").addHandler(capture)
     try:
-        tables_dir, maps_dir = preflight(config, out)
+        tables_dir, maps_dir, profiles = preflight(config, out)
         previous = read_previous(compare or tables_dir, required=compare is not None)
         inputs = input_hashes(config)
         with StagedOutputs([tables_dir, maps_dir]) as staged:
-            result = analyse(config, project_cache_dir(config) if cache else None, force, inputs, client)
+            result = analyse(config, project_cache_dir(config) if cache else None, force, inputs, client, profiles)
             if previous is not None:
                 labels = {p.name: (p.label.en, p.label.el) for p in result.profiles}
                 result.changes = compare_runs(previous, run_tables(result), labels)

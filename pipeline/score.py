@@ -280,9 +280,7 @@ def score(features: gpd.GeoDataFrame, profiles: list[Profile], sensitivity: Sens
         raise contracts.ContractError("score input", [f"criterion column c_{c} is missing" for c in absent])
     results = [score_profile(features, p, sensitivity, explain) for p in profiles]
     scores = results[0].scores if len(results) == 1 else pd.concat([r.scores for r in results], ignore_index=True)
-    contracts.check(scores, contracts.SCORES if explain else contracts.SCORE_NUMBERS)
     if not explain:
         return ScoreResult(scores, results[0].contributions, {k: v for r in results for k, v in r.explanations.items()})
     contributions = pd.concat([r.contributions for r in results], ignore_index=True)
-    contracts.check(contributions, contracts.CONTRIBUTIONS)
     return ScoreResult(scores, contributions, {k: v for r in results for k, v in r.explanations.items()})

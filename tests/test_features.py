@@ -1,4 +1,5 @@
 import logging
+import dataclasses
 import math
 
 from pathlib import Path
@@ -119,8 +120,7 @@ def test_irradiance_and_landcover_rasters_in_another_crs(tmp_path, toy_osm, toy_
     bbox = tuple(prepared.inventory.to_crs(4326).total_bounds)
     raw = {"irradiance": read_raster(RasterSource(path=tmp_path / "ghi.tif", kind="irradiance"), bbox),
            "landcover": read_raster(RasterSource(path=tmp_path / "clc.tif", kind="landcover"), bbox)}
-    ctx = prepared.context
-    ctx.rasters = project_rasters(raw, prepared.crs, Report())
+    ctx = dataclasses.replace(prepared.context, rasters=project_rasters(raw, prepared.crs, Report()))
     assert ctx.rasters["landcover"].crs.to_epsg() == 2100
     got = compute_features(prepared.inventory, ctx, ["irradiance", "landcover"]).set_index("asset_id")
     assert got.loc["osm-way-1", "c_landcover"] == "211"   # the western field

@@ -142,16 +142,20 @@ def test_an_input_changed_during_the_run_is_detected(tmp_path, monkeypatch):
     data = demo_data()
     data["sources"]["register"]["path"] = str(register)
     config = config_from_dict(data, tmp_path, "demo")
+    import dataclasses
+
     import pipeline.runner as runner
 
-    real = runner.extract
+    def edit_after(stage):
+        def extract_then_edit(*args):
+            raw = stage.func(*args)
+            register.write_text(register.read_text(encoding="utf-8").replace("Town hall annex", "Town hall"),
+                                encoding="utf-8")
+            return raw
+        return dataclasses.replace(stage, func=extract_then_edit)
 
-    def extract_then_edit(cfg, *args):
-        raw = real(cfg, *args)
-        register.write_text(register.read_text(encoding="utf-8").replace("Town hall annex", "Town hall"), encoding="utf-8")
-        return raw
-
-    monkeypatch.setattr(runner, "extract", extract_then_edit)
+    # the declared extract stage edits the register once it has read it
+    monkeypatch.setattr(runner, "STAGES", tuple(edit_after(s) if s.name == "extract" else s for s in runner.STAGES))
     with pytest.raises(IdleAssetsError, match="changed while this run was reading it"):
         run_project(config, tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -25,7 +25,7 @@ from .registry import SOURCES, Reading, Source, register_source
 from .survey import read_survey
 from .zones import read_zone
 
-__all__ = ["RasterLayer", "RawSources", "Reading", "Source", "extract", "read_boundary", "read_osm", "read_raster",
+__all__ = ["RasterLayer", "RawSources", "Reading", "Source", "check_raw", "extract", "read_boundary", "read_osm", "read_raster",
            "read_register", "read_survey", "read_zone", "register_source"]
 
 #: Sources whose data has a field of its own in :class:`RawSources`; what
@@ -100,10 +100,14 @@ def extract(config: ProjectConfig, uses: list[str] | None = None) -> RawSources:
     raw = RawSources(**{k: v for k, v in data.items() if k in _FIELDS and v is not None},
                      extra={k: v for k, v in data.items() if k not in _FIELDS and v is not None},
                      notes=reading.notes)
+    return raw
+
+
+def check_raw(raw: RawSources) -> None:
+    """The extract stage's contract: the OSM layers, the register and the survey."""
     for name in LAYERS:
         contracts.check(getattr(raw.osm, name), contracts.OSM_LAYER, settings.WGS84)
     if raw.register is not None:
         contracts.check(raw.register, contracts.REGISTER)
     if raw.survey is not None:
         contracts.check(raw.survey, contracts.SURVEY, settings.WGS84)
-    return raw

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .. import _raster, contracts, evidence, settings
+from .. import _raster, evidence, settings
 from ..columns import SURVEY_ANSWERS
 from ..extract import RasterLayer, RawSources
 from ..extract.osm import extent_coverage
@@ -35,7 +35,7 @@ __all__ = ["Context", "Prepared", "Report", "asset_ids", "project_crs", "project
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
     """Context layers in the project CRS, used by the criteria."""
 
@@ -47,7 +47,7 @@ class Context:
     rasters: dict[str, RasterLayer] = field(default_factory=dict)
     parcels: gpd.GeoDataFrame | None = None
     zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
-    solar: tuple | None = None  # (SolarImpact coefficients, kWh per kWp per year), set by the runner
+    solar: tuple | None = None  # (SolarImpact coefficients, kWh per kWp per year): the solar stage's output
     #: what sources registered by other packages read, in the project CRS
     #: (vector layers near the boundary), by source name
     layers: dict[str, object] = field(default_factory=dict)
@@ -63,7 +63,7 @@ class Context:
                 | set(self.layers))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Prepared:
     """Output of the transform stage."""
 
@@ -104,6 +104,13 @@ def project_crs(setting: str, boundary: gpd.GeoDataFrame) -> CRS:
     return CRS.from_user_input(setting)
 
 
+def project_boundary(boundary: gpd.GeoDataFrame, crs_setting: str) -> tuple[CRS, gpd.GeoDataFrame]:
+    """The project's CRS and its boundary in it, made valid."""
+    crs = project_crs(crs_setting, boundary)
+    projected = boundary.to_crs(crs)
+    return crs, projected.set_geometry(projected.make_valid())
+
+
 def project_rasters(rasters: dict[str, RasterLayer], crs: CRS, report: Report) -> dict[str, RasterLayer]:
     """Rasters on grids in the project CRS; a DEM also yields its slope."""
     out = {}
@@ -129,7 +136,8 @@ def parcel_of(assets: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None) -> pd.
     return out
 
 
-def _context(raw: RawSources, crs: CRS, boundary: gpd.GeoDataFrame, report: Report, judged: dict[str, int]) -> Context:
+def _context(raw: RawSources, crs: CRS, boundary: gpd.GeoDataFrame, report: Report, judged: dict[str, int],
+             solar: tuple | None = None) -> Context:
     """The context layers in the project CRS; reports what was read (and
     ``judged``: how many features the tags call idle and in active use)."""
     osm = raw.osm
@@ -157,6 +165,7 @@ def _context(raw: RawSources, crs: CRS, boundary: gpd.GeoDataFrame, report: Repo
         zones={kind: prepare_layer(z, crs, area, f"{kind} zones", report, polygons_only=True)
                for kind, z in raw.zones.items()},
         layers={name: _registered_layer(data, name, crs, area, report) for name, data in raw.extra.items()},
+        solar=solar,
     )
 
 
@@ -170,7 +179,8 @@ def _registered_layer(data, name: str, crs: CRS, area, report: Report):
 
 
 def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = settings.SURVEY_ATTACH_DISTANCE_M,
-              max_precision_m: float | None = None, inventory_rules: dict | None = None) -> Prepared:
+              max_precision_m: float | None = None, inventory_rules: dict | None = None,
+              solar: tuple | None = None) -> Prepared:
     """Build the project-CRS context layers and the merged idle-asset inventory.
 
     Parameters
@@ -185,19 +195,20 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
         Survey points with a worse GPS precision are not used.
     inventory_rules : dict, optional
         The config's ``inventory:`` overrides of the evidence table (``evidence.yaml``).
+    solar : tuple, optional
+        The solar stage's output (PV coefficients, kWh per kWp per year),
+        kept in the context for the criteria that read it.
     """
     rules = evidence.rules(inventory_rules)
     report = Report()
     for note in raw.notes:
         report.add(**note)
-    crs = project_crs(crs_setting, raw.boundary)
-    boundary = raw.boundary.to_crs(crs)
-    boundary = boundary.set_geometry(boundary.make_valid())
+    crs, boundary = project_boundary(raw.boundary, crs_setting)
     area = boundary.geometry.union_all()
     coverage, basis = osm_coverage(raw.osm, raw.boundary)
     report.add("osm", f"coverage: {coverage_note(coverage, basis)} of the boundary", round(coverage * 100))
     idle_tagged, active_tagged = osm_signals(raw.osm.features, rules)
-    context = _context(raw, crs, boundary, report, {"idle": len(idle_tagged), "active": len(active_tagged)})
+    context = _context(raw, crs, boundary, report, {"idle": len(idle_tagged), "active": len(active_tagged)}, solar)
     near = shapely.buffer(area, settings.CONTEXT_BUFFER_M)
     idle = prepare_layer(idle_tagged, crs, near, "osm idle features", report)
     active = prepare_layer(active_tagged, crs, near, "osm active-use areas", report, polygons_only=True)
@@ -255,7 +266,6 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
         report.add("organisations", "read: organisations (contacts kept private)", len(organisations),
                    ", ".join(f"{k}: {v}" for k, v in organisations["legal_form"].value_counts().items()))
         report.add("organisations", "with a location", located.sum())
-    contracts.check(inventory, contracts.INVENTORY, crs)
     return Prepared(crs=crs, context=context, inventory=inventory, survey=survey, report=report,
                     organisations=organisations, coverage=coverage, coverage_basis=basis,
                     conflicts=conflicts)
