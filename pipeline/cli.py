@@ -161,7 +161,7 @@ def _positive_int(text: str) -> int:
 def cmd_survey_form(args: argparse.Namespace) -> int:
     """Write the survey pack of a project: the form (XLSForm, its asset list,
     the XForm), what to survey first, the route and the field sheet."""
-    from .survey_pack import parse_start, survey_pack
+    from .survey.pack import parse_start, survey_pack
 
     config_path = Path(args.config) if args.config else demo_config_path()
     config = load_config(config_path)

@@ -19,7 +19,7 @@ LABELS: dict[str, dict[str, str]] = {
     # {rank} and {n} come with their thousands grouped in the language's way (i18n.number)
     "rank_line": {"en": "#{rank} of {n}, score {score}/100", "el": "#{rank} από {n}, βαθμός {score}/100"},
     "plan_label": {"en": "Plan", "el": "Σχέδιο"},
-    # survey priority (pipeline/survey_priority.py)
+    # survey priority (pipeline/survey/priority.py)
     "prio_planned_unverified": {"en": "the plan gives it {uses} on evidence still to verify",
                                 "el": "το σχέδιο του αναθέτει {uses} με στοιχεία που μένει να επαληθευτούν"},
     "prio_to_verify": {"en": "idle status or owner to verify", "el": "προς επαλήθευση η αδράνεια ή ο ιδιοκτήτης"},

@@ -24,8 +24,8 @@ from pipeline.extract.survey import read_survey
 from pipeline.publish.changes import read_previous
 from pipeline.publish.fieldwork import route_gpx, route_table
 from pipeline.runner import analyse, run_project
-from pipeline.survey_priority import DOUBT_POINTS, STAKE, survey_priority
-from pipeline.survey_route import road_graph, visiting_order
+from pipeline.survey.priority import DOUBT_POINTS, STAKE, survey_priority
+from pipeline.survey.route import road_graph, visiting_order
 
 #: runs the pipeline (make test-fast leaves it out)
 pytestmark = pytest.mark.slow

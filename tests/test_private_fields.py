@@ -20,7 +20,7 @@ import pytest
 from pipeline.config import config_from_dict, demo_config_path
 from pipeline.privacy import REDACTED, Privacy
 from pipeline.runner import run_project
-from pipeline.survey_pack import survey_pack
+from pipeline.survey.pack import survey_pack
 
 from test_trust import DEMO, demo_data
 

@@ -97,7 +97,7 @@ def test_the_survey_packs_asset_list_holds_no_formula(tmp_path):
     from shapely.geometry import box
 
     from pipeline.publish.survey_form import write_survey_form
-    from pipeline.survey_form import build_form
+    from pipeline.survey.form import build_form
 
     inventory = gpd.GeoDataFrame({"asset_id": ["reg-R1", "reg-R2"], "name": ["=1+1", "@SUM(A1)"],
                                   "kind": ["land", "building"], "ownership": ["municipal", "unknown"],
@@ -153,7 +153,7 @@ def test_survey_pack_options_out_of_range_are_refused(capsys):
     from shapely.geometry import box
 
     from pipeline.errors import InputError
-    from pipeline.survey_pack import check_start
+    from pipeline.survey.pack import check_start
 
     for visits in ("-3", "0", "two"):
         with pytest.raises(SystemExit) as exit_:

@@ -13,7 +13,7 @@ from pipeline.cli import main
 from pipeline.config import SurveySource
 from pipeline.errors import InputError
 from pipeline.extract.survey import read_survey
-from pipeline.survey_form import CHOICES, EL, EN
+from pipeline.survey.form import CHOICES, EL, EN
 
 ROOT = Path(__file__).resolve().parent.parent
 pyxform = pytest.importorskip("pyxform", reason="pyxform is not installed (pip install -e .)")
@@ -88,7 +88,7 @@ def test_an_export_of_the_form_is_read_back_without_configuration(volos_form, tm
 
 
 def test_a_form_pyxform_rejects_stops_the_command_and_writes_nothing(monkeypatch, tmp_path):
-    from pipeline import survey_form
+    from pipeline.survey import form as survey_form
     from pipeline.publish.survey_form import write_survey_form
 
     monkeypatch.setattr(survey_form, "questions", lambda *a, **k: [

@@ -22,8 +22,8 @@ import shapely
 from .. import settings
 from ..i18n import fmt_value, number, t
 from ..io import write_csv, write_text
-from ..survey_form import EL, EN, KIND_QUESTIONS, SurveyForm
-from ..survey_route import Route
+from ..survey.form import EL, EN, KIND_QUESTIONS, SurveyForm
+from ..survey.route import Route
 from ._canvas import offscreen_figure
 from .annex import write_pdf
 from .factsheets import asset_map, map_image

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._text import defuse_frame
 from ..io import atomic_path, write_text
-from ..survey_form import SurveyForm, xform
+from ..survey.form import SurveyForm, xform
 
 
 def form_workbook(form: SurveyForm) -> bytes:

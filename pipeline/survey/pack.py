@@ -2,8 +2,8 @@
 route and the field sheet, written together into one folder (or not at all).
 
 Wires the analysis (:func:`pipeline.runner.analyse`, from the stage cache when
-it can) to the pure builders :mod:`pipeline.survey_form`,
-:mod:`pipeline.survey_priority` and :mod:`pipeline.survey_route`, then to the
+it can) to the pure builders :mod:`pipeline.survey.form`,
+:mod:`pipeline.survey.priority` and :mod:`pipeline.survey.route`, then to the
 writers in :mod:`pipeline.publish`.
 """
 
@@ -18,19 +18,19 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from . import __version__, settings
-from .config import ProjectConfig
-from .errors import InputError
-from .extract.registry import attributions, private_fields
-from .manifest import input_files
-from .outputs import StagedOutputs, check_writable
-from .privacy import Privacy
-from .publish.fieldwork import Fieldwork, route_table, write_fieldwork
-from .publish.survey_form import write_survey_form
-from .runner import analyse, project_cache_dir
-from .survey_form import build_form, form_id
-from .survey_priority import survey_priority
-from .survey_route import Route, road_graph, visiting_order
+from .. import __version__, settings
+from ..config import ProjectConfig
+from ..errors import InputError
+from ..extract.registry import attributions, private_fields
+from ..manifest import input_files
+from ..outputs import StagedOutputs, check_writable
+from ..privacy import Privacy
+from ..publish.fieldwork import Fieldwork, route_table, write_fieldwork
+from ..publish.survey_form import write_survey_form
+from ..runner import analyse, project_cache_dir
+from .form import build_form, form_id
+from .priority import survey_priority
+from .route import Route, road_graph, visiting_order
 
 log = logging.getLogger(__name__)
 
