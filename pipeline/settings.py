@@ -76,7 +76,7 @@ RESIDENTIAL_LANDUSE : set[str]
     ``landuse=`` values that count as housing (a housing area is never an
     asset's footprint, and is what ``residential_distance_m`` measures to).
 (The tags each criterion selects are declared with it, in
-``pipeline/features.py``; ``idle-assets criteria`` lists them.)
+``pipeline/features/``; ``idle-assets criteria`` lists them.)
 """
 
 from __future__ import annotations

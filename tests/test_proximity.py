@@ -203,7 +203,7 @@ def test_nearest_distance_equals_every_pair_on_volos(volos_layers, passes, monke
     the rest give GEOS's own minimum over all pairs, to the bit."""
     import geopandas as gpd
 
-    from pipeline import features
+    from pipeline.features import _common as features
 
     monkeypatch.setattr(features, "NEAREST_PASSES", passes)
     sites = np.concatenate([volos_layers["buildings"].geometry.to_numpy(), volos_layers["landuse"].geometry.to_numpy()])
@@ -224,7 +224,7 @@ def test_nearest_distance_equals_every_pair_on_volos(volos_layers, passes, monke
 def test_nearest_among_measures_only_what_could_be_nearer(monkeypatch):
     """Of a square's candidate lines, the one whose box is nearest is measured
     first; the lines whose box is farther than that distance are not measured."""
-    from pipeline import features
+    from pipeline.features import _common as features
 
     square = np.array([shapely.box(0, 0, 10, 10)])
     lines = np.array([shapely.LineString([(12, 0), (12, 10)]),    # 2 m away, box 2 m away

@@ -1,0 +1,96 @@
+"""Stage 3, features: the criteria library.
+
+Each criterion is a pure, vectorised function ``f(assets, context) -> Series``
+on the assets' index, registered by name with its unit and labels so that use
+profiles refer to it. No I/O happens here. Distances use shapely's STRtree;
+no criterion loops over geometries in Python.
+
+One module per family of criteria (``shape``, ``access``, ``built``,
+``survey``, ``solar``, ``rasters``, ``zones``), registered in that order;
+the registry and its decorator in ``_registry``, shared helpers in
+``_common``; this module runs the stage.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import contracts
+from ..transform import Context
+from ._common import NEAREST_PASSES, NEAREST_ROUNDS, covered_area, nearest_distance
+from ._registry import (CONTEXT_LAYERS, REGISTRY, SELF_LAYERS, Criterion, CriterionFn, criteria_markdown, criterion,
+                        layer_halos, registry_fingerprint, widest_reach)
+# the families, in the order their criteria are registered (the order of the features' columns)
+from .shape import area, compactness
+from .access import (RESIDENTIAL_BUILDINGS, residential_distance, road_distance, school_distance, services_nearby,
+                     transit_distance)
+from .built import built_share, floor_area, footprint_share, landuse_class, roof_area
+from .survey import condition, occupancy
+from .solar import solar_yield
+from .rasters import elevation, irradiance, landcover, slope
+from .zones import flood_share, protected_share
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- stage
+
+def compute_features(inventory: gpd.GeoDataFrame, context: Context,
+                     names: Iterable[str] | None = None, timings: dict | None = None) -> gpd.GeoDataFrame:
+    """Add one column per criterion to the inventory.
+
+    Parameters
+    ----------
+    inventory : GeoDataFrame
+        Output of the transform stage (project CRS).
+    context : Context
+        Context layers in the same CRS.
+    names : iterable of str, optional
+        Criteria to compute; default every registered criterion whose raster
+        (if it needs one) the project has.
+    timings : dict, optional
+        Filled with each criterion's wall and CPU seconds (``{name: (wall, cpu)}``;
+        CPU is the process's, every thread of the pool included).
+    """
+    names = list(dict.fromkeys(names)) if names is not None else available_criteria(context.sources())
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise KeyError(f"unknown criteria {unknown}; known: {sorted(REGISTRY)}")
+    values = {}
+    for name in names:
+        wall, cpu = time.perf_counter(), time.process_time()
+        values[f"c_{name}"] = REGISTRY[name].func(inventory, context).reindex(inventory.index)
+        if timings is not None:
+            timings[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+    added = pd.DataFrame(values, index=inventory.index)
+    return gpd.GeoDataFrame(pd.concat([inventory, added], axis=1), geometry=inventory.geometry.name, crs=inventory.crs)
+
+
+def available_criteria(sources) -> list[str]:
+    """Registered criteria computable with these optional sources (raster
+    kinds, ``dem`` giving slope too, and ``zone:<kind>``)."""
+    return [n for n, c in REGISTRY.items() if c.needs is None or c.needs in sources]
+
+
+def features_contract(names: Iterable[str]) -> contracts.Contract:
+    """The inventory contract plus one ``c_<criterion>`` column per criterion."""
+    cols = tuple(
+        contracts.Column(f"c_{n}", "str" if REGISTRY[n].kind == "category" else "float", nullable=True)
+        for n in names
+    )
+    base = contracts.INVENTORY
+    return contracts.Contract("features", base.columns + cols, base.unique, base.geometry_types, base.metric_crs)
+
+
+__all__ = ["CONTEXT_LAYERS", "NEAREST_PASSES", "NEAREST_ROUNDS", "REGISTRY", "RESIDENTIAL_BUILDINGS", "SELF_LAYERS",
+           "Criterion", "CriterionFn", "area", "available_criteria", "built_share", "compactness", "compute_features",
+           "condition", "covered_area", "criteria_markdown", "criterion", "elevation", "features_contract",
+           "flood_share", "floor_area", "footprint_share", "irradiance", "landcover", "landuse_class", "layer_halos",
+           "nearest_distance", "occupancy", "protected_share", "registry_fingerprint", "residential_distance",
+           "road_distance", "roof_area", "school_distance", "services_nearby", "slope", "solar_yield",
+           "transit_distance", "widest_reach"]
