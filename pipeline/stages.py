@@ -42,7 +42,7 @@ class Stage:
     cached: bool = False
 
 
-def solar_yield(config, raw) -> tuple:
+def solar_coefficients(config, raw) -> tuple:
     """The project's PV coefficients and the yearly yield of a kWp at the
     boundary's centre (kWh), for the solar criteria and the impact figures."""
     spec = config.impact_spec()
@@ -112,7 +112,7 @@ def _matching_contract(matching, _values) -> None:
 #: The stages of a run, in order.
 STAGES: tuple[Stage, ...] = (
     Stage("extract", extract, ("config", "uses"), "raw", _raw_contract, cached=True),
-    Stage("solar", solar_yield, ("config", "raw"), "solar", cached=True),
+    Stage("solar", solar_coefficients, ("config", "raw"), "solar", cached=True),
     Stage("transform", prepared_inventory, ("config", "raw", "solar"), "prepared", _inventory_contract, cached=True),
     Stage("features", features_of, ("prepared", "client"), "features", _features_contract, cached=True),
     Stage("score", scores_of, ("features", "profiles", "config"), "scored", _scores_contract),

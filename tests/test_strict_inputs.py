@@ -113,8 +113,6 @@ def test_the_survey_packs_asset_list_holds_no_formula(tmp_path):
 def test_ids_are_composed_and_invisible_characters_removed(tmp_path):
     import unicodedata
 
-    import pytest
-
     from pipeline.config import RegisterSource
     from pipeline.errors import InputError
     from pipeline.extract.register import read_register
@@ -135,8 +133,6 @@ def test_ids_are_composed_and_invisible_characters_removed(tmp_path):
 
 
 def test_negative_gps_precision_is_an_error(tmp_path):
-    import pytest
-
     from pipeline.config import SurveySource
     from pipeline.errors import InputError
     from pipeline.extract.survey import read_survey
@@ -149,7 +145,6 @@ def test_negative_gps_precision_is_an_error(tmp_path):
 
 def test_survey_pack_options_out_of_range_are_refused(capsys):
     import geopandas as gpd
-    import pytest
     from shapely.geometry import box
 
     from pipeline.errors import InputError

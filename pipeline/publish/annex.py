@@ -185,7 +185,7 @@ def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.Da
     if plan is None or targets is None or coefficients is None:
         raise ValueError("the annex is written from a view with a plan, targets and impact sources")
     totals, conflicts, verify = plan_totals(plan), view.conflicts, view.verify
-    coverage_text = f"{view.coverage} of the boundary" if view.coverage else ""
+    coverage_text = view.coverage_text
     changes = view.changes if view.compared else None
     names = _use_names(profiles)
     kinds = inventory["kind"].value_counts()

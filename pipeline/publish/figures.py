@@ -117,7 +117,7 @@ def write_figures(view: Published, folder: Path) -> list[Path]:
     """The inventory figure and one figure per use of the view, PNG and SVG,
     into ``folder``; the OSM coverage follows the credits on each."""
     folder = Path(folder)
-    note = f"{view.coverage} of the boundary" if view.coverage else ""
+    note = view.coverage_text
     credits = [*view.credits, note] if note else list(view.credits)
     inventory, scores, boundary, context, title = view.inventory, view.scores, view.boundary, view.context, view.title
     files = inventory_figure(inventory, boundary, context, credits, title, folder / "inventory")

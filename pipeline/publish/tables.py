@@ -113,7 +113,7 @@ def write_tables(view: Published, out_dir: Path) -> list[Path]:
     inventory, scores, contributions, matching = view.inventory, view.scores, view.contributions, view.matching
     profiles, credits, title, plan = list(view.profiles), list(view.credits), view.title, view.plan
     sensitivity = view.sensitivity
-    note = f"{view.coverage} of the boundary" if view.coverage else ""
+    note = view.coverage_text
     out_dir = Path(out_dir)
     credit = "Data: " + "; ".join(credits)
     sheet_credit = f"{credit}. {note}" if note else credit

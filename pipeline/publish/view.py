@@ -107,6 +107,11 @@ class Published:
     config: Any
     options: PublishOptions
 
+    @property
+    def coverage_text(self) -> str:
+        """The coverage as outputs state it (``OSM coverage 0.6% ... of the boundary``), empty when unknown."""
+        return f"{self.coverage} of the boundary" if self.coverage else ""
+
 
 
 
