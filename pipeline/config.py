@@ -22,11 +22,10 @@ Example
 
 from __future__ import annotations
 
-import codecs
-import os
-import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -34,80 +33,25 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 from pyproj import CRS
-from pyproj.exceptions import CRSError
 
 from . import _yaml
-from . import coefficients, settings
-from .columns import resolve_private
+from . import coefficients
 from .errors import ConfigError
 from .plugins import load_plugins
+from .schema import FilePath, OptionalCrs, check_crs, expand_env, format_validation_error
+from .schema import Strict as _Strict
 
-PYROSM_SCHEME = "pyrosm:"
-
-
-_ENV = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
-
-
-def expand_env(text: str) -> str:
-    """``text`` with ``${NAME}`` replaced by the environment variable NAME and
-    ``${NAME:-default}`` by it or, when unset or empty, by ``default``; only
-    in paths, so a config can point at data that lives elsewhere on another
-    machine (``${IDLE_ASSETS_SHARED_DATA:-../../shared/data}/osm/...``)."""
-    def value(match: re.Match) -> str:
-        name, default = match.group(1), match.group(2)
-        found = os.environ.get(name)
-        if found:
-            return found
-        if default is None:
-            raise ValueError(f"environment variable {name} is not set (write ${{{name}:-default}} for a default)")
-        return default
-    return _ENV.sub(value, text)
-
-
-def _resolve(value: Path, info: ValidationInfo) -> Path:
-    base = (info.context or {}).get("base_dir")
-    value = Path(expand_env(str(value))).expanduser()
-    if base is not None and not value.is_absolute():
-        value = Path(base) / value
-    return Path(os.path.normpath(value))
-
-
-FilePath = Annotated[Path, AfterValidator(_resolve)]
-
-
-class _Strict(BaseModel):
-    # allow_inf_nan=False: '.inf' and '.nan' in YAML are floats, and never a valid setting
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-def _check_encoding(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        codecs.lookup(value)
-    except LookupError:
-        raise ValueError(f"unknown text encoding {value!r} (for Greek files: cp1253 or iso-8859-7; else utf-8)") from None
-    return value
-
-
-Encoding = Annotated[str | None, AfterValidator(_check_encoding)]
-
-
-def _check_crs(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        CRS.from_user_input(value)
-    except CRSError as exc:
-        raise ValueError(f"{value!r} is not a CRS pyproj understands ({exc})") from None
-    return value
-
+__all__ = ["ConfigError", "ProjectConfig", "SOURCE_SECTIONS", "SourceSection", "Sources", "config_from_dict",
+           "expand_env", "format_validation_error", "load_config", "read_yaml"]
 
 class ProjectInfo(_Strict):
     """Identity of the project; ``name`` names the output folders."""
@@ -126,9 +70,7 @@ class BoundarySpec(_Strict):
     name: str | None = None
     code_field: str = "KWD_YPES"
     name_field: str = "NAME"
-    crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(
-        None, description="CRS to assume when the file has none"
-    )
+    crs: OptionalCrs = Field(None, description="CRS to assume when the file has none")
     bbox: tuple[float, float, float, float] | None = Field(
         None, description="west, south, east, north in degrees (EPSG:4326)"
     )
@@ -147,217 +89,109 @@ class BoundarySpec(_Strict):
         return self
 
 
-class OsmSource(_Strict):
-    """OpenStreetMap: a local ``.osm.pbf`` or ``.osm`` (XML) file, ``pyrosm:NAME``
-    for an extract shipped with pyrosm (``pyrosm:test_pbf``), or ``overpass:
-    true`` to download the boundary's area through osmnx (cached)."""
+@dataclass(frozen=True)
+class SourceSection:
+    """How a source's section under ``sources:`` is validated.
 
-    path: str | None = None
-    overpass: bool = False
-    overpass_url: str | None = Field(None, description="Overpass API endpoint; default osmnx's")
-    cache_dir: FilePath | None = Field(None, description="download and clip cache; default data/raw/cache")
-    clip: Literal["auto", "always", "never"] = Field(
-        "auto", description="cut a local file to the study area first (auto: files over 64 MiB)")
-    partial: bool = Field(
-        False, description="run although the extract covers less of the boundary than settings.MIN_COVERAGE "
-                           "(the coverage is then printed on every output)")
-    attribution: str = settings.OSM_ATTRIBUTION
+    Attributes
+    ----------
+    model : pydantic model class
+        One item's settings.
+    many : bool
+        The section is a list of items (rasters, zones).
+    required : bool
+        Every project gives it (OpenStreetMap).
+    once_per : str, optional
+        In a list section, the field whose value no two items may share
+        (one raster per ``kind``).
+    label : str
+        How errors call an item (``raster``).
+    """
 
-    @field_validator("path")
-    @classmethod
-    def _resolve_path(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None or value.startswith(PYROSM_SCHEME):
-            return value
-        return str(_resolve(Path(value), info))
-
-    @model_validator(mode="after")
-    def _one_door(self) -> "OsmSource":
-        if (self.path is None) == (not self.overpass):
-            raise ValueError("give either 'path' (a local extract) or 'overpass: true', not both or neither")
-        return self
-
-    def cache(self) -> Path:
-        return self.cache_dir or Path(settings.DEFAULT_CACHE_DIR)
+    model: type[BaseModel]
+    many: bool = False
+    required: bool = False
+    once_per: str | None = None
+    label: str = ""
 
 
-class TableSource(_Strict):
-    """A CSV or XLSX table (asset register or field survey). ``private`` names
-    columns never to publish, by their canonical name, a name the file may use
-    for them, or the name mapped under ``columns``; only columns that reach an
-    output can be named (see :data:`pipeline.columns.PRIVATE_CAPABLE`)."""
-
-    _source: ClassVar[str] = ""
-
-    path: FilePath
-    sheet: str | int | None = Field(None, description="XLSX sheet; default the first")
-    encoding: Encoding = Field(None, description="CSV text encoding; default UTF-8 (with or without BOM)")
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="canonical column name -> column name in the file"
-    )
-    decimal: Literal[",", "."] | None = Field(
-        None, description="decimal mark for numbers like 2.000 that a column does not settle by itself")
-    private: list[str] = Field(
-        default_factory=list, description="columns never to publish (e.g. owner, notes)")
-    attribution: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _private_names(cls, data: Any) -> Any:
-        if cls._source and isinstance(data, dict) and data.get("private"):
-            names, problems = resolve_private(cls._source, [str(n) for n in data["private"]],
-                                              dict(data.get("columns") or {}))
-            if problems:
-                raise ValueError("; ".join(problems))
-            data = {**data, "private": names}
-        return data
+#: The sections under ``sources:`` by key, in the order the sources were
+#: registered; filled by :func:`pipeline.extract.registry.register_source`,
+#: the built-in sources' and a plugin's alike.
+SOURCE_SECTIONS: dict[str, SourceSection] = {}
 
 
-class RegisterSource(TableSource):
-    """The municipality's asset register. Rows are located by ``osm_ref``
-    (``way/123``) or by coordinates ``x``/``y`` in ``crs``."""
-
-    _source: ClassVar[str] = "register"
-
-    crs: Annotated[str, AfterValidator(_check_crs)] = settings.WGS84
-
-
-class OrganisationSource(TableSource):
-    """Organisations that answered the open call; ``x``/``y`` in ``crs``."""
-
-    _source: ClassVar[str] = "organisations"
-
-    crs: Annotated[str, AfterValidator(_check_crs)] = settings.WGS84
+def _once_per(section: SourceSection, field: str):
+    def check(items: list) -> list:
+        values = [getattr(item, field) for item in items]
+        repeated = sorted({str(v) for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"one {section.label} per {field}; {', '.join(repeated)} given more than once")
+        return items
+    return check
 
 
-class SurveySource(TableSource):
-    """Field survey export (KoboToolbox / ODK CSV or XLSX)."""
-
-    _source: ClassVar[str] = "survey"
-
-    attach_distance_m: float = Field(settings.SURVEY_ATTACH_DISTANCE_M, gt=0)
-    max_precision_m: float | None = Field(
-        settings.SURVEY_MAX_PRECISION_M, gt=0, description="points with a worse GPS precision are not used")
+_schemas: dict[tuple, type[BaseModel]] = {}
 
 
-class WfsSpec(_Strict):
-    """An OGC WFS 2.0 endpoint serving cadastral parcels (e.g. INSPIRE CP)."""
-
-    url: str
-    typename: str = "cp:CadastralParcel"
-    version: str = "2.0.0"
-    srs: Annotated[str, AfterValidator(_check_crs)] = Field(settings.DEFAULT_CRS_GREECE, description="CRS of the request and response")
-    page_size: int = Field(1000, ge=1, le=100000)
-
-
-class ParcelSource(_Strict):
-    """Cadastral parcels: a GeoPackage, Shapefile, GeoJSON or INSPIRE
-    CadastralParcels GML file, or a WFS. Parcel codes are kept as text; with
-    ``code_format: kaek`` each must be a 12-digit Hellenic Cadastre code (ΚΑΕΚ)."""
-
-    path: FilePath | None = None
-    wfs: WfsSpec | None = None
-    layer: str | None = None
-    encoding: Encoding = Field(None, description="text encoding of a Shapefile's .dbf, e.g. cp1253 or iso-8859-7")
-    crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(None, description="CRS to assume when the file has none")
-    code_field: str | None = Field(None, description="default: KAEK, nationalCadastralReference or localId")
-    code_format: Literal["kaek", "any"] = "kaek"
-    owner_field: str | None = Field(None, description="a field naming the parcel's owner or owner type "
-                                                      "(e.g. Δήμος, Δημόσιο, Ιδιώτης): gives assets their ownership")
-    cache_dir: FilePath | None = None
-    attribution: str | None = None
-
-    @model_validator(mode="after")
-    def _one_door(self) -> "ParcelSource":
-        if (self.path is None) == (self.wfs is None):
-            raise ValueError("give either 'path' or 'wfs'")
-        return self
-
-    def cache(self) -> Path:
-        return self.cache_dir or Path(settings.DEFAULT_CACHE_DIR)
+def _sections_schema() -> type[BaseModel]:
+    """A model with one field per registered section (built once per registry state)."""
+    state = tuple((key, id(section)) for key, section in SOURCE_SECTIONS.items())
+    if state not in _schemas:
+        fields: dict[str, Any] = {}
+        for i, (key, section) in enumerate(SOURCE_SECTIONS.items()):
+            if section.many:
+                item: Any = list[section.model]  # type: ignore[name-defined]
+                if section.once_per:
+                    item = Annotated[item, AfterValidator(_once_per(section, section.once_per))]
+                fields[f"section_{i}"] = (item, Field(default_factory=list, alias=key))
+            elif section.required:
+                fields[f"section_{i}"] = (section.model, Field(alias=key))
+            else:
+                fields[f"section_{i}"] = (section.model | None, Field(None, alias=key))
+        _schemas.clear()
+        _schemas[state] = create_model("sources", __config__=ConfigDict(extra="forbid", frozen=True), **fields)
+    return _schemas[state]
 
 
-class ZoneSource(_Strict):
-    """Polygons that restrict uses: ``flood`` (flood-prone areas, e.g. the
-    flood risk maps of the Floods Directive) or ``protected`` (Natura 2000,
-    parks, archaeological zones). Several files of one kind are merged."""
+class Sources(Mapping):
+    """The inputs of a project: each registered section's validated settings
+    (a model, a list of models for a list section, or None) by its key under
+    ``sources:`` (``config.sources["osm"].path``). Read-only."""
 
-    path: FilePath
-    kind: Literal["flood", "protected"]
-    layer: str | None = None
-    crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(None, description="CRS to assume when the file has none")
-    attribution: str | None = None
+    def __init__(self, sections: Mapping[str, Any]):
+        self._sections = dict(sections)
 
+    def __getitem__(self, key: str) -> Any:
+        return self._sections[key]
 
-class RasterSource(_Strict):
-    """A GeoTIFF summarised per asset: ``dem`` (elevation in metres; slope is
-    derived from it), ``irradiance`` (e.g. yearly kWh/m²) or ``landcover``
-    (class codes, e.g. CORINE). One raster per kind."""
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sections)
 
-    path: FilePath
-    kind: Literal["dem", "irradiance", "landcover"]
-    band: int = Field(1, ge=1)
-    crs: Annotated[str | None, AfterValidator(_check_crs)] = Field(None, description="CRS to assume when the file has none")
-    nodata: float | None = Field(None, description="nodata value to use when the file declares none")
-    unit: str | None = Field(None, description="unit of an irradiance raster, e.g. kWh/m²/year")
-    attribution: str | None = None
+    def __len__(self) -> int:
+        return len(self._sections)
 
-
-#: Config sections of sources added by other packages, by name under
-#: ``sources:`` (filled by :func:`pipeline.extract.registry.register_source`;
-#: the built-in sources are the fields of :class:`Sources`).
-SOURCE_SECTIONS: dict[str, type[BaseModel]] = {}
-
-
-class Sources(_Strict):
-    """The inputs of a project. ``register`` is stored as ``asset_register``
-    (pydantic models have a ``register`` attribute of their own). Sections of
-    sources registered by other packages are validated by their own model and
-    kept in ``extra``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    osm: OsmSource
-    asset_register: RegisterSource | None = Field(None, alias="register")
-    survey: SurveySource | None = None
-    rasters: list[RasterSource] = Field(default_factory=list)
-    parcels: ParcelSource | None = None
-    organisations: OrganisationSource | None = None
-    zones: list[ZoneSource] = Field(default_factory=list)
-    extra: dict[str, Any] = Field(default_factory=dict, exclude=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _registered_sections(cls, data: Any, info: ValidationInfo) -> Any:
-        if not isinstance(data, dict) or "extra" in data:
-            return data
-        sections = {k: data[k] for k in data if k in SOURCE_SECTIONS}
-        if not sections:
-            return data
-        problems, extra = [], {}
-        for name, value in sections.items():
-            try:
-                extra[name] = SOURCE_SECTIONS[name].model_validate(value, context=info.context)
-            except ValidationError as exc:
-                problems += [f"{name}.{line}" for line in format_validation_error(exc)]
-        if problems:
-            raise ValueError("; ".join(problems))
-        return {**{k: v for k, v in data.items() if k not in sections}, "extra": extra}
+    def __repr__(self) -> str:
+        return f"Sources({self._sections!r})"
 
     def dump(self) -> dict:
-        """The sections as plain data, the registered ones included (for the cache key and the manifest)."""
-        out = self.model_dump(mode="json", by_alias=True)
-        out.update({k: v.model_dump(mode="json", by_alias=True) for k, v in sorted(self.extra.items())})
-        return out
+        """The sections as plain data (for the cache key and the manifest)."""
+        def plain(value: Any) -> Any:
+            if isinstance(value, list):
+                return [plain(v) for v in value]
+            return value.model_dump(mode="json", by_alias=True) if isinstance(value, BaseModel) else value
+        return {key: plain(value) for key, value in self._sections.items()}
 
-    @field_validator("rasters")
-    @classmethod
-    def _one_per_kind(cls, value: list[RasterSource]) -> list[RasterSource]:
-        kinds = [r.kind for r in value]
-        repeated = sorted({k for k in kinds if kinds.count(k) > 1})
-        if repeated:
-            raise ValueError(f"one raster per kind; {', '.join(repeated)} given more than once")
-        return value
 
+def _validate_sources(data: Any, info: ValidationInfo) -> Sources:
+    if isinstance(data, Sources):
+        return data
+    schema = _sections_schema()
+    parsed = schema.model_validate(data, context=info.context)  # its errors keep their key path
+    return Sources({str(field.alias): getattr(parsed, name) for name, field in schema.model_fields.items()})
+
+
+SourcesField = Annotated[Sources, PlainValidator(_validate_sources), PlainSerializer(lambda s: s.dump())]
 
 #: A weight is relative (normalised to sum to 1 per use); beyond this the sum of a profile's weights could overflow.
 MAX_WEIGHT = 1e6
@@ -431,7 +265,7 @@ class ProjectConfig(_Strict):
     project: ProjectInfo
     crs: str = Field("auto", description="metric CRS of the project, or 'auto' for a UTM zone")
     boundary: BoundarySpec
-    sources: Sources
+    sources: SourcesField
     profiles: ProfilesSpec = Field(default_factory=ProfilesSpec)
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     plan: PlanSpec = Field(default_factory=PlanSpec)
@@ -453,7 +287,7 @@ class ProjectConfig(_Strict):
     def _metric_crs(cls, value: str) -> str:
         if value == "auto":
             return value
-        _check_crs(value)
+        check_crs(value)
         crs = CRS.from_user_input(value)
         if not crs.is_projected:
             raise ValueError(f"{value} is not a projected (metric) CRS; use e.g. EPSG:2100 or 'auto'")
@@ -489,20 +323,6 @@ class ProjectConfig(_Strict):
         tables = self.output.tables or Path("data/processed") / name
         maps = self.output.maps or Path("maps") / name
         return tables, maps
-
-
-def format_validation_error(exc: ValidationError) -> list[str]:
-    """One line per pydantic error, led by the dotted key path."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling)"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        lines.append(f"{loc}: {msg}")
-    return lines
 
 
 def read_yaml(path: Path) -> Any:

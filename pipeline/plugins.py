@@ -13,7 +13,8 @@ read; on import it registers what it adds: criteria
 (:func:`pipeline.profiles.add_profile_dir`) and outputs
 (:func:`pipeline.publish.register_output`). ``docs/extending.md`` shows one
 of each. Only installed packages are loaded: nothing in a config file or an
-input names code to run.
+input names code to run. The built-in sources are added the same way (their
+modules, listed in :data:`pipeline.extract.BUILT_IN`, register themselves).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def load_plugins() -> list[str]:
     ConfigError
         Naming each plugin that failed to load and why.
     """
+    import_module("pipeline.extract")  # the built-in sources register themselves as a plugin's do
     problems, loaded = [], []
     for ep in entry_points(group=GROUP):
         if ep.value in _loaded:

@@ -72,12 +72,12 @@ def prepare(config: ProjectConfig, raw, solar: tuple | None = None) -> Prepared:
 def check_coverage(config: ProjectConfig, prepared: Prepared) -> None:
     """Stop when the OSM extract covers too little of the boundary (unless the
     config accepts a partial extract)."""
-    if prepared.coverage >= settings.MIN_COVERAGE or config.sources.osm.partial:
+    if prepared.coverage >= settings.MIN_COVERAGE or config.sources["osm"].partial:
         if prepared.coverage < settings.MIN_COVERAGE:
             log.warning("the OSM extract covers only %s of the boundary (sources.osm.partial: true): "
                         "the inventory is partial", coverage_figure(prepared.coverage))
         return
-    source = config.sources.osm.path or "Overpass"
+    source = config.sources["osm"].path or "Overpass"
     raise CoverageError("osm source", [
         f"{source}: the extract covers {coverage_figure(prepared.coverage)} of the boundary, less than "
         f"{settings.MIN_COVERAGE:.0%}: an inventory from it would miss most of the municipality. Use an extract "

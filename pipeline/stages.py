@@ -53,7 +53,7 @@ def solar_coefficients(config, raw) -> tuple:
 
 def prepared_inventory(config, raw, solar):
     """The transform stage with the project's survey settings and inventory rules."""
-    survey = config.sources.survey
+    survey = config.sources.get("survey")
     prepared = transform(raw, config.crs, survey.attach_distance_m if survey else 0.0,
                          survey.max_precision_m if survey else None, config.inventory, solar)
     if prepared.inventory.empty:

@@ -23,8 +23,8 @@ def test_unknown_keys_are_reported_with_their_path_all_at_once(tmp_path):
 
 def test_osm_source_is_a_file_or_overpass(tmp_path):
     cfg = config_from_dict({**BASE, "sources": {"osm": {"overpass": True, "overpass_url": "http://127.0.0.1:9/api"}}}, tmp_path)
-    assert cfg.sources.osm.overpass and cfg.sources.osm.path is None
-    assert str(cfg.sources.osm.cache()) == "data/raw/cache"
+    assert cfg.sources["osm"].overpass and cfg.sources["osm"].path is None
+    assert str(cfg.sources["osm"].cache()) == "data/raw/cache"
     with pytest.raises(ConfigError, match="not both or neither"):
         config_from_dict({**BASE, "sources": {"osm": {"overpass": True, "path": "a.osm.pbf"}}}, tmp_path)
 
@@ -46,10 +46,10 @@ def test_boundary_needs_exactly_one_source(tmp_path):
 def test_relative_paths_are_taken_from_the_config_folder(tmp_path):
     cfg = config_from_dict({**BASE, "sources": {"osm": {"path": "../osm/a.osm.pbf"},
                                                 "register": {"path": "reg.csv"}}}, tmp_path / "configs")
-    assert Path(cfg.sources.osm.path) == tmp_path / "osm" / "a.osm.pbf"
-    assert cfg.sources.asset_register.path == tmp_path / "configs" / "reg.csv"
+    assert Path(cfg.sources["osm"].path) == tmp_path / "osm" / "a.osm.pbf"
+    assert cfg.sources["register"].path == tmp_path / "configs" / "reg.csv"
     keep = config_from_dict({**BASE, "sources": {"osm": {"path": "pyrosm:test_pbf"}}}, tmp_path)
-    assert keep.sources.osm.path == "pyrosm:test_pbf"
+    assert keep.sources["osm"].path == "pyrosm:test_pbf"
 
 
 def test_output_folders_default_and_override(tmp_path):
@@ -80,9 +80,9 @@ def test_committed_configs_are_valid():
 def test_paths_may_name_an_environment_variable_with_a_default(tmp_path, monkeypatch):
     data = {**BASE, "sources": {"osm": {"path": "${IA_TEST_DATA:-../shared}/osm/a.osm.pbf"}}}
     monkeypatch.delenv("IA_TEST_DATA", raising=False)
-    assert Path(config_from_dict(data, tmp_path / "configs").sources.osm.path) == tmp_path / "shared" / "osm" / "a.osm.pbf"
+    assert Path(config_from_dict(data, tmp_path / "configs").sources["osm"].path) == tmp_path / "shared" / "osm" / "a.osm.pbf"
     monkeypatch.setenv("IA_TEST_DATA", str(tmp_path / "elsewhere"))
-    assert Path(config_from_dict(data, tmp_path / "configs").sources.osm.path) == tmp_path / "elsewhere" / "osm" / "a.osm.pbf"
+    assert Path(config_from_dict(data, tmp_path / "configs").sources["osm"].path) == tmp_path / "elsewhere" / "osm" / "a.osm.pbf"
     with pytest.raises(ConfigError, match="environment variable IA_UNSET_VAR is not set"):
         config_from_dict({**BASE, "sources": {"osm": {"path": "${IA_UNSET_VAR}/a.osm.pbf"}}}, tmp_path)
 
@@ -90,7 +90,7 @@ def test_paths_may_name_an_environment_variable_with_a_default(tmp_path, monkeyp
 def test_the_committed_volos_config_follows_idle_assets_shared_data(monkeypatch, tmp_path):
     monkeypatch.setenv("IDLE_ASSETS_SHARED_DATA", str(tmp_path / "data"))
     cfg = load_config(Path(__file__).resolve().parent.parent / "configs" / "volos.yaml")
-    assert Path(cfg.sources.osm.path) == tmp_path / "data" / "osm" / "volos_center_2020.osm.pbf"
+    assert Path(cfg.sources["osm"].path) == tmp_path / "data" / "osm" / "volos_center_2020.osm.pbf"
 
 
 def test_global_flags_after_the_command_and_suggestions_for_typos(capsys):

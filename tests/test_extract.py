@@ -3,7 +3,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import BoundarySpec, RegisterSource, SurveySource
+from pipeline.config import BoundarySpec
+from pipeline.extract.register import RegisterSource
+from pipeline.extract.survey import SurveySource
 from pipeline.extract import read_boundary, read_register, read_survey
 from pipeline.extract.osm import read_osm_file, resolve_osm_path
 from pipeline.extract._tables import parse_number

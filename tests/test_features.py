@@ -75,7 +75,7 @@ def test_dem_criteria_on_the_real_volos_dem(shared):
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from pipeline.config import RasterSource
+    from pipeline.extract.raster import RasterSource
     from pipeline.extract import read_raster
     from pipeline.transform import Context, Report, project_rasters
 
@@ -101,7 +101,7 @@ def test_irradiance_and_landcover_rasters_in_another_crs(tmp_path, toy_osm, toy_
     import rasterio
     from rasterio.transform import from_origin
 
-    from pipeline.config import RasterSource
+    from pipeline.extract.raster import RasterSource
     from pipeline.extract import read_raster
     from pipeline.transform import project_rasters, Report
 

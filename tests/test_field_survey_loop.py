@@ -18,7 +18,8 @@ import shapely
 
 from pipeline.changes import RunTables, compare
 from pipeline.cli import main
-from pipeline.config import SurveySource, load_config
+from pipeline.config import load_config
+from pipeline.extract.survey import SurveySource
 from pipeline.errors import InputError
 from pipeline.extract.survey import read_survey
 from pipeline.publish.changes import read_previous

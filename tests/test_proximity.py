@@ -16,7 +16,7 @@ from pipeline import _proximity, settings
 from pipeline._raster import to_crs, zonal, zonal_exactextract
 from pipeline.extract.osm import read_osm_file
 from pipeline.extract.raster import RasterLayer, read_raster
-from pipeline.config import RasterSource
+from pipeline.extract.raster import RasterSource
 
 
 def pairwise_count(geoms: np.ndarray, targets: np.ndarray, radius: float) -> np.ndarray:

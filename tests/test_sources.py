@@ -9,7 +9,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from pipeline.config import OrganisationSource, ParcelSource, SurveySource, WfsSpec
+from pipeline.extract.organisations import OrganisationSource
+from pipeline.extract.parcels import ParcelSource, WfsSpec
+from pipeline.extract.survey import SurveySource
 from pipeline.errors import InputError
 from pipeline.extract.organisations import legal_form, read_organisations
 from pipeline.extract.parcels import read_parcels

@@ -48,7 +48,7 @@ def test_a_register_formatted_to_the_last_column_reads_only_its_cells(tmp_path, 
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    from pipeline.config import RegisterSource
+    from pipeline.extract.register import RegisterSource
     from pipeline.extract.register import read_register
     from pipeline.io import read_table
 
@@ -113,7 +113,7 @@ def test_the_survey_packs_asset_list_holds_no_formula(tmp_path):
 def test_ids_are_composed_and_invisible_characters_removed(tmp_path):
     import unicodedata
 
-    from pipeline.config import RegisterSource
+    from pipeline.extract.register import RegisterSource
     from pipeline.errors import InputError
     from pipeline.extract.register import read_register
 
@@ -133,7 +133,7 @@ def test_ids_are_composed_and_invisible_characters_removed(tmp_path):
 
 
 def test_negative_gps_precision_is_an_error(tmp_path):
-    from pipeline.config import SurveySource
+    from pipeline.extract.survey import SurveySource
     from pipeline.errors import InputError
     from pipeline.extract.survey import read_survey
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
-from pipeline.config import SurveySource
+from pipeline.extract.survey import SurveySource
 from pipeline.errors import InputError
 from pipeline.extract.survey import read_survey
 from pipeline.survey.form import CHOICES, EL, EN

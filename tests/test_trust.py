@@ -19,7 +19,7 @@ from pipeline.errors import IdleAssetsError
 from pipeline.extract import RawSources
 from pipeline.extract.survey import read_survey
 from pipeline.extract.registry import private_fields
-from pipeline.config import SurveySource
+from pipeline.extract.survey import SurveySource
 from pipeline.publish import view_of
 from pipeline.publish.maps import build_map, render
 from pipeline.publish.tables import sheet_names
@@ -203,7 +203,7 @@ def test_private_names_by_file_or_canonical_name_and_unknown_refused(tmp_path):
     data["sources"]["survey"]["private"] = ["photo_url", "Notes"]
     data["sources"]["register"]["private"] = ["Ιδιοκτησία"]
     config = config_from_dict(data, tmp_path, "demo")
-    assert config.sources.survey.private == ["photo", "notes"] and config.sources.asset_register.private == ["owner"]
+    assert config.sources["survey"].private == ["photo", "notes"] and config.sources["register"].private == ["owner"]
     assert private_fields(config) == {"photos", "survey_notes", "owner"}
     run_project(config, tmp_path / "out")
     text = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "out").rglob("*")

@@ -1,15 +1,17 @@
 """Stage 1, extract: read every source named in the config, unchanged.
 
-Each source is read by its own module and described once in the source
-registry (:mod:`.registry`); :func:`extract` reads every configured source in
-the registry's order and, if any fail, raises one
+Each source is one module holding its config section's model and its
+reader, and registers itself in the source registry (:mod:`.registry`) as a
+plugin's source does. :func:`extract` reads every configured source in the
+registry's order and, if any fail, raises one
 :class:`~pipeline.errors.InputError` listing the problems of every source, so
 a user fixes all of them in one pass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from importlib import import_module
 from typing import Any
 
 import geopandas as gpd
@@ -17,20 +19,23 @@ import geopandas as gpd
 from .. import contracts, settings
 from ..config import ProjectConfig
 from ..errors import InputError
-from .boundary import read_boundary
-from .osm import LAYERS, OsmLayers, context_bbox, read_osm
-from .raster import RasterLayer, read_raster
-from .register import read_register
 from .registry import SOURCES, Reading, Source, register_source
-from .survey import read_survey
-from .zones import read_zone
 
-__all__ = ["RasterLayer", "RawSources", "Reading", "Source", "check_raw", "extract", "read_boundary", "read_osm", "read_raster",
-           "read_register", "read_survey", "read_zone", "register_source"]
+#: The built-in sources' modules, in the order reports list the sources (each
+#: registers its source on import, as a plugin's module does).
+BUILT_IN = ("osm", "boundary", "register", "survey", "organisations", "parcels", "raster", "zones")
+for _module in BUILT_IN:
+    import_module(f"{__name__}.{_module}")
 
-#: Sources whose data has a field of its own in :class:`RawSources`; what
-#: other (registered) sources read is kept in ``RawSources.extra`` by name.
-_FIELDS = ("boundary", "osm", "register", "survey", "rasters", "parcels", "organisations", "zones")
+from .boundary import read_boundary  # noqa: E402  (after the registrations above, which fix the order)
+from .osm import LAYERS, OsmLayers, context_bbox, read_osm  # noqa: E402
+from .raster import RasterLayer, read_raster  # noqa: E402
+from .register import read_register  # noqa: E402
+from .survey import read_survey  # noqa: E402
+from .zones import read_zone  # noqa: E402
+
+__all__ = ["BUILT_IN", "RasterLayer", "RawSources", "Reading", "Source", "check_raw", "extract", "read_boundary",
+           "read_osm", "read_raster", "read_register", "read_survey", "read_zone", "register_source"]
 
 
 @dataclass
@@ -50,6 +55,14 @@ class RawSources:
     #: rows for the inputs report about what reading repaired or left out
     notes: list[dict] = field(default_factory=list)
 
+    @classmethod
+    def from_readings(cls, data: dict[str, Any], notes: list[dict]) -> "RawSources":
+        """What each source read, by source name: the transform stage's own
+        inputs in their fields, any other source's in ``extra``."""
+        own = {f.name for f in fields(cls)} - {"extra", "notes"}
+        return cls(**{k: v for k, v in data.items() if k in own and v is not None},
+                   extra={k: v for k, v in data.items() if k not in own and v is not None}, notes=notes)
+
 
 def _read_source(source: Source, config: ProjectConfig, reading: Reading, problems: list[str]) -> Any:
     """What ``source`` reads (a dict by key for a list section), gathering
@@ -68,7 +81,7 @@ def _read_source(source: Source, config: ProjectConfig, reading: Reading, proble
     for spec in items:
         data = attempt(spec)
         if data is not None:
-            by_key.setdefault(source.key(spec), []).append(data)
+            by_key.setdefault(source.item_key(spec), []).append(data)
     merge = source.merge or (lambda parts: parts[0])
     return {k: merge(parts) for k, parts in by_key.items()}
 
@@ -97,10 +110,7 @@ def extract(config: ProjectConfig, uses: list[str] | None = None) -> RawSources:
             data[source.name] = _read_source(source, config, reading, problems)
     if problems:
         raise InputError(f"project {config.project.name}", problems)
-    raw = RawSources(**{k: v for k, v in data.items() if k in _FIELDS and v is not None},
-                     extra={k: v for k, v in data.items() if k not in _FIELDS and v is not None},
-                     notes=reading.notes)
-    return raw
+    return RawSources.from_readings(data, reading.notes)
 
 
 def check_raw(raw: RawSources) -> None:

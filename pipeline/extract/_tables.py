@@ -10,8 +10,48 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from typing import Any, ClassVar, Literal
+
+import geopandas as gpd
+from pydantic import Field, model_validator
+
 from .._text import clean_controls
+from ..columns import resolve_private
 from ..errors import InputError
+from ..schema import Encoding, FilePath, Strict
+
+class TableSource(Strict):
+    """A CSV or XLSX table (asset register, field survey, organisations).
+    ``private`` names columns never to publish, by their canonical name, a
+    name the file may use for them, or the name mapped under ``columns``;
+    only columns that reach an output can be named (see
+    :data:`pipeline.columns.PRIVATE_CAPABLE`)."""
+
+    _source: ClassVar[str] = ""
+
+    path: FilePath
+    sheet: str | int | None = Field(None, description="XLSX sheet; default the first")
+    encoding: Encoding = Field(None, description="CSV text encoding; default UTF-8 (with or without BOM)")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="canonical column name -> column name in the file"
+    )
+    decimal: Literal[",", "."] | None = Field(
+        None, description="decimal mark for numbers like 2.000 that a column does not settle by itself")
+    private: list[str] = Field(
+        default_factory=list, description="columns never to publish (e.g. owner, notes)")
+    attribution: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _private_names(cls, data: Any) -> Any:
+        if cls._source and isinstance(data, dict) and data.get("private"):
+            names, problems = resolve_private(cls._source, [str(n) for n in data["private"]],
+                                              dict(data.get("columns") or {}))
+            if problems:
+                raise ValueError("; ".join(problems))
+            data = {**data, "private": names}
+        return data
+
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}([.,]\d{3})+|\d+)([.,]\d+)?$")
 
@@ -247,3 +287,14 @@ def clean_text(series: pd.Series) -> pd.Series:
     """Strip whitespace and compose accents (Unicode NFC: ``ά`` typed as ``α``
     plus an accent is the same id as ``ά``); empty strings become missing (None)."""
     return map_text(series, lambda v: unicodedata.normalize("NFC", v))
+
+
+def clean_layer(gdf: gpd.GeoDataFrame | None, source: str, label: str, notes: list[dict]) -> gpd.GeoDataFrame | None:
+    """``gdf`` without control characters in its text (OSM tags included), noted for the report."""
+    if gdf is None or gdf.empty:
+        return gdf
+    cleaned, touched = clean_controls(gdf)
+    if len(touched):
+        where = [str(v) for v in cleaned[label].to_numpy()[touched]] if label in cleaned else [f"feature {i + 1}" for i in touched]
+        notes.append(control_note(source, where))
+    return cleaned

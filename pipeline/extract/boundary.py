@@ -11,6 +11,7 @@ from .._text import fold
 from ..config import BoundarySpec
 from ..errors import InputError
 from ..io import read_vector
+from .registry import Source, register_source
 
 
 def select_feature(gdf: gpd.GeoDataFrame, code: str | None, name: str | None,
@@ -60,3 +61,8 @@ def read_boundary(spec: BoundarySpec) -> gpd.GeoDataFrame:
     label = gdf[spec.name_field].iloc[0] if spec.name_field in gdf.columns and len(gdf) == 1 else str(spec.path.name)
     geom = gdf.geometry.make_valid().union_all()
     return gpd.GeoDataFrame({"name": [str(label)]}, geometry=[geom], crs=gdf.crs)
+
+
+# the study area's settings are the project's own (config.BoundarySpec), not a 'sources:' section
+register_source(Source("boundary", "boundary", "boundary", lambda spec, _reading: read_boundary(spec), needs_area=False,
+                       where=lambda s: str(s.path) if s.path else f"bbox {s.bbox}"))

@@ -11,16 +11,27 @@ which never reach a published output.
 from __future__ import annotations
 
 import logging
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
 
 from .._text import fold
-from .. import columns
-from ..config import OrganisationSource
+from .. import columns, settings
 from ..errors import InputError
 from ..io import read_table
-from ._tables import blank, parse_numbers, read_records, TableSpec, unused_columns
+from ..schema import CrsName
+from ._tables import blank, parse_numbers, read_records, TableSource, TableSpec, unused_columns
+from .registry import Source, register_source
+
+
+class OrganisationSource(TableSource):
+    """Organisations that answered the open call; ``x``/``y`` in ``crs``."""
+
+    _source: ClassVar[str] = "organisations"
+
+    crs: CrsName = settings.WGS84
+
 
 #: Legal forms of the social and solidarity economy (law 4430/2016) and energy
 #: communities (law 5037/2023), with the ways people write them.
@@ -97,3 +108,9 @@ def read_organisations(src: OrganisationSource, uses: list[str] | None, notes: l
     has_xy = (df["x"].notna() & df["y"].notna()).to_numpy()
     points = gpd.points_from_xy(df["x"].where(has_xy), df["y"].where(has_xy), crs=src.crs)
     return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=list(np.where(has_xy, points, None)), crs=src.crs)
+
+
+register_source(Source("organisations", "sources.organisations", "organisations",
+                       lambda spec, reading: read_organisations(spec, reading.uses, reading.notes),
+                       model=OrganisationSource, needs_area=False,
+                       private=columns.PRIVATE_CAPABLE["organisations"], aliases=ALIASES))

@@ -13,17 +13,60 @@ import hashlib
 import io
 import re
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+from pydantic import Field, model_validator
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from ..config import ParcelSource, WfsSpec
+from .. import settings
 from ..errors import InputError
 from ..io import atomic_path, check_readable, check_xml, read_options
+from ..schema import CrsName, Encoding, FilePath, OptionalCrs, Strict
+from ._tables import clean_layer
+from .registry import Reading, Source, register_source
+
+
+class WfsSpec(Strict):
+    """An OGC WFS 2.0 endpoint serving cadastral parcels (e.g. INSPIRE CP)."""
+
+    url: str
+    typename: str = "cp:CadastralParcel"
+    version: str = "2.0.0"
+    srs: CrsName = Field(settings.DEFAULT_CRS_GREECE, description="CRS of the request and response")
+    page_size: int = Field(1000, ge=1, le=100000)
+
+
+class ParcelSource(Strict):
+    """Cadastral parcels: a GeoPackage, Shapefile, GeoJSON or INSPIRE
+    CadastralParcels GML file, or a WFS. Parcel codes are kept as text; with
+    ``code_format: kaek`` each must be a 12-digit Hellenic Cadastre code (ΚΑΕΚ)."""
+
+    path: FilePath | None = None
+    wfs: WfsSpec | None = None
+    layer: str | None = None
+    encoding: Encoding = Field(None, description="text encoding of a Shapefile's .dbf, e.g. cp1253 or iso-8859-7")
+    crs: OptionalCrs = Field(None, description="CRS to assume when the file has none")
+    code_field: str | None = Field(None, description="default: KAEK, nationalCadastralReference or localId")
+    code_format: Literal["kaek", "any"] = "kaek"
+    owner_field: str | None = Field(None, description="a field naming the parcel's owner or owner type "
+                                                      "(e.g. Δήμος, Δημόσιο, Ιδιώτης): gives assets their ownership")
+    cache_dir: FilePath | None = None
+    attribution: str | None = None
+
+    @model_validator(mode="after")
+    def _one_door(self) -> "ParcelSource":
+        if (self.path is None) == (self.wfs is None):
+            raise ValueError("give either 'path' or 'wfs'")
+        return self
+
+    def cache(self) -> Path:
+        return self.cache_dir or Path(settings.DEFAULT_CACHE_DIR)
+
 
 KAEK = re.compile(r"^\d{12}$")
 CODE_FIELDS = ("KAEK", "kaek", "ΚΑΕΚ", "parcel_code", "nationalCadastralReference", "localId")
@@ -183,3 +226,11 @@ def read_parcels(src: ParcelSource, bbox_wgs84: tuple[float, float, float, float
         owner = gdf[src.owner_field]
         columns["owner"] = owner.astype(object).where(owner.notna(), None).map(lambda v: None if v is None else str(v))
     return gpd.GeoDataFrame(columns, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+
+
+def _read(spec: ParcelSource, reading: Reading) -> gpd.GeoDataFrame:
+    return clean_layer(read_parcels(spec, reading.box()), "parcels", "parcel_code", reading.notes)
+
+
+register_source(Source("parcels", "sources.parcels", "cadastral parcels", _read, model=ParcelSource,
+                       where=lambda s: str(s.path) if s.path else f"WFS {s.wfs.url} ({s.wfs.typename})"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import rasterio
@@ -13,12 +14,28 @@ from affine import Affine
 from pyproj import CRS
 from rasterio.errors import RasterioIOError
 from rasterio.warp import transform_bounds
+from pydantic import Field
 from rasterio.windows import Window, from_bounds
 
 from .. import settings
-from ..config import RasterSource
 from ..errors import InputError
 from ..io import check_readable
+from ..schema import FilePath, OptionalCrs, Strict
+from .registry import Source, register_source
+
+
+class RasterSource(Strict):
+    """A GeoTIFF summarised per asset: ``dem`` (elevation in metres; slope is
+    derived from it), ``irradiance`` (e.g. yearly kWh/m²) or ``landcover``
+    (class codes, e.g. CORINE). One raster per kind."""
+
+    path: FilePath
+    kind: Literal["dem", "irradiance", "landcover"]
+    band: int = Field(1, ge=1)
+    crs: OptionalCrs = Field(None, description="CRS to assume when the file has none")
+    nodata: float | None = Field(None, description="nodata value to use when the file declares none")
+    unit: str | None = Field(None, description="unit of an irradiance raster, e.g. kWh/m²/year")
+    attribution: str | None = None
 
 
 @dataclass
@@ -83,3 +100,7 @@ def read_raster(src: RasterSource, bbox_wgs84: tuple[float, float, float, float]
         raise InputError(what, ["no valid cell over the study area (all nodata)"])
     unit = src.unit or {"dem": "m", "irradiance": "kWh/m²/year", "landcover": "class"}[src.kind]
     return RasterLayer(src.kind, array, transform, CRS.from_user_input(crs), Path(src.path), unit)
+
+
+register_source(Source("rasters", "sources.rasters", "raster", lambda spec, reading: read_raster(spec, reading.box()),
+                       model=RasterSource, many=True, key="kind", title=lambda s: f"raster {s.kind}"))

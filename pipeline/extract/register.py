@@ -13,11 +13,14 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
-from .. import columns
-from ..config import RegisterSource
+from typing import ClassVar
+
+from .. import columns, settings
 from ..errors import InputError
 from ..io import read_table
-from ._tables import blank, map_text, parse_numbers, read_records, TableSpec
+from ..schema import CrsName
+from ._tables import blank, map_text, parse_numbers, read_records, TableSource, TableSpec
+from .registry import Source, register_source
 
 ALIASES = columns.REGISTER
 KIND_VALUES = {
@@ -26,6 +29,15 @@ KIND_VALUES = {
     "building": "building", "κτίριο": "building", "κτήριο": "building", "ακίνητο": "building",
 }
 _OSM_REF = r"^(node|way|relation)/\d+$"
+
+
+class RegisterSource(TableSource):
+    """The municipality's asset register. Rows are located by ``osm_ref``
+    (``way/123``) or by coordinates ``x``/``y`` in ``crs``."""
+
+    _source: ClassVar[str] = "register"
+
+    crs: CrsName = settings.WGS84
 
 
 #: The register's rows.
@@ -71,3 +83,8 @@ def read_register(src: RegisterSource, notes: list[dict] | None = None) -> gpd.G
     geometry = gpd.points_from_xy(df["x"].where(has_xy), df["y"].where(has_xy), crs=src.crs)
     geometry = np.where(has_xy, geometry, None)
     return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=list(geometry), crs=src.crs)
+
+
+register_source(Source("register", "sources.register", "asset register",
+                       lambda spec, reading: read_register(spec, reading.notes), model=RegisterSource,
+                       needs_area=False, private=columns.PRIVATE_CAPABLE["register"], aliases=ALIASES))

@@ -1,15 +1,18 @@
 """The source registry: every input a project can have, described once.
 
-Each :class:`Source` says where its settings live in the config, how it is
-read, which files it reads, how reports name it, what credit its data needs
-and which of its columns a config may keep private. The extract stage, input
+Each :class:`Source` says where its settings live in the config and their
+pydantic model, how it is read, which files it reads, how reports name it,
+what credit its data needs and which of its columns a config may keep
+private. Config validation (``sources.<key>``), the extract stage, input
 hashing (manifest and stage-cache key), the credits on every output and the
-private columns all derive from :data:`SOURCES`, so adding a source is one
-reader module plus one :func:`register_source` call (see ``docs/extending.md``).
+private columns all derive from :data:`SOURCES`.
 
-A source registered by another package gives the pydantic ``model`` of its
-config section, which then validates ``sources.<name>`` like a built-in one;
-what it reads reaches the criteria as ``context.layers[<name>]``.
+A built-in source and a plugin's are added the same way: one module holding
+the section's model and the reader, ending with one :func:`register_source`
+call (see ``docs/extending.md``). The built-in modules are listed, in the
+order reports show them, in :data:`pipeline.extract.BUILT_IN`; a plugin's is
+imported through its entry point. What a source outside the transform
+stage's own inputs reads reaches the criteria as ``context.layers[<name>]``.
 """
 
 from __future__ import annotations
@@ -22,21 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 
 from .. import columns
-from .._text import clean_controls
-from ..config import SOURCE_SECTIONS, ProjectConfig, Sources
-from ._tables import control_note
-from .boundary import read_boundary
-from .organisations import read_organisations
-from .osm import LAYERS as OSM_LAYERS
-from .osm import read_osm, resolve_osm_path
-from .parcels import read_parcels
-from .raster import read_raster
-from .register import read_register
-from .survey import read_survey
-from .zones import read_zone
+from ..config import SOURCE_SECTIONS, ProjectConfig, SourceSection
 
 _SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
@@ -53,6 +44,11 @@ class Reading:
     notes: list[dict] = field(default_factory=list)
     boundary: gpd.GeoDataFrame | None = None
     bbox: tuple[float, float, float, float] | None = None
+
+    def box(self) -> tuple[float, float, float, float]:
+        """The boundary's lon/lat box, for a source that ``needs_area``."""
+        assert self.bbox is not None  # such sources are read once the boundary is
+        return self.bbox
 
 
 def _path_files(spec: Any) -> dict[str, Path]:
@@ -80,10 +76,18 @@ class Source:
         How reports and errors call it (``asset register``).
     read : callable
         ``read(spec, reading) -> data`` for one configured item.
+    model : pydantic model class, optional
+        One item's settings, validated under ``section``; a source without
+        one (the boundary) has its settings in the project schema.
     needs_area : bool
         Read after the boundary, whose box ``reading.bbox`` then holds.
-    key : callable, optional
-        For a list section, the key of an item's data (a raster's kind).
+    many : bool
+        Its section is a list of items.
+    required : bool
+        Every project configures it.
+    key : str, optional
+        For a list section, the field of an item that keys its data (a
+        raster's ``kind``).
     merge : callable, optional
         ``merge([data, ...]) -> data`` for items of one key (zones of one
         kind from several files); without it a key may be given once.
@@ -99,36 +103,36 @@ class Source:
     private : mapping
         Columns a config may keep private (canonical name -> inventory
         column), with ``aliases`` the other names a file may give them.
-    model : pydantic model class, optional
-        The config model of a source registered by another package.
     """
 
     name: str
     section: str
     label: str
     read: Callable[[Any, Reading], Any]
+    model: type | None = None
     needs_area: bool = True
-    key: Callable[[Any], str] | None = None
+    many: bool = False
+    required: bool = False
+    key: str | None = None
     merge: Callable[[list], Any] | None = None
     title: Callable[[Any], str] | None = None
     files: Callable[[Any], dict[str, Path]] = _path_files
     where: Callable[[Any], str] = _path_text
     private: Mapping[str, str] = field(default_factory=dict)
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    model: type | None = None
 
     def items(self, config: ProjectConfig) -> list[Any]:
         """The configured items of this source (none when it is not configured)."""
         head, _, attr = self.section.partition(".")
-        if head != "sources":
-            value = getattr(config, head)
-        elif attr in type(config.sources).model_fields:
-            value = getattr(config.sources, attr)
-        else:
-            value = config.sources.extra.get(attr)
+        value = config.sources.get(attr) if head == "sources" else getattr(config, head)
         if value is None:
             return []
         return list(value) if isinstance(value, (list, tuple)) else [value]
+
+    def item_key(self, spec: Any) -> str:
+        """The key of an item's data in a list section (its ``key`` field)."""
+        assert self.key is not None
+        return str(getattr(spec, self.key))
 
     def item_name(self, spec: Any) -> str:
         return self.title(spec) if self.title else self.name
@@ -137,7 +141,7 @@ class Source:
         """What identifies the source's code, for the stage-cache key."""
         fn = lambda f: f"{getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', repr(f))}"
         return {"section": self.section, "read": fn(self.read), "needs_area": self.needs_area,
-                "model": fn(self.model) if self.model else None}
+                "model": fn(self.model) if self.model else None, "many": self.many, "key": self.key}
 
 
 #: Every source, in the order reports list them (the boundary and the table
@@ -147,12 +151,15 @@ SOURCES: dict[str, Source] = {}
 
 def register_source(source: Source) -> Source:
     """Add ``source`` to the registry (replacing one of the same name). A
-    source with a config ``model`` gets its section ``sources.<name>``."""
+    source with a config ``model`` validates its section ``sources.<key>``."""
     head, _, attr = source.section.partition(".")
     if source.model is not None:
-        if head != "sources" or not attr or attr in Sources.model_fields:
-            raise ValueError(f"{source.name}: a registered source's section must be a new 'sources.<name>'")
-        SOURCE_SECTIONS[attr] = source.model
+        taken = {s.section: s.name for s in SOURCES.values()}
+        if head != "sources" or not attr or taken.get(source.section, source.name) != source.name:
+            raise ValueError(f"{source.name}: a source's section must be a 'sources.<key>' no other source has")
+        SOURCE_SECTIONS[attr] = SourceSection(source.model, many=source.many, required=source.required,
+                                              once_per=source.key if source.merge is None else None,
+                                              label=source.label)
     if source.private:  # the config's 'private:' lists are checked against these
         columns.PRIVATE_CAPABLE[source.name] = dict(source.private)
         columns.ALIASES[source.name] = dict(source.aliases)
@@ -222,61 +229,3 @@ def fingerprint() -> str:
     """A digest of the registry (names, sections, readers), for the stage-cache key."""
     facts = {name: s.fingerprint() for name, s in SOURCES.items()}
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
-
-
-# ---------------------------------------------------------------- the built-in sources
-
-def clean_layer(gdf: gpd.GeoDataFrame | None, source: str, label: str, notes: list[dict]) -> gpd.GeoDataFrame | None:
-    """``gdf`` without control characters in its text (OSM tags included), noted for the report."""
-    if gdf is None or gdf.empty:
-        return gdf
-    cleaned, touched = clean_controls(gdf)
-    if len(touched):
-        where = [str(v) for v in cleaned[label].to_numpy()[touched]] if label in cleaned else [f"feature {i + 1}" for i in touched]
-        notes.append(control_note(source, where))
-    return cleaned
-
-
-def _read_osm(spec, reading: Reading):
-    layers = read_osm(spec, reading.boundary)
-    for name in OSM_LAYERS:
-        setattr(layers, name, clean_layer(getattr(layers, name), f"osm {name}", "osm_ref", reading.notes))
-    return layers
-
-
-def _osm_where(spec) -> str:
-    if spec.overpass:
-        return f"Overpass ({spec.overpass_url or 'osmnx default'}), cache {spec.cache()}"
-    return str(resolve_osm_path(spec.path))
-
-
-def _box(reading: Reading) -> tuple[float, float, float, float]:
-    assert reading.bbox is not None  # sources that need the area are read once the boundary is
-    return reading.bbox
-
-
-def _merge_zones(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    return pd.concat([frames[0], *(f.to_crs(frames[0].crs) for f in frames[1:])]) if len(frames) > 1 else frames[0]
-
-
-for _source in (
-    Source("osm", "sources.osm", "OpenStreetMap", _read_osm,
-           files=lambda s: {"": resolve_osm_path(s.path)} if s.path else {}, where=_osm_where),
-    Source("boundary", "boundary", "boundary", lambda s, _r: read_boundary(s), needs_area=False,
-           where=lambda s: str(s.path) if s.path else f"bbox {s.bbox}"),
-    Source("register", "sources.asset_register", "asset register", lambda s, r: read_register(s, r.notes),
-           needs_area=False, private=columns.PRIVATE_CAPABLE["register"], aliases=columns.REGISTER),
-    Source("survey", "sources.survey", "field survey", lambda s, r: read_survey(s, r.notes), needs_area=False,
-           private=columns.PRIVATE_CAPABLE["survey"], aliases=columns.SURVEY),
-    Source("organisations", "sources.organisations", "organisations",
-           lambda s, r: read_organisations(s, r.uses, r.notes), needs_area=False,
-           private=columns.PRIVATE_CAPABLE["organisations"], aliases=columns.ORGANISATIONS),
-    Source("parcels", "sources.parcels", "cadastral parcels",
-           lambda s, r: clean_layer(read_parcels(s, _box(r)), "parcels", "parcel_code", r.notes),
-           where=lambda s: str(s.path) if s.path else f"WFS {s.wfs.url} ({s.wfs.typename})"),
-    Source("rasters", "sources.rasters", "raster", lambda s, r: read_raster(s, _box(r)), key=lambda s: s.kind,
-           title=lambda s: f"raster {s.kind}"),
-    Source("zones", "sources.zones", "zones", lambda s, _r: read_zone(s), key=lambda s: s.kind, merge=_merge_zones,
-           title=lambda s: f"{s.kind} zones"),
-):
-    register_source(_source)

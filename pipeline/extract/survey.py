@@ -17,17 +17,30 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from .. import settings
 from .. import columns, evidence
-from ..config import SurveySource
 from ..errors import InputError
 from ..io import read_table, read_vector
-from ._tables import map_text, parse_dates, parse_numbers, read_records, TableSpec
+from ._tables import map_text, parse_dates, parse_numbers, read_records, TableSource, TableSpec
+from .registry import Source, register_source
+
+
+class SurveySource(TableSource):
+    """Field survey export (KoboToolbox / ODK CSV or XLSX)."""
+
+    _source: ClassVar[str] = "survey"
+
+    attach_distance_m: float = Field(settings.SURVEY_ATTACH_DISTANCE_M, gt=0)
+    max_precision_m: float | None = Field(
+        settings.SURVEY_MAX_PRECISION_M, gt=0, description="points with a worse GPS precision are not used")
+
 
 ALIASES = columns.SURVEY
 log = logging.getLogger(__name__)
@@ -157,3 +170,8 @@ def read_survey(src: SurveySource, notes: list[dict] | None = None) -> gpd.GeoDa
     df["idle"] = df["occupancy"].map(lambda v: rules.record_strength("survey", v) is not None).astype(bool)
     geom = gpd.points_from_xy(df["longitude"], df["latitude"], crs=settings.WGS84)
     return gpd.GeoDataFrame(df.drop(columns=["geolocation", "uuid"]), geometry=geom, crs=settings.WGS84)
+
+
+register_source(Source("survey", "sources.survey", "field survey",
+                       lambda spec, reading: read_survey(spec, reading.notes), model=SurveySource,
+                       needs_area=False, private=columns.PRIVATE_CAPABLE["survey"], aliases=columns.SURVEY))

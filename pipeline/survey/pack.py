@@ -107,7 +107,7 @@ def survey_pack(config: ProjectConfig, folder: Path | None = None, limit: int | 
     result = analyse(config, project_cache_dir(config))
     if start is not None:
         check_start(start, result.prepared.context.boundary)
-    survey = config.sources.survey
+    survey = config.sources.get("survey")
     privacy = Privacy.of(result.features, private_fields(config))  # the run's own rule of what is published
     public = privacy.frame(result.features)
     title = f"{config.project.title or config.project.name}: αυτοψία / field survey"

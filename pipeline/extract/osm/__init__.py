@@ -25,20 +25,60 @@ this module holds the file door and the source's front door (:func:`read_osm`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import shapely
 from shapely.geometry import box
 
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
 from ... import settings
-from ...config import PYROSM_SCHEME, OsmSource
 from ...errors import InputError
 from ...io import check_readable
+from ...schema import FilePath, Strict, resolve_path
+from .._tables import clean_layer
+from ..registry import Reading, Source, register_source
 from ._core import LAYERS, POLYGONAL, PYROSM_BUNDLED, TAG_FILTER, OsmLayers, empty_features, layers_from_features
 from ._osmnx import _read_xml, from_osmnx, read_osm_overpass
 from ._pbf import _read_pbf, from_pyrosm
 from .extent import (clip_extract, context_bbox, declared_extent, extent_coverage, file_extent,
                      incomplete_references, node_extent)
+
+PYROSM_SCHEME = "pyrosm:"
+
+
+class OsmSource(Strict):
+    """OpenStreetMap: a local ``.osm.pbf`` or ``.osm`` (XML) file, ``pyrosm:NAME``
+    for an extract shipped with pyrosm (``pyrosm:test_pbf``), or ``overpass:
+    true`` to download the boundary's area through osmnx (cached)."""
+
+    path: str | None = None
+    overpass: bool = False
+    overpass_url: str | None = Field(None, description="Overpass API endpoint; default osmnx's")
+    cache_dir: FilePath | None = Field(None, description="download and clip cache; default data/raw/cache")
+    clip: Literal["auto", "always", "never"] = Field(
+        "auto", description="cut a local file to the study area first (auto: files over 64 MiB)")
+    partial: bool = Field(
+        False, description="run although the extract covers less of the boundary than settings.MIN_COVERAGE "
+                           "(the coverage is then printed on every output)")
+    attribution: str = settings.OSM_ATTRIBUTION
+
+    @field_validator("path")
+    @classmethod
+    def _resolve_path(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or value.startswith(PYROSM_SCHEME):
+            return value
+        return str(resolve_path(Path(value), info))
+
+    @model_validator(mode="after")
+    def _one_door(self) -> "OsmSource":
+        if (self.path is None) == (not self.overpass):
+            raise ValueError("give either 'path' (a local extract) or 'overpass: true', not both or neither")
+        return self
+
+    def cache(self) -> Path:
+        return self.cache_dir or Path(settings.DEFAULT_CACHE_DIR)
 
 
 def resolve_osm_path(spec: str) -> Path:
@@ -113,3 +153,21 @@ __all__ = ["LAYERS", "POLYGONAL", "PYROSM_BUNDLED", "TAG_FILTER", "OsmLayers", "
            "declared_extent", "empty_features", "extent_coverage", "file_extent", "from_osmnx", "from_pyrosm",
            "incomplete_references", "layers_from_features", "node_extent", "read_osm",
            "read_osm_file", "read_osm_overpass", "resolve_osm_path"]
+
+
+def _read(spec: OsmSource, reading: Reading) -> OsmLayers:
+    layers = read_osm(spec, reading.boundary)
+    for name in LAYERS:
+        setattr(layers, name, clean_layer(getattr(layers, name), f"osm {name}", "osm_ref", reading.notes))
+    return layers
+
+
+def _where(spec: OsmSource) -> str:
+    if spec.overpass:
+        return f"Overpass ({spec.overpass_url or 'osmnx default'}), cache {spec.cache()}"
+    assert spec.path is not None  # one door is given (OsmSource)
+    return str(resolve_osm_path(spec.path))
+
+
+register_source(Source("osm", "sources.osm", "OpenStreetMap", _read, model=OsmSource, required=True,
+                       files=lambda s: {"": resolve_osm_path(s.path)} if s.path else {}, where=_where))
