@@ -82,10 +82,10 @@ def measure(engine: str, n: int, kind: str = "sparse") -> dict:
     if engine == "ours":
         import engines
 
-        from pipeline import _memory
-        from pipeline.match import best_use
-        from pipeline.mcda import rank_stability
-        from pipeline.io import write_geoparquet
+        from pipeline.common import _memory
+        from pipeline.plan.match import best_use
+        from pipeline.score.mcda import rank_stability
+        from pipeline.common.io import write_geoparquet
 
         assets, context = load_context(folder)
         _memory.release_freed_memory()  # as the runner does after each stage
@@ -123,7 +123,7 @@ def measure(engine: str, n: int, kind: str = "sparse") -> dict:
     elif engine == "ours-1thread":  # the single machine on one core, as the Dask targets were first set against
         import engines
 
-        from pipeline import _memory, settings
+        from pipeline.common import _memory, settings
 
         settings.THREADS = 1
         assets, context = load_context(folder)
@@ -191,7 +191,7 @@ def dem_seconds(folder: Path, assets, reference: bool) -> dict:
     from pyproj import CRS
     from rasterio.features import rasterize
 
-    from pipeline._raster import zonal, zonal_exactextract
+    from pipeline.transform._raster import zonal, zonal_exactextract
     from pipeline.extract.raster import RasterLayer
 
     with rasterio.open(folder / "dem.tif") as ds:
@@ -323,7 +323,7 @@ def main() -> None:
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        from pipeline import _memory
+        from pipeline.common import _memory
 
         _memory.use_system_allocator()  # as the pipeline's entry point does
         print(json.dumps(measure(args.one[0], int(args.one[1]), args.one[2])))

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline import settings
+from pipeline.common import settings
 from pipeline.features import compute_features
-from pipeline.profiles import Profile
+from pipeline.score.profiles import Profile
 from pipeline.score import score
 from pipeline.transform import Context
 

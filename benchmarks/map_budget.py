@@ -24,11 +24,11 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import box
 
-from pipeline.config import ProfilesSpec, SensitivitySpec
+from pipeline.common.config import ProfilesSpec, SensitivitySpec
 from pipeline.features import REGISTRY
 from pipeline.publish import view_of
 from pipeline.publish.maps import build_map, render
-from pipeline.profiles import load_profiles
+from pipeline.score.profiles import load_profiles
 from pipeline.score import score
 
 BUDGET_BYTES = 5 * 1024 * 1024

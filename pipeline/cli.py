@@ -16,10 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, _memory
-from .config import demo_config_path, load_config
-from ._text import terminal_text
-from .errors import ConfigError, IdleAssetsError
+from . import __version__
+from .common import _memory
+from .common.config import demo_config_path, load_config
+from .common._text import terminal_text
+from .common.errors import ConfigError, IdleAssetsError
 
 log = logging.getLogger("pipeline")
 
@@ -89,9 +90,9 @@ def _national(config, config_path: Path, out: Path | None, client, force: bool, 
 def run_summary(result, top: int = 3) -> str:
     """A short text summary of a run: assets found, their confidence and
     ownership, coverage, the top assets per use, and the plan."""
-    from .evidence import CONFIDENCE, PUBLIC
+    from .common.evidence import CONFIDENCE, PUBLIC
     from .plan import plan_totals
-    from .i18n import coverage_note
+    from .common.i18n import coverage_note
 
     inv = result.features
     confidence = inv["confidence"].value_counts()
@@ -132,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"idle-assets {__version__}: project '{config.project.name}' ({config_path})")
     print(terminal_text(run_summary(result)))
     if result.changes is not None:
-        from .changes import summary as change_summary
+        from .common.changes import summary as change_summary
 
         print(terminal_text(f"changes since the run in {result.compared_with}: {change_summary(result.changes)} "
                             "(changes.csv, and the annex's first section)"))
@@ -182,10 +183,10 @@ def cmd_survey_form(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from . import settings
-    from .i18n import coverage_figure, coverage_note
+    from .common import settings
+    from .common.i18n import coverage_figure, coverage_note
     from .init_config import declared_coverage, find_municipality, municipality_config, project_name
-    from .io import write_text
+    from .common.io import write_text
 
     boundaries = Path(args.boundaries) if args.boundaries else _default_boundaries()
     if boundaries is None:
@@ -212,8 +213,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .extract import extract
-    from .profiles import load_profiles
-    from .i18n import coverage_note
+    from .score.profiles import load_profiles
+    from .common.i18n import coverage_note
     from .runner import check_coverage, preflight, prepare
 
     config = load_config(Path(args.config))

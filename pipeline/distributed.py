@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _memory
+from .common import _memory
 from .features import CONTEXT_LAYERS, SELF_LAYERS, compute_features, layer_halos, widest_reach
 from .transform import Context
 
@@ -153,7 +153,7 @@ def tile_size(bounds, assets: int, memory_mb: float) -> float:
     """Side (m) of square tiles over ``bounds`` that hold about as many of
     ``assets`` (spread evenly) as ``memory_mb`` fits at
     ``settings.TILE_BYTES_PER_ASSET`` each (at least a thousand a tile)."""
-    from . import settings
+    from .common import settings
 
     per_tile = max(memory_mb * 2**20 / settings.TILE_BYTES_PER_ASSET, 1000.0)
     x0, y0, x1, y1 = bounds
@@ -179,7 +179,7 @@ def compute_features_from_files(paths: dict, client, names: list[str], tile_m: f
     """
     import pyarrow.parquet as pq
 
-    from . import settings
+    from .common import settings
 
     meta = json.loads(pq.read_schema(paths["assets"]).metadata[b"geo"])
     bounds = meta["columns"][meta["primary_column"]].get("bbox")

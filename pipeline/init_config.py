@@ -8,12 +8,12 @@ from pathlib import Path
 
 from anyascii import anyascii
 
-from . import settings
-from .config import BoundarySpec
-from .errors import InputError
+from .common import settings
+from .common.config import BoundarySpec
+from .common.errors import InputError
 from .extract.boundary import select_feature
-from .io import read_vector
-from .profiles import builtin_profile_names
+from .common.io import read_vector
+from .score.profiles import builtin_profile_names
 
 KALLIKRATIS_ATTRIBUTION = "Boundaries: geodata.gov.gr, Όρια Δήμων Καλλικράτη (CC BY 3.0)"
 

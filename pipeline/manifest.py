@@ -14,12 +14,12 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from .config import ProjectConfig
-from .errors import InputError
+from .common.config import ProjectConfig
+from .common.errors import InputError
 from .extract import registry
 from .extract.registry import input_files
 from .features import registry_fingerprint
-from .io import shown_paths, write_text
+from .common.io import shown_paths, write_text
 
 LIBRARIES = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "pyrosm", "osmnx", "osmium", "rasterio",
              "exactextract", "folium", "pydantic", "scipy", "pymcdm", "pvlib", "openpyxl")

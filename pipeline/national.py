@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import ProjectConfig
-from . import settings
-from .errors import CoverageError, IdleAssetsError
+from .common.config import ProjectConfig
+from .common import settings
+from .common.errors import CoverageError, IdleAssetsError
 from .init_config import slug
-from .io import read_vector
-from .io import write_csv
+from .common.io import read_vector
+from .common.io import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def municipality_configs(config: ProjectConfig) -> list[ProjectConfig]:
     table = read_vector(spec.path, f"boundary {spec.path}", layer=spec.layer)
     missing = [f for f in (spec.code_field, spec.name_field) if f not in table.columns]
     if missing:
-        from .errors import InputError
+        from .common.errors import InputError
 
         raise InputError(f"boundary {spec.path}", [f"no column {f!r} (set boundary.code_field / name_field)" for f in missing])
     codes = table[spec.code_field].astype(str).tolist()
@@ -48,7 +48,7 @@ def municipality_configs(config: ProjectConfig) -> list[ProjectConfig]:
     wanted = config.national.municipalities if config.national and config.national.municipalities else codes
     unknown = [c for c in wanted if c not in names]
     if unknown:
-        from .errors import ConfigError
+        from .common.errors import ConfigError
 
         raise ConfigError("national.municipalities", [f"code {c!r} is not in {spec.path}" for c in unknown])
     out = []
@@ -98,7 +98,7 @@ def run_national(config: ProjectConfig, out: Path | None = None, client=None, fo
     ``national_summary.csv``: one row per municipality with its status,
     assets, eligible assets per use and plan totals."""
     from .manifest import input_files
-    from .outputs import MARKER, check_writable
+    from .common.outputs import MARKER, check_writable
 
     tables, _ = config.output_dirs(out)
     check_writable([tables], dict(input_files(config)))

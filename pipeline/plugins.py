@@ -10,7 +10,7 @@ The module named is imported before any config is validated or any profile
 read; on import it registers what it adds: criteria
 (:func:`pipeline.features.criterion`), sources
 (:func:`pipeline.extract.registry.register_source`), use-profile folders
-(:func:`pipeline.profiles.add_profile_dir`) and outputs
+(:func:`pipeline.score.profiles.add_profile_dir`) and outputs
 (:func:`pipeline.publish.register_output`). ``docs/extending.md`` shows one
 of each. Only installed packages are loaded: nothing in a config file or an
 input names code to run. The built-in sources are added the same way (their
@@ -22,7 +22,7 @@ from __future__ import annotations
 from importlib import import_module
 from importlib.metadata import entry_points
 
-from .errors import ConfigError
+from .common.errors import ConfigError
 
 GROUP = "idle_assets.plugins"
 _loaded: set[str] = set()

@@ -14,18 +14,19 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import settings, stage_cache
-from .changes import ATTRIBUTES, RunTables
-from .changes import compare as compare_runs
-from .config import ProjectConfig
-from .errors import ConfigError, CoverageError
-from .i18n import coverage_figure
-from .impact import coefficient_sources
+from .common import settings
+from . import stage_cache
+from .common.changes import ATTRIBUTES, RunTables
+from .common.changes import compare as compare_runs
+from .common.config import ProjectConfig
+from .common.errors import ConfigError, CoverageError
+from .common.i18n import coverage_figure
+from .plan.impact import coefficient_sources
 from .manifest import RunFacts, WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
-from .outputs import StagedOutputs, check_writable, write_error
-from .sharing import compatible_uses
+from .common.outputs import StagedOutputs, check_writable, write_error
+from .common.sharing import compatible_uses
 from .stages import STAGES, prepared_inventory, run_stages
-from .profiles import Profile, fit_to_sources, load_profiles
+from .score.profiles import Profile, fit_to_sources, load_profiles
 from .publish import PublishOptions, publish
 from .publish.changes import read_previous
 from .score import ScoreResult, exclusion_notes
@@ -198,7 +199,7 @@ def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Pat
 
 
 def run_tables(result: RunResult) -> RunTables:
-    """What a later run compares itself with (:mod:`pipeline.changes`)."""
+    """What a later run compares itself with (:mod:`pipeline.common.changes`)."""
     columns = [c for c in ("asset_id", "name", *ATTRIBUTES) if c in result.features]
     return RunTables(pd.DataFrame(result.features[columns]), result.scored.scores, result.plan)
 
@@ -209,7 +210,7 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
     then the run's ``manifest.json``.
 
     Outputs are written into staging folders and swapped in at the end (see
-    :mod:`pipeline.outputs`), under a lock of the output folders: a failed run
+    :mod:`pipeline.common.outputs`), under a lock of the output folders: a failed run
     leaves the previous outputs as they were. The outputs of extract,
     transform and features are kept in the stage cache, outside the output
     folders (``cache=False`` disables it; ``force`` recomputes everything).

@@ -26,7 +26,7 @@ import pandas as pd
 from affine import Affine
 from pyproj import CRS
 
-from .coefficients import SolarImpact
+from .common.coefficients import SolarImpact
 from .extract import RasterLayer
 from .transform import Context, Prepared, Report
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import _memory, contracts
+from .common import _memory, contracts
 from .extract import check_raw, extract
 from .features import available_criteria, compute_features, features_contract
-from .impact import annual_yield, potentials
-from .match import best_use
+from .plan.impact import annual_yield, potentials
+from .plan.match import best_use
 from .plan import make_plan
 from .score import score
 from .transform import project_boundary, transform

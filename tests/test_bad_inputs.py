@@ -12,8 +12,8 @@ import pytest
 import yaml
 from shapely.geometry import GeometryCollection, LineString, Point, Polygon, box
 
-from pipeline.config import config_from_dict, demo_config_path, read_yaml
-from pipeline.errors import IdleAssetsError
+from pipeline.common.config import config_from_dict, demo_config_path, read_yaml
+from pipeline.common.errors import IdleAssetsError
 from pipeline.runner import run_project
 
 from inspire import cadastral_parcels_gml

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import config_from_dict, demo_config_path, read_yaml
+from pipeline.common.config import config_from_dict, demo_config_path, read_yaml
 from pipeline.runner import run_project
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -173,9 +173,9 @@ def test_popups_match_the_scores_on_varied_synthetic_assets(browser, tmp_path):
     import numpy as np
     from shapely import box
 
-    from pipeline.config import ProfilesSpec, SensitivitySpec
+    from pipeline.common.config import ProfilesSpec, SensitivitySpec
     from pipeline.features import REGISTRY
-    from pipeline.profiles import load_profiles
+    from pipeline.score.profiles import load_profiles
     from pipeline.publish import view_of
     from pipeline.publish.maps import build_map, render
     from pipeline.score import score

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import config_from_dict, load_config
-from pipeline.errors import ConfigError
+from pipeline.common.config import config_from_dict, load_config
+from pipeline.common.errors import ConfigError
 
 BASE = {
     "project": {"name": "t"},

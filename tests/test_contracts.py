@@ -2,8 +2,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Polygon, box
 
-from pipeline import contracts
-from pipeline.errors import ContractError
+from pipeline.common import contracts
+from pipeline.common.errors import ContractError
 
 
 def inventory(**override):

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.config import load_config
-from pipeline.i18n import LEGAL_FORMS, fmt_value, greek_names
+from pipeline.common.config import load_config
+from pipeline.common.i18n import LEGAL_FORMS, fmt_value, greek_names
 from pipeline.runner import run_project
 
 #: runs the pipeline (make test-fast leaves it out)

@@ -101,7 +101,7 @@ def test_a_national_run_gives_each_municipality_what_its_own_run_gives(shared, v
     outputs equal a single-project run of that municipality, and the
     national summary has a row for each, marked by how much of it the OSM
     extract covers (central Volos only: partial; Agia: no data), never ok."""
-    from pipeline.config import config_from_dict, read_yaml
+    from pipeline.common.config import config_from_dict, read_yaml
     from pipeline.national import municipality_configs, run_national
     from pipeline.runner import run_project
 
@@ -131,8 +131,8 @@ def test_a_national_run_gives_each_municipality_what_its_own_run_gives(shared, v
 
 
 def test_a_national_config_needs_a_file_of_municipalities(tmp_path):
-    from pipeline.config import config_from_dict
-    from pipeline.errors import ConfigError
+    from pipeline.common.config import config_from_dict
+    from pipeline.common.errors import ConfigError
 
     with pytest.raises(ConfigError, match="national run needs boundary.path"):
         config_from_dict({"project": {"name": "g"}, "boundary": {"bbox": [22.9, 39.3, 23.0, 39.4]},
@@ -142,7 +142,8 @@ def test_a_national_config_needs_a_file_of_municipalities(tmp_path):
 def test_tiles_from_files_in_this_process_follow_the_memory_budget(workload, tmp_path, monkeypatch):
     """Without a cluster the tiles run here, one after the other, as many as
     the memory budget needs; the features are the same as in memory."""
-    from pipeline import distributed, settings
+    from pipeline import distributed
+    from pipeline.common import settings
 
     assets, context = workload
     write_workload(6000, tmp_path, seed=5)

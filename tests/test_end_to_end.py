@@ -16,7 +16,7 @@ import yaml
 from openpyxl import load_workbook
 
 from pipeline.cli import main
-from pipeline.config import load_config
+from pipeline.common.config import load_config
 from pipeline.extract.osm import read_osm_file
 from pipeline.runner import run_project
 
@@ -191,7 +191,7 @@ def test_committed_volos_project_combines_osm_register_survey_dem_and_organisati
 
 
 def test_volos_plan_honours_constraints_targets_and_impact_coefficients(shared, tmp_path):
-    from pipeline.config import load_config
+    from pipeline.common.config import load_config
     from pipeline.runner import run_project
 
     config = load_config(ROOT / "configs" / "volos.yaml")
@@ -201,7 +201,7 @@ def test_volos_plan_honours_constraints_targets_and_impact_coefficients(shared, 
     # one use per asset (or uses that can share one, like rooftop solar on a building in use), each an
     # eligible pair at or above the minimum score
     from pipeline.plan import can_share
-    from pipeline.sharing import compatible_uses
+    from pipeline.common.sharing import compatible_uses
 
     assert not plan.duplicated(["asset_id", "use"]).any() and len(plan) > 0
     for uses in plan.groupby("asset_id")["use"].agg(list):

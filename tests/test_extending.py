@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from pipeline import features, plugins, profiles
-from pipeline.config import SOURCE_SECTIONS, config_from_dict, demo_config_path, read_yaml
-from pipeline.errors import ConfigError
+from pipeline import features, plugins
+from pipeline.score import profiles
+from pipeline.common.config import SOURCE_SECTIONS, config_from_dict, demo_config_path, read_yaml
+from pipeline.common.errors import ConfigError
 from pipeline.extract import registry
 from pipeline.manifest import stage_key
 from pipeline.publish import OUTPUTS

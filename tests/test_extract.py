@@ -3,15 +3,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import BoundarySpec
+from pipeline.common.config import BoundarySpec
 from pipeline.extract.register import RegisterSource
 from pipeline.extract.survey import SurveySource
 from pipeline.extract import read_boundary, read_register, read_survey
 from pipeline.extract.osm import read_osm_file, resolve_osm_path
 from pipeline.extract._tables import parse_number
-from pipeline._text import fold
+from pipeline.common._text import fold
 from pipeline.transform.signals import idle_evidence, osm_signals
-from pipeline.errors import InputError
+from pipeline.common.errors import InputError
 
 
 def write(path: Path, text: str, encoding="utf-8") -> Path:

@@ -133,8 +133,8 @@ def test_zone_overlap_shares_and_the_constraints_they_drive(toy_osm, toy_boundar
     import geopandas as gpd
     from shapely.geometry import box
 
-    from pipeline.config import ProfilesSpec
-    from pipeline.profiles import fit_to_sources, load_profiles
+    from pipeline.common.config import ProfilesSpec
+    from pipeline.score.profiles import fit_to_sources, load_profiles
     from pipeline.score import score
 
     x0, y0 = 400000, 4300000

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from pipeline.changes import RunTables, compare
+from pipeline.common.changes import RunTables, compare
 from pipeline.cli import main
-from pipeline.config import load_config
+from pipeline.common.config import load_config
 from pipeline.extract.survey import SurveySource
-from pipeline.errors import InputError
+from pipeline.common.errors import InputError
 from pipeline.extract.survey import read_survey
 from pipeline.publish.changes import read_previous
 from pipeline.publish.fieldwork import route_gpx, route_table

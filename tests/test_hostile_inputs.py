@@ -20,7 +20,7 @@ import yaml
 
 from conftest import retag_osm
 from pipeline.cli import main
-from pipeline.config import demo_config_path, read_yaml
+from pipeline.common.config import demo_config_path, read_yaml
 
 #: runs the pipeline (make test-fast leaves it out)
 pytestmark = pytest.mark.slow

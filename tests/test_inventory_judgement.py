@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
-from pipeline.config import config_from_dict, read_yaml
-from pipeline.errors import ConfigError, CoverageError
-from pipeline.evidence import rules
+from pipeline.common.config import config_from_dict, read_yaml
+from pipeline.common.errors import ConfigError, CoverageError
+from pipeline.common.evidence import rules
 from pipeline.extract import extract
 from pipeline.runner import analyse, prepare
 
@@ -258,7 +258,7 @@ def test_coverage_is_the_declared_bounds_and_every_command_prints_the_same(share
     free-standing nodes, not by the whole roads it keeps far outside, and
     says so. init, validate and run print the same figure."""
     from pipeline.extract.osm import declared_extent
-    from pipeline.i18n import coverage_figure
+    from pipeline.common.i18n import coverage_figure
     from pipeline.init_config import declared_coverage
 
     boundaries = shared / "boundaries" / "kallikratis_dimoi_simpl50m.gpkg"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.common.config import load_config
 from pipeline.runner import run_project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.config import ProfilesSpec, SensitivitySpec
-from pipeline.errors import ConfigError
-from pipeline.mcda import ahp_weights, rank_stability, topsis
-from pipeline.profiles import Profile, load_profiles
+from pipeline.common.config import ProfilesSpec, SensitivitySpec
+from pipeline.common.errors import ConfigError
+from pipeline.score.mcda import ahp_weights, rank_stability, topsis
+from pipeline.score.profiles import Profile, load_profiles
 from pipeline.score import score
 
 
@@ -112,7 +112,7 @@ def test_topsis_in_blocks_equals_topsis_at_once(monkeypatch):
     w = weights[keep] / weights[keep].sum()
     whole = pymcdm.methods.TOPSIS()(values[:, keep] + 1e-12, w, np.ones(keep.sum()), validation=False)
     for block in (1, 7, 1000, 65_536):
-        monkeypatch.setattr("pipeline.mcda.TOPSIS_BLOCK", block)
+        monkeypatch.setattr("pipeline.score.mcda.TOPSIS_BLOCK", block)
         np.testing.assert_array_equal(topsis(values, weights), whole)
 
 
@@ -121,7 +121,7 @@ def test_rank_stability_equals_ranking_each_draw_by_a_stable_sort():
     float32 scores added criterion by criterion, assets ordered by a stable
     argsort of the negated scores (ties in input order), then each asset's
     percentiles; tied and zero scores included."""
-    from pipeline.mcda import _descending_order, weight_draws
+    from pipeline.score.mcda import _descending_order, weight_draws
 
     rng = np.random.default_rng(3)
     values = rng.random((3000, 3))

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from pipeline.errors import InputError
+from pipeline.common.errors import InputError
 from pipeline.extract.osm import LAYERS, clip_extract, read_osm_file, read_osm_overpass
 from pipeline.transform.signals import osm_signals
 

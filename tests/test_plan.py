@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.config import PlanSpec, Target
+from pipeline.common.config import PlanSpec, Target
 from pipeline.plan import assign, can_share, target_report
-from pipeline.sharing import compatible_uses
+from pipeline.common.sharing import compatible_uses
 
 
 def attainment(chosen: pd.DataFrame, targets) -> float:

@@ -17,8 +17,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from pipeline.config import config_from_dict, demo_config_path
-from pipeline.privacy import REDACTED, Privacy
+from pipeline.common.config import config_from_dict, demo_config_path
+from pipeline.common.privacy import REDACTED, Privacy
 from pipeline.runner import run_project
 from pipeline.survey.pack import survey_pack
 

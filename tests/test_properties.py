@@ -11,7 +11,7 @@ from shapely.geometry import Polygon
 
 from pipeline.extract._tables import parse_number
 from pipeline.features import compactness, covered_area
-from pipeline.profiles import Profile
+from pipeline.score.profiles import Profile
 from pipeline.score import score
 from pipeline.transform import Report, repair_geometries
 

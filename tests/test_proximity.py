@@ -12,8 +12,8 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from pipeline import _proximity, settings
-from pipeline._raster import to_crs, zonal, zonal_exactextract
+from pipeline.common import _proximity, settings
+from pipeline.transform._raster import to_crs, zonal, zonal_exactextract
 from pipeline.extract.osm import read_osm_file
 from pipeline.extract.raster import RasterLayer, read_raster
 from pipeline.extract.raster import RasterSource
@@ -244,7 +244,7 @@ def test_arrow_allocates_with_the_system_malloc_after_the_entry_point(monkeypatc
     giving freed memory back is safe to call at any time."""
     import pyarrow as pa
 
-    from pipeline import _memory
+    from pipeline.common import _memory
 
     monkeypatch.setattr(pa, "set_memory_pool", lambda pool: monkeypatch.setattr(pa, "default_memory_pool", lambda: pool))
     _memory.use_system_allocator()

@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 
 from pipeline.extract import RawSources
 from pipeline.features import compute_features
-from pipeline.io import atomic_path, write_text
-from pipeline.match import best_use
-from pipeline.profiles import fit_to_sources, load_profiles
-from pipeline.config import ProfilesSpec
+from pipeline.common.io import atomic_path, write_text
+from pipeline.plan.match import best_use
+from pipeline.score.profiles import fit_to_sources, load_profiles
+from pipeline.common.config import ProfilesSpec
 from pipeline.publish import view_of, write_maps, write_tables
 from pipeline.publish.maps import esc
 from pipeline.publish.tables import public_inventory

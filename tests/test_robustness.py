@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import config_from_dict, demo_config_path, load_config, read_yaml
+from pipeline.common.config import config_from_dict, demo_config_path, load_config, read_yaml
 from pipeline.runner import analyse, project_cache_dir, run_project
 from pipeline.stages import STAGES
 

@@ -3,10 +3,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline.config import ProfilesSpec
-from pipeline.errors import ConfigError
-from pipeline.match import best_use
-from pipeline.profiles import Profile, ValueFunction, builtin_profile_names, load_profiles
+from pipeline.common.config import ProfilesSpec
+from pipeline.common.errors import ConfigError
+from pipeline.plan.match import best_use
+from pipeline.score.profiles import Profile, ValueFunction, builtin_profile_names, load_profiles
 from pipeline.score import score
 
 FARM = Profile.model_validate({

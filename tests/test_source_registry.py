@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from pipeline import config as config_module
-from pipeline.config import SOURCE_SECTIONS, config_from_dict, demo_config_path, read_yaml
-from pipeline.errors import ConfigError
+from pipeline.common import config as config_module
+from pipeline.common.config import SOURCE_SECTIONS, config_from_dict, demo_config_path, read_yaml
+from pipeline.common.errors import ConfigError
 from pipeline.extract import BUILT_IN, registry
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "extending.md"
@@ -35,7 +35,7 @@ def test_every_built_in_source_holds_its_model_beside_its_reader():
 
 def test_the_config_module_defines_no_source_model():
     models = [v for v in vars(config_module).values() if isinstance(v, type) and issubclass(v, BaseModel)]
-    ours = {m.__name__ for m in models if m.__module__ == "pipeline.config"}
+    ours = {m.__name__ for m in models if m.__module__ == "pipeline.common.config"}
     assert ours and not ours & {s.model.__name__ for s in registry.SOURCES.values() if s.model}
 
 

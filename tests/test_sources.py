@@ -12,11 +12,11 @@ from shapely.geometry import Point
 from pipeline.extract.organisations import OrganisationSource
 from pipeline.extract.parcels import ParcelSource, WfsSpec
 from pipeline.extract.survey import SurveySource
-from pipeline.errors import InputError
+from pipeline.common.errors import InputError
 from pipeline.extract.organisations import legal_form, read_organisations
 from pipeline.extract.parcels import read_parcels
 from pipeline.extract.survey import read_survey
-from pipeline.io import read_options, read_vector
+from pipeline.common.io import read_options, read_vector
 
 from inspire import cadastral_parcels_gml
 from replay import Replay

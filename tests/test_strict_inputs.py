@@ -32,7 +32,7 @@ def test_duplicate_yaml_keys_are_refused_with_both_lines(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"line {second}: key 'private' repeats the key of line {first}" in err
     profile = tmp_path / "farm2.yaml"
-    profile.write_text((ROOT / "pipeline" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8")
+    profile.write_text((ROOT / "pipeline" / "score" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8")
                        .replace("name: social_farm", "name: farm2\nimpact: farm"), encoding="utf-8")
     config.write_text(_demo_config_text(tmp_path).replace(
         "  use: [social_farm,", f"  files: [{profile}]\n  use: [farm2, social_farm,"), encoding="utf-8")
@@ -50,7 +50,7 @@ def test_a_register_formatted_to_the_last_column_reads_only_its_cells(tmp_path, 
 
     from pipeline.extract.register import RegisterSource
     from pipeline.extract.register import read_register
-    from pipeline.io import read_table
+    from pipeline.common.io import read_table
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("register")
@@ -114,7 +114,7 @@ def test_ids_are_composed_and_invisible_characters_removed(tmp_path):
     import unicodedata
 
     from pipeline.extract.register import RegisterSource
-    from pipeline.errors import InputError
+    from pipeline.common.errors import InputError
     from pipeline.extract.register import read_register
 
     nfc, nfd = unicodedata.normalize("NFC", "ΑΚΊΝΗΤΟ-1"), unicodedata.normalize("NFD", "ΑΚΊΝΗΤΟ-1")
@@ -134,7 +134,7 @@ def test_ids_are_composed_and_invisible_characters_removed(tmp_path):
 
 def test_negative_gps_precision_is_an_error(tmp_path):
     from pipeline.extract.survey import SurveySource
-    from pipeline.errors import InputError
+    from pipeline.common.errors import InputError
     from pipeline.extract.survey import read_survey
 
     path = tmp_path / "survey.csv"
@@ -147,7 +147,7 @@ def test_survey_pack_options_out_of_range_are_refused(capsys):
     import geopandas as gpd
     from shapely.geometry import box
 
-    from pipeline.errors import InputError
+    from pipeline.common.errors import InputError
     from pipeline.survey.pack import check_start
 
     for visits in ("-3", "0", "two"):
@@ -164,7 +164,7 @@ def test_survey_pack_options_out_of_range_are_refused(capsys):
 def test_a_profile_named_like_an_output_is_refused(tmp_path, capsys):
     for name in ("atlas", "changes", "field_sheet", "ranking_farms"):
         profile = tmp_path / f"{name}.yaml"
-        profile.write_text((ROOT / "pipeline" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8")
+        profile.write_text((ROOT / "pipeline" / "score" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8")
                            .replace("name: social_farm", f"name: {name}"), encoding="utf-8")
         config = tmp_path / "project.yaml"
         config.write_text(_demo_config_text(tmp_path).replace(

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.extract.survey import SurveySource
-from pipeline.errors import InputError
+from pipeline.common.errors import InputError
 from pipeline.extract.survey import read_survey
 from pipeline.survey.form import CHOICES, EL, EN
 
@@ -48,7 +48,7 @@ def test_the_form_converts_without_warnings_and_asks_what_the_uses_need(volos_fo
 
 @pytest.mark.slow
 def test_the_asset_list_holds_every_asset_with_its_position(volos_form, shared):
-    from pipeline.config import load_config
+    from pipeline.common.config import load_config
     from pipeline.runner import analyse
 
     assets = pd.read_csv(volos_form / "assets.csv", encoding="utf-8")

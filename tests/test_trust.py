@@ -14,8 +14,8 @@ import yaml
 from filelock import FileLock
 
 from pipeline.cli import main
-from pipeline.config import config_from_dict, demo_config_path, read_yaml
-from pipeline.errors import IdleAssetsError
+from pipeline.common.config import config_from_dict, demo_config_path, read_yaml
+from pipeline.common.errors import IdleAssetsError
 from pipeline.extract import RawSources
 from pipeline.extract.survey import read_survey
 from pipeline.extract.registry import private_fields
@@ -48,10 +48,10 @@ def every_file(folder: Path) -> dict[str, bytes]:
 
 # 1. template syntax in a text reaching the map page is never evaluated
 def test_map_page_takes_input_text_as_data(toy_osm, toy_boundary):
-    from pipeline.config import ProfilesSpec
+    from pipeline.common.config import ProfilesSpec
     from pipeline.features import compute_features
-    from pipeline.match import best_use
-    from pipeline.profiles import fit_to_sources, load_profiles
+    from pipeline.plan.match import best_use
+    from pipeline.score.profiles import fit_to_sources, load_profiles
     from pipeline.publish.tables import public_inventory
     from pipeline.score import score
     from pipeline.transform import transform
@@ -235,7 +235,7 @@ def test_kobo_group_headers_and_repeated_submissions(tmp_path):
 
 # 12. reserved profile names are refused; sheet names stay unique
 def test_reserved_profile_names_and_unique_sheet_names(tmp_path):
-    profile = yaml.safe_load((ROOT / "pipeline" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8"))
+    profile = yaml.safe_load((ROOT / "pipeline" / "score" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8"))
     profile["name"] = "index"
     (tmp_path / "index.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
     data = demo_data()

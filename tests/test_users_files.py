@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.outputs import MARKER, OutputError, StagedOutputs, check_writable, made_by_us
+from pipeline.common.outputs import MARKER, OutputError, StagedOutputs, check_writable, made_by_us
 
 from test_trust import demo_data, every_file, write_config
 

@@ -4,7 +4,7 @@ Each source is one module holding its config section's model and its
 reader, and registers itself in the source registry (:mod:`.registry`) as a
 plugin's source does. :func:`extract` reads every configured source in the
 registry's order and, if any fail, raises one
-:class:`~pipeline.errors.InputError` listing the problems of every source, so
+:class:`~pipeline.common.errors.InputError` listing the problems of every source, so
 a user fixes all of them in one pass.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 
 import geopandas as gpd
 
-from .. import contracts, settings
-from ..config import ProjectConfig
-from ..errors import InputError
+from ..common import contracts, settings
+from ..common.config import ProjectConfig
+from ..common.errors import InputError
 from .registry import SOURCES, Reading, Source, register_source
 
 #: The built-in sources' modules, in the order reports list the sources (each

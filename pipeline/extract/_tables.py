@@ -15,17 +15,17 @@ from typing import Any, ClassVar, Literal
 import geopandas as gpd
 from pydantic import Field, model_validator
 
-from .._text import clean_controls
-from ..columns import resolve_private
-from ..errors import InputError
-from ..schema import Encoding, FilePath, Strict
+from ..common._text import clean_controls
+from ..common.columns import resolve_private
+from ..common.errors import InputError
+from ..common.schema import Encoding, FilePath, Strict
 
 class TableSource(Strict):
     """A CSV or XLSX table (asset register, field survey, organisations).
     ``private`` names columns never to publish, by their canonical name, a
     name the file may use for them, or the name mapped under ``columns``;
     only columns that reach an output can be named (see
-    :data:`pipeline.columns.PRIVATE_CAPABLE`)."""
+    :data:`pipeline.common.columns.PRIVATE_CAPABLE`)."""
 
     _source: ClassVar[str] = ""
 

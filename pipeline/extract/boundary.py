@@ -6,11 +6,11 @@ from __future__ import annotations
 import geopandas as gpd
 from shapely.geometry import box
 
-from .. import settings
-from .._text import fold
-from ..config import BoundarySpec
-from ..errors import InputError
-from ..io import read_vector
+from ..common import settings
+from ..common._text import fold
+from ..common.config import BoundarySpec
+from ..common.errors import InputError
+from ..common.io import read_vector
 from .registry import Source, register_source
 
 

@@ -16,11 +16,11 @@ from typing import ClassVar
 import geopandas as gpd
 import numpy as np
 
-from .._text import fold
-from .. import columns, settings
-from ..errors import InputError
-from ..io import read_table
-from ..schema import CrsName
+from ..common._text import fold
+from ..common import columns, settings
+from ..common.errors import InputError
+from ..common.io import read_table
+from ..common.schema import CrsName
 from ._tables import blank, parse_numbers, read_records, TableSource, TableSpec, unused_columns
 from .registry import Source, register_source
 

@@ -23,10 +23,10 @@ from pydantic import Field, model_validator
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from .. import settings
-from ..errors import InputError
-from ..io import atomic_path, check_readable, check_xml, read_options
-from ..schema import CrsName, Encoding, FilePath, OptionalCrs, Strict
+from ..common import settings
+from ..common.errors import InputError
+from ..common.io import atomic_path, check_readable, check_xml, read_options
+from ..common.schema import CrsName, Encoding, FilePath, OptionalCrs, Strict
 from ._tables import clean_layer
 from .registry import Reading, Source, register_source
 

@@ -17,10 +17,10 @@ from rasterio.warp import transform_bounds
 from pydantic import Field
 from rasterio.windows import Window, from_bounds
 
-from .. import settings
-from ..errors import InputError
-from ..io import check_readable
-from ..schema import FilePath, OptionalCrs, Strict
+from ..common import settings
+from ..common.errors import InputError
+from ..common.io import check_readable
+from ..common.schema import FilePath, OptionalCrs, Strict
 from .registry import Source, register_source
 
 

@@ -15,10 +15,10 @@ import numpy as np
 
 from typing import ClassVar
 
-from .. import columns, settings
-from ..errors import InputError
-from ..io import read_table
-from ..schema import CrsName
+from ..common import columns, settings
+from ..common.errors import InputError
+from ..common.io import read_table
+from ..common.schema import CrsName
 from ._tables import blank, map_text, parse_numbers, read_records, TableSource, TableSpec
 from .registry import Source, register_source
 

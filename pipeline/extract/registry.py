@@ -26,8 +26,8 @@ from typing import Any
 
 import geopandas as gpd
 
-from .. import columns
-from ..config import SOURCE_SECTIONS, ProjectConfig, SourceSection
+from ..common import columns
+from ..common.config import SOURCE_SECTIONS, ProjectConfig, SourceSection
 
 _SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 

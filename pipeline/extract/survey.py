@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from .. import settings
-from .. import columns, evidence
-from ..errors import InputError
-from ..io import read_table, read_vector
+from ..common import settings
+from ..common import columns, evidence
+from ..common.errors import InputError
+from ..common.io import read_table, read_vector
 from ._tables import map_text, parse_dates, parse_numbers, read_records, TableSource, TableSpec
 from .registry import Source, register_source
 

@@ -8,9 +8,9 @@ import geopandas as gpd
 import pandas as pd
 from pydantic import Field
 
-from ..errors import InputError
-from ..io import read_vector
-from ..schema import FilePath, OptionalCrs, Strict
+from ..common.errors import InputError
+from ..common.io import read_vector
+from ..common.schema import FilePath, OptionalCrs, Strict
 from .registry import Source, register_source
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import geopandas as gpd
 import pandas as pd
 
-from .. import contracts
+from ..common import contracts
 from ..transform import Context
 from ._common import NEAREST_PASSES, NEAREST_ROUNDS, covered_area, nearest_distance
 from ._registry import (CONTEXT_LAYERS, REGISTRY, SELF_LAYERS, Criterion, CriterionFn, criteria_markdown, criterion,

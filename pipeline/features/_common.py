@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import _proximity, settings
+from ..common import _proximity, settings
 from ..transform import Context
 from ._registry import SELF_LAYERS, log
 

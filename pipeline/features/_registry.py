@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from .. import settings
+from ..common import settings
 from ..transform import Context
 
 log = logging.getLogger(__name__)

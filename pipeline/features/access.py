@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import _proximity, settings
+from ..common import _proximity, settings
 from ..transform import Context
 from ._registry import criterion
 from ._common import _not_self, _tag_mask, nearest_distance

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import settings
+from ..common import settings
 from ..transform import Context
 from ._registry import criterion
 from ._common import _not_self, covered_area

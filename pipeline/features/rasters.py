@@ -6,7 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from .. import _raster
+from ..transform import _raster
 from ..transform import Context
 from ._registry import criterion
 

@@ -7,7 +7,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .. import coefficients
+from ..common import coefficients
 from ..transform import Context
 from ._registry import criterion
 from .built import footprint_share

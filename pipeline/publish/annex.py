@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._text import markdown_text
-from ..changes import summary as change_summary
-from ..evidence import CONFIDENCE
-from ..i18n import LEGAL_FORMS, legal_form_name, t
-from ..io import FIXED_DATE, atomic_path, write_text
+from ..common._text import markdown_text
+from ..common.changes import summary as change_summary
+from ..common.evidence import CONFIDENCE
+from ..common.i18n import LEGAL_FORMS, legal_form_name, t
+from ..common.io import FIXED_DATE, atomic_path, write_text
 from ..plan import plan_totals
-from ..profiles import Profile
+from ..score.profiles import Profile
 from .view import Published
 from .mapdata import plan_figures
 
@@ -312,7 +312,7 @@ def write_pdf(page: str, target: Path, print_css: str = PRINT_CSS) -> Path | Non
 
 @contextlib.contextmanager
 def _fonts_dated_fixed():
-    """Run with ``SOURCE_DATE_EPOCH`` at :data:`pipeline.io.FIXED_DATE`
+    """Run with ``SOURCE_DATE_EPOCH`` at :data:`pipeline.common.io.FIXED_DATE`
     (unless the user set it): fontTools dates the fonts WeasyPrint embeds
     with it (their ``head.modified``), else with the time of writing, and
     two runs on the same inputs would give different PDFs."""

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ..changes import ATTRIBUTES, RunTables
-from ..errors import InputError
-from ..io import write_csv
+from ..common.changes import ATTRIBUTES, RunTables
+from ..common.errors import InputError
+from ..common.io import write_csv
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ import shapely
 from matplotlib.figure import Figure
 from matplotlib_scalebar.scalebar import ScaleBar
 
-from ..i18n import evidence_text, fmt_value, legal_form_name, t
-from ..io import write_text
+from ..common.i18n import evidence_text, fmt_value, legal_form_name, t
+from ..common.io import write_text
 from .view import Published
 from .annex import write_pdf
 from ._canvas import offscreen_figure

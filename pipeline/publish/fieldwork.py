@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import settings
-from ..i18n import fmt_value, number, t
-from ..io import write_csv, write_text
+from ..common import settings
+from ..common.i18n import fmt_value, number, t
+from ..common.io import write_csv, write_text
 from ..survey.form import EL, EN, KIND_QUESTIONS, SurveyForm
 from ..survey.route import Route
 from ._canvas import offscreen_figure

@@ -13,9 +13,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib_scalebar.scalebar import ScaleBar
 
-from .._text import plain_mpl
-from ..io import atomic_path
-from ..profiles import Profile
+from ..common._text import plain_mpl
+from ..common.io import atomic_path
+from ..score.profiles import Profile
 from .view import Published
 from ._canvas import offscreen_figure
 from .mapdata import KIND_COLOURS, SCORE_BINS, SCORE_COLOURS, score_classes

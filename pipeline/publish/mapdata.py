@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import settings
+from ..common import settings
 from ..features import REGISTRY
-from ..i18n import LABELS, fmt_value, number, t
-from ..profiles import Profile
+from ..common.i18n import LABELS, fmt_value, number, t
+from ..score.profiles import Profile
 from .view import Published
 from ..score import Explanation
 

@@ -25,9 +25,9 @@ from folium import plugins
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from .. import settings
-from ..io import write_text
-from ..profiles import Profile
+from ..common import settings
+from ..common.io import write_text
+from ..score.profiles import Profile
 from .view import Published
 from .mapdata import map_data, page_json
 from .selfcontained import inline

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .._text import markdown_text as _md_cell
+from ..common._text import markdown_text as _md_cell
 
 
 def inputs_report(report: pd.DataFrame, sources: dict[str, str], credits: list[str], title: str) -> str:

@@ -14,13 +14,13 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..changes import COLUMNS as CHANGE_COLUMNS
+from ..common.changes import COLUMNS as CHANGE_COLUMNS
 from ..extract.registry import attributions, input_files, private_fields, source_files
-from ..i18n import coverage_note
-from ..io import shown_paths, write_text
+from ..common.i18n import coverage_note
+from ..common.io import shown_paths, write_text
 from ..manifest import config_folder
 from ..plan import verify_ownership
-from ..privacy import Privacy
+from ..common.privacy import Privacy
 from ..score import Explanation
 from .annex import annex_sections, write_annex
 from .changes import write_changes
@@ -41,7 +41,7 @@ OUTPUTS: dict[str, OutputWriter] = {}
 
 def register_output(name: str, writer: OutputWriter) -> OutputWriter:
     """Write ``writer``'s output on every run (``name`` replaces an output
-    of the same name). A writer writes through :func:`pipeline.io.atomic_path`
+    of the same name). A writer writes through :func:`pipeline.common.io.atomic_path`
     into the folders it is given and returns the paths it wrote."""
     OUTPUTS[name] = writer
     return writer

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._text import defuse_frame
-from ..io import atomic_path, write_text
+from ..common._text import defuse_frame
+from ..common.io import atomic_path, write_text
 from ..survey.form import SurveyForm, xform
 
 

@@ -10,19 +10,19 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .._text import defuse_formula, defuse_frame
-from ..io import write_csv, write_geopackage, write_geoparquet, xlsx_writer
+from ..common._text import defuse_formula, defuse_frame
+from ..common.io import write_csv, write_geopackage, write_geoparquet, xlsx_writer
 from ..features import REGISTRY
-from ..i18n import COLUMNS_EL, legal_form_name, t
-from ..match import ranking
+from ..common.i18n import COLUMNS_EL, legal_form_name, t
+from ..plan.match import ranking
 from ..plan import plan_totals
-from ..privacy import Privacy
+from ..common.privacy import Privacy
 from .view import Published
 
 def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching: pd.DataFrame,
                      private: Privacy | set[str] | frozenset[str] = frozenset()) -> gpd.GeoDataFrame:
     """Inventory with features, one score column per use and the best use,
-    fit to publish (see :mod:`pipeline.privacy`): private columns blanked and
+    fit to publish (see :mod:`pipeline.common.privacy`): private columns blanked and
     their values taken out of every derived text, reasons included."""
     privacy = private if isinstance(private, Privacy) else Privacy.of(features, private)
     wide = scores.pivot(index="asset_id", columns="use", values="score").add_prefix("score_")

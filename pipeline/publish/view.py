@@ -12,8 +12,8 @@ from typing import Any, Mapping
 import geopandas as gpd
 import pandas as pd
 
-from ..config import SensitivitySpec
-from ..profiles import Profile
+from ..common.config import SensitivitySpec
+from ..score.profiles import Profile
 from ..score import Explanation
 
 
@@ -38,7 +38,7 @@ class Folders:
 class Published:
     """What every output is made from, built once per run by
     :func:`published_view`, with private fields blanked and their values
-    taken out of every derived text (:mod:`pipeline.privacy`).
+    taken out of every derived text (:mod:`pipeline.common.privacy`).
 
     Attributes
     ----------

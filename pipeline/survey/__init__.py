@@ -3,4 +3,4 @@ surveyors fill in on KoboToolbox or ODK (:mod:`.form`), the visiting order
 along the roads (:mod:`.route`), and the pack that wires them to their
 writers (:mod:`.pack`, the ``survey-form`` command). The answers come back
 through the survey source (:mod:`pipeline.extract.survey`); what they change
-is compared run to run (:mod:`pipeline.changes`)."""
+is compared run to run (:mod:`pipeline.common.changes`)."""

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from .. import settings
-from ..columns import SURVEY_FORM_CALCULATED
-from ..errors import InputError
-from ..i18n import value_name
+from ..common import settings
+from ..common.columns import SURVEY_FORM_CALCULATED
+from ..common.errors import InputError
+from ..common.i18n import value_name
 
 EL, EN = "label::Ελληνικά (el)", "label::English (en)"
 #: The form's choices (name, English label) per list. Their names are the

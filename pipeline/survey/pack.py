@@ -18,13 +18,14 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from .. import __version__, settings
-from ..config import ProjectConfig
-from ..errors import InputError
+from .. import __version__
+from ..common import settings
+from ..common.config import ProjectConfig
+from ..common.errors import InputError
 from ..extract.registry import attributions, private_fields
 from ..manifest import input_files
-from ..outputs import StagedOutputs, check_writable
-from ..privacy import Privacy
+from ..common.outputs import StagedOutputs, check_writable
+from ..common.privacy import Privacy
 from ..publish.fieldwork import Fieldwork, route_table, write_fieldwork
 from ..publish.survey_form import write_survey_form
 from ..runner import analyse, project_cache_dir

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..features import REGISTRY
-from ..i18n import number, t, value_name
+from ..common.i18n import number, t, value_name
 
 #: How much a use's swing counts: enough to change the plan, enough to change
 #: the asset's rank for that use, or neither (still worth knowing).

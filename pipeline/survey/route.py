@@ -22,7 +22,7 @@ import osmnx as ox
 import pandas as pd
 import shapely
 
-from ..errors import InputError
+from ..common.errors import InputError
 
 #: A stop farther than this from every mapped road is flagged: its last
 #: stretch is a straight line the surveyor must find on the ground.

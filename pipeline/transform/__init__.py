@@ -20,11 +20,12 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .. import _raster, evidence, settings
-from ..columns import SURVEY_ANSWERS
+from . import _raster
+from ..common import evidence, settings
+from ..common.columns import SURVEY_ANSWERS
 from ..extract import RasterLayer, RawSources
 from ..extract.osm import extent_coverage
-from ..i18n import coverage_note
+from ..common.i18n import coverage_note
 from .claims import asset_ids, claims_from_osm, claims_from_register, claims_from_survey, merge_claims, survey_summary
 from .geometry import clip_to_boundary, prepare_layer, repair_geometries
 from .judgement import CONFLICT_COLUMNS, judge

@@ -14,8 +14,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .. import evidence
-from ..columns import SURVEY_ANSWERS
+from ..common import evidence
+from ..common.columns import SURVEY_ANSWERS
 from .geometry import POLYGONAL, host_footprints, swapped_xy
 from .report import Report, rows_detail
 
@@ -307,7 +307,7 @@ def claims_from_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, footpr
 
 def survey_summary(survey: gpd.GeoDataFrame) -> pd.DataFrame:
     """Per site: survey ids, the latest answer to each question chosen from a
-    list (:data:`pipeline.columns.SURVEY_ANSWERS`), photo links, notes."""
+    list (:data:`pipeline.common.columns.SURVEY_ANSWERS`), photo links, notes."""
     s = survey[survey["key"].notna()].sort_values(["date", "survey_id"], na_position="first")
     g = s.groupby("key", sort=False)
     latest = lambda v: v.dropna().iloc[-1] if v.notna().any() else None

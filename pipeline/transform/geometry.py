@@ -8,7 +8,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .. import settings
+from ..common import settings
 from .report import Report
 
 POLYGONAL = settings.POLYGONAL

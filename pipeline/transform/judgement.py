@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import evidence
-from .._text import fold
+from ..common import evidence
+from ..common._text import fold
 from .report import Report
 
 #: The conflicts table's name for OSM's active-use evidence.

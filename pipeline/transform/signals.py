@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import evidence, settings
+from ..common import evidence, settings
 
 
 def idle_evidence(tags: pd.Series, table: evidence.Rules | None = None) -> pd.Series:

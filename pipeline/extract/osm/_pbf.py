@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
 
-from ... import settings
+from ...common import settings
 from ._core import TAG_FILTER, _LAYER_KEYS, _META, _features, empty_features
 
 

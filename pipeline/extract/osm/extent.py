@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 from shapely.geometry import box
 
-from ... import settings
+from ...common import settings
 from ._core import TAG_FILTER
 
 

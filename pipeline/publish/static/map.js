@@ -5,7 +5,7 @@
    a text node, never innerHTML; the only HTML strings handed to Leaflet are
    layer names, which are escaped first. Links are made only for http(s) URLs.
    The reasons are written from the parts the pipeline chose, into the
-   templates of pipeline/i18n.py (LABELS) that pipeline/score.py fills too:
+   templates of pipeline/common/i18n.py (LABELS) that pipeline/score/ fills too:
    no wording of a sentence lives here. */
 (function (map, D) {
   "use strict";
@@ -92,10 +92,10 @@
 
   function rawText(i, c, lang) { return str(A.raw[lang][c][i]); }
 
-  /* A template of pipeline.i18n.LABELS filled in one pass (a value holding "{x}" stays as it is). */
+  /* A template of pipeline.common.i18n.LABELS filled in one pass (a value holding "{x}" stays as it is). */
   const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 
-  /* An integer with its thousands grouped as pipeline.i18n.number does. */
+  /* An integer with its thousands grouped as pipeline.common.i18n.number does. */
   const grouped = (v, lang) => String(v).replace(/\B(?=(\d{3})+(?!\d))/g, lang === "el" ? "." : ",");
 
   function criterionLabel(c, lang) { return D.criteria[c][lang === "en" ? 0 : 1]; }

@@ -12,7 +12,7 @@ from . import _yaml
 
 @lru_cache(maxsize=1)
 def compatible_uses() -> dict[str, frozenset[str]]:
-    """Uses that may share an asset (``pipeline/compatible_uses.yaml``), each
+    """Uses that may share an asset (``pipeline/common/compatible_uses.yaml``), each
     with the uses it can share one with (``*``: any)."""
     data = _yaml.load((Path(__file__).parent / "compatible_uses.yaml").read_text(encoding="utf-8")) or {}
     return {use: frozenset(others) for use, others in data.items()}

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from . import __version__
+from .. import __version__
 from .errors import ProblemsError
 
 MARKER = ".idle-assets"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .i18n import t
+from ..common.i18n import t
 
 
 def best_use(inventory: pd.DataFrame, scores: pd.DataFrame, use_order: list[str]) -> pd.DataFrame:

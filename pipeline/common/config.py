@@ -2,7 +2,7 @@
 
 Unknown keys are errors reported with their path (``sources.osm.pth``), relative
 paths are resolved against the folder of the YAML file, and every problem in a
-file is reported at once in one :class:`~pipeline.errors.ConfigError`.
+file is reported at once in one :class:`~pipeline.common.errors.ConfigError`.
 
 Example
 -------
@@ -46,7 +46,7 @@ from pyproj import CRS
 from . import _yaml
 from . import coefficients
 from .errors import ConfigError
-from .plugins import load_plugins
+from ..plugins import load_plugins
 from .schema import FilePath, OptionalCrs, check_crs, expand_env, format_validation_error
 from .schema import Strict as _Strict
 
@@ -269,8 +269,8 @@ class ProjectConfig(_Strict):
     profiles: ProfilesSpec = Field(default_factory=ProfilesSpec)
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     plan: PlanSpec = Field(default_factory=PlanSpec)
-    impact: dict = Field(default_factory=dict, description="overrides of pipeline/impact_defaults.yaml")
-    inventory: dict = Field(default_factory=dict, description="overrides of pipeline/evidence.yaml (what counts as idle)")
+    impact: dict = Field(default_factory=dict, description="overrides of pipeline/common/impact_defaults.yaml")
+    inventory: dict = Field(default_factory=dict, description="overrides of pipeline/common/evidence.yaml (what counts as idle)")
     output: OutputSpec = Field(default_factory=OutputSpec)
     attribution: list[str] = Field(default_factory=list, description="extra credits for maps and tables")
     national: NationalSpec | None = Field(None, description="run once per municipality of the boundary file")
@@ -372,7 +372,7 @@ def load_config(path: str | Path) -> ProjectConfig:
 
 def demo_config_path() -> Path:
     """The bundled demo project (``configs/demo.yaml`` of the checkout)."""
-    return Path(__file__).resolve().parent.parent / "configs" / "demo.yaml"
+    return Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
 
 
 Language = Literal["en", "el"]

@@ -3,7 +3,7 @@
 A contract names the columns a stage's output must have, their kind, whether
 they may hold missing values, the CRS and the id column that must be unique.
 :func:`check` gathers every violation and raises one
-:class:`~pipeline.errors.ContractError`. The contracts below are the written
+:class:`~pipeline.common.errors.ContractError`. The contracts below are the written
 interface between stages; later stages may add columns, never drop these.
 """
 

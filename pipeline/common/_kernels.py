@@ -1,6 +1,6 @@
 """Compiled kernels for the criteria's inner loops over numbers (never over
-geometry objects): the grid walk of :func:`pipeline._proximity.count_within`
-and the exact cell coverage of :func:`pipeline._raster.zonal`.
+geometry objects): the grid walk of :func:`pipeline.common._proximity.count_within`
+and the exact cell coverage of :func:`pipeline.transform._raster.zonal`.
 
 Compiled by numba (cached on disk after the first run); they release the
 interpreter lock, so the thread pool runs them on every core.
@@ -70,7 +70,7 @@ def walk(x0, y0, side, cols, offsets, tx, ty, t_e, t_reach, box, corners, ring_x
     the buffer would overflow. Returns (the first asset not done, pairs listed).
 
     ``ring_x, ring_y, ring_start, geom_ring`` are the assets' rings as
-    :func:`pipeline._proximity.polygon_rings` gives them (none for points and lines)."""
+    :func:`pipeline.common._proximity.polygon_rings` gives them (none for points and lines)."""
     filled = 0
     for i in range(start, len(first_row)):
         bx0, by0, bx1, by1 = box[i, 0], box[i, 1], box[i, 2], box[i, 3]

@@ -24,7 +24,7 @@ sorted targets. For each asset and row, the cells wholly within ``r - e`` of
 one corner are counted from the slice bounds without listing a pair, the
 cells beyond ``r + R`` of the box are never visited, and only the targets of
 the cells between are listed and settled by the bounds above, in a compiled
-kernel (:mod:`pipeline._kernels`). Targets are binned by reach
+kernel (:mod:`pipeline.common._kernels`). Targets are binned by reach
 (:data:`REACH_BINS`) because a bin's widest reach widens every asset's ring;
 the few wide ones (a park tagged as an amenity) are paired by a tree.
 """

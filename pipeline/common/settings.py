@@ -10,7 +10,7 @@ WGS84 : str
 POLYGONAL : frozenset[str]
     Geometry types that are areas (sites, footprints, zones).
 (What counts as idle, with the strength of each signal, land in active use
-and ownership words, is one table of its own: ``pipeline/evidence.yaml``.)
+and ownership words, is one table of its own: ``pipeline/common/evidence.yaml``.)
 DEFAULT_CACHE_DIR : str
     Where downloads (Overpass, WFS) and clipped extracts are cached, relative
     to the folder the pipeline runs in, unless a source sets ``cache_dir``.

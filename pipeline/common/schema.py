@@ -1,5 +1,5 @@
 """Building blocks of the config's pydantic models, shared by the project
-schema (:mod:`pipeline.config`) and the sources' own sections (each beside
+schema (:mod:`pipeline.common.config`) and the sources' own sections (each beside
 its reader in :mod:`pipeline.extract`).
 
 - :class:`Strict`: unknown keys are errors; frozen; ``.inf``/``.nan`` refused.

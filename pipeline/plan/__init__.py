@@ -19,10 +19,10 @@ import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, vstack
 
-from .config import PlanSpec, Target
-from .evidence import PUBLIC
-from .i18n import evidence_text, fmt_value, legal_form_name
-from .i18n import t as label
+from ..common.config import PlanSpec, Target
+from ..common.evidence import PUBLIC
+from ..common.i18n import evidence_text, fmt_value, legal_form_name
+from ..common.i18n import t as label
 
 
 def can_share(a: str, b: str, table: Mapping[str, frozenset[str]]) -> bool:
@@ -52,7 +52,7 @@ def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0,
            sharing: Mapping[str, frozenset[str]] | None = None) -> pd.DataFrame:
     """The optimal assignment: each asset gets one use, or several that can
     share it (``sharing``: each use with the uses it can share an asset with,
-    :func:`pipeline.sharing.compatible_uses`; none when not given).
+    :func:`pipeline.common.sharing.compatible_uses`; none when not given).
 
     Parameters
     ----------

@@ -1,5 +1,5 @@
 """Impact coefficients: their schema, the package's defaults
-(``pipeline/impact_defaults.yaml``) with a project's overrides, and the
+(``pipeline/common/impact_defaults.yaml``) with a project's overrides, and the
 solar capacity formula that the features (solar yield) and the impact figures
 both use.
 
@@ -84,7 +84,7 @@ def _impact_defaults_text() -> str:
 
 
 def impact_defaults() -> dict:
-    """The package's default coefficients (``pipeline/impact_defaults.yaml``), as a fresh mapping."""
+    """The package's default coefficients (``pipeline/common/impact_defaults.yaml``), as a fresh mapping."""
     return _yaml.load(_impact_defaults_text())
 
 

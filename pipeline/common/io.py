@@ -3,7 +3,7 @@
 Writers are atomic: each writes to a temporary file beside the target and
 renames it into place only when complete, so a failed or interrupted write
 never leaves a half-written file (a run as a whole is staged too, see
-:mod:`pipeline.outputs`). Published tables are written for spreadsheets:
+:mod:`pipeline.common.outputs`). Published tables are written for spreadsheets:
 text cells that would start a formula are defused, and the same inputs give
 the same bytes (fixed dates inside XLSX and GeoPackage files).
 """

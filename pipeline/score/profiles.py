@@ -2,7 +2,7 @@
 
 Profiles are YAML files validated with pydantic; the built-in ones live in
 ``pipeline/profiles/``. A project selects profiles, adds its own files and
-overrides weights in its config (see :class:`pipeline.config.ProfilesSpec`).
+overrides weights in its config (see :class:`pipeline.common.config.ProfilesSpec`).
 Weights are normalised to sum to 1 within each profile.
 """
 
@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from .config import MAX_WEIGHT, ProfilesSpec, format_validation_error, read_yaml
-from .errors import ConfigError
-from .plugins import load_plugins
-from .features import REGISTRY
+from ..common.config import MAX_WEIGHT, ProfilesSpec, format_validation_error, read_yaml
+from ..common.errors import ConfigError
+from ..plugins import load_plugins
+from ..features import REGISTRY
 
 BUILTIN_DIR = Path(__file__).parent / "profiles"
 #: Folders whose ``*.yaml`` files are available profiles: the built-in one,
@@ -211,7 +211,7 @@ def fit_to_sources(profiles: list[Profile], sources: set[str]) -> tuple[list[Pro
 
     A profile left with no criterion keeps none of them and is reported.
     """
-    from .features import REGISTRY as criteria
+    from ..features import REGISTRY as criteria
 
     usable = lambda name: criteria[name].needs is None or criteria[name].needs in sources
     out, notes = [], []

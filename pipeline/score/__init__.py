@@ -16,10 +16,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import contracts
-from .features import REGISTRY
-from .i18n import fmt_value, number, t, value_name
-from .config import SensitivitySpec
+from ..common import contracts
+from ..features import REGISTRY
+from ..common.i18n import fmt_value, number, t, value_name
+from ..common.config import SensitivitySpec
 from .mcda import rank_stability, topsis
 from .profiles import Constraint, Profile
 

@@ -2,7 +2,7 @@
 
 Numbers in Greek text are written the Greek way (``2.066 m²``, ``1,3 MWh``);
 values from OpenStreetMap and the survey are named in Greek through
-``pipeline/values_el.yaml``; every value is rounded to its unit.
+``pipeline/common/values_el.yaml``; every value is rounded to its unit.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
     "stops": {"en": "stops", "el": "στάσεις"},
     "route_note": {"en": "round trip on the mapped roads; one-way streets not considered",
                    "el": "κυκλική διαδρομή στο χαρτογραφημένο οδικό δίκτυο· δεν λαμβάνονται υπόψη οι μονόδρομοι"},
-    # what changed since the last run (pipeline/changes.py): one sentence per change, a word per kind
+    # what changed since the last run (pipeline/common/changes.py): one sentence per change, a word per kind
     "change_added": {"en": "new in the inventory", "el": "νέο στην απογραφή"},
     "change_dropped": {"en": "no longer in the inventory", "el": "δεν είναι πια στην απογραφή"},
     "change_plan_assigned": {"en": "the plan now gives it {use}", "el": "το σχέδιο του αναθέτει τώρα {use}"},
@@ -205,7 +205,7 @@ def t(lang: str, key: str) -> str:
 @lru_cache(maxsize=1)
 def greek_names() -> dict[str, dict[str, str]]:
     """The Greek names of values, by field (``landuse``, ``condition``,
-    ``occupancy``, ``units``), from ``pipeline/values_el.yaml``."""
+    ``occupancy``, ``units``), from ``pipeline/common/values_el.yaml``."""
     return _yaml.load((Path(__file__).parent / "values_el.yaml").read_text(encoding="utf-8"))
 
 

@@ -13,8 +13,8 @@ from exactextract.raster import NumPyRasterSource
 from pyproj import CRS
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from . import _proximity
-from .extract.raster import RasterLayer
+from ..common import _proximity
+from ..extract.raster import RasterLayer
 
 
 def to_crs(layer: RasterLayer, crs: CRS) -> RasterLayer:
@@ -84,7 +84,7 @@ def zonal(assets: gpd.GeoDataFrame, layer: RasterLayer, op: str) -> pd.Series:
     values = array.astype("float64", copy=False)
 
     def work(start: int, stop: int) -> None:
-        from ._kernels import cell_coverage
+        from ..common._kernels import cell_coverage
 
         k = cells[start:stop]
         asset = np.repeat(np.arange(start, stop), k)

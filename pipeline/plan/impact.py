@@ -1,7 +1,7 @@
 """Impact figures of the plan: usable area, solar capacity and yield,
 cultivable area and jobs, per (asset, use) and in total.
 
-Every coefficient comes from :class:`pipeline.coefficients.ImpactSpec`, which
+Every coefficient comes from :class:`pipeline.common.coefficients.ImpactSpec`, which
 states its source; the plan's tables repeat the sources next to the figures.
 """
 
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .coefficients import Coefficient, ImpactSpec, YieldSpec, peak_kwp
-from .profiles import Profile
+from ..common.coefficients import Coefficient, ImpactSpec, YieldSpec, peak_kwp
+from ..score.profiles import Profile
 
 
 def annual_yield(spec: YieldSpec, latitude: float, longitude: float) -> float:
