@@ -1,9 +1,19 @@
+from __future__ import annotations
+
 from pathlib import Path
 
 import pytest
 
 from pipeline.common.config import config_from_dict, load_config
 from pipeline.common.errors import ConfigError
+import subprocess
+import sys
+import geopandas as gpd
+import yaml
+from shapely.geometry import box
+from pipeline.cli import main
+from pipeline.publish.tables import sheet_names
+from projects import DEMO, ROOT, demo_data, fails, write_config
 
 BASE = {
     "project": {"name": "t"},
@@ -104,3 +114,117 @@ def test_global_flags_after_the_command_and_suggestions_for_typos(capsys):
     with pytest.raises(SystemExit):
         main(["valdate", "--config", "x.yaml"])
     assert "valdate: did you mean validate?" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_yaml_typos_and_wrong_types(tmp_path):
+    data = demo_data()
+    data["sources"]["survey"]["attach_distance_m"] = "fifty"
+    data["profile"] = {"use": ["social_farm"]}
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(tmp_path / "bad.yaml")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "sources.survey.attach_distance_m: Input should be a valid number" in proc.stderr
+    assert "profile: unknown key (check the spelling)" in proc.stderr
+
+
+def test_paths_that_do_not_exist_or_are_folders(tmp_path):
+    data = demo_data()
+    data["sources"]["register"] = {"path": str(tmp_path / "nowhere.csv")}
+    data["sources"]["survey"] = {"path": str(tmp_path)}
+    msg = fails(tmp_path, data)
+    assert "nowhere.csv: file not found" in msg and f"{tmp_path}: is a folder, expected a file" in msg
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d, t: d["sources"]["register"].update(encoding="klingon"), "unknown text encoding 'klingon'"),
+    (lambda d, t: d.update(sensitivity={"seed": -1}), "sensitivity.seed"),
+    (lambda d, t: d["profiles"].update(weights={"social_farm": {"area_m2": float("inf")}}), "finite number"),
+    (lambda d, t: d["profiles"].update(weights={"social_farm": {"area_m2": float("nan")}}), "finite number"),
+    (lambda d, t: d.update(impact={"farm": {"cultivable_share": {"value": float("inf"), "source": "mine"}}}),
+     "finite number"),
+])
+def test_config_values_that_used_to_crash(tmp_path, capsys, change, message):
+    data = demo_data()
+    change(data, tmp_path)
+    config = write_config(tmp_path, data)
+    assert main(["--quiet", "run", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "internal error" not in err
+
+
+def test_reserved_profile_names_and_unique_sheet_names(tmp_path):
+    profile = yaml.safe_load((ROOT / "pipeline" / "score" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8"))
+    profile["name"] = "index"
+    (tmp_path / "index.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
+    data = demo_data()
+    data["profiles"] = {"use": ["index"], "files": [str(tmp_path / "index.yaml")]}
+    config = write_config(tmp_path, data)
+    assert main(["--quiet", "validate", "--config", str(config)]) == 2
+    long = ["a_use_with_a_very_long_name_number_1", "a_use_with_a_very_long_name_number_2", "Plan"]
+    names = sheet_names(["plan", *long])
+    assert len({n.casefold() for n in names.values()}) == 4 and all(len(n) <= 31 for n in names.values())
+
+
+def _demo_config_text(tmp: Path) -> str:
+    return (ROOT / "configs" / "demo.yaml").read_text(encoding="utf-8").replace(
+        "../data/raw/demo/", f"{DEMO}/")
+
+
+def test_duplicate_yaml_keys_are_refused_with_both_lines(tmp_path, capsys):
+    text = _demo_config_text(tmp_path).replace(
+        "    attach_distance_m: 50\n",
+        "    attach_distance_m: 50\n    private: [notes, photo]\n    max_precision_m: 30\n    private: []\n")
+    config = tmp_path / "project.yaml"
+    config.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    first, second = [i + 1 for i, line in enumerate(lines) if line.strip().startswith("private:")]
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"line {second}: key 'private' repeats the key of line {first}" in err
+    profile = tmp_path / "farm2.yaml"
+    profile.write_text((ROOT / "pipeline" / "score" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8")
+                       .replace("name: social_farm", "name: farm2\nimpact: farm"), encoding="utf-8")
+    config.write_text(_demo_config_text(tmp_path).replace(
+        "  use: [social_farm,", f"  files: [{profile}]\n  use: [farm2, social_farm,"), encoding="utf-8")
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "farm2.yaml" in err and "line 9: key 'impact' repeats the key of line 3" in err
+
+
+def test_a_weight_too_large_to_add_up_is_refused(tmp_path, capsys):
+    config = tmp_path / "project.yaml"
+    config.write_text(_demo_config_text(tmp_path).replace(
+        "  use: [social_farm,", "  weights: {social_farm: {area_m2: 1.0e+308}}\n  use: [social_farm,"), encoding="utf-8")
+    assert main(["validate", "--config", str(config)]) == 2
+    assert "profiles.weights.social_farm.area_m2: Input should be less than or equal to 1000000" in \
+        capsys.readouterr().err
+
+
+def test_a_profile_named_like_an_output_is_refused(tmp_path, capsys):
+    for name in ("atlas", "changes", "field_sheet", "ranking_farms"):
+        profile = tmp_path / f"{name}.yaml"
+        profile.write_text((ROOT / "pipeline" / "score" / "profiles" / "social_farm.yaml").read_text(encoding="utf-8")
+                           .replace("name: social_farm", f"name: {name}"), encoding="utf-8")
+        config = tmp_path / "project.yaml"
+        config.write_text(_demo_config_text(tmp_path).replace(
+            "  use: [social_farm,", f"  files: [{profile}]\n  use: [{name}, social_farm,"), encoding="utf-8")
+        assert main(["validate", "--config", str(config)]) == 2
+        assert f"'{name}' is reserved for another output" in capsys.readouterr().err
+
+
+def test_survey_pack_options_out_of_range_are_refused(capsys):
+
+    from pipeline.common.errors import InputError
+    from pipeline.survey.pack import check_start
+
+    for visits in ("-3", "0", "two"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["survey-form", "--visits", visits])
+        assert exit_.value.code == 2
+    assert "--visits: -3: give 1 or more" in capsys.readouterr().err
+    boundary = gpd.GeoDataFrame(geometry=[box(22.90, 39.33, 23.00, 39.40)], crs=4326).to_crs(2100)
+    check_start((39.36, 22.95), boundary)
+    with pytest.raises(InputError, match="lies outside the project's boundary"):
+        check_start((37.97, 23.72), boundary)  # Athens, for a project in Volos

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,12 @@ from pipeline.extract._tables import parse_number
 from pipeline.common._text import fold
 from pipeline.transform.signals import idle_evidence, osm_signals
 from pipeline.common.errors import InputError
+import geopandas as gpd
+import pyrosm
+from shapely.geometry import box
+from inspire import cadastral_parcels_gml
+from pipeline.cli import main
+from projects import BBOX, demo_data, fails, run_case, write_config
 
 
 def write(path: Path, text: str, encoding="utf-8") -> Path:
@@ -180,3 +188,253 @@ def test_osm_errors(tmp_path):
     broken.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
     with pytest.raises(InputError, match="cannot be read as an OSM PBF file"):
         read_osm_file(broken)
+
+
+def demo_pbf() -> Path:
+    return Path(pyrosm.get_data("test_pbf"))
+
+
+def half(src: Path, dst: Path) -> Path:
+    data = src.read_bytes()
+    dst.write_bytes(data[: len(data) // 2])
+    return dst
+
+
+def test_truncated_pbf(tmp_path):
+    data = demo_data()
+    data["sources"]["osm"] = {"path": str(half(demo_pbf(), tmp_path / "cut.osm.pbf"))}
+    assert "cut.osm.pbf: cannot be read as an OSM PBF file" in fails(tmp_path, data)
+
+
+def test_empty_pbf(tmp_path):
+    (tmp_path / "empty.osm.pbf").write_bytes(b"")
+    data = demo_data()
+    data["sources"]["osm"] = {"path": str(tmp_path / "empty.osm.pbf")}
+    assert "empty.osm.pbf: file is empty" in fails(tmp_path, data)
+
+
+def boundary_file(tmp: Path, name="boundary.gpkg", **kw) -> Path:
+    path = tmp / name
+    gpd.GeoDataFrame({"NAME": ["demo"]}, geometry=[box(*BBOX)], crs=4326).to_file(path, **kw)
+    return path
+
+
+def test_empty_and_truncated_geopackage(tmp_path):
+    (tmp_path / "empty.gpkg").write_bytes(b"")
+    data = demo_data()
+    data["boundary"] = {"path": str(tmp_path / "empty.gpkg")}
+    assert "empty.gpkg: file is empty" in fails(tmp_path, data)
+    data["boundary"] = {"path": str(half(boundary_file(tmp_path), tmp_path / "cut.gpkg"))}
+    assert "cut.gpkg: cannot be read as a vector file" in fails(tmp_path, data)
+
+
+def test_truncated_gml(shared, tmp_path):
+    parcels = gpd.read_file(shared / "inspire_es" / "parcel.gpkg")
+    (tmp_path / "cp.gml").write_bytes(cadastral_parcels_gml(parcels))
+    data = demo_data()
+    data["sources"]["parcels"] = {"path": str(half(tmp_path / "cp.gml", tmp_path / "cut.gml")), "code_format": "any"}
+    msg = fails(tmp_path, data)
+    assert "cut.gml: not well-formed XML at line" in msg and "(truncated or damaged?)" in msg
+
+
+def test_empty_gml(tmp_path):
+    (tmp_path / "empty.gml").write_bytes(b"")
+    data = demo_data()
+    data["sources"]["parcels"] = {"path": str(tmp_path / "empty.gml")}
+    assert "empty.gml: file is empty" in fails(tmp_path, data)
+
+
+@pytest.mark.slow
+def test_layer_without_crs(tmp_path):
+    path = boundary_file(tmp_path, "nocrs.shp")
+    path.with_suffix(".prj").unlink()
+    data = demo_data()
+    data["boundary"] = {"path": str(path)}
+    assert "the file has no CRS; set boundary.crs in the config" in fails(tmp_path, data)
+    data["boundary"]["crs"] = "EPSG:4326"
+    report, _ = run_case(tmp_path, data)
+    assert "idle assets" in report
+
+
+def register(tmp: Path, rows: str, header="register_id,name,status,kind,osm_ref,x,y,area_m2") -> str:
+    path = tmp / "register.csv"
+    path.write_text(header + "\n" + rows, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.slow
+def test_swapped_and_wrong_crs_coordinates(tmp_path):
+    data = demo_data()
+    data["sources"]["register"] = {"path": register(tmp_path, "S1,Lot,idle,land,,60.534451,26.941947,900\n"
+                                                             "W1,Lot,idle,land,,2998000,8517000,900\n")}
+    report, result = run_case(tmp_path, data)
+    assert "| register | repaired: x and y were swapped (the point falls inside the boundary only when exchanged) | 1 | row 2 (S1) |" in report
+    assert "| register | dropped: coordinates outside the boundary (check crs and x/y columns) | 1 | row 3 (W1) |" in report
+    assert "reg-S1" in set(result.features["asset_id"])
+
+
+@pytest.mark.slow
+def test_duplicate_ids_missing_columns_bad_numbers(tmp_path):
+    data = demo_data()
+    data["sources"]["register"] = {"path": register(tmp_path, "R1,A,idle,land,way/1,,,\nR1,B,idle,land,way/2,,,12a\n")}
+    msg = fails(tmp_path, data)
+    assert "rows [2, 3]: register_id 'R1' is used more than once" in msg
+    assert "row 3 (R1): area_m2: '12a' is not a number" in msg
+    data["sources"]["register"] = {"path": register(tmp_path, "R1,A,way/1\n", header="register_id,name,osm_ref")}
+    assert "required column(s) ['status'] not found" in fails(tmp_path, data)
+
+
+@pytest.mark.slow
+def test_greek_decimal_comma_is_read(tmp_path):
+    data = demo_data()
+    data["sources"]["register"] = {"path": register(tmp_path, 'R1,Lot,idle,land,,26.941947,60.534451,"1.234,5"\n')}
+    _, result = run_case(tmp_path, data)
+    assert result.features.set_index("asset_id").loc["reg-R1", "area_m2"] == pytest.approx(1234.5, rel=0.01)
+
+
+def survey(tmp: Path, rows: str) -> str:
+    path = tmp / "survey.csv"
+    path.write_text("_id,_submission_time,_geolocation,_geolocation_precision,occupancy\n" + rows, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.slow
+def test_dates_in_several_formats_and_bad_dates(tmp_path):
+    data = demo_data()
+    data["sources"]["survey"] = {"path": survey(tmp_path, '1,2026-03-02T10:15:00,"[60.531759, 26.957567]",4,vacant\n'
+                                                          '2,02/03/2026,"[60.522158, 26.939352]",4,vacant\n'
+                                                          '3,2/3/2026 10:15,"[60.522829, 26.9406]",4,vacant\n')}
+    _, result = run_case(tmp_path, data)
+    assert [d[:10] for d in result.prepared.survey.sort_values("survey_id")["date"]] == ["2026-03-02"] * 3
+    data["sources"]["survey"] = {"path": survey(tmp_path, '1,last tuesday,"[60.53, 26.95]",4,vacant\n')}
+    assert "row 2 (1): date 'last tuesday' is not a date" in fails(tmp_path, data)
+
+
+def test_invalid_kaek(tmp_path):
+    gpd.GeoDataFrame({"KAEK": ["12345", "010203040506"]}, geometry=[box(*BBOX), box(*BBOX)], crs=4326).to_file(tmp_path / "p.gpkg")
+    data = demo_data()
+    data["sources"]["parcels"] = {"path": str(tmp_path / "p.gpkg")}
+    assert "feature 1: KAEK '12345' is not a KAEK (12 digits)" in fails(tmp_path, data)
+
+
+@pytest.mark.slow
+def test_survey_with_500_m_gps_precision(tmp_path):
+    data = demo_data()
+    data["sources"]["survey"] = {"path": survey(tmp_path, '1,2026-03-02,"[60.531759, 26.957567]",500,vacant\n')}
+    report, _ = run_case(tmp_path, data)
+    assert "| survey | not used: GPS precision worse than 50 m | 1 | row 2 (1: 500 m) |" in report
+
+
+@pytest.mark.slow
+def test_greek_text_in_cp1253_without_encoding(tmp_path):
+    path = tmp_path / "register.csv"
+    path.write_bytes("register_id,name,status,osm_ref\nR1,Παλιό σχολείο,αδρανές,way/424090325\n".encode("cp1253"))
+    data = demo_data()
+    data["sources"]["register"] = {"path": str(path)}
+    assert "not UTF-8 text" in (msg := fails(tmp_path, data)) and "encoding: cp1253" in msg
+    data["sources"]["register"]["encoding"] = "cp1253"
+    _, result = run_case(tmp_path, data)
+    assert "Παλιό σχολείο" in set(result.features["name"])
+
+
+@pytest.mark.slow
+def test_a_register_formatted_to_the_last_column_reads_only_its_cells(tmp_path, monkeypatch):
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from pipeline.extract.register import RegisterSource
+    from pipeline.extract.register import read_register
+    from pipeline.common.io import read_table
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("register")
+    bold = Font(bold=True)
+
+    def styled(values, width):
+        cells = []
+        for c in range(width):
+            cell = WriteOnlyCell(sheet, value=values[c] if c < len(values) else None)
+            cell.font = bold
+            cells.append(cell)
+        return cells
+
+    sheet.append(styled(["register_id", "name", "status", "kind", "x", "y", "area_m2"], 16384))  # A1:XFD1
+    for i in range(20):
+        sheet.append(styled([f"R{i}", f"Plot {i}", "idle", "land", 22.95 + i * 1e-4, 39.36, 500], 7))
+    for _ in range(1000):
+        sheet.append(styled([], 30))
+    book.save(tmp_path / "register.xlsx")
+
+    def walks_every_formatted_cell(*args, **kwargs):
+        raise AssertionError("openpyxl's reader walks every formatted cell of the sheet")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", walks_every_formatted_cell)
+    monkeypatch.setattr(openpyxl.reader.excel, "load_workbook", walks_every_formatted_cell)
+    table = read_table(tmp_path / "register.xlsx", "register")
+    assert table.shape == (20, 7) and table["area_m2"].tolist() == ["500"] * 20
+    register = read_register(RegisterSource(path=tmp_path / "register.xlsx", crs="EPSG:4326"))
+    assert register["register_id"].tolist() == [f"R{i}" for i in range(20)]
+
+
+def test_ids_are_composed_and_invisible_characters_removed(tmp_path):
+    import unicodedata
+
+    from pipeline.extract.register import RegisterSource
+    from pipeline.common.errors import InputError
+    from pipeline.extract.register import read_register
+
+    nfc, nfd = unicodedata.normalize("NFC", "ΑΚΊΝΗΤΟ-1"), unicodedata.normalize("NFD", "ΑΚΊΝΗΤΟ-1")
+    assert nfc != nfd
+    path = tmp_path / "register.csv"
+    path.write_text("register_id,name,status,kind,x,y\n"
+                    f"{nfc},Plot,idle,land,22.95,39.36\n{nfd},Plot again,idle,land,22.96,39.36\n", encoding="utf-8")
+    with pytest.raises(InputError, match="is used more than once"):
+        read_register(RegisterSource(path=path, crs="EPSG:4326"))
+    path.write_text("register_id,name,status,kind,x,y\n"
+                    "R\u200b1,Old \u202eloohcs\u202c mill\u200d,idle,land,22.95,39.36\n", encoding="utf-8")
+    notes: list[dict] = []
+    reg = read_register(RegisterSource(path=path, crs="EPSG:4326"), notes)
+    assert reg["register_id"].tolist() == ["R1"] and reg["name"].tolist() == ["Old loohcs mill"]
+    assert [n["detail"] for n in notes if n["action"].startswith("repaired: control characters")] == ["row 2 (R1)"]
+
+
+def test_negative_gps_precision_is_an_error(tmp_path):
+    from pipeline.extract.survey import SurveySource
+    from pipeline.common.errors import InputError
+    from pipeline.extract.survey import read_survey
+
+    path = tmp_path / "survey.csv"
+    path.write_text("_id,latitude,longitude,precision,occupancy\n1,39.36,22.95,-5,vacant\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2 \(1\): GPS precision -5 m is negative"):
+        read_survey(SurveySource(path=path))
+
+
+def test_kobo_group_headers_and_repeated_submissions(tmp_path):
+    survey = tmp_path / "kobo.csv"
+    survey.write_text(
+        "_id,_uuid,site/_geolocation,site/occupancy,site/condition,site/notes,site/photo_url,site/roof_colour\n"
+        '1,aaa,"[60.531759, 26.957567]",vacant,poor,roof leaks,https://example.org/1.jpg,red\n'
+        '2,aaa,"[60.531759, 26.957567]",vacant,poor,roof leaks,https://example.org/1.jpg,red\n'
+        '3,bbb,"[60.522158, 26.939352]",abandoned,ruin,no roof,,grey\n', encoding="utf-8")
+    notes: list[dict] = []
+    df = read_survey(SurveySource.model_validate({"path": survey}), notes)
+    assert list(df["survey_id"]) == ["1", "3"]
+    assert list(df["occupancy"]) == ["vacant", "abandoned"] and list(df["condition"]) == ["poor", "ruin"]
+    assert df["notes"].tolist() == ["roof leaks", "no roof"] and df["photo"].iloc[0] == "https://example.org/1.jpg"
+    actions = {n["action"]: n for n in notes}
+    assert actions["skipped: repeated submissions (same _uuid), counted once"]["detail"] == "row 3 (aaa)"
+    assert actions["not used: columns the pipeline does not read"]["detail"] == "site/roof_colour"
+
+
+def test_register_area_zero_is_an_invalid_area(tmp_path, capsys):
+    register = tmp_path / "register.csv"
+    register.write_text("register_id,name,status,kind,x,y,area_m2\nR1,lot,idle,land,26.9419,60.5344,0\n"
+                        "R2,lot,idle,land,26.9419,60.5345,-50\n", encoding="utf-8")
+    data = demo_data()
+    data["sources"]["register"]["path"] = str(register)
+    config = write_config(tmp_path, data)
+    assert main(["--quiet", "validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "row 2 (R1): invalid area_m2 0" in err and "row 3 (R2): invalid area_m2 -50" in err
+    assert "outside the boundary" not in err

@@ -6,6 +6,7 @@ name cannot hold (item 9); credits and coverage on every table (item 14)."""
 
 from __future__ import annotations
 
+
 import json
 import re
 import unicodedata
@@ -22,7 +23,12 @@ from pipeline.common.privacy import REDACTED, Privacy
 from pipeline.runner import run_project
 from pipeline.survey.pack import survey_pack
 
-from test_trust import DEMO, demo_data
+from projects import DEMO, demo_data
+from pipeline.common.config import read_yaml
+from pipeline.common.errors import IdleAssetsError
+from pipeline.extract.registry import private_fields
+from pipeline.publish import view_of
+from projects import ROOT
 
 #: runs the pipeline (make test-fast leaves it out)
 pytestmark = pytest.mark.slow
@@ -161,7 +167,7 @@ def test_an_empty_atlas_still_credits_its_sources(tmp_path):
 
     empty = gpd.GeoDataFrame({"asset_id": pd.Series(dtype=object), "best_score": pd.Series(dtype=float)},
                              geometry=gpd.GeoSeries([], crs=2100))
-    from pipeline.publish import PublishOptions, view_of
+    from pipeline.publish import PublishOptions
 
     write_factsheets(view_of(empty, pd.DataFrame(columns=["asset_id", "use"]), [], None,
                              credits=["© OpenStreetMap contributors"], title="Empty town",
@@ -183,3 +189,39 @@ def test_the_manifest_and_inputs_report_show_no_local_folder(private_run):
     assert not Path(listed["register"]).is_absolute() and listed["osm"].endswith("test.osm.pbf")
     assert listed["register"] == "register.csv" or (Path.cwd() / listed["register"]).resolve() == register.resolve()
     assert all(not Path(o["path"]).is_absolute() and (out / o["path"]).is_file() for o in manifest["outputs"])
+
+
+@pytest.mark.slow
+def test_columns_marked_private_are_not_published(shared, tmp_path):
+    data = read_yaml(ROOT / "configs" / "volos.yaml")
+    data["sources"]["survey"]["private"] = ["notes", "photo"]
+    data["sources"]["register"]["private"] = ["owner"]
+    config = config_from_dict(data, ROOT / "configs", "volos private")
+    run_project(config, tmp_path)
+    secrets = ["στέγη σε καλή κατάσταση", "example.org/volos/70101.jpg", "υγρασία στη βόρεια πλευρά"]
+    for f in tmp_path.rglob("*"):
+        if f.is_file() and f.suffix in {".csv", ".html", ".md"}:
+            text = f.read_text(encoding="utf-8-sig")
+            assert not [s for s in secrets if s in text], f
+    import geopandas as gpd
+
+    inv = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="idle_assets")
+    assert inv["owner"].isna().all() and inv["survey_notes"].isna().all() and inv["photos"].isna().all()
+
+
+@pytest.mark.slow
+def test_private_names_by_file_or_canonical_name_and_unknown_refused(tmp_path):
+    data = demo_data()
+    data["sources"]["survey"]["private"] = ["photo_url", "Notes"]
+    data["sources"]["register"]["private"] = ["Ιδιοκτησία"]
+    config = config_from_dict(data, tmp_path, "demo")
+    assert config.sources["survey"].private == ["photo", "notes"] and config.sources["register"].private == ["owner"]
+    assert private_fields(config) == {"photos", "survey_notes", "owner"}
+    run_project(config, tmp_path / "out")
+    text = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "out").rglob("*")
+                   if p.suffix in {".csv", ".html", ".md"})
+    assert "example.org/demo/9001.jpg" not in text and "roof sound" not in text
+    data["sources"]["survey"]["private"] = ["phone_number"]
+    with pytest.raises(IdleAssetsError) as err:
+        config_from_dict(data, tmp_path, "demo")
+    assert "'phone_number' is not a column of this source" in str(err.value) and "photo (photo_url" in str(err.value)

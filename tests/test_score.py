@@ -8,6 +8,7 @@ from pipeline.common.errors import ConfigError
 from pipeline.plan.match import best_use
 from pipeline.score.profiles import Profile, ValueFunction, builtin_profile_names, load_profiles
 from pipeline.score import score
+from projects import demo_data, run_case
 
 FARM = Profile.model_validate({
     "name": "farm", "label": {"en": "Farm", "el": "Αγρόκτημα"}, "applies_to": ["land"],
@@ -148,3 +149,31 @@ def test_profile_file_problems_are_gathered(tmp_path):
     assert "criteria.0.criterion: unknown criterion 'slope'" in text
     assert "criteria.1: 'landuse' is a category; use a categories function" in text
     assert "constraints.0: 'landuse' is a category; use in / not_in" in text
+
+
+@pytest.mark.slow
+def test_weights_not_summing_to_one_are_normalised_and_reported(tmp_path):
+    data = demo_data()
+    data["profiles"] = {"use": ["social_farm"], "weights": {"social_farm": {"area_m2": 0.75}}}
+    data.pop("plan")
+    report, result = run_case(tmp_path, data)
+    assert "social_farm: stated weights sum to 1.5; normalised to 1" in report
+    assert sum(result.profiles[0].weights().values()) == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_a_profile_that_excludes_every_asset_is_reported(tmp_path):
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(yaml.safe_dump({
+        "name": "stadium", "label": {"en": "Stadium", "el": "Γήπεδο"}, "applies_to": ["land"],
+        "constraints": [{"criterion": "area_m2", "min": 1_000_000}],
+        "criteria": [{"criterion": "area_m2", "weight": 1, "function": {"type": "linear", "lower": 0, "upper": 1}}],
+    }), encoding="utf-8")
+    data = demo_data()
+    data["profiles"] = {"use": ["stadium", "social_farm"], "files": [str(strict)]}
+    data.pop("plan")
+    report, result = run_case(tmp_path, data)
+    line = next(l for l in report.splitlines() if "stadium: no asset is eligible" in l)
+    kinds = result.features["kind"].value_counts()
+    assert f"area below the minimum 100.00 ha ({kinds['land']})" in line and f"the use needs land ({kinds['building']})" in line
+    assert not result.scored.scores.query("use == 'stadium'")["eligible"].any()

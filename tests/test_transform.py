@@ -6,6 +6,9 @@ from shapely.geometry import Point, Polygon, box
 
 from pipeline.extract import RawSources
 from pipeline.transform import Report, asset_ids, repair_geometries, transform
+from pathlib import Path
+from shapely.geometry import GeometryCollection, LineString
+from projects import demo_data, run_case
 
 
 def register(rows):
@@ -147,3 +150,23 @@ def test_imprecise_gps_points_are_not_used(toy_osm, toy_boundary):
     assert "row 2 (S1: 500 m)" in report.loc["not used: GPS precision worse than 50 m", "detail"]
     inv = prepared.inventory.set_index("asset_id")
     assert inv.loc["osm-way-1", "survey_ids"] == "S2" and pd.isna(inv.loc["osm-way-2", "survey_ids"])
+
+
+def parcels_file(tmp: Path, geometries) -> str:
+    codes = [f"{i:012d}" for i in range(1, len(geometries) + 1)]
+    gdf = gpd.GeoDataFrame({"KAEK": codes}, geometry=geometries, crs=4326)
+    gdf.to_file(tmp / "parcels.gpkg")
+    return str(tmp / "parcels.gpkg")
+
+
+@pytest.mark.slow
+def test_invalid_and_mixed_geometries_are_repaired_or_dropped_and_counted(tmp_path):
+    x, y = 26.95, 60.53
+    bowtie = Polygon([(x, y), (x + 0.001, y + 0.001), (x + 0.001, y), (x, y + 0.001)])
+    mixed = GeometryCollection([box(x + 0.002, y, x + 0.003, y + 0.001), LineString([(x, y), (x + 0.01, y)])])
+    data = demo_data()
+    data["sources"]["parcels"] = {"path": parcels_file(tmp_path, [bowtie, mixed, Point(x, y), box(x, y - 0.002, x + 0.001, y - 0.001)])}
+    report, _ = run_case(tmp_path, data)
+    assert "| parcels | repaired: invalid geometry (make_valid) | 1 |" in report
+    assert "| parcels | repaired: kept the polygon parts of mixed geometries |" in report
+    assert "| parcels | dropped: not a polygon | 1 | Point |" in report

@@ -4,6 +4,7 @@ output folder given through a symbolic link stays a link."""
 
 from __future__ import annotations
 
+
 import json
 from pathlib import Path
 
@@ -12,7 +13,18 @@ import pytest
 from pipeline.cli import main
 from pipeline.common.outputs import MARKER, OutputError, StagedOutputs, check_writable, made_by_us
 
-from test_trust import demo_data, every_file, write_config
+from projects import demo_data, every_file, write_config
+import os
+import subprocess
+import sys
+from filelock import FileLock
+from pipeline.common.config import config_from_dict, demo_config_path
+from pipeline.runner import run_project
+import hashlib
+import signal
+import time
+from pipeline.common.config import load_config
+from projects import DEMO, ROOT, file_digests
 
 #: runs the pipeline (make test-fast leaves it out)
 pytestmark = pytest.mark.slow
@@ -120,3 +132,151 @@ def test_out_through_a_symbolic_link(tmp_path):
         assert (target / "manifest.json").is_file() and (target / "maps" / "index.html").is_file()
     assert not [p.name for p in tmp_path.iterdir() if "idle-assets" in p.name]
     assert sorted(p.name for p in target.parent.iterdir()) == [".results.idle-assets.lock", "results"]
+
+
+@pytest.mark.slow
+def test_out_at_the_inputs_folder_is_refused_and_user_files_are_kept(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "register.csv").write_bytes((DEMO / "asset_register.csv").read_bytes())
+    (inputs / "notes.part.txt").write_text("a user's file", encoding="utf-8")
+    (inputs / ".draft.part.csv").write_text("another", encoding="utf-8")
+    data = demo_data()
+    data["sources"]["register"]["path"] = str(inputs / "register.csv")
+    config = write_config(tmp_path, data)
+    before = every_file(inputs)
+    assert main(["--quiet", "run", "--config", str(config), "--out", str(inputs)]) == 2
+    assert every_file(inputs) == before
+    # a folder of the user's that holds other files is not replaced either
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.docx").write_bytes(b"precious")
+    assert main(["--quiet", "run", "--config", str(config), "--out", str(mine)]) == 2
+    assert every_file(mine) == {"thesis.docx": b"precious"}
+    # a fresh folder beside the inputs is fine, and the user's files there stay
+    assert main(["--quiet", "run", "--config", str(config), "--out", str(inputs / "results")]) == 0
+    # beside the new folder only its lock file (empty) is added
+    assert {k: v for k, v in every_file(inputs).items() if not k.startswith("results")} == {
+        **before, ".results.idle-assets.lock": b""}
+    assert not [p for p in tmp_path.glob(".*staging*")] + [p for p in inputs.glob(".*staging*")]
+
+
+@pytest.mark.slow
+def test_a_failure_while_publishing_keeps_the_previous_outputs(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    config = config_from_dict(demo_data(), demo_config_path().parent, "demo")
+    run_project(config, out)
+    good = every_file(out)
+    import pipeline.publish.run as publishing
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("figure writer crashed")
+
+    monkeypatch.setattr(publishing, "write_figures", broken)
+    with pytest.raises(RuntimeError):
+        run_project(config, out, force=True)
+    assert every_file(out) == good
+    # the failed run's staging folder is gone; only the lock file stays beside the outputs
+    assert [p.name for p in tmp_path.glob(".out.idle-assets*")] == [".out.idle-assets.lock"]
+
+
+@pytest.mark.slow
+def test_a_second_run_into_a_locked_folder_stops(tmp_path):
+    out = tmp_path / "out"
+    config = write_config(tmp_path, demo_data())
+    with FileLock(tmp_path / ".out.idle-assets.lock"):
+        proc = subprocess.run([sys.executable, "-m", "pipeline", "--quiet", "run", "--config", str(config), "--out",
+                               str(out)], capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 2, proc.stderr
+    assert "another idle-assets run is writing to this folder" in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_out_at_a_file_a_write_failure_and_a_fifo_are_plain_errors(tmp_path, capsys, monkeypatch):
+    config = write_config(tmp_path, demo_data())
+    (tmp_path / "a_file").write_text("mine", encoding="utf-8")
+    assert main(["--quiet", "run", "--config", str(config), "--out", str(tmp_path / "a_file")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert (tmp_path / "a_file").read_text(encoding="utf-8") == "mine"
+    # an output folder that cannot be made (its parent is a file)
+    assert main(["--quiet", "run", "--config", str(config), "--out", str(tmp_path / "a_file" / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "internal error" not in err
+    # a full disk while publishing: the path and the OS reason
+    import errno
+
+    import pipeline.publish.run as publishing
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "out" / "annex.md"))
+
+    monkeypatch.setattr(publishing, "write_annex", full)
+    assert main(["--quiet", "run", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "annex.md: cannot write (No space left on device)" in err and not (tmp_path / "out").exists()
+    fifo = tmp_path / "config.fifo"
+    os.mkfifo(fifo)
+    assert main(["--quiet", "validate", "--config", str(fifo)]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_validate_checks_the_output_folder(tmp_path, capsys):
+    config = write_config(tmp_path, demo_data())
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "report.docx").write_bytes(b"x")
+    assert main(["--quiet", "validate", "--config", str(config), "--out", str(tmp_path / "taken")]) == 2
+    assert "holds files that idle-assets did not write" in capsys.readouterr().err
+    assert main(["--quiet", "validate", "--config", str(config), "--out", str(tmp_path / "new")]) == 0
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_write_leaves_the_previous_outputs_intact(tmp_path):
+    out = tmp_path / "out"
+    staging = tmp_path / ".out.idle-assets-staging"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    cmd = [sys.executable, "-m", "pipeline", "--quiet", "run", "--out", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    good = file_digests(out)
+    assert len(good) > 40
+    killed_mid_write = False
+    for _ in range(10):
+        proc = subprocess.Popen(cmd + ["--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if (staging / "maps").is_dir():  # publishing has begun: tables written, maps under way
+                proc.send_signal(signal.SIGKILL)
+                killed_mid_write = True
+                break
+            time.sleep(0.0005)
+        proc.wait()
+        if killed_mid_write:
+            break
+    assert killed_mid_write, "the run always finished before it could be killed mid-write"
+    # the previous output set is there, whole and unchanged, manifest included
+    assert file_digests(out) == good
+    # the next run clears what the killed run left (its staging folder) and swaps in a complete set
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    assert not staging.exists() and not list(tmp_path.glob(".out.idle-assets-previous"))
+    again = file_digests(out)
+    assert set(again) == set(good)
+    # the same outputs, but for the annex, which now opens with what changed since the run before: nothing
+    same = lambda files: {k: v for k, v in files.items() if k != "manifest.json" and not k.startswith("annex.")}
+    assert same(again) == same(good)
+    text = (out / "annex.md").read_text(encoding="utf-8")
+    assert "What changed since the last run" in text and "Nothing changed. / Καμία αλλαγή." in text
+
+
+@pytest.mark.slow
+def test_raw_inputs_are_never_modified(shared, tmp_path):
+    config = load_config(ROOT / "configs" / "volos.yaml")
+    raw = [p for p in (ROOT / "data" / "raw").rglob("*") if p.is_file()] + [p for p in shared.rglob("*") if p.is_file()]
+    folders = [p for root in (ROOT / "data" / "raw", shared) for p in (root, *root.rglob("*")) if p.is_dir()]
+    before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in raw}
+    folders_before = {p: p.stat().st_mtime_ns for p in folders}  # a file created and deleted there changes it
+    run_project(config, tmp_path)
+    after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in raw}
+    assert before == after
+    assert folders_before == {p: p.stat().st_mtime_ns for p in folders}
+    assert {p for p in (ROOT / "data" / "raw").rglob("*") if p.is_file()} | {p for p in shared.rglob("*") if p.is_file()} == set(raw)

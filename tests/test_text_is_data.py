@@ -21,12 +21,15 @@ import yaml
 from conftest import retag_osm
 from pipeline.cli import main
 from pipeline.common.config import demo_config_path, read_yaml
+from pipeline.extract import RawSources
+from pipeline.publish import view_of
+from pipeline.publish.maps import build_map, render
+from shapely.geometry import box
+from projects import DEMO, demo_data, run_case
 
 #: runs the pipeline (make test-fast leaves it out)
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "raw" / "demo"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -210,3 +213,64 @@ def test_validate_prints_no_escape_codes(hostile, capsys):
     assert main(["validate", "--config", str(bad)]) == 2
     captured = capsys.readouterr()
     assert "\x1b" not in captured.err and "\\x1b[2Jcolumns2: unknown key" in captured.err
+
+
+def test_map_page_takes_input_text_as_data(toy_osm, toy_boundary):
+    from pipeline.common.config import ProfilesSpec
+    from pipeline.features import compute_features
+    from pipeline.plan.match import best_use
+    from pipeline.score.profiles import fit_to_sources, load_profiles
+    from pipeline.publish.tables import public_inventory
+    from pipeline.score import score
+    from pipeline.transform import transform
+
+    toy_osm.features.loc[toy_osm.features["osm_ref"] == "way/2", "name"] = "Old mill {{ 6*7 }} {# open {% if 1 %}"
+    prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
+    feats = compute_features(prepared.inventory, prepared.context)
+    profiles, _ = fit_to_sources(load_profiles(ProfilesSpec(use=["social_farm"])), prepared.context.sources())
+    scored = score(feats, profiles)
+    matching = best_use(feats, scored.scores, [p.name for p in profiles])
+    public = public_inventory(feats, scored.scores, matching)
+    view = view_of(public, scored.scores, profiles, prepared.context.boundary, explanations=scored.explanations,
+                   credits=["credit"])
+    m = build_map(view, profiles, "Title {{ 7*6 }}")
+    page = render(m, self_contained=False)
+    assert "Old mill {{ 6*7 }} {# open {% if 1 %}" in page and "Old mill 42" not in page
+    assert "Title {{ 7*6 }}" in page and "Title 42" not in page
+    # the same map renders to the same bytes (no random element ids)
+    assert render(build_map(view, profiles, "Title {{ 7*6 }}"), self_contained=False) == page
+
+
+def register(tmp: Path, rows: str, header="register_id,name,status,kind,osm_ref,x,y,area_m2") -> str:
+    path = tmp / "register.csv"
+    path.write_text(header + "\n" + rows, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.slow
+def test_a_script_payload_in_the_inputs_stays_inert(tmp_path):
+    payload = '<script>window.__pwned=1</script><img src=x onerror="alert(1)">'
+    data = demo_data()
+    data["sources"]["register"] = {"path": register(tmp_path, f'R1,"{payload.replace(chr(34), chr(34) * 2)}",idle,building,way/424090325,,,\n')}
+    _, result = run_case(tmp_path, data)
+    assert payload in set(result.features["name"])  # kept as data
+    html = (tmp_path / "out" / "maps" / "index.html").read_text(encoding="utf-8")
+    assert "window.__pwned" in html and "<script>window.__pwned" not in html  # inside the JSON block, escaped
+    assert 'onerror="alert(1)"' not in html and "<img" not in html
+
+
+def test_the_survey_packs_asset_list_holds_no_formula(tmp_path):
+    import geopandas as gpd
+
+    from pipeline.publish.survey_form import write_survey_form
+    from pipeline.survey.form import build_form
+
+    inventory = gpd.GeoDataFrame({"asset_id": ["reg-R1", "reg-R2"], "name": ["=1+1", "@SUM(A1)"],
+                                  "kind": ["land", "building"], "ownership": ["municipal", "unknown"],
+                                  "confidence": ["confirmed", "to verify"], "conflicts": [None, None]},
+                                 geometry=[box(400000, 4300000, 400050, 4300050), box(400100, 4300000, 400150, 4300050)],
+                                 crs=2100)
+    write_survey_form(tmp_path, build_form(inventory, ["social_farm"], "Τεστ", "test", "1", 50.0))
+    text = (tmp_path / "assets.csv").read_text(encoding="utf-8")
+    cells = [c for line in text.splitlines()[1:] for c in line.split(",")]
+    assert "reg-R1" in cells and not [c for c in cells if c.lstrip('"').startswith(("=", "@", "+"))]
