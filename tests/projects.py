@@ -40,6 +40,13 @@ def write_config(tmp: Path, data: dict, name: str = "project.yaml") -> Path:
     return path
 
 
+def register(tmp: Path, rows: str, header: str = "register_id,name,status,kind,osm_ref,x,y,area_m2") -> str:
+    """A register CSV of ``rows`` under ``header`` in ``tmp``; its path as text."""
+    path = tmp / "register.csv"
+    path.write_text(header + "\n" + rows, encoding="utf-8")
+    return str(path)
+
+
 def run_case(tmp: Path, data: dict):
     """Run a config; return the inputs report text and the result."""
     result = run_project(config_from_dict(data, tmp, "case"), tmp / "out", cache=False)

@@ -19,7 +19,7 @@ import pyrosm
 from shapely.geometry import box
 from inspire import cadastral_parcels_gml
 from pipeline.cli import main
-from projects import BBOX, demo_data, fails, run_case, write_config
+from projects import BBOX, demo_data, fails, register, run_case, write_config
 
 
 def write(path: Path, text: str, encoding="utf-8") -> Path:
@@ -254,12 +254,6 @@ def test_layer_without_crs(tmp_path):
     data["boundary"]["crs"] = "EPSG:4326"
     report, _ = run_case(tmp_path, data)
     assert "idle assets" in report
-
-
-def register(tmp: Path, rows: str, header="register_id,name,status,kind,osm_ref,x,y,area_m2") -> str:
-    path = tmp / "register.csv"
-    path.write_text(header + "\n" + rows, encoding="utf-8")
-    return str(path)
 
 
 @pytest.mark.slow

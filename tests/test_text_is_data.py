@@ -25,7 +25,7 @@ from pipeline.extract import RawSources
 from pipeline.publish import view_of
 from pipeline.publish.maps import build_map, render
 from shapely.geometry import box
-from projects import DEMO, demo_data, run_case
+from projects import DEMO, demo_data, register, run_case
 
 #: runs the pipeline (make test-fast leaves it out)
 pytestmark = pytest.mark.slow
@@ -239,12 +239,6 @@ def test_map_page_takes_input_text_as_data(toy_osm, toy_boundary):
     assert "Title {{ 7*6 }}" in page and "Title 42" not in page
     # the same map renders to the same bytes (no random element ids)
     assert render(build_map(view, profiles, "Title {{ 7*6 }}"), self_contained=False) == page
-
-
-def register(tmp: Path, rows: str, header="register_id,name,status,kind,osm_ref,x,y,area_m2") -> str:
-    path = tmp / "register.csv"
-    path.write_text(header + "\n" + rows, encoding="utf-8")
-    return str(path)
 
 
 @pytest.mark.slow
