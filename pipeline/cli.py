@@ -21,6 +21,7 @@ from .common import _memory
 from .common.config import demo_config_path, load_config
 from .common._text import terminal_text
 from .common.errors import ConfigError, IdleAssetsError
+from .ledger.commands import add_parsers as add_status_parsers
 
 log = logging.getLogger("pipeline")
 
@@ -137,6 +138,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         print(terminal_text(f"changes since the run in {result.compared_with}: {change_summary(result.changes)} "
                             "(changes.csv, and the annex's first section)"))
+    if result.ledger is not None:
+        assert config.ledger is not None
+        print(terminal_text(f"ledger ({config.ledger.path or 'PostgreSQL'}): {result.ledger.summary()}; "
+                            "see 'idle-assets status'"))
     print("files written:")
     for f in result.files:
         print(f"  {f}")
@@ -286,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form}",
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,status}",
                                 parser_class=Parser)
 
     run = sub.add_parser("run", parents=[common], help="run all stages and write tables and maps", formatter_class=fmt,
@@ -338,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="at most N stops on the route, the most worth a visit first (default 25)")
     form.add_argument("--start", metavar="LAT,LON", help="where the route starts and ends (default: the first stop)")
     form.set_defaults(func=cmd_survey_form)
+    add_status_parsers(sub, common)
     return parser
 
 

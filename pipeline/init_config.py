@@ -159,4 +159,11 @@ plan:
   #   - {{uses: [solar_ground, solar_rooftop], kwp: 1000, label: "1 MW for the energy community"}}
   #   - {{uses: [consumer_coop], count: 1, label: "1 consumer co-op shop"}}
   # organisation_max_distance_m: 10000   # propose organisations within 10 km of a site
+
+# The plan's ledger: every asset ever found and its path from report to
+# operating, kept across runs (`idle-assets status`). An SQLite file beside
+# this config; officers who share it use PostgreSQL/PostGIS instead:
+#   url: postgresql://officer:${{IDLE_ASSETS_LEDGER_PASSWORD}}@db.example.gr/plan
+ledger:
+  path: {project_name(name, code)}.ledger.sqlite
 """

@@ -6,6 +6,7 @@ writes files. Logging is configured by the entry point, not here.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,10 @@ from . import stage_cache
 from .common.changes import ATTRIBUTES, RunTables
 from .common.changes import compare as compare_runs
 from .common.config import ProjectConfig
-from .common.errors import ConfigError, CoverageError
+from .common.errors import ConfigError, CoverageError, InputError
+from .extract.registry import private_fields
+from .ledger import open_ledger, record_run
+from .ledger.runs import RunRecord
 from .common.i18n import coverage_figure
 from .plan.impact import coefficient_sources
 from .manifest import RunFacts, WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
@@ -54,6 +58,7 @@ class RunResult:
     stage_cache: str = "off"
     changes: pd.DataFrame | None = None
     compared_with: Path | None = None
+    ledger: RunRecord | None = None
 
 
 def check_targets(config: ProjectConfig, profiles: list[Profile]) -> None:
@@ -195,7 +200,33 @@ def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Pat
     if config.source_file:
         inputs["config"] = Path(config.source_file)
     check_writable([tables_dir, maps_dir], inputs)
+    if config.ledger is not None:
+        check_ledger(config, [tables_dir, maps_dir])
     return tables_dir, maps_dir, profiles
+
+
+def check_ledger(config: ProjectConfig, folders: list[Path]) -> None:
+    """The ledger opens (created or migrated now, so a bad path or URL stops
+    the run before its work) and lives outside the output folders, which
+    each run replaces."""
+    assert config.ledger is not None
+    if config.ledger.path is not None:
+        where = Path(config.ledger.path).resolve()
+        for folder in folders:
+            if where.is_relative_to(Path(folder).resolve()):
+                raise InputError("ledger.path", [f"{config.ledger.path} is inside the output folder {folder}, which "
+                                                 "every run replaces: keep the ledger beside the config"])
+    with open_ledger(config.ledger.location()):
+        pass
+
+
+def record_in_ledger(config: ProjectConfig, result: RunResult, today: dt.date | None = None) -> None:
+    """Record the run's inventory in the project's ledger (when it has one)."""
+    if config.ledger is None:
+        return
+    with open_ledger(config.ledger.location()) as ledger:
+        result.ledger = record_run(ledger, result.features, today or dt.date.today(), private_fields(config))
+    log.info("ledger %s: %s", ledger.where, result.ledger.summary())
 
 
 def run_tables(result: RunResult) -> RunTables:
@@ -205,7 +236,7 @@ def run_tables(result: RunResult) -> RunTables:
 
 
 def run_project(config: ProjectConfig, out: Path | None = None, force: bool = False, cache: bool = True,
-                cdn: bool = False, client=None, compare: Path | None = None) -> RunResult:
+                cdn: bool = False, client=None, compare: Path | None = None, today: dt.date | None = None) -> RunResult:
     """Run all six stages and write every output (under ``out`` when given),
     then the run's ``manifest.json``.
 
@@ -216,6 +247,8 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
     folders (``cache=False`` disables it; ``force`` recomputes everything).
     What changed since the run whose tables are in the output folder (or in
     ``compare``) is written as ``changes.csv`` and a section of the annex.
+    Once the outputs are in place, a project with a ``ledger`` records the
+    run's assets in it as of ``today`` (default: the date now).
     """
     started = now()
     capture = WarningLog()
@@ -243,6 +276,7 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
                 raise write_error(exc, tables_dir) from None
             staged.commit()
         result.files = [staged.final(f) for f in files]
+        record_in_ledger(config, result, today)
     finally:
         logging.getLogger("pipeline").removeHandler(capture)
     return result

@@ -11,6 +11,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from pipeline.extract.osm import OsmLayers, empty_features
+from postgres import postgres_server, postgres_url  # noqa: F401  (fixtures for every test module)
 
 ROOT = Path(__file__).resolve().parents[1]
 

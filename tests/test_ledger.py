@@ -1,36 +1,61 @@
-"""The plan's ledger on its embedded store (SQLite): assets kept across runs,
-an append-only history the database itself defends, checked events, a
-versioned schema, and one writer at a time."""
+"""The plan's ledger on both of its stores, an SQLite file and PostgreSQL
+with PostGIS: assets kept across runs, an append-only history the database
+itself defends, checked events, a versioned schema, one writer at a time,
+and what a run records (identified, verified by survey, split and merged
+sites with their lineage)."""
 
 from __future__ import annotations
 
 import sqlite3
 
+import geopandas as gpd
 import pytest
+import shapely
+from shapely.geometry import box
 
 from pipeline.common.errors import InputError
-from pipeline.ledger import MIGRATIONS, STATUSES, Event, open_ledger
+from pipeline.ledger import MIGRATIONS, STATUSES, Event, open_ledger, record_run
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def where(request, tmp_path):
+    """Where a ledger lives: a file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.sqlite")
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
-def ledger(tmp_path):
-    book = open_ledger(tmp_path / "ledger.sqlite")
+def ledger(where):
+    book = open_ledger(where)
     yield book
     book.close()
 
 
+def raw_connection(where: str):
+    """A connection that bypasses the ledger's class, as another program's would."""
+    if where.startswith("postgresql://"):
+        import psycopg
+
+        return psycopg.connect(where, autocommit=True)
+    return sqlite3.connect(where)
+
+
 def test_an_asset_walks_its_path_and_its_status_is_the_latest_event(ledger):
-    assert ledger.add_asset("reg-R1", "2026-01-10", name="Old school", kind="building")
+    assert ledger.add_asset("reg-R1", "2026-01-10", name="Παλιό σχολείο", kind="building")
     assert not ledger.add_asset("reg-R1", "2026-02-01")  # a second run finds it again: kept once
     ledger.record(Event("reg-R1", "2026-01-10", "identified", "pipeline", evidence="register row R1"))
     ledger.record(Event("reg-R1", "2026-03-02", "verified", "surveyor", evidence="survey submission 17"))
     ledger.record(Event("reg-R1", "2026-05-20", "available", "council", evidence="ΑΔΑ 6ΞΒ4ΩΛΛ-ΑΒΓ"))
     ledger.record(Event("reg-R1", "2026-09-01", "assigned", "council", evidence="ΑΔΑ 9ΠΡ4ΩΛΛ-ΔΕΖ",
-                        tenure="concession", term_years=10, note="to a KOINSEP for a social farm"))
+                        tenure="concession", term_years=10, note="σε ΚοινΣΕπ για κοινωνικό αγρόκτημα"))
     assert ledger.current() == {"reg-R1": "assigned"}
-    assert [e["status"] for e in ledger.history("reg-R1")] == ["identified", "verified", "available", "assigned"]
+    history = ledger.history("reg-R1")
+    assert [e["status"] for e in history] == ["identified", "verified", "available", "assigned"]
+    assert history[-1]["tenure"] == "concession" and history[-1]["term_years"] == 10.0
     row = ledger.assets()[0]
-    assert (row["first_added"], row["last_updated"], row["end_date"]) == ("2026-01-10", "2026-09-01", None)
+    assert (row["name"], row["first_added"], row["last_updated"], row["end_date"]) == (
+        "Παλιό σχολείο", "2026-01-10", "2026-09-01", None)
 
 
 def test_an_exit_ends_the_asset_and_needs_its_new_use_or_reason(ledger):
@@ -46,9 +71,8 @@ def test_every_problem_of_an_event_is_named_at_once(ledger):
     with pytest.raises(InputError) as err:
         ledger.record(Event("reg-R2", "2026-13-01", "leased", "mayor", tenure="gift", term_years=-1))
     problems = err.value.problems
-    assert any("status 'leased'" in p for p in problems) and any("role 'mayor'" in p for p in problems)
-    assert any("'2026-13-01' is not a date" in p for p in problems) and any("tenure 'gift'" in p for p in problems)
-    assert any("term_years -1" in p for p in problems)
+    for expected in ("status 'leased'", "role 'mayor'", "'2026-13-01' is not a date", "tenure 'gift'", "term_years -1"):
+        assert any(expected in p for p in problems), expected
     assert ledger.history("reg-R2") == []
 
 
@@ -60,67 +84,174 @@ def test_a_council_decision_needs_its_evidence_and_an_unknown_asset_is_refused(l
         ledger.record(Event("reg-R9", "2026-02-01", "verified", "surveyor"))
 
 
-def test_the_history_cannot_be_changed_or_deleted(ledger, tmp_path):
+def test_the_history_cannot_be_changed_or_deleted(ledger, where):
     ledger.add_asset("reg-R1", "2026-01-10")
     ledger.record(Event("reg-R1", "2026-01-10", "identified", "pipeline"))
-    raw = sqlite3.connect(tmp_path / "ledger.sqlite")
-    for statement in ("UPDATE events SET status = 'operating'", "DELETE FROM events"):
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            raw.execute(statement)
-    raw.close()
+    raw = raw_connection(where)
+    try:
+        for statement in ("UPDATE events SET status = 'operating'", "DELETE FROM events"):
+            with pytest.raises(Exception, match="append-only"):
+                raw.execute(statement)
+    finally:
+        raw.close()
     assert [e["status"] for e in ledger.history("reg-R1")] == ["identified"]
 
 
-def test_the_schema_is_versioned_and_a_foreign_file_is_refused(tmp_path):
-    book = open_ledger(tmp_path / "ledger.sqlite")
-    assert book.version == len(MIGRATIONS)
-    book.close()
-    again = open_ledger(tmp_path / "ledger.sqlite")  # reopening applies nothing twice
-    assert again.version == len(MIGRATIONS)
-    again.close()
-    other = sqlite3.connect(tmp_path / "theirs.sqlite")
-    other.execute("CREATE TABLE notes (x)")
-    other.commit()
-    other.close()
+def test_the_schema_is_versioned_and_applied_once(where):
+    with open_ledger(where) as book:
+        assert book.version == len(MIGRATIONS)
+    with open_ledger(where) as again:  # reopening applies nothing twice
+        assert again.version == len(MIGRATIONS)
+        assert len(again._rows("SELECT * FROM ledger_schema")) == len(MIGRATIONS)
+
+
+def test_a_database_that_is_not_a_ledger_is_refused(where, tmp_path):
+    raw = raw_connection(where)
+    raw.execute("CREATE TABLE notes (x text)")
+    raw.commit()
+    raw.close()
     with pytest.raises(InputError, match="not a ledger of ours"):
-        open_ledger(tmp_path / "theirs.sqlite")
-    (tmp_path / "text.sqlite").write_text("not a database at all, just text" * 10, encoding="utf-8")
+        open_ledger(where)
+    (tmp_path / "text.sqlite").write_text("not a database at all, just text " * 10, encoding="utf-8")
     with pytest.raises(InputError, match="not an SQLite ledger"):
         open_ledger(tmp_path / "text.sqlite")
 
 
-def test_a_second_writer_waits_its_turn(ledger, tmp_path):
-    from filelock import FileLock
-
+def test_a_second_writer_waits_for_the_first(ledger, where):
+    """While another program holds the writers' lock, a write gives up with a plain error."""
     ledger.add_asset("reg-R1", "2026-01-10")
-    held = FileLock(str(tmp_path / "ledger.sqlite") + ".lock")
-    held.acquire()
-    try:
-        import pipeline.ledger as module
+    if where.startswith("postgresql://"):
+        import psycopg
 
-        with pytest.MonkeyPatch.context() as mp:
-            real = module.FileLock
-            mp.setattr(module, "FileLock", lambda path: _Quick(real(path)))
+        other = psycopg.connect(where)
+        other.execute("SELECT pg_advisory_lock(7326411)")  # another idle-assets writer, mid-transaction
+        ledger._db.execute("SET lock_timeout = '200ms'")
+        try:
+            with pytest.raises(Exception, match="lock timeout|canceling statement"):
+                ledger.record(Event("reg-R1", "2026-01-11", "verified", "surveyor"))
+        finally:
+            other.close()
+    else:
+        from filelock import FileLock
+
+        held = FileLock(where + ".lock", is_singleton=False)
+        held.acquire()
+        try:
+            ledger._lock.acquire = lambda timeout: held.__class__(where + ".lock").acquire(timeout=0.1)
             with pytest.raises(InputError, match="another process is writing the ledger"):
                 ledger.record(Event("reg-R1", "2026-01-11", "verified", "surveyor"))
-    finally:
-        held.release()
-    assert ledger.history("reg-R1") == []
-
-
-class _Quick:
-    """A lock that gives up at once, so the test need not wait 30 s."""
-
-    def __init__(self, lock):
-        self.lock = lock
-
-    def acquire(self, timeout):
-        return self.lock.acquire(timeout=0.1)
-
-    def release(self):
-        self.lock.release()
+        finally:
+            held.release()
+    ledger._db.close()
+    with open_ledger(where) as fresh:
+        assert fresh.history("reg-R1") == []
 
 
 def test_every_status_has_a_greek_and_an_english_label():
     assert all(el and en and el != en for el, en in STATUSES.values())
     assert list(STATUSES)[:3] == ["reported", "identified", "verified"] and "blocked" in STATUSES
+
+
+# ---------------------------------------------------------------- what a run records
+
+def inventory(rows: list[tuple]) -> gpd.GeoDataFrame:
+    """An inventory in EPSG:2100 (Volos): (asset_id, box, occupancy, survey_ids)."""
+    return gpd.GeoDataFrame(
+        {"asset_id": [r[0] for r in rows], "name": [f"site {r[0]}" for r in rows], "kind": "land",
+         "sources": "register", "occupancy": [r[2] for r in rows], "survey_ids": [r[3] for r in rows],
+         "area_m2": [b.area for _, b, *_ in rows]},
+        geometry=[r[1] for r in rows], crs="EPSG:2100")
+
+
+X, Y = 392_000.0, 4_357_000.0
+
+
+def test_runs_identify_verify_and_keep_a_split_site_s_lineage(ledger):
+    whole = box(X, Y, X + 100, Y + 60)
+    first = record_run(ledger, inventory([("reg-A", whole, None, None), ("reg-B", box(X + 500, Y, X + 540, Y + 40), None, None)]),
+                       "2026-01-10")
+    assert sorted(first.added) == ["reg-A", "reg-B"] and not first.verified
+    again = record_run(ledger, inventory([("reg-A", whole, "vacant", "17"), ("reg-B", box(X + 500, Y, X + 540, Y + 40), "in use", "18")]),
+                       "2026-03-01")
+    assert again.added == [] and again.verified == ["reg-A"]  # in use is not idle
+    split = record_run(ledger, inventory([("reg-A1", box(X, Y, X + 50, Y + 60), None, None),
+                                          ("reg-A2", box(X + 50, Y, X + 100, Y + 60), None, None),
+                                          ("reg-B", box(X + 500, Y, X + 540, Y + 40), None, None)]), "2026-06-01")
+    assert split.exited == {"reg-A": "split"} and split.lineage == {"reg-A1": ["reg-A"], "reg-A2": ["reg-A"]}
+    assets = {a["ledger_id"]: a for a in ledger.assets()}
+    assert assets["reg-A"]["end_date"] == "2026-06-01" and assets["reg-A1"]["previously_part_of"] == "reg-A"
+    assert ledger.current()["reg-A"] == "exited" and ledger.history("reg-A")[-1]["reason"] == "split"
+    assert assets["reg-B"]["last_seen"] == "2026-06-01" and assets["reg-B"]["first_added"] == "2026-01-10"
+    merged = record_run(ledger, inventory([("reg-A12", box(X, Y, X + 100, Y + 60), None, None)]), "2026-09-01")
+    assert merged.exited == {"reg-A1": "merged", "reg-A2": "merged"} and merged.lineage == {"reg-A12": ["reg-A1", "reg-A2"]}
+    assert ledger.current()["reg-B"] == "identified"  # not found this time: kept, not ended by the pipeline
+    geometry = shapely.from_wkb(assets["reg-A"]["geometry"])
+    assert geometry.bounds[0] == pytest.approx(22.8, abs=1.0)  # stored in lon/lat
+
+
+def test_a_private_name_is_not_stored(ledger):
+    record_run(ledger, inventory([("reg-A", box(X, Y, X + 10, Y + 10), None, None)]), "2026-01-10", private={"name"})
+    assert ledger.assets()[0]["name"] is None
+
+
+# ---------------------------------------------------------------- a project's runs and its officers
+
+def comparable(ledger) -> tuple[list, list]:
+    """A ledger's assets and events without what differs by store or by clock."""
+    events = [{k: v for k, v in e.items() if k not in ("event_id", "recorded_at")} for e in ledger.history()]
+    return ledger.assets(), events
+
+
+@pytest.mark.slow
+def test_runs_and_an_officer_fill_the_same_ledger_on_both_stores(tmp_path, postgres_url, capsys):
+    import datetime as dt
+
+    from pipeline.cli import main
+    from pipeline.common.config import load_config
+    from pipeline.runner import run_project
+    from projects import demo_data, write_config
+
+    ledgers = {}
+    for store, where in (("sqlite", {"path": str(tmp_path / "demo.ledger.sqlite")}), ("postgresql", {"url": postgres_url})):
+        data = demo_data()
+        data["ledger"] = where
+        config_file = write_config(tmp_path, data, f"{store}.yaml")
+        config = load_config(config_file)
+        first = run_project(config, tmp_path / f"out-{store}", today=dt.date(2026, 1, 10))
+        assert sorted(first.ledger.added) == sorted(first.features["asset_id"])
+        assert first.ledger.verified  # the demo survey finds sites vacant
+        second = run_project(config, tmp_path / f"out-{store}", today=dt.date(2026, 2, 10))
+        assert second.ledger.added == [] and second.ledger.verified == [] and second.ledger.exited == {}
+        asset = first.ledger.verified[0]
+        assert main(["status", "set", asset, "available", "--config", str(config_file), "--date", "2026-03-01",
+                     "--role", "council", "--evidence", "ΑΔΑ 6ΞΒ4ΩΛΛ-ΑΒΓ"]) == 0
+        assert main(["status", "set", asset, "assigned", "--config", str(config_file), "--date", "2026-04-01",
+                     "--role", "council", "--evidence", "ΑΔΑ 9ΠΡ4ΩΛΛ-ΔΕΖ", "--tenure", "lease"]) == 0
+        assert main(["status", "set", asset, "exited", "--config", str(config_file), "--date", "2026-05-01"]) == 2
+        assert "an exit records the new use (new_use) or why it left the register" in capsys.readouterr().err
+        with open_ledger(config.ledger.location()) as ledger:
+            assert ledger.current()[asset] == "assigned"
+            assert {a["last_seen"] for a in ledger.assets()} == {"2026-02-10"}
+            ledgers[store] = comparable(ledger)
+        capsys.readouterr()
+        assert main(["status", "--config", str(config_file)]) == 0
+        shown = capsys.readouterr().out
+        assert f"| {asset} |" in shown and "| assigned | παραχωρήθηκε | 1 |" in shown
+    assert ledgers["sqlite"] == ledgers["postgresql"]
+
+
+def test_a_ledger_in_the_output_folder_or_a_password_in_the_config_is_refused(tmp_path):
+    from pipeline.common.config import config_from_dict
+    from pipeline.common.errors import ConfigError
+    from pipeline.runner import preflight
+    from projects import demo_data
+
+    data = demo_data()
+    data["ledger"] = {"url": "postgresql://officer:secret@db.example.gr/plan"}
+    with pytest.raises(ConfigError, match="the url holds a password"):
+        config_from_dict(data, tmp_path)
+    data["ledger"] = {"url": "postgresql://officer:${LEDGER_PASSWORD}@db.example.gr/plan"}
+    assert config_from_dict(data, tmp_path).ledger.url.endswith("/plan")
+    data["ledger"] = {"path": str(tmp_path / "out" / "demo.ledger.sqlite")}
+    with pytest.raises(InputError, match="inside the output folder"):
+        preflight(config_from_dict(data, tmp_path), tmp_path / "out")

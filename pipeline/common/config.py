@@ -251,6 +251,36 @@ class OutputSpec(_Strict):
     pdf: bool = Field(True, description="also write annex.pdf (needs the 'pdf' extra: WeasyPrint and Pango)")
 
 
+class LedgerSpec(_Strict):
+    """Where the plan's ledger lives (every asset ever found and its path
+    from report to operating; see :mod:`pipeline.ledger`): an SQLite file
+    beside the project, or a PostgreSQL/PostGIS database shared by the
+    municipality's officers. A password is never written in the config: give
+    it through an environment variable
+    (``postgresql://officer:${IDLE_ASSETS_LEDGER_PASSWORD}@db.example.gr/plan``)
+    or libpq's own ``PGPASSWORD`` / ``.pgpass``."""
+
+    path: FilePath | None = Field(None, description="an SQLite file, e.g. volos.ledger.sqlite beside the config")
+    url: str | None = Field(None, description="postgresql://user@host:port/database")
+
+    @model_validator(mode="after")
+    def _one_store(self) -> "LedgerSpec":
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give either 'path' (an SQLite file) or 'url' (postgresql://...)")
+        if self.url is not None:
+            if not self.url.startswith(("postgresql://", "postgres://")):
+                raise ValueError(f"url {self.url!r} is not a postgresql:// URL")
+            credentials = self.url.split("://", 1)[1].rpartition("@")[0]
+            if ":" in credentials and "${" not in credentials.partition(":")[2]:
+                raise ValueError("the url holds a password: give it as ${VARIABLE} or through PGPASSWORD / .pgpass, "
+                                 "so it never reaches a file or an output")
+        return self
+
+    def location(self) -> str:
+        """The SQLite path or the URL, environment variables expanded."""
+        return expand_env(self.url) if self.url else str(self.path)
+
+
 class NationalSpec(_Strict):
     """A national run: the project repeated for every municipality of the
     boundary file (a Kallikratis file), or for those listed."""
@@ -274,6 +304,7 @@ class ProjectConfig(_Strict):
     output: OutputSpec = Field(default_factory=OutputSpec)
     attribution: list[str] = Field(default_factory=list, description="extra credits for maps and tables")
     national: NationalSpec | None = Field(None, description="run once per municipality of the boundary file")
+    ledger: LedgerSpec | None = Field(None, description="record each run's assets in the plan's ledger")
     source_file: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")

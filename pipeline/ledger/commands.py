@@ -1,0 +1,92 @@
+"""``idle-assets status``: each asset's place on its path, and ``status set``
+to record a step (a council decision, an assignment, an exit)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections import Counter
+
+from ..common.config import ProjectConfig, demo_config_path, load_config
+from ..common.errors import ConfigError
+from ..common._text import terminal_text
+from .model import EXIT_REASONS, ROLES, STATUSES, TENURES, Event
+from .store import Ledger, open_ledger
+
+EXAMPLES = """
+examples:
+  idle-assets status --config configs/volos.yaml
+  idle-assets status set reg-R7 available --config configs/volos.yaml --date 2026-05-20 \\
+      --role council --evidence "ΑΔΑ 6ΞΒ4ΩΛΛ-ΑΒΓ" --note "απόφαση Δ.Σ. 112/2026"
+  idle-assets status set reg-R7 assigned --config configs/volos.yaml --role council \\
+      --evidence "ΑΔΑ 9ΠΡ4ΩΛΛ-ΔΕΖ" --tenure concession --term-years 10
+"""
+
+
+def add_parsers(sub, common: argparse.ArgumentParser) -> None:
+    """The ``status`` command and its ``set`` action, on the main parser's subparsers."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    status = sub.add_parser("status", parents=[common], formatter_class=fmt, epilog=EXAMPLES,
+                            help="the plan's ledger: each asset's status, or record a step with 'status set'",
+                            description="Show how many assets are at each step of their path, and each asset's "
+                                        "status with its date; 'status set' records a step.")
+    status.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
+    actions = status.add_subparsers(dest="action", metavar="{set}")
+    record = actions.add_parser("set", parents=[common], formatter_class=fmt, epilog=EXAMPLES,
+                                help="record a step of an asset's path")
+    record.add_argument("asset", help="the asset's id, as in the run's tables (reg-R7, osm-way-123)")
+    record.add_argument("status", choices=list(STATUSES), help="the step reached")
+    record.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
+    record.add_argument("--date", default=None, help="when it happened, YYYY-MM-DD (default: today)")
+    record.add_argument("--role", choices=list(ROLES), default="officer", help="who records it (default: officer)")
+    record.add_argument("--evidence", help="what shows it: a Diavgeia ΑΔΑ, a survey submission, a register row")
+    record.add_argument("--tenure", choices=list(TENURES), help="with assigned/in_preparation/operating: how it is held")
+    record.add_argument("--term-years", type=float, help="the tenure's term in years")
+    record.add_argument("--new-use", help="with exited: the use the site has now")
+    record.add_argument("--area-m2", type=float, help="with exited: the area brought back into use")
+    record.add_argument("--funding", help="with exited: how the new use was funded")
+    record.add_argument("--reason", choices=list(EXIT_REASONS), help="with exited: why it left the register")
+    record.add_argument("--note")
+    status.set_defaults(func=cmd_status)
+
+
+def _ledger(args: argparse.Namespace) -> tuple[ProjectConfig, Ledger]:
+    config = load_config(args.config or demo_config_path())
+    if config.ledger is None:
+        raise ConfigError(f"config {args.config or demo_config_path()}",
+                          ["no 'ledger' section: add e.g. 'ledger: {path: <name>.ledger.sqlite}' to keep the plan's ledger"])
+    return config, open_ledger(config.ledger.location())
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    _, ledger = _ledger(args)
+    with ledger:
+        if args.action == "set":
+            event = Event(args.asset, args.date or dt.date.today().isoformat(), args.status, args.role,
+                          evidence=args.evidence, tenure=args.tenure, term_years=args.term_years, new_use=args.new_use,
+                          area_m2=args.area_m2, funding=args.funding, reason=args.reason, note=args.note)
+            ledger.record(event)
+            print(terminal_text(f"{args.asset}: {STATUSES[args.status][0]} / {STATUSES[args.status][1]} "
+                                f"({event.date}) recorded in {ledger.where}"))
+            return 0
+        print(terminal_text(status_table(ledger)))
+    return 0
+
+
+def status_table(ledger: Ledger, today: dt.date | None = None) -> str:
+    """The counts per status and each asset's status, since when, as text."""
+    history = ledger.history()
+    latest: dict[str, dict] = {}
+    for event in history:  # oldest first: the last one seen is the current
+        latest[event["ledger_id"]] = event
+    names = {a["ledger_id"]: a["name"] or "" for a in ledger.assets()}
+    counts = Counter(e["status"] for e in latest.values())
+    today = today or dt.date.today()
+    lines = [f"{len(names)} assets in {ledger.where}", "", "| status | κατάσταση | assets |", "| --- | --- | ---: |"]
+    lines += [f"| {STATUSES[s][1]} | {STATUSES[s][0]} | {counts[s]} |" for s in STATUSES if counts[s]]
+    lines += ["", "| asset | name | status | since | days |", "| --- | --- | --- | --- | ---: |"]
+    for ledger_id, event in sorted(latest.items()):
+        days = (today - dt.date.fromisoformat(event["date"])).days
+        name = names.get(ledger_id, "").replace("|", "/")
+        lines.append(f"| {ledger_id} | {name} | {STATUSES[event['status']][1]} | {event['date']} | {days} |")
+    return "\n".join(lines)
