@@ -255,3 +255,72 @@ def test_a_ledger_in_the_output_folder_or_a_password_in_the_config_is_refused(tm
     data["ledger"] = {"path": str(tmp_path / "out" / "demo.ledger.sqlite")}
     with pytest.raises(InputError, match="inside the output folder"):
         preflight(config_from_dict(data, tmp_path), tmp_path / "out")
+
+
+# ---------------------------------------------------------------- the status workbook
+
+def filled_workbook(ledger, path, rows: dict[str, dict]):
+    """The ledger's workbook written, then filled as an officer would in a spreadsheet."""
+    from openpyxl import load_workbook
+
+    from pipeline.ledger.workbook import COLUMNS, write_status_workbook
+
+    write_status_workbook(ledger, path, today=__import__("datetime").date(2026, 12, 1))
+    book = load_workbook(path)
+    sheet = book["status"]
+    column = {key: i for i, (key, _, _) in enumerate(COLUMNS, start=1)}
+    for r in range(2, sheet.max_row + 1):
+        for key, value in rows.get(sheet.cell(r, 1).value, {}).items():
+            sheet.cell(r, column[key]).value = value
+    book.save(path)
+    return book
+
+
+def test_the_status_workbook_offers_lists_and_records_what_an_officer_fills(ledger, tmp_path):
+    import datetime as dt
+
+    from pipeline.ledger.workbook import record_workbook
+
+    for asset in ("reg-A", "reg-B", "reg-C"):
+        ledger.add_asset(asset, "2026-01-10", name=f"=HYPERLINK(\"x\") {asset}")
+        ledger.record(Event(asset, "2026-01-10", "identified", "pipeline"))
+    book = filled_workbook(ledger, tmp_path / "status.xlsx", {
+        "reg-A": {"date": dt.datetime(2026, 5, 20), "status": "διαθέσιμο (απόφαση Δ.Σ.) / available (council decision)",
+                  "role": "Δημοτικό Συμβούλιο / municipal council", "evidence": "ΑΔΑ 6ΞΒ4ΩΛΛ-ΑΒΓ"},
+        "reg-B": {"date": "20/06/2026", "status": "assigned", "role": "council", "tenure": "μίσθωση", "term_years": 5},
+    })
+    sheet = book["status"]
+    lists = {str(v.formula1) for v in sheet.data_validations.dataValidation if v.type == "list"}
+    assert len(lists) == 4 and all(f.startswith("=lists!$") for f in lists)
+    assert {v.type for v in sheet.data_validations.dataValidation} >= {"list", "date", "decimal"}
+    assert str(sheet.cell(2, 2).value).startswith("'=")  # a name that would run as a formula is text
+    events = record_workbook(tmp_path / "status.xlsx", ledger, today=dt.date(2026, 12, 1))
+    assert [(e.ledger_id, e.status, e.date) for e in events] == [("reg-A", "available", "2026-05-20"),
+                                                                ("reg-B", "assigned", "2026-06-20")]
+    assert ledger.current() == {"reg-A": "available", "reg-B": "assigned", "reg-C": "identified"}
+    assigned = ledger.history("reg-B")[-1]
+    assert (assigned["tenure"], assigned["term_years"], assigned["role"]) == ("lease", 5.0, "council")
+
+
+def test_a_workbook_with_bad_rows_names_each_and_records_nothing(ledger, tmp_path):
+    import datetime as dt
+
+    from pipeline.ledger.workbook import record_workbook
+
+    for asset in ("reg-A", "reg-B", "reg-C", "reg-D"):
+        ledger.add_asset(asset, "2026-01-10")
+        ledger.record(Event(asset, "2026-01-10", "identified", "pipeline"))
+    filled_workbook(ledger, tmp_path / "status.xlsx", {
+        "reg-A": {"date": "2026-05-20", "status": "leased"},
+        "reg-B": {"status": "verified"},
+        "reg-C": {"asset": "reg-Z", "date": "2026-05-20", "status": "verified"},
+        "reg-D": {"date": "2026-05-20", "status": "assigned", "tenure": "concession", "term_years": "five"},
+    })
+    with pytest.raises(InputError) as err:
+        record_workbook(tmp_path / "status.xlsx", ledger, today=dt.date(2026, 12, 1))
+    problems = err.value.problems
+    assert any(p.startswith("row 2 (reg-A): status 'leased'") for p in problems)
+    assert any(p.startswith("row 3 (reg-B): no date") for p in problems)
+    assert any(p.startswith("row 4 (reg-Z): asset 'reg-Z' is not in the ledger") for p in problems)
+    assert any(p.startswith("row 5 (reg-D): term_years 'five' is not a number") for p in problems)
+    assert set(ledger.current().values()) == {"identified"}

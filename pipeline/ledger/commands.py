@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 from ..common.config import ProjectConfig, demo_config_path, load_config
 from ..common.errors import ConfigError
 from ..common._text import terminal_text
 from .model import EXIT_REASONS, ROLES, STATUSES, TENURES, Event
 from .store import Ledger, open_ledger
+from .workbook import record_workbook, write_status_workbook
 
 EXAMPLES = """
 examples:
@@ -20,6 +22,8 @@ examples:
       --role council --evidence "ΑΔΑ 6ΞΒ4ΩΛΛ-ΑΒΓ" --note "απόφαση Δ.Σ. 112/2026"
   idle-assets status set reg-R7 assigned --config configs/volos.yaml --role council \\
       --evidence "ΑΔΑ 9ΠΡ4ΩΛΛ-ΔΕΖ" --tenure concession --term-years 10
+  idle-assets status workbook --config configs/volos.yaml --out status.xlsx   # fill it in a spreadsheet, then
+  idle-assets status import status.xlsx --config configs/volos.yaml
 """
 
 
@@ -31,7 +35,7 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
                             description="Show how many assets are at each step of their path, and each asset's "
                                         "status with its date; 'status set' records a step.")
     status.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
-    actions = status.add_subparsers(dest="action", metavar="{set}")
+    actions = status.add_subparsers(dest="action", metavar="{set,workbook,import}")
     record = actions.add_parser("set", parents=[common], formatter_class=fmt, epilog=EXAMPLES,
                                 help="record a step of an asset's path")
     record.add_argument("asset", help="the asset's id, as in the run's tables (reg-R7, osm-way-123)")
@@ -47,6 +51,12 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     record.add_argument("--funding", help="with exited: how the new use was funded")
     record.add_argument("--reason", choices=list(EXIT_REASONS), help="with exited: why it left the register")
     record.add_argument("--note")
+    book = actions.add_parser("workbook", parents=[common], help="write the status workbook an officer fills")
+    book.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
+    book.add_argument("--out", default="status.xlsx", help="the workbook to write (default: status.xlsx; never overwritten)")
+    read = actions.add_parser("import", parents=[common], help="record the steps of a filled status workbook")
+    read.add_argument("workbook", help="the filled workbook")
+    read.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
     status.set_defaults(func=cmd_status)
 
 
@@ -68,6 +78,17 @@ def cmd_status(args: argparse.Namespace) -> int:
             ledger.record(event)
             print(terminal_text(f"{args.asset}: {STATUSES[args.status][0]} / {STATUSES[args.status][1]} "
                                 f"({event.date}) recorded in {ledger.where}"))
+            return 0
+        if args.action == "workbook":
+            target = Path(args.out)
+            if target.exists():
+                raise ConfigError(f"--out {target}", ["the file exists: give another name (a file of yours is never overwritten)"])
+            write_status_workbook(ledger, target)
+            print(f"wrote {target}: fill the yellow columns, then 'idle-assets status import {target}'")
+            return 0
+        if args.action == "import":
+            events = record_workbook(Path(args.workbook), ledger)
+            print(terminal_text(f"{len(events)} step(s) recorded from {args.workbook} in {ledger.where}"))
             return 0
         print(terminal_text(status_table(ledger)))
     return 0
