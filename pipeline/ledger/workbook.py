@@ -60,16 +60,14 @@ def _choice(labels: tuple[str, str]) -> str:
 
 def write_status_workbook(ledger: Ledger, target: Path, today: dt.date | None = None) -> Path:
     """The workbook of every asset not exited, to fill and read back."""
-    latest: dict[str, dict] = {}
-    for event in ledger.history():
-        latest[event["ledger_id"]] = event
+    latest = {e["ledger_id"]: e for e in ledger.history()}  # oldest first: the last one stays
     rows = []
     for asset in ledger.assets():
-        event = latest.get(asset["ledger_id"])
-        if asset["end_date"] is not None or event is None:
+        now = latest.get(asset["ledger_id"])
+        if asset["end_date"] is not None or now is None:
             continue
         rows.append({"asset": asset["ledger_id"], "name": asset["name"] or "",
-                     "status_now": _choice(STATUSES[event["status"]]), "since": event["date"]})
+                     "status_now": _choice(STATUSES[now["status"]]), "since": now["date"]})
     table = pd.DataFrame(rows, columns=[k for k, _, _ in COLUMNS]).rename(columns={k: h for k, h, _ in COLUMNS})
     lists = pd.DataFrame({key: pd.Series([_choice(v) for v in codes.values()]) for key, codes in CODES.items()})
     with xlsx_writer(Path(target)) as writer:
@@ -157,7 +155,7 @@ def read_status_workbook(path: Path, ledger: Ledger, today: dt.date | None = Non
             codes[key] = _code(cell, values)
             if codes[key] is None:
                 row_problems.append(f"{key} {str(cell).strip()!r} is not one of the list's values")
-        numbers = {}
+        numbers: dict[str, float] = {}
         for key in ("term_years", "area_m2"):
             cell = row.get(key)
             if key in table.columns and not blank(cell):
@@ -169,9 +167,12 @@ def read_status_workbook(path: Path, ledger: Ledger, today: dt.date | None = Non
             row_problems.append("no date: when did it happen?")
         text = {k: (None if k not in table.columns or blank(row.get(k)) else str(row.get(k)).strip())
                 for k in ("evidence", "new_use", "funding", "note")}
-        if not row_problems and dates[index] is not None and codes.get("status"):
-            event = Event(ids[index], str(dates[index])[:10], codes["status"], codes.get("role") or "officer",
-                          tenure=codes.get("tenure"), reason=codes.get("reason"), **numbers, **text)
+        status = codes.get("status")
+        if not row_problems and dates[index] is not None and status:
+            event = Event(ids[index], str(dates[index])[:10], status, codes.get("role") or "officer",
+                          evidence=text["evidence"], tenure=codes.get("tenure"), term_years=numbers.get("term_years"),
+                          new_use=text["new_use"], area_m2=numbers.get("area_m2"), funding=text["funding"],
+                          reason=codes.get("reason"), note=text["note"])
             row_problems += event_problems(event, today)
             events.append(event)
         problems += [f"{where}: {p}" for p in row_problems]
