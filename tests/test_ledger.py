@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import box
 
 from pipeline.common.errors import InputError
-from pipeline.ledger import MIGRATIONS, STATUSES, Event, open_ledger, record_run
+from pipeline.ledger import MIGRATIONS, STATUSES, Event, Site, open_ledger, record_run
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -42,7 +42,7 @@ def raw_connection(where: str):
 
 
 def test_an_asset_walks_its_path_and_its_status_is_the_latest_event(ledger):
-    assert ledger.add_asset("reg-R1", "2026-01-10", name="Παλιό σχολείο", kind="building")
+    assert ledger.add_asset("reg-R1", "2026-01-10", Site(name="Παλιό σχολείο", kind="building"))
     assert not ledger.add_asset("reg-R1", "2026-02-01")  # a second run finds it again: kept once
     ledger.record(Event("reg-R1", "2026-01-10", "identified", "pipeline", evidence="register row R1"))
     ledger.record(Event("reg-R1", "2026-03-02", "verified", "surveyor", evidence="survey submission 17"))
@@ -263,14 +263,14 @@ def filled_workbook(ledger, path, rows: dict[str, dict]):
     """The ledger's workbook written, then filled as an officer would in a spreadsheet."""
     from openpyxl import load_workbook
 
-    from pipeline.ledger.workbook import COLUMNS, write_status_workbook
+    from pipeline.ledger.workbook import HEADERS, write_status_workbook
 
     write_status_workbook(ledger, path, today=__import__("datetime").date(2026, 12, 1))
     book = load_workbook(path)
     sheet = book["status"]
-    column = {key: i for i, (key, _, _) in enumerate(COLUMNS, start=1)}
+    column = {HEADERS[cell.value]: cell.column for cell in sheet[1]}
     for r in range(2, sheet.max_row + 1):
-        for key, value in rows.get(sheet.cell(r, 1).value, {}).items():
+        for key, value in rows.get(sheet.cell(r, column["asset"]).value, {}).items():
             sheet.cell(r, column[key]).value = value
     book.save(path)
     return book
@@ -282,7 +282,7 @@ def test_the_status_workbook_offers_lists_and_records_what_an_officer_fills(ledg
     from pipeline.ledger.workbook import record_workbook
 
     for asset in ("reg-A", "reg-B", "reg-C"):
-        ledger.add_asset(asset, "2026-01-10", name=f"=HYPERLINK(\"x\") {asset}")
+        ledger.add_asset(asset, "2026-01-10", Site(name=f"=HYPERLINK(\"x\") {asset}"))
         ledger.record(Event(asset, "2026-01-10", "identified", "pipeline"))
     book = filled_workbook(ledger, tmp_path / "status.xlsx", {
         "reg-A": {"date": dt.datetime(2026, 5, 20), "status": "διαθέσιμο (απόφαση Δ.Σ.) / available (council decision)",
@@ -294,6 +294,7 @@ def test_the_status_workbook_offers_lists_and_records_what_an_officer_fills(ledg
     assert len(lists) == 4 and all(f.startswith("=lists!$") for f in lists)
     assert {v.type for v in sheet.data_validations.dataValidation} >= {"list", "date", "decimal"}
     assert str(sheet.cell(2, 2).value).startswith("'=")  # a name that would run as a formula is text
+    assert sheet.cell(1, 1).value == "Ακίνητο / asset" and "Αποδοχή / accept" not in [c.value for c in sheet[1]]
     events = record_workbook(tmp_path / "status.xlsx", ledger, today=dt.date(2026, 12, 1))
     assert [(e.ledger_id, e.status, e.date) for e in events] == [("reg-A", "available", "2026-05-20"),
                                                                 ("reg-B", "assigned", "2026-06-20")]
@@ -324,3 +325,22 @@ def test_a_workbook_with_bad_rows_names_each_and_records_nothing(ledger, tmp_pat
     assert any(p.startswith("row 4 (reg-Z): asset 'reg-Z' is not in the ledger") for p in problems)
     assert any(p.startswith("row 5 (reg-D): term_years 'five' is not a number") for p in problems)
     assert set(ledger.current().values()) == {"identified"}
+
+
+def test_a_ledger_of_an_older_schema_is_migrated_with_its_history(where, monkeypatch):
+    import pipeline.ledger.store as store
+
+    full = store.MIGRATIONS
+    monkeypatch.setattr(store, "MIGRATIONS", full[:1])
+    monkeypatch.setattr(store, "ASSET_COLUMNS", tuple(c for c in store.ASSET_COLUMNS if c not in ("parcel_code", "register_id")))
+    with open_ledger(where) as old:
+        assert old.version == 1
+        old._execute("INSERT INTO assets (ledger_id, first_added, last_updated) VALUES (?, ?, ?)",
+                     ("reg-R1", "2025-01-10", "2025-01-10"))
+        old.record(Event("reg-R1", "2025-01-10", "identified", "pipeline"))
+    monkeypatch.undo()
+    with open_ledger(where) as new:
+        assert new.version == len(full) >= 2
+        row = new.assets()[0]
+        assert (row["ledger_id"], row["parcel_code"]) == ("reg-R1", None)
+        assert [e["status"] for e in new.history("reg-R1")] == ["identified"]

@@ -44,7 +44,7 @@ from pydantic import (
 from pyproj import CRS
 
 from . import _yaml
-from . import coefficients
+from . import coefficients, settings
 from .errors import ConfigError
 from ..plugins import load_plugins
 from .schema import FilePath, OptionalCrs, check_crs, expand_env, format_validation_error
@@ -251,6 +251,16 @@ class OutputSpec(_Strict):
     pdf: bool = Field(True, description="also write annex.pdf (needs the 'pdf' extra: WeasyPrint and Pango)")
 
 
+class DiavgeiaSpec(_Strict):
+    """Where ``idle-assets decisions`` searches the municipality's council
+    decisions: its organisation on Diavgeia (the numeric uid or the latin
+    name of ``/organizations``), the API and the words searched for."""
+
+    org: str = Field(min_length=1, description="the municipality's Diavgeia organisation (uid or latin name)")
+    url: str = Field(settings.DIAVGEIA_URL, description="Diavgeia's open-data API")
+    terms: list[str] = Field(default_factory=lambda: list(settings.DIAVGEIA_TERMS), min_length=1)
+
+
 class LedgerSpec(_Strict):
     """Where the plan's ledger lives (every asset ever found and its path
     from report to operating; see :mod:`pipeline.ledger`): an SQLite file
@@ -262,6 +272,7 @@ class LedgerSpec(_Strict):
 
     path: FilePath | None = Field(None, description="an SQLite file, e.g. volos.ledger.sqlite beside the config")
     url: str | None = Field(None, description="postgresql://user@host:port/database")
+    diavgeia: DiavgeiaSpec | None = Field(None, description="where 'idle-assets decisions' searches council decisions")
 
     @model_validator(mode="after")
     def _one_store(self) -> "LedgerSpec":

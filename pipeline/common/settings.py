@@ -77,6 +77,14 @@ RESIDENTIAL_LANDUSE : set[str]
     asset's footprint, and is what ``residential_distance_m`` measures to).
 (The tags each criterion selects are declared with it, in
 ``pipeline/features/``; ``idle-assets criteria`` lists them.)
+DIAVGEIA_URL : str
+    The open-data API of Diavgeia (diavgeia.gov.gr), where every decision of
+    a municipality is published with its ΑΔΑ; a project's ``ledger.diavgeia``
+    may point elsewhere (a mirror, or the tests' local replay server).
+DIAVGEIA_TERMS : tuple[str, ...]
+    What ``idle-assets decisions`` searches a municipality's decisions for:
+    concessions of use, leases, social co-operatives, energy communities and
+    calls for expressions of interest.
 """
 
 from __future__ import annotations
@@ -115,3 +123,6 @@ DRIVING_HIGHWAYS = {
 OSM_CLIP_ABOVE_BYTES = 64 * 1024 * 1024
 
 RESIDENTIAL_LANDUSE = {"residential"}
+
+DIAVGEIA_URL = "https://diavgeia.gov.gr/opendata"
+DIAVGEIA_TERMS = ("παραχώρηση χρήσης", "μίσθωση", "ΚοινΣΕπ", "ενεργειακή κοινότητα", "εκδήλωσης ενδιαφέροντος")

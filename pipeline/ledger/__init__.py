@@ -9,9 +9,9 @@ the project or a PostgreSQL/PostGIS database its officers share.
   verify them, sites split or merged since the last run).
 """
 
-from .model import EXIT_REASONS, ROLES, STATUSES, TENURES, Event, event_problems
+from .model import EXIT_REASONS, ROLES, STATUSES, TENURES, Event, Site, event_problems
 from .runs import record_run
 from .store import MIGRATIONS, Ledger, open_ledger
 
-__all__ = ["EXIT_REASONS", "MIGRATIONS", "ROLES", "STATUSES", "TENURES", "Event", "Ledger", "event_problems",
+__all__ = ["EXIT_REASONS", "MIGRATIONS", "ROLES", "STATUSES", "TENURES", "Event", "Ledger", "Site", "event_problems",
            "open_ledger", "record_run"]

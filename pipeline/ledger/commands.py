@@ -13,6 +13,7 @@ from ..common.errors import ConfigError
 from ..common._text import terminal_text
 from .model import EXIT_REASONS, ROLES, STATUSES, TENURES, Event
 from .store import Ledger, open_ledger
+from .diavgeia import propose, search_decisions
 from .workbook import record_workbook, write_status_workbook
 
 EXAMPLES = """
@@ -24,6 +25,8 @@ examples:
       --evidence "ΑΔΑ 9ΠΡ4ΩΛΛ-ΔΕΖ" --tenure concession --term-years 10
   idle-assets status workbook --config configs/volos.yaml --out status.xlsx   # fill it in a spreadsheet, then
   idle-assets status import status.xlsx --config configs/volos.yaml
+  idle-assets decisions --config configs/volos.yaml --since 2025-01-01 --out decisions.xlsx
+  idle-assets status import decisions.xlsx --config configs/volos.yaml   # the rows accepted (ναι / yes)
 """
 
 
@@ -59,6 +62,18 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     read.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
     status.set_defaults(func=cmd_status)
 
+    found = sub.add_parser("decisions", parents=[common], formatter_class=fmt, epilog=EXAMPLES,
+                           help="search the municipality's council decisions on Diavgeia and propose ledger steps",
+                           description="Search Diavgeia for the municipality's decisions (concessions of use, leases, "
+                                       "social co-operatives, energy communities), match them to the ledger's assets "
+                                       "by ΚΑΕΚ, register id or name, and write the proposed steps into a workbook: "
+                                       "an officer accepts each (ναι / yes), then 'idle-assets status import' records them.")
+    found.add_argument("--config", help="project YAML with 'ledger.diavgeia' (default: the bundled demo project)")
+    found.add_argument("--since", type=dt.date.fromisoformat, help="first issue date, YYYY-MM-DD (default: two years ago)")
+    found.add_argument("--until", type=dt.date.fromisoformat, help="last issue date, YYYY-MM-DD (default: today)")
+    found.add_argument("--out", default="decisions.xlsx", help="the proposals workbook (default: decisions.xlsx; never overwritten)")
+    found.set_defaults(func=cmd_decisions)
+
 
 def _ledger(args: argparse.Namespace) -> tuple[ProjectConfig, Ledger]:
     config = load_config(args.config or demo_config_path())
@@ -91,6 +106,28 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(terminal_text(f"{len(events)} step(s) recorded from {args.workbook} in {ledger.where}"))
             return 0
         print(terminal_text(status_table(ledger)))
+    return 0
+
+
+def cmd_decisions(args: argparse.Namespace) -> int:
+    config, ledger = _ledger(args)
+    with ledger:
+        assert config.ledger is not None
+        spec = config.ledger.diavgeia
+        if spec is None:
+            raise ConfigError("ledger", ["no 'diavgeia' section: add 'diavgeia: {org: <the municipality's Diavgeia "
+                                         "organisation>}' under 'ledger'"])
+        target = Path(args.out)
+        if target.exists():
+            raise ConfigError(f"--out {target}", ["the file exists: give another name (a file of yours is never overwritten)"])
+        until = args.until or dt.date.today()
+        since = args.since or until - dt.timedelta(days=730)
+        decisions = search_decisions(spec.url, spec.org, spec.terms, since, until)
+        proposals = propose(decisions, ledger)
+        write_status_workbook(ledger, target, proposals=proposals)
+    print(terminal_text(f"{len(decisions)} decision(s) of {spec.org} from {since} to {until}; {len(proposals)} "
+                        f"matched to assets, written to {target}: mark each to record with ναι / yes, then "
+                        f"'idle-assets status import {target}'"))
     return 0
 
 

@@ -55,6 +55,22 @@ TENURED = ("assigned", "in_preparation", "operating")
 
 
 @dataclass(frozen=True)
+class Site:
+    """What the ledger keeps of an asset besides its history: its name and
+    kind, where it came from (``previously_part_of``: the ids of the sites it
+    was split from or merged from, ``;``-separated), its area, its geometry
+    (WKB, lon/lat) and the keys decisions cite it by (ΚΑΕΚ, register id)."""
+
+    name: str | None = None
+    kind: str | None = None
+    previously_part_of: str | None = None
+    area_m2: float | None = None
+    wkb: bytes | None = None
+    parcel_code: str | None = None
+    register_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Event:
     """One step of an asset's path, as recorded.
 

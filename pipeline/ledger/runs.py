@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .model import Event
+from .model import Event, Site
 from .store import Ledger
 
 #: Share of the smaller site's area two sites must share to be one lineage.
@@ -96,9 +96,11 @@ def _record(ledger: Ledger, inventory: gpd.GeoDataFrame, date: str, private: fro
     for _, row in fresh.iterrows():
         asset_id = str(row["asset_id"])
         came_from = parents.get(asset_id, [])
-        ledger.add_asset(asset_id, date, name=None if "name" in private else _text(row.get("name")),
-                         kind=_text(row.get("kind")), previously_part_of=";".join(came_from) or None,
-                         area_m2=float(row["area_m2"]) if pd.notna(row.get("area_m2")) else None, wkb=wkb[asset_id])
+        ledger.add_asset(asset_id, date, Site(
+            name=None if "name" in private else _text(row.get("name")), kind=_text(row.get("kind")),
+            previously_part_of=";".join(came_from) or None,
+            area_m2=float(row["area_m2"]) if pd.notna(row.get("area_m2")) else None, wkb=wkb[asset_id],
+            parcel_code=_text(row.get("parcel_code")), register_id=_text(row.get("register_id"))))
         ledger.record(Event(asset_id, date, "identified", "pipeline", evidence=f"run of {date}: {_text(row.get('sources')) or 'inventory'}"))
         record.added.append(asset_id)
         if came_from:

@@ -26,11 +26,11 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ..common.errors import InputError
-from .model import Event, event_problems
+from .model import Event, Site, event_problems
 
 #: The columns of the assets table, in order.
 ASSET_COLUMNS = ("ledger_id", "name", "kind", "previously_part_of", "first_added", "last_updated", "end_date",
-                 "last_seen", "area_m2", "geometry")
+                 "last_seen", "area_m2", "geometry", "parcel_code", "register_id")
 EVENT_COLUMNS = tuple(f.name for f in fields(Event))
 
 #: The schema, one step per version, in each dialect.
@@ -75,6 +75,16 @@ MIGRATIONS: tuple[dict[str, str], ...] = (
             BEGIN RAISE EXCEPTION 'ledger events are append-only'; END $$;
         CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
             FOR EACH ROW EXECUTE FUNCTION ledger_events_append_only();
+        """,
+    },
+    {  # 2: the keys council decisions name a site by (a Diavgeia decision cites its ΚΑΕΚ or register entry)
+        "sqlite": """
+        ALTER TABLE assets ADD COLUMN parcel_code TEXT;
+        ALTER TABLE assets ADD COLUMN register_id TEXT;
+        """,
+        "postgresql": """
+        ALTER TABLE assets ADD COLUMN parcel_code text;
+        ALTER TABLE assets ADD COLUMN register_id text;
         """,
     },
 )
@@ -152,16 +162,18 @@ class Ledger:
                 self._execute("INSERT INTO ledger_schema VALUES (?, ?)", (number, _now()))
 
     # ---------------------------------------------------------------- assets and events
-    def add_asset(self, ledger_id: str, date: str, *, name: str | None = None, kind: str | None = None,
-                  previously_part_of: str | None = None, area_m2: float | None = None,
-                  wkb: bytes | None = None) -> bool:
-        """Add an asset not in the ledger yet; False (and nothing changed) when it is there."""
+    def add_asset(self, ledger_id: str, date: str, site: Site | None = None) -> bool:
+        """Add an asset not in the ledger yet, first found on ``date``; False
+        (and nothing changed) when it is there."""
+        site = site or Site()
         with self._write():
             if self._execute("SELECT 1 FROM assets WHERE ledger_id = ?", (ledger_id,)).fetchone():
                 return False
             self._execute(
                 f"INSERT INTO assets ({', '.join(ASSET_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, "
-                f"{self._geometry_in()})", (ledger_id, name, kind, previously_part_of, date, date, date, area_m2, wkb))
+                f"{self._geometry_in()}, ?, ?)",
+                (ledger_id, site.name, site.kind, site.previously_part_of, date, date, date, site.area_m2, site.wkb,
+                 site.parcel_code, site.register_id))
             return True
 
     def seen(self, ledger_ids: Sequence[str], date: str) -> None:

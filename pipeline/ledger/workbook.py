@@ -32,6 +32,7 @@ SHEET = "status"
 LISTS = "lists"
 #: The columns: key, header (Greek / English), what the cell holds; the first four are information.
 COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("accept", "Αποδοχή / accept", "proposals only: ναι / yes records the row, anything else skips it"),
     ("asset", "Ακίνητο / asset", "the asset's id (do not change)"),
     ("name", "Όνομα / name", ""),
     ("status_now", "Κατάσταση τώρα / status now", ""),
@@ -47,10 +48,15 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("funding", "Χρηματοδότηση / funding", "with exited"),
     ("reason", "Λόγος εξόδου / exit reason", "with exited, when there is no new use"),
     ("note", "Σημείωση / note", ""),
+    ("source", "Πηγή / source", "where a proposal comes from (e.g. the decision on Diavgeia)"),
 )
 HEADERS = {header: key for key, header, _ in COLUMNS}
 #: The coded columns and their values.
 CODES = {"status": STATUSES, "role": ROLES, "tenure": TENURES, "reason": EXIT_REASONS}
+#: The accept column's values.
+YES_NO = {"yes": ("ναι", "yes"), "no": ("όχι", "no")}
+#: Columns only a proposals workbook has.
+PROPOSAL_ONLY = ("accept", "source")
 
 
 def _choice(labels: tuple[str, str]) -> str:
@@ -58,39 +64,49 @@ def _choice(labels: tuple[str, str]) -> str:
     return f"{labels[0]} / {labels[1]}"
 
 
-def write_status_workbook(ledger: Ledger, target: Path, today: dt.date | None = None) -> Path:
-    """The workbook of every asset not exited, to fill and read back."""
+def write_status_workbook(ledger: Ledger, target: Path, today: dt.date | None = None,
+                          proposals: list[dict] | None = None) -> Path:
+    """The workbook of every asset not exited, to fill and read back; or,
+    with ``proposals`` (rows of the fill columns, e.g. from council
+    decisions), those rows prefilled, each to accept or not."""
     latest = {e["ledger_id"]: e for e in ledger.history()}  # oldest first: the last one stays
+    assets = {a["ledger_id"]: a for a in ledger.assets()}
+    columns = [c for c in COLUMNS if proposals is not None or c[0] not in PROPOSAL_ONLY]
     rows = []
-    for asset in ledger.assets():
-        now = latest.get(asset["ledger_id"])
-        if asset["end_date"] is not None or now is None:
+    for item in proposals if proposals is not None else [{"asset": k} for k in assets]:
+        asset, now = assets.get(item["asset"]), latest.get(item["asset"])
+        if asset is None or now is None or (proposals is None and asset["end_date"] is not None):
             continue
-        rows.append({"asset": asset["ledger_id"], "name": asset["name"] or "",
-                     "status_now": _choice(STATUSES[now["status"]]), "since": now["date"]})
-    table = pd.DataFrame(rows, columns=[k for k, _, _ in COLUMNS]).rename(columns={k: h for k, h, _ in COLUMNS})
-    lists = pd.DataFrame({key: pd.Series([_choice(v) for v in codes.values()]) for key, codes in CODES.items()})
+        rows.append({**item, "name": asset["name"] or "", "status_now": _choice(STATUSES[now["status"]]),
+                     "since": now["date"]})
+    for row in rows:
+        for key, codes in CODES.items():
+            if row.get(key) in codes:
+                row[key] = _choice(codes[row[key]])
+    table = pd.DataFrame(rows, columns=[k for k, _, _ in columns]).rename(columns={k: h for k, h, _ in columns})
+    codes_in_use = {**CODES, **({"accept": YES_NO} if proposals is not None else {})}
+    lists = pd.DataFrame({key: pd.Series([_choice(v) for v in codes.values()]) for key, codes in codes_in_use.items()})
     with xlsx_writer(Path(target)) as writer:
         defuse_frame(table).to_excel(writer, sheet_name=SHEET, index=False)
         lists.to_excel(writer, sheet_name=LISTS, index=False)
-        _format(writer.book[SHEET], len(table), lists, today or dt.date.today())
+        _format(writer.book[SHEET], columns, len(table), lists, today or dt.date.today())
         writer.book[LISTS].sheet_state = "hidden"
     return Path(target)
 
 
-def _format(sheet, n: int, lists: pd.DataFrame, today: dt.date) -> None:
+def _format(sheet, columns: list, n: int, lists: pd.DataFrame, today: dt.date) -> None:
     last = max(n + 1, 2)  # the assets' rows
-    keys = [k for k, _, _ in COLUMNS]
-    for i, (key, _, help_text) in enumerate(COLUMNS, start=1):
+    keys = [k for k, _, _ in columns]
+    for i, (key, _, help_text) in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=i)
         cell.font = Font(bold=True)
-        if i > 4:
+        if key not in ("asset", "name", "status_now", "since", "source"):
             cell.fill = PatternFill("solid", fgColor="FFF2CC")  # the columns to fill
         if help_text:
             cell.comment = Comment(help_text, "idle-assets")
         sheet.column_dimensions[get_column_letter(i)].width = 14 if key in ("date", "since", "term_years") else 26
-    sheet.freeze_panes = "C2"
-    for key in CODES:
+    sheet.freeze_panes = sheet.cell(row=2, column=keys.index("name") + 2).coordinate
+    for key in lists.columns:
         column = get_column_letter(keys.index(key) + 1)
         source = get_column_letter(list(lists.columns).index(key) + 1)
         count = lists[key].notna().sum()
@@ -136,6 +152,8 @@ def read_status_workbook(path: Path, ledger: Ledger, today: dt.date | None = Non
     if missing:
         raise InputError(what, [f"columns {missing} not found: write the workbook with 'idle-assets status workbook'"])
     table = table[table["status"].map(lambda v: not blank(v))]
+    if "accept" in table.columns:  # a proposals workbook: only the rows accepted
+        table = table[table["accept"].map(lambda v: not blank(v) and _code(v, YES_NO) == "yes")]
     rows = pd.Series(table.index + 2, index=table.index)  # the header is row 1
     ids = table["asset"].fillna("").astype(str).str.strip()
     problems: list[str] = []
