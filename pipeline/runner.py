@@ -23,6 +23,7 @@ from .common.config import ProjectConfig
 from .common.errors import ConfigError, CoverageError, InputError
 from .extract.registry import private_fields
 from .ledger import open_ledger, record_run
+from .ledger.progress import Progress, Snapshot, progress
 from .ledger.runs import RunRecord
 from .common.i18n import coverage_figure
 from .plan.impact import coefficient_sources
@@ -59,6 +60,7 @@ class RunResult:
     changes: pd.DataFrame | None = None
     compared_with: Path | None = None
     ledger: RunRecord | None = None
+    progress: Progress | None = None
 
 
 def check_targets(config: ProjectConfig, profiles: list[Profile]) -> None:
@@ -221,11 +223,14 @@ def check_ledger(config: ProjectConfig, folders: list[Path]) -> None:
 
 
 def record_in_ledger(config: ProjectConfig, result: RunResult, today: dt.date | None = None) -> None:
-    """Record the run's inventory in the project's ledger (when it has one)."""
+    """Record the run's inventory in the project's ledger (when it has one)
+    and keep what the ledger holds then, for the outputs to show."""
     if config.ledger is None:
         return
+    today = today or dt.date.today()
     with open_ledger(config.ledger.location()) as ledger:
-        result.ledger = record_run(ledger, result.features, today or dt.date.today(), private_fields(config))
+        result.ledger = record_run(ledger, result.features, today, private_fields(config))
+        result.progress = progress(Snapshot.of(ledger), result.plan, result.targets, today)
     log.info("ledger %s: %s", ledger.where, result.ledger.summary())
 
 
@@ -247,8 +252,10 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
     folders (``cache=False`` disables it; ``force`` recomputes everything).
     What changed since the run whose tables are in the output folder (or in
     ``compare``) is written as ``changes.csv`` and a section of the annex.
-    Once the outputs are in place, a project with a ``ledger`` records the
-    run's assets in it as of ``today`` (default: the date now).
+    A project with a ``ledger`` records the run's assets in it as of
+    ``today`` (default: the date now) before publishing, so the outputs show
+    each asset's path; a run that fails after that leaves the ledger's new
+    entries, which the next run finds again without repeating them.
     """
     started = now()
     capture = WarningLog()
@@ -263,6 +270,7 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
                 labels = {p.name: (p.label.en, p.label.el) for p in result.profiles}
                 result.changes = compare_runs(previous, run_tables(result), labels)
                 result.compared_with = Path(compare or tables_dir)
+            record_in_ledger(config, result, today)  # before publishing, which shows each asset's path
             start = time.perf_counter()
             stage_tables = staged.staged(tables_dir)
             options = PublishOptions(self_contained=config.output.self_contained and not cdn, pdf=config.output.pdf)
@@ -276,7 +284,6 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
                 raise write_error(exc, tables_dir) from None
             staged.commit()
         result.files = [staged.final(f) for f in files]
-        record_in_ledger(config, result, today)
     finally:
         logging.getLogger("pipeline").removeHandler(capture)
     return result

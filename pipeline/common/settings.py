@@ -85,6 +85,11 @@ DIAVGEIA_TERMS : tuple[str, ...]
     What ``idle-assets decisions`` searches a municipality's decisions for:
     concessions of use, leases, social co-operatives, energy communities and
     calls for expressions of interest.
+STUCK_YEARS : float
+    A site listed in the plan's ledger for longer than this, and not yet
+    assigned, in preparation, operating or exited, is *stuck*: the
+    dashboard lists it first, as Scotland's vacant and derelict land survey
+    lists the sites derelict for years.
 """
 
 from __future__ import annotations
@@ -126,3 +131,4 @@ RESIDENTIAL_LANDUSE = {"residential"}
 
 DIAVGEIA_URL = "https://diavgeia.gov.gr/opendata"
 DIAVGEIA_TERMS = ("παραχώρηση χρήσης", "μίσθωση", "ΚοινΣΕπ", "ενεργειακή κοινότητα", "εκδήλωσης ενδιαφέροντος")
+STUCK_YEARS = 3.0

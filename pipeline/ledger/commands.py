@@ -11,7 +11,7 @@ from pathlib import Path
 from ..common.config import ProjectConfig, demo_config_path, load_config
 from ..common.errors import ConfigError
 from ..common._text import terminal_text
-from .model import EXIT_REASONS, ROLES, STATUSES, TENURES, Event
+from .model import EXIT_REASONS, ROLES, STATUSES, TENURES, Event, Site
 from .store import Ledger, open_ledger
 from .diavgeia import propose, search_decisions
 from .workbook import record_workbook, write_status_workbook
@@ -54,6 +54,10 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     record.add_argument("--funding", help="with exited: how the new use was funded")
     record.add_argument("--reason", choices=list(EXIT_REASONS), help="with exited: why it left the register")
     record.add_argument("--note")
+    record.add_argument("--new", action="store_true",
+                        help="add the asset to the ledger first (a site people reported that no run has found yet; "
+                             "give the id a run will know it by, e.g. osm-way-123)")
+    record.add_argument("--name", help="with --new: the site's name")
     book = actions.add_parser("workbook", parents=[common], help="write the status workbook an officer fills")
     book.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
     book.add_argument("--out", default="status.xlsx", help="the workbook to write (default: status.xlsx; never overwritten)")
@@ -90,7 +94,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             event = Event(args.asset, args.date or dt.date.today().isoformat(), args.status, args.role,
                           evidence=args.evidence, tenure=args.tenure, term_years=args.term_years, new_use=args.new_use,
                           area_m2=args.area_m2, funding=args.funding, reason=args.reason, note=args.note)
-            ledger.record(event)
+            with ledger.transaction():  # a new asset and its first step, or neither
+                if args.new and not ledger.add_asset(args.asset, event.date, Site(name=args.name)):
+                    raise ConfigError(f"status set {args.asset} --new", ["the asset is already in the ledger: leave out --new"])
+                ledger.record(event)
             print(terminal_text(f"{args.asset}: {STATUSES[args.status][0]} / {STATUSES[args.status][1]} "
                                 f"({event.date}) recorded in {ledger.where}"))
             return 0

@@ -11,6 +11,8 @@
   became several) or ``merged`` (several, or one under a new id, became one).
   Overlap is judged on area in the inventory's metric CRS: at least
   :data:`LINEAGE_SHARE` of the smaller of the two.
+- A site people reported (recorded *reported* by an officer) that the run
+  now finds is *identified*.
 - Every asset found is noted as seen on the run's date, so a site missing
   from later runs shows in the ledger without being ended by the pipeline
   (an officer decides that).
@@ -43,12 +45,15 @@ class RunRecord:
     """What a run recorded: asset ids by what happened to them."""
 
     added: list[str] = field(default_factory=list)
+    identified: list[str] = field(default_factory=list)  # reported by people before, found by this run
     verified: list[str] = field(default_factory=list)
     lineage: dict[str, list[str]] = field(default_factory=dict)  # new id -> the ids it came from
     exited: dict[str, str] = field(default_factory=dict)  # old id -> split or merged
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} new", f"{len(self.verified)} verified by survey"]
+        if self.identified:
+            parts.insert(1, f"{len(self.identified)} reported before and found now")
         if self.exited:
             parts.append(f"{len(self.exited)} split or merged into {len(self.lineage)}")
         return ", ".join(parts)
@@ -112,6 +117,10 @@ def _record(ledger: Ledger, inventory: gpd.GeoDataFrame, date: str, private: fro
         ledger.record(Event(old_id, date, "exited", "pipeline", reason=reason, note=note))
         record.exited[old_id] = reason
     ledger.seen(list(ids), date)
+    status = ledger.current()
+    for asset_id in ids[ids.map(status.get) == "reported"]:  # a site people reported, found by the pipeline now
+        ledger.record(Event(asset_id, date, "identified", "pipeline", evidence=f"run of {date}"))
+        record.identified.append(asset_id)
     status = ledger.current()
     surveyed = inventory[inventory.get("occupancy", pd.Series(index=inventory.index, dtype=object)).isin(IDLE_OCCUPANCY)]
     for _, row in surveyed.iterrows():

@@ -23,6 +23,7 @@ from ..common.i18n import LEGAL_FORMS, legal_form_name, t
 from ..common.io import FIXED_DATE, atomic_path, write_text
 from ..plan import plan_totals
 from ..score.profiles import Profile
+from .implementation import implementation_section
 from .view import Published
 from .mapdata import plan_figures
 
@@ -222,6 +223,8 @@ def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.Da
     out.append((_h("totals"), "", tidy(totals.assign(use=totals["use"].map({**names, "TOTAL": "Σύνολο / TOTAL"})
                                                         .fillna(totals["use"])), {"usable_ha": 2, "cultivable_ha": 2})))
     out.append((_h("targets"), "", tidy(targets)))
+    if view.progress is not None:
+        out.append(implementation_section(view.progress))
     out.append((_h("legal_forms"), "The legal forms of the organisations the plan can propose. / Οι νομικές μορφές "
                 "των φορέων που μπορεί να προτείνει το σχέδιο.",
                 pd.DataFrame({"Ελληνικά": [v["el_full"] for v in LEGAL_FORMS.values()],

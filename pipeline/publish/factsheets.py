@@ -29,6 +29,8 @@ from matplotlib_scalebar.scalebar import ScaleBar
 
 from ..common.i18n import evidence_text, fmt_value, legal_form_name, t
 from ..common.io import write_text
+from ..ledger.progress import Progress
+from .implementation import history_rows
 from .view import Published
 from .annex import write_pdf
 from ._canvas import offscreen_figure
@@ -191,9 +193,21 @@ def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, str]) -> st
     return "<table>" + "".join(parts) + "</table>"
 
 
+def _path(asset_id: str, progress: Progress | None) -> str:
+    """The asset's steps in the plan's ledger (nothing without a ledger)."""
+    if progress is None:
+        return ""
+    rows = history_rows(progress, asset_id)
+    if not rows:
+        return ""
+    body = "".join(f"<tr><td>{html.escape(d)}</td><td>{html.escape(s)}</td><td>{html.escape(x)}</td></tr>" for d, s, x in rows)
+    return ("<h2>Πορεία / Path</h2><table><tr><th>ημερομηνία / date</th><th>βήμα / step</th>"
+            f"<th>τεκμήριο / evidence</th></tr>{body}</table>")
+
+
 def sheet_html(a, picture: str, scores: pd.DataFrame, plan: pd.DataFrame | None, names: dict[str, str],
-               credits: list[str], title: str) -> str:
-    """One asset's sheet (a ``<section>``)."""
+               credits: list[str], title: str, progress: Progress | None = None) -> str:
+    """One asset's sheet (a ``<section>``); with the plan's ledger, its path."""
     name = a.name if isinstance(a.name, str) and a.name else a.asset_id
     return (f"<section class='sheet' id='{html.escape(file_name(a.asset_id)[:-5])}'>"
             f"<h1>{html.escape(str(name))}</h1><p class='sub'>{html.escape(title)} · {html.escape(str(a.asset_id))}</p>"
@@ -201,6 +215,7 @@ def sheet_html(a, picture: str, scores: pd.DataFrame, plan: pd.DataFrame | None,
             f"<h2>Στοιχεία / Facts</h2><table>{_facts(a)}</table>"
             f"<h2>Καταλληλότητα ανά χρήση / Suitability per use</h2>{_uses(a.asset_id, scores, names)}"
             f"<h2>Σχέδιο / Plan</h2>{_plan(a.asset_id, plan, names)}"
+            f"{_path(str(a.asset_id), progress)}"
             f"<p class='credits'>{html.escape('Δεδομένα / Data: ' + '; '.join(credits))}</p></section>")
 
 
@@ -228,7 +243,8 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
         a = SimpleNamespace(**by_id.loc[asset_id].to_dict())  # attribute access without a Series' own .name
         near = tree.query(shapely.buffer(a.geometry, SURROUNDINGS_M * 2), predicate="intersects")
         others = geoms[near[near != position[asset_id]]]
-        sheet = sheet_html(a, asset_map(a.geometry, context, others), scores, plan, names, credits, title)
+        sheet = sheet_html(a, asset_map(a.geometry, context, others), scores, plan, names, credits, title,
+                           view.progress)
         sheets.append(sheet)
         written.append(write_text(_page(f"{title}: {asset_id}", sheet), folder / "factsheets" / file_name(asset_id)))
         label = a.name if isinstance(a.name, str) and a.name else asset_id

@@ -61,7 +61,8 @@ def _frame(boundary: gpd.GeoDataFrame, context, title: str, credits: list[str], 
     return fig, ax
 
 
-def _save(fig: Figure, stem: Path) -> list[Path]:
+def save_figure(fig: Figure, stem: Path) -> list[Path]:
+    """``fig`` as ``stem``.png and ``stem``.svg, the same bytes for the same figure."""
     for ax in fig.axes:  # geopandas labels the axes with the CRS's; the scale bar says enough
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -87,7 +88,7 @@ def inventory_figure(inventory: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, co
         inventory.plot(ax=ax, color=[KIND_COLOURS[k] for k in inventory["kind"]], edgecolor="black", linewidth=0.4,
                        alpha=0.8, zorder=4)
     ax.legend(handles=[Patch(color=c, label=f"{k}") for k, c in KIND_COLOURS.items()], loc="upper left", fontsize=7)
-    return _save(fig, stem)
+    return save_figure(fig, stem)
 
 
 def use_figure(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profile: Profile, boundary: gpd.GeoDataFrame,
@@ -110,7 +111,7 @@ def use_figure(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profile: Profi
     labels = [f"{a}-{b}" for a, b in zip(SCORE_BINS[:-1], SCORE_BINS[1:])]
     ax.legend(handles=[Patch(color=c, label=l) for c, l in zip(SCORE_COLOURS, labels)], title="score / βαθμός",
               loc="upper left", fontsize=6, title_fontsize=6)
-    return _save(fig, stem)
+    return save_figure(fig, stem)
 
 
 def write_figures(view: Published, folder: Path) -> list[Path]:

@@ -24,6 +24,7 @@ from ..common import settings
 from ..features import REGISTRY
 from ..common.i18n import LABELS, fmt_value, number, t
 from ..score.profiles import Profile
+from ..ledger.model import STATUSES
 from .view import Published
 from ..score import Explanation
 
@@ -183,6 +184,7 @@ def map_data(view: Published, profiles: list[Profile], title: str) -> dict:
         **{key: strings.column(inv.get(col, pd.Series(index=inv.index, dtype=object))) for key, col in (
             ("strength", "evidence_strength"), ("ownership", "ownership"), ("owner_basis", "ownership_evidence"),
             ("confidence", "confidence"), ("conflicts", "conflicts"), ("active_use", "active_use"))},
+        "status": strings.column(_statuses(view, inv["asset_id"])),
         "best_use": [use_index[best[a]] if a in best.index else -1 for a in inv["asset_id"]],
         "raw": raw,
     }
@@ -190,6 +192,15 @@ def map_data(view: Published, profiles: list[Profile], title: str) -> dict:
     data["context"] = _context(context, origin, strings)
     data["strings"] = strings.table()
     return data
+
+
+def _statuses(view: Published, asset_ids: pd.Series) -> list[str]:
+    """Each asset's step in the plan's ledger, with its date ("" without a ledger)."""
+    if view.progress is None:
+        return [""] * len(asset_ids)
+    now = view.progress.current.set_index("ledger_id")
+    text = {k: f"{STATUSES[r.status][0]} / {STATUSES[r.status][1]} ({r.since})" for k, r in now.iterrows()}
+    return [text.get(a, "") for a in asset_ids]
 
 
 def _plan_rows(plan, order, profiles, use_index, strings) -> list[list[int]]:

@@ -25,6 +25,7 @@ from ..score import Explanation
 from .annex import annex_sections, write_annex
 from .changes import write_changes
 from .factsheets import write_factsheets
+from .implementation import implementation_output
 from .figures import write_figures
 from .maps import write_maps
 from .report import inputs_report
@@ -86,7 +87,7 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
         credits=tuple(attributions(config)),
         coverage=coverage_note(result.prepared.coverage, result.prepared.coverage_basis),
         title=config.project.title or config.project.name, sensitivity=config.sensitivity, config=config,
-        options=options)
+        options=options, progress=result.progress)
 
 
 def publish(result, dirs: tuple[Path, Path], options: PublishOptions | None = None) -> list[Path]:
@@ -141,5 +142,5 @@ def inputs_report_output(p: Published, folders: Folders) -> list[Path]:
 
 for _name, _writer in (("tables", tables_output), ("maps", maps_output), ("changes", changes_output),
                        ("annex", annex_output), ("factsheets", factsheets_output), ("figures", figures_output),
-                       ("inputs_report", inputs_report_output)):
+                       ("inputs_report", inputs_report_output), ("implementation", implementation_output)):
     register_output(_name, _writer)

@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..common.config import SensitivitySpec
+from ..ledger.progress import Progress
 from ..score.profiles import Profile
 from ..score import Explanation
 
@@ -81,6 +82,9 @@ class Published:
         The project's config.
     options : PublishOptions
         Self-contained maps, PDFs.
+    progress : Progress or None
+        The plan's ledger as the run left it (each asset's status and
+        history, targets against what operates); None without a ledger.
     """
 
     inventory: gpd.GeoDataFrame
@@ -106,6 +110,7 @@ class Published:
     sensitivity: SensitivitySpec | None
     config: Any
     options: PublishOptions
+    progress: Progress | None = None
 
     @property
     def coverage_text(self) -> str:
@@ -128,7 +133,7 @@ def view_of(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Pr
         matching=_EMPTY(columns=["asset_id", "best_use"]), targets=None, conflicts=None, verify=None,
         changes=_EMPTY(columns=["asset_id"]), compared=False, impact_sources=None, context=None,
         report=_EMPTY(columns=["source", "action", "count", "detail"]), sources=MappingProxyType({}), credits=(),
-        coverage="", title="", sensitivity=None, config=None, options=PublishOptions())
+        coverage="", title="", sensitivity=None, config=None, options=PublishOptions(), progress=None)
     unknown = set(parts) - set(defaults)
     if unknown:
         raise TypeError(f"Published has no field(s) {sorted(unknown)}")

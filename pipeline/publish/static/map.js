@@ -180,6 +180,7 @@
     };
     row("id", str(A.id[i]));
     row(both("kind"), str(A.kind[i]));
+    row(both("plan_status"), str(A.status[i]));
     row(both("area"), str(A.area[i]));
     row(both("sources"), str(A.sources[i]));
     row(both("evidence"), str(A.evidence[i]) + (str(A.strength[i]) ? " (" + both(str(A.strength[i])) + ")" : ""));
