@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,status,decisions}",
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,status,decisions,validate-register}",
                                 parser_class=Parser)
 
     run = sub.add_parser("run", parents=[common], help="run all stages and write tables and maps", formatter_class=fmt,

@@ -9,11 +9,13 @@ from collections import Counter
 from pathlib import Path
 
 from ..common.config import ProjectConfig, demo_config_path, load_config
-from ..common.errors import ConfigError
+from ..common.errors import ConfigError, InputError
 from ..common._text import terminal_text
 from .model import EXIT_REASONS, ROLES, STATUSES, TENURES, Event, Site
 from .store import Ledger, open_ledger
 from .diavgeia import propose, search_decisions
+from .exchange import register_frame, register_problems, write_register
+from .progress import Snapshot
 from .workbook import record_workbook, write_status_workbook
 
 EXAMPLES = """
@@ -38,7 +40,7 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
                             description="Show how many assets are at each step of their path, and each asset's "
                                         "status with its date; 'status set' records a step.")
     status.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
-    actions = status.add_subparsers(dest="action", metavar="{set,workbook,import}")
+    actions = status.add_subparsers(dest="action", metavar="{set,workbook,import,export}")
     record = actions.add_parser("set", parents=[common], formatter_class=fmt, epilog=EXAMPLES,
                                 help="record a step of an asset's path")
     record.add_argument("asset", help="the asset's id, as in the run's tables (reg-R7, osm-way-123)")
@@ -64,7 +66,19 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     read = actions.add_parser("import", parents=[common], help="record the steps of a filled status workbook")
     read.add_argument("workbook", help="the filled workbook")
     read.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
+    export = actions.add_parser("export", parents=[common],
+                                help="write the register of sites for others: CSV + GeoPackage with a Table Schema")
+    export.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
+    export.add_argument("--out", required=True, help="a new folder for register.csv, register.gpkg, the schema and datapackage.json")
     status.set_defaults(func=cmd_status)
+
+    check = sub.add_parser("validate-register", parents=[common], formatter_class=fmt,
+                           help="check a register of sites against the exchange format (every problem, by row)",
+                           description="Check a register CSV (as 'idle-assets status export' writes, or a "
+                                       "municipality's own) against the Table Schema, and for coordinates swapped or "
+                                       "outside Greece, dates out of order and exits without an end date.")
+    check.add_argument("file", help="the register CSV (UTF-8)")
+    check.set_defaults(func=cmd_validate_register)
 
     found = sub.add_parser("decisions", parents=[common], formatter_class=fmt, epilog=EXAMPLES,
                            help="search the municipality's council decisions on Diavgeia and propose ledger steps",
@@ -108,11 +122,28 @@ def cmd_status(args: argparse.Namespace) -> int:
             write_status_workbook(ledger, target)
             print(f"wrote {target}: fill the yellow columns, then 'idle-assets status import {target}'")
             return 0
+        if args.action == "export":
+            folder = Path(args.out)
+            if folder.exists() and any(folder.iterdir()):
+                raise ConfigError(f"--out {folder}", ["the folder is not empty: give a new one (files of yours are never overwritten)"])
+            folder.mkdir(parents=True, exist_ok=True)
+            geometries = {a["ledger_id"]: a["geometry"] for a in ledger.assets()}
+            written = write_register(register_frame(Snapshot.of(ledger), geometries), folder)
+            print(terminal_text(f"wrote {', '.join(str(p) for p in written)} (checked against register.schema.json)"))
+            return 0
         if args.action == "import":
             events = record_workbook(Path(args.workbook), ledger)
             print(terminal_text(f"{len(events)} step(s) recorded from {args.workbook} in {ledger.where}"))
             return 0
         print(terminal_text(status_table(ledger)))
+    return 0
+
+
+def cmd_validate_register(args: argparse.Namespace) -> int:
+    problems = register_problems(Path(args.file))
+    if problems:
+        raise InputError(f"register {args.file}", problems)
+    print(terminal_text(f"{args.file}: no problem found (Table Schema and the checks beyond it)"))
     return 0
 
 
