@@ -143,3 +143,21 @@ def test_the_fact_sheet_map_and_annex_show_the_path(walked):
     assert "Πορεία / Path" in sheet and "ΑΔΑ 7ΑΒ2ΩΛΛ-ΞΟΠ" in sheet and "σε λειτουργία / operating" in sheet
     assert "σε λειτουργία / operating (2023-09-15)" in (out / "maps" / "index.html").read_text(encoding="utf-8")
     assert "Υλοποίηση / Implementation" in (out / "annex.md").read_text(encoding="utf-8")
+
+
+def test_the_map_popup_shows_the_step_and_the_path(walked):
+    from test_map_views import CHROMIUM, SIZES, open_map
+
+    import playwright.sync_api as playwright
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    _, out, final = walked["sqlite"]
+    farm = next(p for p in final.profiles if p.name == "social_farm")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = open_map(browser, out / "maps" / "index.html", SIZES[0])
+        text = page.evaluate("([n, id]) => window.idleAssets.popupText(n, id)", [f"{farm.label.en} / {farm.label.el}", ASSET])
+        browser.close()
+    assert "σε λειτουργία / operating (2023-09-15)" in text and "Path so far / Πορεία ως τώρα" in text
+    assert "2023-02-15: παραχωρήθηκε / assigned (ΑΔΑ 7ΑΒ2ΩΛΛ-ΞΟΠ)" in text

@@ -185,6 +185,7 @@ def map_data(view: Published, profiles: list[Profile], title: str) -> dict:
             ("strength", "evidence_strength"), ("ownership", "ownership"), ("owner_basis", "ownership_evidence"),
             ("confidence", "confidence"), ("conflicts", "conflicts"), ("active_use", "active_use"))},
         "status": strings.column(_statuses(view, inv["asset_id"])),
+        "path": strings.column(_paths(view, inv["asset_id"])),
         "best_use": [use_index[best[a]] if a in best.index else -1 for a in inv["asset_id"]],
         "raw": raw,
     }
@@ -201,6 +202,19 @@ def _statuses(view: Published, asset_ids: pd.Series) -> list[str]:
     now = view.progress.current.set_index("ledger_id")
     text = {k: f"{STATUSES[r.status][0]} / {STATUSES[r.status][1]} ({r.since})" for k, r in now.iterrows()}
     return [text.get(a, "") for a in asset_ids]
+
+
+def _paths(view: Published, asset_ids: pd.Series) -> list[str]:
+    """Each asset's steps in the plan's ledger, oldest first, one line each ("" without a ledger)."""
+    if view.progress is None:
+        return [""] * len(asset_ids)
+    events = view.progress.history
+    lines: dict[str, list[str]] = {}
+    for e in events.itertuples():
+        lines.setdefault(str(e.ledger_id), []).append(
+            f"{e.date}: {STATUSES[str(e.status)][0]} / {STATUSES[str(e.status)][1]}"
+            + (f" ({e.evidence})" if isinstance(e.evidence, str) and e.evidence else ""))
+    return ["\n".join(lines.get(a, [])) for a in asset_ids]
 
 
 def _plan_rows(plan, order, profiles, use_index, strings) -> list[list[int]]:

@@ -181,6 +181,12 @@
     row("id", str(A.id[i]));
     row(both("kind"), str(A.kind[i]));
     row(both("plan_status"), str(A.status[i]));
+    if (str(A.path[i])) {
+      const steps = el("details");
+      steps.append(el("summary", both("plan_path")));
+      str(A.path[i]).split("\n").forEach((line) => steps.append(el("div", line)));
+      row("", steps);
+    }
     row(both("area"), str(A.area[i]));
     row(both("sources"), str(A.sources[i]));
     row(both("evidence"), str(A.evidence[i]) + (str(A.strength[i]) ? " (" + both(str(A.strength[i])) + ")" : ""));
