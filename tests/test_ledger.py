@@ -344,3 +344,20 @@ def test_a_ledger_of_an_older_schema_is_migrated_with_its_history(where, monkeyp
         row = new.assets()[0]
         assert (row["ledger_id"], row["parcel_code"]) == ("reg-R1", None)
         assert [e["status"] for e in new.history("reg-R1")] == ["identified"]
+
+
+def test_an_empty_ledger_gives_an_empty_dashboard(tmp_path):
+    import datetime as dt
+
+    from pipeline.ledger.progress import Snapshot, progress
+    from pipeline.publish.implementation import dashboard_html, ledger_table
+    from pipeline.publish.view import view_of
+
+    with open_ledger(tmp_path / "l.sqlite") as ledger:
+        record = record_run(ledger, inventory([]), "2026-01-10")
+        state = progress(Snapshot.of(ledger), None, None, dt.date(2026, 1, 10))
+    assert record.added == [] and state.current.empty and state.counts["assets"].sum() == 0
+    assert ledger_table(state).empty
+    view = view_of(inventory([]), None, [], None, progress=state, title="Δήμος")
+    page = dashboard_html(view, {})
+    assert "0 ακίνητα στο μητρώο" in page and "Κανένα. / None." in page

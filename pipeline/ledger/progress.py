@@ -118,8 +118,9 @@ def progress(snapshot: Snapshot, plan: pd.DataFrame | None, targets: pd.DataFram
     now = spans[spans["current"].astype(bool)].set_index("ledger_id")
     uses = plan.drop_duplicates("asset_id").set_index("asset_id")["use"] if plan is not None and len(plan) else pd.Series(dtype=object)
     current = assets.set_index("ledger_id").join(now[["status", "start", "days"]], how="inner")
-    listed = (pd.Timestamp(today) - pd.to_datetime(current["first_added"])).dt.days / 365.25
-    current = current.assign(since=current["start"].dt.date.astype(str), years_listed=listed.round(1),
+    listed = (pd.Timestamp(today) - pd.to_datetime(current["first_added"])).dt.days.astype(float) / 365.25
+    started = pd.to_datetime(current["start"])
+    current = current.assign(since=started.dt.strftime("%Y-%m-%d"), years_listed=listed.round(1),
                              stuck=(listed > stuck_years) & ~current["status"].isin(UNDER_WAY),
                              use=current.index.map(uses).astype(object))
     current = current.reset_index()[["ledger_id", "name", "status", "since", "days", "first_added", "years_listed",
@@ -127,7 +128,7 @@ def progress(snapshot: Snapshot, plan: pd.DataFrame | None, targets: pd.DataFram
     counts = current["status"].value_counts()
     count_table = pd.DataFrame([{"status": s, "label_el": el, "label_en": en, "assets": int(counts.get(s, 0))}
                                 for s, (el, en) in STATUSES.items()])
-    grouped = spans.groupby("status")
+    grouped = spans.astype({"days": float, "current": bool}).groupby("status")
     durations = pd.DataFrame({"spells": grouped.size(), "median_days": grouped["days"].median(),
                               "now": grouped["current"].sum()}).reindex([s for s in STATUSES if s in grouped.groups])
     durations = durations.reset_index(names="status").astype({"spells": int, "now": int})
