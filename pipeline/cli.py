@@ -187,6 +187,20 @@ def cmd_survey_form(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_open_call_form(args: argparse.Namespace) -> int:
+    """Write the open call's form of a project."""
+    from .participation.pack import open_call_pack
+
+    config = load_config(Path(args.config) if args.config else demo_config_path())
+    files = open_call_pack(config, Path(args.out) if args.out else None)
+    print(f"open-call form for '{config.project.name}', converted by pyxform without errors or warnings:")
+    for f in files:
+        print(f"  {f}")
+    print("upload form.xlsx with assets.csv as its media file to KoboToolbox or ODK Central; point "
+          "sources.organisations at its export (CSV or XLSX): it is read with no mapping")
+    return 0
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from .common import settings
     from .common.i18n import coverage_figure, coverage_note
@@ -291,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,status,decisions,validate-register}",
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,open-call-form,status,decisions,validate-register}",
                                 parser_class=Parser)
 
     run = sub.add_parser("run", parents=[common], help="run all stages and write tables and maps", formatter_class=fmt,
@@ -343,6 +357,16 @@ def build_parser() -> argparse.ArgumentParser:
                       help="at most N stops on the route, the most worth a visit first (default 25)")
     form.add_argument("--start", metavar="LAT,LON", help="where the route starts and ends (default: the first stop)")
     form.set_defaults(func=cmd_survey_form)
+    call = sub.add_parser("open-call-form", parents=[common],
+                          help="write the open call's form (XLSForm) for organisations' expressions of interest",
+                          description="Write an XLSForm (Greek and English, converted by pyxform) for the open call "
+                                      "to organisations: name, legal form, ΑΦΜ (checked), registration, members, "
+                                      "workers, uses wanted, space, budget, area, the assets of interest (picked from "
+                                      "the inventory) and a private contact. Its export is read back by the "
+                                      "organisations source with no mapping.")
+    call.add_argument("--config", help="project YAML (default: the bundled demo project)")
+    call.add_argument("--out", help="folder for the form (default: <tables>-open-call/, beside the run's outputs)")
+    call.set_defaults(func=cmd_open_call_form)
     add_status_parsers(sub, common)
     return parser
 

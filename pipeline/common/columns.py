@@ -51,7 +51,7 @@ SURVEY_ANSWERS = ("condition", "occupancy", "access", "ownership_sign", "roof", 
 SURVEY_FORM_CALCULATED = ("asset_kind", "asset_confidence", "asset_conflicts")
 
 ORGANISATIONS: dict[str, tuple[str, ...]] = {
-    "org_id": ("id", "α/α", "κωδικός"),
+    "org_id": ("id", "α/α", "κωδικός", "_id"),
     "name": ("organisation", "organization", "organisation name", "organization name", "επωνυμία", "επωνυμια",
              "φορέας"),
     "legal_form": ("legal form", "form", "type", "νομική μορφή", "νομικη μορφη"),
@@ -59,7 +59,13 @@ ORGANISATIONS: dict[str, tuple[str, ...]] = {
     "space_m2": ("space", "space_needed_m2", "area_needed", "χώρος", "απαιτούμενος χώρος"),
     "x": ("lon", "longitude"),
     "y": ("lat", "latitude"),
-    "area": ("area_of_activity", "περιοχή", "περιοχή δραστηριότητας"),
+    "area": ("area_of_activity", "area_of_preference", "περιοχή", "περιοχή δραστηριότητας", "περιοχή προτίμησης"),
+    "afm": ("ΑΦΜ", "α.φ.μ.", "vat", "vat_number", "tax_id", "tin"),
+    "gemi": ("ΓΕΜΗ", "ΚΑλΟ", "αριθμός μητρώου", "registry_number", "registration_number", "gemi_number"),
+    "members": ("μέλη", "αριθμός μελών", "number_of_members"),
+    "workers": ("εργαζόμενοι", "αριθμός εργαζομένων", "employees", "number_of_workers"),
+    "budget_eur": ("budget", "προϋπολογισμός", "budget (€)"),
+    "assets": ("assets_of_interest", "ακίνητα", "ακίνητα ενδιαφέροντος", "sites"),
     # a person's name, e-mail and phone: a form's "Name" of the respondent is a contact, never the organisation's
     "contact_name": ("contact", "υπεύθυνος", "υπεύθυνος επικοινωνίας", "ονοματεπώνυμο", "full name", "your name",
                      "contact person", "name"),

@@ -164,6 +164,13 @@ LEGAL_FORMS: dict[str, dict[str, str]] = {
                     "en_full": "Association or non-profit civil company (AMKE)"},
     "municipal_company": {"el": "Δημοτική Επιχείρηση", "en": "Municipal company",
                           "el_full": "Δημοτική Επιχείρηση (ν. 3463/2006)", "en_full": "Municipal company (law 3463/2006)"},
+    "koispe": {"el": "ΚοιΣΠΕ", "en": "KoiSPE",
+               "el_full": "Κοινωνικός Συνεταιρισμός Περιορισμένης Ευθύνης (ΚοιΣΠΕ, ν. 4019/2011 και 4430/2016)",
+               "en_full": "Limited-liability social co-operative for people with mental health problems (KoiSPE, "
+                          "laws 4019/2011 and 4430/2016)"},
+    "informal_group": {"el": "Ομάδα υπό σύσταση", "en": "Group not yet formed",
+                       "el_full": "Ομάδα πολιτών υπό σύσταση (χωρίς νομική μορφή ακόμη)",
+                       "en_full": "Group of citizens not yet formed (no legal form yet)"},
 }
 
 

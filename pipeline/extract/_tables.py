@@ -127,14 +127,25 @@ def _ambiguous_headers(df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], ma
     return out
 
 
+#: What KoboToolbox and ODK add to every export of a form (when and by whom it
+#: was filled, submission ids): not data a table source is asked to read.
+FORM_METADATA = frozenset({"start", "end", "today", "username", "deviceid", "phonenumber", "instanceid",
+                           "submissiondate", "submitterid", "submittername", "attachmentsexpected",
+                           "attachmentspresent", "status", "reviewstate", "edits", "formversion", "key"})
+
+
 def unused_columns(table: pd.DataFrame, aliases: dict[str, tuple[str, ...]], mapping: dict[str, str]) -> list[str]:
     """The file's columns that no canonical column takes: neither a canonical
-    name, an alias, nor mapped in the config (``columns:``)."""
+    name, an alias, nor mapped in the config (``columns:``); a form's own
+    metadata (``_uuid``, ``start``, ``meta/instanceID``) is not listed."""
     taken = {str(c).casefold() for c in mapping.values()}
     for canon, names in aliases.items():
         taken |= {n.casefold() for n in (canon, *names)}
-    return [str(c) for c in table.columns
-            if str(c).casefold() not in taken and str(c).rsplit("/", 1)[-1].casefold() not in taken]
+    def metadata(column: str) -> bool:
+        last = column.rsplit("/", 1)[-1]
+        return last.startswith("_") or last.casefold() in FORM_METADATA or column.casefold().startswith("meta/")
+    return [str(c) for c in table.columns if str(c).casefold() not in taken
+            and str(c).rsplit("/", 1)[-1].casefold() not in taken and not metadata(str(c))]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ which never reach a published output.
 from __future__ import annotations
 
 import logging
+import re
 from typing import ClassVar
 
 import geopandas as gpd
@@ -44,6 +45,9 @@ LEGAL_FORMS: dict[str, tuple[str, ...]] = {
     "association": ("Σύλλογος", "Σωματείο", "ΑΜΚΕ", "Αστική Μη Κερδοσκοπική Εταιρεία", "association", "non-profit",
                     "ngo"),
     "municipal_company": ("Δημοτική Επιχείρηση", "municipal company"),
+    "koispe": ("ΚοιΣΠΕ", "Κοι.Σ.Π.Ε.", "Κοινωνικός Συνεταιρισμός Περιορισμένης Ευθύνης", "KoiSPE",
+               "limited liability social co-operative"),
+    "informal_group": ("ομάδα υπό σύσταση", "άτυπη ομάδα", "group not yet formed", "informal group"),
 }
 _FORM_BY_WORD = {fold(w): form for form, words in LEGAL_FORMS.items() for w in (form, *words)}
 PRIVATE_COLUMNS = columns.ORGANISATION_CONTACTS
@@ -60,7 +64,22 @@ def legal_form(text: str | None) -> str | None:
 
 #: The organisations' rows: a header that could be the organisation's name or a person's is never guessed.
 TABLE = TableSpec("organisations", ALIASES, ("org_id", "name", "legal_form"), "org_id",
-                  ("org_id", "name", "legal_form", "uses", "area", *PRIVATE_COLUMNS), one_header_each=True)
+                  ("org_id", "name", "legal_form", "uses", "area", "afm", "gemi", "assets", *PRIVATE_COLUMNS),
+                  one_header_each=True)
+
+
+def afm_valid(text: str) -> bool:
+    """Whether ``text`` is a Greek tax number (ΑΦΜ): 9 digits whose last is the
+    check digit, the sum of the first eight times 2⁸ … 2¹, mod 11, mod 10."""
+    if not re.fullmatch(r"\d{9}", text) or text == "000000000":
+        return False
+    total = sum(int(d) << (8 - i) for i, d in enumerate(text[:8]))
+    return total % 11 % 10 == int(text[8])
+
+
+def _listed(value) -> list[str]:
+    """Names separated by ``;``, ``,`` or spaces (a form's select_multiple)."""
+    return [] if value is None else [u for u in re.split(r"[;,\s]+", str(value)) if u]
 
 
 def read_organisations(src: OrganisationSource, uses: list[str] | None, notes: list[dict] | None = None
@@ -85,13 +104,16 @@ def read_organisations(src: OrganisationSource, uses: list[str] | None, notes: l
         if notes is not None:
             notes.append({"source": "organisations", "action": "not used: columns the pipeline does not read",
                           "count": len(unused), "detail": ", ".join(unused)})
-    for col in ("space_m2", "x", "y"):
+    for col in ("space_m2", "x", "y", "members", "workers", "budget_eur"):
         df[col] = parse_numbers(df[col], col, oid, df["row"], problems, src.decimal)
+    for row, o, afm in zip(df["row"], oid, df["afm"]):
+        if afm is not None and not afm_valid(str(afm).strip()):
+            problems.append(f"row {row} ({o}): ΑΦΜ {afm!r} is not a valid Greek tax number (9 digits, the last its check digit)")
     forms = df["legal_form"].map(legal_form)
     for row, o, given in zip(df["row"], oid, df["legal_form"]):
         if legal_form(given) is None:
             problems.append(f"row {row} ({o}): legal_form {given!r} not recognised (known: {', '.join(LEGAL_FORMS)})")
-    wanted = df["uses"].map(lambda v: [] if v is None else [u.strip() for u in v.replace(",", ";").split(";") if u.strip()])
+    wanted = df["uses"].map(_listed)
     for row, o, ws in zip(df["row"], oid, wanted):
         for w in ws:
             if uses is not None and w not in uses:
@@ -105,6 +127,7 @@ def read_organisations(src: OrganisationSource, uses: list[str] | None, notes: l
         raise InputError(what, problems)
     df["legal_form"] = forms.astype(object)
     df["uses"] = wanted.map(";".join).astype(object)
+    df["assets"] = df["assets"].map(lambda v: ";".join(_listed(v)) or None).astype(object)
     has_xy = (df["x"].notna() & df["y"].notna()).to_numpy()
     points = gpd.points_from_xy(df["x"].where(has_xy), df["y"].where(has_xy), crs=src.crs)
     return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=list(np.where(has_xy, points, None)), crs=src.crs)

@@ -114,19 +114,35 @@ def target_report(chosen: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
 
 
 def _candidate(org) -> str:
-    """``Name (ΚοινΣΕπ / KoinSEp, 1.6 km)``: an organisation as the plan names it."""
+    """``Name (ΚοινΣΕπ / KoinSEp, 1.6 km)``: an organisation as the plan names it;
+    one that asked for the site in the open call says so first."""
     form = f"{legal_form_name(org.legal_form, 'el')} / {legal_form_name(org.legal_form, 'en')}" if org.legal_form else ""
     where = "" if np.isnan(org.dist_m) else fmt_value(org.dist_m, "m")
-    said = ", ".join(x for x in (form, where) if x)
+    asked = "εκδήλωσε ενδιαφέρον / expressed interest" if getattr(org, "interested", False) else ""
+    said = ", ".join(x for x in (asked, form, where) if x)
     return f"{org.name} ({said})" if said else str(org.name)
+
+
+def interest_register(organisations) -> pd.DataFrame:
+    """Who asked for which asset in the open call, and for what uses: one row
+    per (asset, organisation), no contacts."""
+    columns = ["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]
+    if organisations is None or organisations.empty or "assets" not in organisations:
+        return pd.DataFrame(columns=columns)
+    asked = organisations[organisations["assets"].notna()]
+    rows = asked.assign(asset_id=asked["assets"].str.split(";")).explode("asset_id")
+    return pd.DataFrame({"asset_id": rows["asset_id"], "org_id": rows["org_id"], "organisation": rows["name"],
+                         "legal_form": rows["legal_form"], "uses": rows["uses"],
+                         "space_m2": rows.get("space_m2")}, columns=columns).reset_index(drop=True)
 
 
 def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_distance: float | None,
                             limit: int = 3) -> pd.DataFrame:
     """For each planned asset, the organisations that want its use and whose
-    stated space need fits its usable area, nearest first (an organisation
-    without a location last). An organisation that needs more space than the
-    site has is never a candidate for it.
+    stated space need fits its usable area: those that asked for this very
+    asset in the open call first, then the nearest (an organisation without a
+    location last). An organisation that needs more space than the site has
+    is never a candidate for it.
 
     Returns ``asset_id``, ``use``, ``candidate_organisations`` (text, no
     contacts), ``candidate_legal_forms`` and ``n_candidates``.
@@ -146,7 +162,11 @@ def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_dista
             dist = np.array([shapely.distance(site, g) if g is not None else np.nan for g in mine.geometry])
             fits = ~(mine["space_m2"].to_numpy() > usable)
             near = np.isnan(dist) | (dist <= max_distance) if max_distance else np.ones(len(mine), bool)
-            mine = mine.assign(dist_m=dist)[fits & near].sort_values(["dist_m", "name"], na_position="last")
+            asked = (mine["assets"].fillna("").str.split(";").map(lambda a, i=asset_id: i in a) if "assets" in mine
+                     else pd.Series(False, index=mine.index)).to_numpy(dtype=bool)
+            near = near | asked  # asking for the site is nearness enough
+            mine = (mine.assign(dist_m=dist, interested=asked, later=~asked)[fits & near]
+                    .sort_values(["later", "dist_m", "name"], na_position="last"))
         texts.append("; ".join(_candidate(r) for r in mine.head(limit).itertuples()) or None)
         forms.append(";".join(dict.fromkeys(f for f in mine["legal_form"].head(limit) if isinstance(f, str))) or None)
         counts.append(len(mine))

@@ -34,6 +34,7 @@ HEADINGS = {
     "plan": ("The plan: assets, uses and organisations", "Το σχέδιο: ακίνητα, χρήσεις και φορείς"),
     "totals": ("Impact of the plan", "Αποτύπωμα του σχεδίου"),
     "targets": ("Targets", "Στόχοι"),
+    "interest": ("Expressions of interest", "Εκδηλώσεις ενδιαφέροντος"),
     "rankings": ("Ranking per use", "Κατάταξη ανά χρήση"),
     "method": ("Method and weights", "Μέθοδος και βαρύτητες"),
     "sensitivity": ("Sensitivity of the rankings", "Ευαισθησία των κατατάξεων"),
@@ -52,6 +53,8 @@ def _h(key: str) -> str:
     return f"{en} / {el}"
 
 
+INTEREST_HEADERS = {"asset_id": "asset / ακίνητο", "org_id": "id", "organisation": "organisation / φορέας",
+                    "legal_form": "legal form / νομική μορφή", "uses": "uses / χρήσεις"}
 VERIFY_HEADERS = {"asset_id": "asset / ακίνητο", "name": "name / όνομα", "ownership": "ownership / ιδιοκτησία",
                   "ownership_evidence": "evidence / τεκμήριο", "confidence": "confidence / βεβαιότητα",
                   "sources": "sources / πηγές", "best_use": "best use / καλύτερη χρήση", "best_score": "score / βαθμός"}
@@ -223,6 +226,14 @@ def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.Da
     out.append((_h("totals"), "", tidy(totals.assign(use=totals["use"].map({**names, "TOTAL": "Σύνολο / TOTAL"})
                                                         .fillna(totals["use"])), {"usable_ha": 2, "cultivable_ha": 2})))
     out.append((_h("targets"), "", tidy(targets)))
+    if not view.interest.empty:
+        interest = view.interest.assign(
+            legal_form=view.interest["legal_form"].map(lambda c: legal_form_name(c, "el", True) if c else ""),
+            uses=view.interest["uses"].map(lambda u: ", ".join(names.get(x, x) for x in str(u or "").split(";") if x)))
+        shown, more = _limited(interest.drop(columns=["space_m2"]).rename(columns=INTEREST_HEADERS), "interest",
+                               "interest.csv")
+        out.append((_h("interest"), "Οι φορείς που ζήτησαν ακίνητα στην πρόσκληση εκδήλωσης ενδιαφέροντος. / "
+                    "The organisations that asked for assets in the open call. " + more, tidy(shown)))
     if view.progress is not None:
         out.append(implementation_section(view.progress))
     out.append((_h("legal_forms"), "The legal forms of the organisations the plan can propose. / Οι νομικές μορφές "

@@ -193,6 +193,19 @@ def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, str]) -> st
     return "<table>" + "".join(parts) + "</table>"
 
 
+def _interest(asset_id: str, interest: pd.DataFrame, names: dict[str, str]) -> str:
+    """Who asked for the asset in the open call, for what uses (nothing when no one did)."""
+    mine = interest[interest["asset_id"] == asset_id]
+    if mine.empty:
+        return ""
+    rows = "".join(f"<tr><td>{html.escape(str(r.organisation))}</td>"
+                   f"<td>{html.escape(legal_form_name(r.legal_form, 'el') if r.legal_form else '')}</td>"
+                   f"<td>{html.escape(', '.join(names.get(u, u) for u in str(r.uses or '').split(';') if u))}</td></tr>"
+                   for r in mine.itertuples())
+    return ("<h2>Ενδιαφέρον φορέων / Interest from organisations</h2><table><tr><th>φορέας / organisation</th>"
+            f"<th>νομική μορφή / legal form</th><th>χρήσεις / uses</th></tr>{rows}</table>")
+
+
 def _path(asset_id: str, progress: Progress | None) -> str:
     """The asset's steps in the plan's ledger (nothing without a ledger)."""
     if progress is None:
@@ -205,9 +218,10 @@ def _path(asset_id: str, progress: Progress | None) -> str:
             f"<th>τεκμήριο / evidence</th></tr>{body}</table>")
 
 
-def sheet_html(a, picture: str, scores: pd.DataFrame, plan: pd.DataFrame | None, names: dict[str, str],
-               credits: list[str], title: str, progress: Progress | None = None) -> str:
-    """One asset's sheet (a ``<section>``); with the plan's ledger, its path."""
+def sheet_html(a, picture: str, view: Published, names: dict[str, str]) -> str:
+    """One asset's sheet (a ``<section>``): facts, suitability, plan, the open
+    call's interest and, with the plan's ledger, its path."""
+    scores, plan, credits, title = view.scores, view.plan, list(view.credits), view.title
     name = a.name if isinstance(a.name, str) and a.name else a.asset_id
     return (f"<section class='sheet' id='{html.escape(file_name(a.asset_id)[:-5])}'>"
             f"<h1>{html.escape(str(name))}</h1><p class='sub'>{html.escape(title)} · {html.escape(str(a.asset_id))}</p>"
@@ -215,7 +229,8 @@ def sheet_html(a, picture: str, scores: pd.DataFrame, plan: pd.DataFrame | None,
             f"<h2>Στοιχεία / Facts</h2><table>{_facts(a)}</table>"
             f"<h2>Καταλληλότητα ανά χρήση / Suitability per use</h2>{_uses(a.asset_id, scores, names)}"
             f"<h2>Σχέδιο / Plan</h2>{_plan(a.asset_id, plan, names)}"
-            f"{_path(str(a.asset_id), progress)}"
+            f"{_interest(str(a.asset_id), view.interest, names)}"
+            f"{_path(str(a.asset_id), view.progress)}"
             f"<p class='credits'>{html.escape('Δεδομένα / Data: ' + '; '.join(credits))}</p></section>")
 
 
@@ -229,7 +244,7 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
     :func:`sheet_order`, and ``atlas.html`` (contents page, then every sheet)
     with ``atlas.pdf`` when the view's options ask for PDFs and WeasyPrint is
     available, into ``folder``. Returns the files written."""
-    inventory, scores, plan, profiles = view.inventory, view.scores, view.plan, list(view.profiles)
+    inventory, plan, profiles = view.inventory, view.plan, list(view.profiles)
     context, credits, title, pdf = view.context, list(view.credits), view.title, view.options.pdf
     folder = Path(folder)
     names = {p.name: f"{p.label.el} / {p.label.en}" for p in profiles}
@@ -243,8 +258,7 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
         a = SimpleNamespace(**by_id.loc[asset_id].to_dict())  # attribute access without a Series' own .name
         near = tree.query(shapely.buffer(a.geometry, SURROUNDINGS_M * 2), predicate="intersects")
         others = geoms[near[near != position[asset_id]]]
-        sheet = sheet_html(a, asset_map(a.geometry, context, others), scores, plan, names, credits, title,
-                           view.progress)
+        sheet = sheet_html(a, asset_map(a.geometry, context, others), view, names)
         sheets.append(sheet)
         written.append(write_text(_page(f"{title}: {asset_id}", sheet), folder / "factsheets" / file_name(asset_id)))
         label = a.name if isinstance(a.name, str) and a.name else asset_id

@@ -17,9 +17,10 @@ import pandas as pd
 from ..common.changes import COLUMNS as CHANGE_COLUMNS
 from ..extract.registry import attributions, input_files, private_fields, source_files
 from ..common.i18n import coverage_note
-from ..common.io import shown_paths, write_text
+from ..common.i18n import legal_form_name
+from ..common.io import shown_paths, write_csv, write_text
 from ..manifest import config_folder
-from ..plan import verify_ownership
+from ..plan import interest_register, verify_ownership
 from ..common.privacy import Privacy
 from ..score import Explanation
 from .annex import annex_sections, write_annex
@@ -87,7 +88,7 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
         credits=tuple(attributions(config)),
         coverage=coverage_note(result.prepared.coverage, result.prepared.coverage_basis),
         title=config.project.title or config.project.name, sensitivity=config.sensitivity, config=config,
-        options=options, progress=result.progress)
+        options=options, progress=result.progress, interest=interest_register(result.prepared.organisations))
 
 
 def publish(result, dirs: tuple[Path, Path], options: PublishOptions | None = None) -> list[Path]:
@@ -134,6 +135,15 @@ def figures_output(p: Published, folders: Folders) -> list[Path]:
     return write_figures(p, folders.tables / "figures")
 
 
+def interest_output(p: Published, folders: Folders) -> list[Path]:
+    """``interest.csv``: the open call's interest register (nothing without expressions of interest)."""
+    if p.interest.empty:
+        return []
+    table = p.interest.assign(legal_form=p.interest["legal_form"].map(lambda c: legal_form_name(c, "el") if c else ""),
+                              attribution="; ".join(p.credits))
+    return [write_csv(table, folders.tables / "interest.csv")]
+
+
 def inputs_report_output(p: Published, folders: Folders) -> list[Path]:
     """``inputs_report.md``: what happened to every input."""
     text = inputs_report(p.report, dict(p.sources), list(p.credits), p.title)
@@ -142,5 +152,6 @@ def inputs_report_output(p: Published, folders: Folders) -> list[Path]:
 
 for _name, _writer in (("tables", tables_output), ("maps", maps_output), ("changes", changes_output),
                        ("annex", annex_output), ("factsheets", factsheets_output), ("figures", figures_output),
-                       ("inputs_report", inputs_report_output), ("implementation", implementation_output)):
+                       ("inputs_report", inputs_report_output), ("implementation", implementation_output),
+                       ("interest", interest_output)):
     register_output(_name, _writer)

@@ -4,6 +4,7 @@ publish stage's one interface, shared by the built-in writers and plugins."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -82,6 +83,9 @@ class Published:
         The project's config.
     options : PublishOptions
         Self-contained maps, PDFs.
+    interest : DataFrame
+        The open call's interest register: who asked for which asset, for
+        what uses (no contacts); empty without organisations.
     progress : Progress or None
         The plan's ledger as the run left it (each asset's status and
         history, targets against what operates); None without a ledger.
@@ -111,6 +115,8 @@ class Published:
     config: Any
     options: PublishOptions
     progress: Progress | None = None
+    interest: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
+        columns=["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]))
 
     @property
     def coverage_text(self) -> str:
@@ -133,7 +139,8 @@ def view_of(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Pr
         matching=_EMPTY(columns=["asset_id", "best_use"]), targets=None, conflicts=None, verify=None,
         changes=_EMPTY(columns=["asset_id"]), compared=False, impact_sources=None, context=None,
         report=_EMPTY(columns=["source", "action", "count", "detail"]), sources=MappingProxyType({}), credits=(),
-        coverage="", title="", sensitivity=None, config=None, options=PublishOptions(), progress=None)
+        coverage="", title="", sensitivity=None, config=None, options=PublishOptions(), progress=None,
+        interest=_EMPTY(columns=["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]))
     unknown = set(parts) - set(defaults)
     if unknown:
         raise TypeError(f"Published has no field(s) {sorted(unknown)}")

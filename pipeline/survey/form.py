@@ -87,7 +87,7 @@ def asset_list(inventory: gpd.GeoDataFrame) -> pd.DataFrame:
     })
 
 
-def _q(type_: str, name: str, el: str, en: str, **more) -> dict:
+def question(type_: str, name: str, el: str, en: str, **more) -> dict:
     return {"type": type_, "name": name, EL: el, EN: en, **more}
 
 
@@ -98,34 +98,34 @@ def questions(uses: list[str], ownership_unknown: bool, max_precision_m: float |
     pull = lambda column: f"pulldata('assets', '{column}', 'asset_id', ${{asset_id}})"
     kind = pull("kind")
     rows = [
-        _q("start", "start", "", ""), _q("end", "end", "", ""), _q("today", "today", "", ""),
-        _q("username", "username", "", ""),
-        _q("select_one_from_file assets.csv", "asset_id", "Ακίνητο", "Asset", required="yes",
+        question("start", "start", "", ""), question("end", "end", "", ""), question("today", "today", "", ""),
+        question("username", "username", "", ""),
+        question("select_one_from_file assets.csv", "asset_id", "Ακίνητο", "Asset", required="yes",
            appearance="search", parameters="value=asset_id label=name"),
-        _q("calculate", kind_q, "", "", calculation=kind),
-        _q("calculate", confidence_q, "", "", calculation=pull("confidence")),
-        _q("calculate", conflicts_q, "", "", calculation=pull("conflicts")),
-        _q("note", "to_check", f"Προς έλεγχο: βεβαιότητα ${{{confidence_q}}}; διαφωνία πηγών για: ${{{conflicts_q}}}",
+        question("calculate", kind_q, "", "", calculation=kind),
+        question("calculate", confidence_q, "", "", calculation=pull("confidence")),
+        question("calculate", conflicts_q, "", "", calculation=pull("conflicts")),
+        question("note", "to_check", f"Προς έλεγχο: βεβαιότητα ${{{confidence_q}}}; διαφωνία πηγών για: ${{{conflicts_q}}}",
            f"To check: confidence ${{{confidence_q}}}; sources disagree on: ${{{conflicts_q}}}",
            relevant=f"${{{conflicts_q}}} != '' or ${{{confidence_q}}} = 'to verify'"),
-        _q("geopoint", "location", "Θέση (σταθείτε στο ακίνητο)", "Location (stand on the asset)", required="yes",
+        question("geopoint", "location", "Θέση (σταθείτε στο ακίνητο)", "Location (stand on the asset)", required="yes",
            parameters=f"capture-accuracy={max_precision_m:g}" if max_precision_m else ""),
-        _q("select_one occupancy", "occupancy", "Χρήση σήμερα", "Occupancy today", required="yes"),
+        question("select_one occupancy", "occupancy", "Χρήση σήμερα", "Occupancy today", required="yes"),
     ]
     # condition is asked always: several uses read it, and a ruin is excluded from every building use
-    rows.append(_q("select_one condition", "condition", "Κατάσταση", "Condition", required="yes"))
-    rows.append(_q("select_one access", "access", "Πρόσβαση", "Access"))
+    rows.append(question("select_one condition", "condition", "Κατάσταση", "Condition", required="yes"))
+    rows.append(question("select_one access", "access", "Πρόσβαση", "Access"))
     if ownership_unknown:
-        rows.append(_q("select_one ownership_sign", "ownership_sign", "Ενδείξεις ιδιοκτησίας", "Signs of ownership"))
+        rows.append(question("select_one ownership_sign", "ownership_sign", "Ενδείξεις ιδιοκτησίας", "Signs of ownership"))
     only = lambda name: f"{kind} = '{KIND_QUESTIONS[name]}'"
     if "solar_rooftop" in uses:
-        rows.append(_q("select_one roof", "roof", "Στέγη (για φωτοβολταϊκά)", "Roof (for rooftop solar)",
+        rows.append(question("select_one roof", "roof", "Στέγη (για φωτοβολταϊκά)", "Roof (for rooftop solar)",
                        relevant=only("roof")))
     if "social_farm" in uses:
-        rows.append(_q("select_one water", "water", "Νερό", "Water", relevant=only("water")))
-        rows.append(_q("select_one soil", "soil", "Έδαφος", "Soil", relevant=only("soil")))
-    rows += [_q("image", "photo", "Φωτογραφία", "Photo", parameters="max-pixels=1600"),
-             _q("text", "notes", "Παρατηρήσεις", "Notes")]
+        rows.append(question("select_one water", "water", "Νερό", "Water", relevant=only("water")))
+        rows.append(question("select_one soil", "soil", "Έδαφος", "Soil", relevant=only("soil")))
+    rows += [question("image", "photo", "Φωτογραφία", "Photo", parameters="max-pixels=1600"),
+             question("text", "notes", "Παρατηρήσεις", "Notes")]
     return rows
 
 
