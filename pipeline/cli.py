@@ -20,7 +20,7 @@ from . import __version__
 from .common import _memory
 from .common.config import demo_config_path, load_config
 from .common._text import terminal_text
-from .common.errors import ConfigError, IdleAssetsError
+from .common.errors import ConfigError, IdleAssetsError, InputError
 from .ledger.commands import add_parsers as add_status_parsers
 
 log = logging.getLogger("pipeline")
@@ -187,17 +187,35 @@ def cmd_survey_form(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_open_call_form(args: argparse.Namespace) -> int:
-    """Write the open call's form of a project."""
-    from .participation.pack import open_call_pack
+def cmd_form(args: argparse.Namespace) -> int:
+    """Write the open call's or the citizens' report form of a project."""
+    from .participation.pack import form_pack
 
     config = load_config(Path(args.config) if args.config else demo_config_path())
-    files = open_call_pack(config, Path(args.out) if args.out else None)
-    print(f"open-call form for '{config.project.name}', converted by pyxform without errors or warnings:")
+    files = form_pack(config, args.kind, Path(args.out) if args.out else None)
+    print(f"{args.kind} form for '{config.project.name}', converted by pyxform without errors or warnings:")
     for f in files:
         print(f"  {f}")
-    print("upload form.xlsx with assets.csv as its media file to KoboToolbox or ODK Central; point "
-          "sources.organisations at its export (CSV or XLSX): it is read with no mapping")
+    then = ("point sources.organisations at its export (CSV or XLSX): it is read with no mapping"
+            if args.kind == "open-call" else "run 'idle-assets reports-moderation' on its export")
+    print(f"upload form.xlsx with assets.csv as its media file to KoboToolbox or ODK Central; {then}")
+    return 0
+
+
+def cmd_reports_moderation(args: argparse.Namespace) -> int:
+    """Write the moderation workbook of a report form's export."""
+    from .participation.reports import check_kinds, moderation_rows, write_moderation_workbook
+
+    target = Path(args.out)
+    if target.exists():
+        raise ConfigError(f"--out {target}", ["the file exists: give another name (a file of yours is never overwritten)"])
+    rows = moderation_rows(Path(args.export))
+    problems = check_kinds(rows)
+    if problems:
+        raise InputError(f"report form export {args.export}", problems)
+    write_moderation_workbook(rows, target)
+    print(terminal_text(f"wrote {target}: {len(rows)} report(s) to accept (δεκτή / accept) or reject with a reason; "
+                        "then set sources.reports: {path: " + str(target) + "} and run"))
     return 0
 
 
@@ -305,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,open-call-form,status,decisions,validate-register}",
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,open-call-form,report-form,reports-moderation,status,decisions,validate-register}",
                                 parser_class=Parser)
 
     run = sub.add_parser("run", parents=[common], help="run all stages and write tables and maps", formatter_class=fmt,
@@ -366,7 +384,25 @@ def build_parser() -> argparse.ArgumentParser:
                                       "organisations source with no mapping.")
     call.add_argument("--config", help="project YAML (default: the bundled demo project)")
     call.add_argument("--out", help="folder for the form (default: <tables>-open-call/, beside the run's outputs)")
-    call.set_defaults(func=cmd_open_call_form)
+    call.set_defaults(func=cmd_form, kind="open-call")
+    report = sub.add_parser("report-form", parents=[common],
+                            help="write the citizens' report form (XLSForm): idle here / not idle, where, how sure",
+                            description="Write an XLSForm (Greek and English, converted by pyxform) for citizens' "
+                                        "reports: idle or in use, the asset or a point, certainty (hearsay, seen, "
+                                        "confirmed), empty since, description, photo, an optional private contact. "
+                                        "Its export goes through 'idle-assets reports-moderation'.")
+    report.add_argument("--config", help="project YAML (default: the bundled demo project)")
+    report.add_argument("--out", help="folder for the form (default: <tables>-reports/, beside the run's outputs)")
+    report.set_defaults(func=cmd_form, kind="reports")
+    moderate = sub.add_parser("reports-moderation", parents=[common],
+                              help="write the moderation workbook of the report form's export",
+                              description="List every report of the form's export (CSV or XLSX) without the "
+                                          "reporter's contact or free text, with a decision to take (accept, or "
+                                          "reject with a reason). Point sources.reports at the filled workbook: "
+                                          "accepted reports become evidence, rejected ones go nowhere.")
+    moderate.add_argument("export", help="the report form's export (KoboToolbox or ODK, CSV or XLSX)")
+    moderate.add_argument("--out", default="moderation.xlsx", help="the workbook to write (default: moderation.xlsx; never overwritten)")
+    moderate.set_defaults(func=cmd_reports_moderation)
     add_status_parsers(sub, common)
     return parser
 

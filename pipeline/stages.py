@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .common import _memory, contracts
+from .common import _memory, contracts, settings
 from .extract import check_raw, extract
 from .features import available_criteria, compute_features, features_contract
 from .plan.impact import annual_yield, potentials
@@ -53,9 +53,10 @@ def solar_coefficients(config, raw) -> tuple:
 
 def prepared_inventory(config, raw, solar):
     """The transform stage with the project's survey settings and inventory rules."""
-    survey = config.sources.get("survey")
+    survey, reports = config.sources.get("survey"), config.sources.get("reports")
     prepared = transform(raw, config.crs, survey.attach_distance_m if survey else 0.0,
-                         survey.max_precision_m if survey else None, config.inventory, solar)
+                         survey.max_precision_m if survey else None, config.inventory, solar,
+                         reports.attach_distance_m if reports else settings.SURVEY_ATTACH_DISTANCE_M)
     if prepared.inventory.empty:
         log.warning("no idle assets found: check the OSM tags, the register's status column and the survey")
     return prepared

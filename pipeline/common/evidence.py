@@ -51,6 +51,7 @@ class Rules:
     osm: dict[str, str]
     register: dict[str, str]
     survey: dict[str, str]
+    reports: dict[str, str]
     infrastructure: tuple[str, ...]
     corridors: tuple[tuple[str, str], ...]
     active_tags: tuple[tuple[str, str], ...]
@@ -60,7 +61,9 @@ class Rules:
     @classmethod
     def from_table(cls, table: dict) -> "Rules":
         words = lambda block: {fold(w): s for s in ("medium", "strong") for w in block.get(s, [])}
+        certainty = lambda block: {fold(w): s for s in STRENGTHS for w in block.get(s, [])}
         return cls(osm=dict(table["osm"]), register=words(table["register"]), survey=words(table["survey"]),
+                   reports=certainty(table.get("reports", {})),
                    infrastructure=tuple(table["infrastructure"]),
                    corridors=tuple(_tag_rule(r) for r in table["corridors"]),
                    active_tags=tuple(_tag_rule(r) for r in table["active_use"]["tags"]),
@@ -105,10 +108,11 @@ class Rules:
     # ---- records
 
     def record_strength(self, source: str, value) -> str | None:
-        """The strength of a register status or survey occupancy, None when not idle."""
+        """The strength of a register status, a survey occupancy or a citizen
+        report's certainty; None when not idle."""
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return None
-        table = self.register if source == "register" else self.survey
+        table = {"register": self.register, "survey": self.survey, "reports": self.reports}[source]
         return table.get(fold(value))
 
     # ---- ownership

@@ -23,7 +23,7 @@ from .registry import SOURCES, Reading, Source, register_source
 
 #: The built-in sources' modules, in the order reports list the sources (each
 #: registers its source on import, as a plugin's module does).
-BUILT_IN = ("osm", "boundary", "register", "survey", "organisations", "parcels", "raster", "zones")
+BUILT_IN = ("osm", "boundary", "register", "survey", "reports", "organisations", "parcels", "raster", "zones")
 for _module in BUILT_IN:
     import_module(f"{__name__}.{_module}")
 
@@ -49,6 +49,7 @@ class RawSources:
     rasters: dict[str, RasterLayer] = field(default_factory=dict)
     parcels: gpd.GeoDataFrame | None = None
     organisations: gpd.GeoDataFrame | None = None
+    reports: gpd.GeoDataFrame | None = None
     zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     #: what sources registered by other packages read, by source name
     extra: dict[str, Any] = field(default_factory=dict)

@@ -106,6 +106,8 @@ def _record(ledger: Ledger, inventory: gpd.GeoDataFrame, date: str, private: fro
             previously_part_of=";".join(came_from) or None,
             area_m2=float(row["area_m2"]) if pd.notna(row.get("area_m2")) else None, wkb=wkb[asset_id],
             parcel_code=_text(row.get("parcel_code")), register_id=_text(row.get("register_id"))))
+        if "reports" in str(row.get("sources") or "").split(";"):  # people said so first
+            ledger.record(Event(asset_id, date, "reported", "pipeline", evidence="citizens' report (accepted by moderation)"))
         ledger.record(Event(asset_id, date, "identified", "pipeline", evidence=f"run of {date}: {_text(row.get('sources')) or 'inventory'}"))
         record.added.append(asset_id)
         if came_from:

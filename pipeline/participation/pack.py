@@ -1,5 +1,6 @@
-"""``idle-assets open-call-form``: the open call's form for a project, with
-the inventory's assets to pick from, written staged and swapped in whole."""
+"""``idle-assets open-call-form`` and ``report-form``: a project's forms for
+people, with the inventory's assets to pick from, written staged and swapped
+in whole."""
 
 from __future__ import annotations
 
@@ -14,28 +15,38 @@ from ..manifest import input_files
 from ..publish.survey_form import write_survey_form
 from ..runner import analyse, project_cache_dir
 from .open_call import build_open_call_form
+from .reports import build_report_form
 
 
-def default_folder(config: ProjectConfig) -> Path:
-    """``<processed>/<project>-open-call``: beside the run's outputs, not inside them."""
+#: Each form: its folder's suffix, its title and the builder of its sheets.
+FORMS = {
+    "open-call": ("πρόσκληση εκδήλωσης ενδιαφέροντος / open call",
+                  lambda public, profiles, title, form_id: build_open_call_form(public, profiles, title, form_id, __version__)),
+    "reports": ("αναφορές πολιτών / citizens' reports",
+                lambda public, _profiles, title, form_id: build_report_form(public, title, form_id, __version__)),
+}
+
+
+def default_folder(config: ProjectConfig, kind: str = "open-call") -> Path:
+    """``<processed>/<project>-<kind>``: beside the run's outputs, not inside them."""
     tables = config.output_dirs()[0]
-    return tables.parent / f"{tables.name}-open-call"
+    return tables.parent / f"{tables.name}-{kind}"
 
 
-def open_call_pack(config: ProjectConfig, folder: Path | None = None) -> list[Path]:
-    """Write ``form.xlsx``, ``assets.csv`` and ``form.xml`` of the open call into
-    ``folder`` (default :func:`default_folder`); nothing is written when
-    pyxform reports a problem. Returns the files written."""
-    folder = Path(folder) if folder else default_folder(config)
+def form_pack(config: ProjectConfig, kind: str, folder: Path | None = None) -> list[Path]:
+    """Write ``form.xlsx``, ``assets.csv`` and ``form.xml`` of the ``kind``
+    form (:data:`FORMS`) into ``folder`` (default :func:`default_folder`);
+    nothing is written when pyxform reports a problem. Returns the files written."""
+    folder = Path(folder) if folder else default_folder(config, kind)
     inputs = dict(input_files(config))
     if config.source_file:
         inputs["config"] = Path(config.source_file)
     check_writable([folder], inputs)
     result = analyse(config, project_cache_dir(config))
     public = Privacy.of(result.features, private_fields(config)).frame(result.features)
-    title = f"{config.project.title or config.project.name}: πρόσκληση εκδήλωσης ενδιαφέροντος / open call"
-    form = build_open_call_form(public, list(result.profiles), title,
-                                f"idle_assets_open_call_{config.project.name.replace('-', '_')}", __version__)
+    heading, build = FORMS[kind]
+    form = build(public, list(result.profiles), f"{config.project.title or config.project.name}: {heading}",
+                 f"idle_assets_{kind.replace('-', '_')}_{config.project.name.replace('-', '_')}")
     with StagedOutputs([folder]) as staged:
         files = write_survey_form(staged.staged(folder), form)
         staged.commit()

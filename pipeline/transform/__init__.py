@@ -179,9 +179,35 @@ def _registered_layer(data, name: str, crs: CRS, area, report: Report):
     return data
 
 
+def report_claims(reports: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, crs,
+                  rules: evidence.Rules, distance: float, report: Report) -> gpd.GeoDataFrame:
+    """Citizens' accepted reports as claims: an *idle* report of a known site
+    (named, or within ``distance``) adds its evidence to it, one elsewhere
+    claims the footprint it stands in (or a small circle) as a new site, at
+    the strength its certainty earns (``evidence.yaml``, ``reports``); a
+    *not idle* report of a known site is evidence against it (a conflict to
+    verify)."""
+    report.add("reports", "read: accepted reports", len(reports))
+    sites = claims.drop_duplicates("key").reset_index(drop=True)
+    observed = reports.to_crs(crs).rename(columns={"report_id": "survey_id"})
+    idle = (observed["report"] == "idle").to_numpy()
+    strength = observed["certainty"].map(lambda c: rules.record_strength("reports", c)).astype(object)
+    observed["strength"] = strength.where(idle, None)
+    observed["idle"] = observed["strength"].notna()
+    observed["precision_m"] = np.nan
+    since = observed["empty_since"].map(lambda s: f", empty since {s}" if isinstance(s, str) and s else "")
+    observed["evidence"] = [f"citizens' report {i}: {'idle' if d else 'not idle'} ({c}{e})"
+                            for i, d, c, e in zip(observed["survey_id"], idle, observed["certainty"], since)]
+    seen, new = claims_from_survey(observed, sites, footprints, distance, None, report, source="reports")
+    known = seen[seen["key"].isin(sites["key"])]
+    support = gpd.GeoDataFrame({"key": known["key"].to_numpy(), "source": "reports", "evidence": known["evidence"].to_numpy(),
+                                "strength": known["strength"].to_numpy()}, geometry=[None] * len(known), crs=crs)
+    return gpd.GeoDataFrame(pd.concat([new, support], ignore_index=True), crs=crs)
+
+
 def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = settings.SURVEY_ATTACH_DISTANCE_M,
               max_precision_m: float | None = None, inventory_rules: dict | None = None,
-              solar: tuple | None = None) -> Prepared:
+              solar: tuple | None = None, reports_distance: float = settings.SURVEY_ATTACH_DISTANCE_M) -> Prepared:
     """Build the project-CRS context layers and the merged idle-asset inventory.
 
     Parameters
@@ -199,6 +225,8 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     solar : tuple, optional
         The solar stage's output (PV coefficients, kWh per kWp per year),
         kept in the context for the criteria that read it.
+    reports_distance : float
+        Distance within which a citizen's report is about an asset.
     """
     rules = evidence.rules(inventory_rules)
     report = Report()
@@ -241,6 +269,10 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
                                     "strength": seen["strength"].to_numpy()},
                                    geometry=[None] * len(seen), crs=crs)
         claims = gpd.GeoDataFrame(pd.concat([claims, new, support], ignore_index=True), crs=crs)
+    if raw.reports is not None:
+        claims = gpd.GeoDataFrame(pd.concat([claims, report_claims(raw.reports, claims, footprints, crs, rules,
+                                                                    reports_distance, report)],
+                                            ignore_index=True), crs=crs)
     inventory = merge_claims(claims)
     inventory = clip_to_boundary(inventory, area, report, asset_ids)
     summary = survey_summary(survey) if survey is not None else pd.DataFrame()

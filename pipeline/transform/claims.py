@@ -235,7 +235,7 @@ def attach_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, distance: f
 
 
 def _attach_named(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, attached: np.ndarray, usable: np.ndarray,
-                  distance: float, report: Report) -> np.ndarray:
+                  distance: float, report: Report, source: str = "survey") -> np.ndarray:
     """Answers that name their asset (``asset_id``, picked in the project's
     form) attach to it, wherever their point is; the report lists those whose
     point is farther than ``distance`` from it and ids not in the inventory
@@ -248,7 +248,7 @@ def _attach_named(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, attached: n
     found = named & survey["asset_id"].isin(position.index).to_numpy()
     unknown = named & ~found
     if unknown.any():
-        report.add("survey", "asset id held by no register or OSM record (a survey's own site, or unknown): placed by its point",
+        report.add(source, "asset id held by no register or OSM record (a survey's own site, or unknown): placed by its point",
                    unknown.sum(),
                    rows_detail(survey[unknown], "survey_id", "asset_id"))
     if found.any():
@@ -256,18 +256,20 @@ def _attach_named(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, attached: n
         attached = attached.copy()
         attached[found] = pos
         far = shapely.distance(survey.geometry.to_numpy()[found], sites.geometry.to_numpy()[pos]) > distance
-        report.add("survey", "attached to the asset the form names", found.sum())
+        report.add(source, "attached to the asset the form names", found.sum())
         if far.any():
-            report.add("survey", f"attached to the asset the form names, point over {distance:g} m from it",
+            report.add(source, f"attached to the asset the form names, point over {distance:g} m from it",
                        far.sum(), rows_detail(survey[found][far], "survey_id", "asset_id"))
     return attached
 
 
 def claims_from_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame,
-                       distance: float, max_precision: float | None, report: Report):
+                       distance: float, max_precision: float | None, report: Report, source: str = "survey"):
     """Attach survey points to sites; idle points elsewhere claim the footprint
     they stand in (or a small circle). Points whose GPS precision is worse than
-    ``max_precision`` metres are not used.
+    ``max_precision`` metres are not used. ``source`` names the observations
+    (``survey``, or ``reports`` for citizens' reports, whose ``evidence``
+    column says what each observed); a new site's key is ``<source>/<id>``.
 
     Returns the survey with ``key`` (the site it describes, or missing) and the new claims.
     """
@@ -276,32 +278,33 @@ def claims_from_survey(survey: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, footpr
     if max_precision is not None:
         usable = ~(survey["precision_m"] > max_precision).to_numpy()
         if (~usable).any():
-            report.add("survey", f"not used: GPS precision worse than {max_precision:g} m", (~usable).sum(),
+            report.add(source, f"not used: GPS precision worse than {max_precision:g} m", (~usable).sum(),
                        rows_detail(survey[~usable].assign(p=survey["precision_m"].map("{:g} m".format)), "survey_id", "p"))
     attached = np.full(len(survey), -1)
     attached[usable] = attach_survey(survey[usable], sites, distance)
-    attached = _attach_named(survey, sites, attached, usable, distance, report)
+    attached = _attach_named(survey, sites, attached, usable, distance, report, source)
     survey.loc[attached >= 0, "key"] = sites["key"].to_numpy()[attached[attached >= 0]]
     new = survey[(attached < 0) & usable & survey["idle"].to_numpy()]
     claims = _claims(survey.crs, [])
     if len(new):
         host, hosted = host_footprints(new.geometry, footprints)
-        key = np.where(hosted, host["osm_ref"].to_numpy(), "survey/" + new["survey_id"].astype(str).to_numpy())
+        key = np.where(hosted, host["osm_ref"].to_numpy(), f"{source}/" + new["survey_id"].astype(str).to_numpy())
         building = _tag_values(host["tags"], "building")
         claims = _claims(
-            survey.crs, host.geometry.to_numpy(), key=key, source=np.full(len(new), "survey"),
-            evidence=("survey occupancy=" + new["occupancy"].astype(str)).to_numpy(), kind=_kind(building),
+            survey.crs, host.geometry.to_numpy(), key=key, source=np.full(len(new), source),
+            evidence=(new["evidence"] if "evidence" in new else "survey occupancy=" + new["occupancy"].astype(str)).to_numpy(),
+            kind=_kind(building),
             strength=new["strength"].to_numpy(),
             osm_ref=host["osm_ref"].to_numpy(), landuse=np.array(_tag_values(host["tags"], "landuse"), dtype=object),
             building=np.array(building, dtype=object),
-            geometry_source=np.where(hosted, "osm footprint containing survey point", "point buffer"),
+            geometry_source=np.where(hosted, f"osm footprint containing {source} point", "point buffer"),
         )
         survey.loc[new.index, "key"] = key
     lost = survey["key"].isna().to_numpy() & usable
     if lost.any():
-        report.add("survey", f"not attached: no asset within {distance:g} m and not idle", lost.sum(),
+        report.add(source, f"not attached: no asset within {distance:g} m and not idle", lost.sum(),
                    rows_detail(survey[lost], "survey_id"))
-    report.add("survey", "attached to an asset", survey["key"].notna().sum())
+    report.add(source, "attached to an asset", survey["key"].notna().sum())
     return survey, claims
 
 
@@ -333,7 +336,7 @@ def merge_claims(claims: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     The register's name and kind win over OSM's; the geometry is that of the
     first claim with one (claims on one key share the footprint or parcel).
     """
-    order = {"register": 0, "osm": 1, "survey": 2}
+    order = {"register": 0, "osm": 1, "survey": 2, "reports": 3}
     claims = claims.assign(_o=claims["source"].map(order)).sort_values(["key", "_o"], kind="stable")
     g = claims.groupby("key", sort=True)
     columns = {c: g[c].agg(_join if c == "register_id" else _first)
@@ -349,9 +352,9 @@ def merge_claims(claims: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def asset_ids(keys) -> pd.Series:
     """Stable, readable ids from site keys: ``way/123 -> osm-way-123``,
-    ``parcel/0102… -> cad-0102…``, ``register/R7 -> reg-R7``, ``survey/55 -> srv-55``."""
+    ``parcel/0102… -> cad-0102…``, ``register/R7 -> reg-R7``, ``survey/55 -> srv-55``, ``reports/12 -> rpt-12``."""
     s = pd.Series(list(keys), index=keys, dtype=object).astype(str)
     s = s.str.replace(r"^(node|way|relation)/", r"osm-\1-", regex=True)
-    for prefix, short in (("parcel/", "cad-"), ("register/", "reg-"), ("survey/", "srv-")):
+    for prefix, short in (("parcel/", "cad-"), ("register/", "reg-"), ("survey/", "srv-"), ("reports/", "rpt-")):
         s = s.str.replace(f"^{prefix}", short, regex=True)
     return s

@@ -112,8 +112,8 @@ def source_conflicts(assets: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, osm_tag
     a survey that found the site in use against a record or tag saying idle."""
     rows = []
     register = claims[claims["source"] == "register"].drop_duplicates("key").set_index("key")
-    surveys = claims[claims["source"] == "survey"]
-    in_use = surveys[surveys["strength"].isna()].groupby("key")["evidence"].first()
+    observations = claims[claims["source"].isin(["survey", "reports"])]
+    in_use = observations[observations["strength"].isna()].groupby("key")[["evidence", "source"]].first()
     keys = claims_key(assets).to_numpy()
     for i, row in enumerate(assets.itertuples()):
         tags = osm_tags.iloc[i] or {}
@@ -132,10 +132,11 @@ def source_conflicts(assets: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, osm_tag
                 rows.append({"index": i, "attribute": "name", "source": "register", "value": reg["name"],
                              "other_source": f"osm {row.osm_ref}", "other_value": tags["name"]})
         if key in in_use.index:
-            idle_sources = [s for s in str(row.sources).split(";") if s != "survey"]
+            said = in_use.loc[key, "source"]
+            idle_sources = [s for s in str(row.sources).split(";") if s != said]
             if idle_sources or ";" in str(row.survey_ids or ""):
-                rows.append({"index": i, "attribute": "status", "source": "survey", "value": in_use[key],
-                             "other_source": ";".join(idle_sources) or "survey", "other_value": row.idle_evidence})
+                rows.append({"index": i, "attribute": "status", "source": said, "value": in_use.loc[key, "evidence"],
+                             "other_source": ";".join(idle_sources) or said, "other_value": row.idle_evidence})
     return rows
 
 
