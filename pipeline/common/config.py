@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,6 +293,25 @@ class LedgerSpec(_Strict):
         return expand_env(self.url) if self.url else str(self.path)
 
 
+def _web_address(value: str | None) -> str | None:
+    if value is not None and not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"{value!r} is not an http(s) address")
+    return value
+
+
+WebAddress = Annotated[str | None, AfterValidator(_web_address)]
+
+
+class ParticipationSpec(_Strict):
+    """Where the project's forms are deployed (KoboToolbox, ODK Central or any
+    Enketo web form): each asset's map popup and fact sheet link to them, the
+    asset pre-filled (Enketo's ``?d[/data/<question>]=<asset id>``), with a
+    QR code on the fact sheet."""
+
+    open_call_url: WebAddress = Field(None, description="the open call's web form (idle-assets open-call-form)")
+    report_url: WebAddress = Field(None, description="the citizens' report web form (idle-assets report-form)")
+
+
 class NationalSpec(_Strict):
     """A national run: the project repeated for every municipality of the
     boundary file (a Kallikratis file), or for those listed."""
@@ -316,6 +336,8 @@ class ProjectConfig(_Strict):
     attribution: list[str] = Field(default_factory=list, description="extra credits for maps and tables")
     national: NationalSpec | None = Field(None, description="run once per municipality of the boundary file")
     ledger: LedgerSpec | None = Field(None, description="record each run's assets in the plan's ledger")
+    participation: ParticipationSpec = Field(default_factory=ParticipationSpec,
+                                             description="the deployed forms each asset links to")
     source_file: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")

@@ -125,6 +125,7 @@ LABELS: dict[str, dict[str, str]] = {
     "active_use": {"en": "In active use per OSM", "el": "Σε χρήση κατά το OSM"},
     "plan_status": {"en": "Step in the plan", "el": "Βήμα στο σχέδιο"},
     "plan_path": {"en": "Path so far", "el": "Πορεία ως τώρα"},
+    "take_part": {"en": "Take part", "el": "Συμμετοχή"},
     "municipal": {"en": "municipal", "el": "δημοτική"},
     "other_public": {"en": "other public", "el": "άλλη δημόσια"},
     "private": {"en": "private", "el": "ιδιωτική"},

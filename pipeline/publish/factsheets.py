@@ -30,6 +30,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 from ..common.i18n import evidence_text, fmt_value, legal_form_name, t
 from ..common.io import write_text
 from ..ledger.progress import Progress
+from ..participation.links import asset_links, qr_svg
 from .implementation import history_rows
 from .view import Published
 from .annex import write_pdf
@@ -48,7 +49,8 @@ CSS = ("body{font:11px/1.4 sans-serif;margin:0}.sheet{max-width:180mm;margin:0 a
        "border-bottom:1.5px solid #1a9641}.sub{color:#444;margin:0 0 6px}.map img{width:100%;height:auto;object-fit:contain;"
        "max-height:95mm}table{border-collapse:collapse;width:100%;font-size:10px;table-layout:fixed}td,th{border:1px solid #ccc;"
        "padding:2px 4px;vertical-align:top;text-align:left;overflow-wrap:anywhere}th{background:#eef3f7;width:30%}"
-       ".credits{font-size:8px;color:#555;margin-top:6px}.excluded{font-size:9px;color:#555;margin:4px 0}.toc td{border:none;border-bottom:1px dotted #bbb}")
+       ".credits{font-size:8px;color:#555;margin-top:6px}.excluded{font-size:9px;color:#555;margin:4px 0}.toc td{border:none;border-bottom:1px dotted #bbb}"
+       ".links{display:flex;gap:12mm}.qr{font-size:9px;text-align:center}.qr svg{width:24mm;height:24mm}")
 PRINT_CSS = ("@page{size:A4;margin:9mm}body{font-size:9px}.sheet{padding:0;max-width:none}h1{font-size:14px}"
              "h2{font-size:11px;margin:5px 0 2px}.map img{max-height:68mm}table{font-size:7.5px}td,th{padding:1px 3px}"
              ".excluded{font-size:7px}.credits{font-size:6.5px}")
@@ -206,6 +208,16 @@ def _interest(asset_id: str, interest: pd.DataFrame, names: dict[str, str]) -> s
             f"<th>νομική μορφή / legal form</th><th>χρήσεις / uses</th></tr>{rows}</table>")
 
 
+def _links(asset_id: str, config) -> str:
+    """Links to the deployed forms with the asset pre-filled, each with its QR code (nothing when none is deployed)."""
+    links = asset_links(getattr(config, "participation", None), asset_id)
+    if not links:
+        return ""
+    cells = "".join(f"<div class='qr'>{qr_svg(url)}<br><a href='{html.escape(url)}'>{html.escape(el)} / "
+                    f"{html.escape(en)}</a></div>" for (el, en), url in links)
+    return f"<h2>Συμμετοχή / Take part</h2><div class='links'>{cells}</div>"
+
+
 def _path(asset_id: str, progress: Progress | None) -> str:
     """The asset's steps in the plan's ledger (nothing without a ledger)."""
     if progress is None:
@@ -231,6 +243,7 @@ def sheet_html(a, picture: str, view: Published, names: dict[str, str]) -> str:
             f"<h2>Σχέδιο / Plan</h2>{_plan(a.asset_id, plan, names)}"
             f"{_interest(str(a.asset_id), view.interest, names)}"
             f"{_path(str(a.asset_id), view.progress)}"
+            f"{_links(str(a.asset_id), view.config)}"
             f"<p class='credits'>{html.escape('Δεδομένα / Data: ' + '; '.join(credits))}</p></section>")
 
 

@@ -25,6 +25,7 @@ from ..features import REGISTRY
 from ..common.i18n import LABELS, fmt_value, number, t
 from ..score.profiles import Profile
 from ..ledger.model import STATUSES
+from ..participation.links import FORMS as LINK_FORMS
 from .view import Published
 from ..score import Explanation
 
@@ -166,6 +167,7 @@ def map_data(view: Published, profiles: list[Profile], title: str) -> dict:
         "title": title, "origin": origin, "quantum": QUANTUM, "top_k": top_k,
         "colours": {"score": SCORE_COLOURS, "kind": KIND_COLOURS, "use": USE_COLOURS, "confidence": CONFIDENCE_COLOURS},
         "bins": SCORE_BINS,
+        "forms": _forms(view),
         "labels": {lang: {k: v[lang] for k, v in LABELS.items()} for lang in ("en", "el")},
         "criteria": [[REGISTRY[c].label_en, REGISTRY[c].label_el] for c in used],
         "all_uses": [[p.name, p.label.en, p.label.el] for p in all_profiles],
@@ -193,6 +195,13 @@ def map_data(view: Published, profiles: list[Profile], title: str) -> dict:
     data["context"] = _context(context, origin, strings)
     data["strings"] = strings.table()
     return data
+
+
+def _forms(view: Published) -> list[list[str]]:
+    """The deployed forms each popup links to: ``[address, question, label_en, label_el]``."""
+    participation = getattr(view.config, "participation", None)
+    return [[getattr(participation, field), question, en, el] for field, question, (el, en) in LINK_FORMS.values()
+            if participation is not None and getattr(participation, field, None)]
 
 
 def _statuses(view: Published, asset_ids: pd.Series) -> list[str]:

@@ -181,6 +181,17 @@
     row("id", str(A.id[i]));
     row(both("kind"), str(A.kind[i]));
     row(both("plan_status"), str(A.status[i]));
+    if ((D.forms || []).length) {
+      const span = el("span");
+      D.forms.forEach(([base, question, en, gr]) => {
+        if (!/^https?:\/\//i.test(base)) return;
+        const a = el("a", gr + " / " + en);
+        a.href = base + (base.includes("?") ? "&" : "?") + "d[/data/" + question + "]=" + encodeURIComponent(str(A.id[i]));
+        a.target = "_blank"; a.rel = "noopener noreferrer";
+        span.append(a, " ");
+      });
+      row(both("take_part"), span);
+    }
     if (str(A.path[i])) {
       const steps = el("details");
       steps.append(el("summary", both("plan_path")));
