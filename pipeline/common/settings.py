@@ -90,6 +90,12 @@ STUCK_YEARS : float
     assigned, in preparation, operating or exited, is *stuck*: the
     dashboard lists it first, as Scotland's vacant and derelict land survey
     lists the sites derelict for years.
+PARTNER_WALK_M : float
+    How far (metres) a school, library, community centre, market or an
+    organisation of the open call may be from a site to be listed as a
+    partner near it on its fact sheet: a ten-minute walk.
+PARTNERS_SHOWN : int
+    At most this many facilities, and this many organisations, listed per site.
 """
 
 from __future__ import annotations
@@ -132,3 +138,5 @@ RESIDENTIAL_LANDUSE = {"residential"}
 DIAVGEIA_URL = "https://diavgeia.gov.gr/opendata"
 DIAVGEIA_TERMS = ("παραχώρηση χρήσης", "μίσθωση", "ΚοινΣΕπ", "ενεργειακή κοινότητα", "εκδήλωσης ενδιαφέροντος")
 STUCK_YEARS = 3.0
+PARTNER_WALK_M = 800.0
+PARTNERS_SHOWN = 8

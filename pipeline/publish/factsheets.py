@@ -30,6 +30,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 from ..common.i18n import evidence_text, fmt_value, legal_form_name, t
 from ..common.io import write_text
 from ..ledger.progress import Progress
+from ..common.settings import PARTNER_WALK_M
 from ..participation.links import asset_links, qr_svg
 from .implementation import history_rows
 from .view import Published
@@ -218,6 +219,17 @@ def _links(asset_id: str, config) -> str:
     return f"<h2>Συμμετοχή / Take part</h2><div class='links'>{cells}</div>"
 
 
+def _partners(asset_id: str, partners: pd.DataFrame) -> str:
+    """Facilities and organisations within walking distance (nothing when none)."""
+    mine = partners[partners["asset_id"] == asset_id]
+    if mine.empty:
+        return ""
+    rows = "".join(f"<tr><td>{html.escape(str(r.partner))}</td><td>{html.escape(r.kind_el)} / {html.escape(r.kind_en)}</td>"
+                   f"<td>{html.escape(fmt_value(r.distance_m, 'm'))}</td></tr>" for r in mine.itertuples())
+    return (f"<h2>Εταίροι κοντά (έως {PARTNER_WALK_M:g} m) / Partners within walking distance</h2><table><tr>"
+            f"<th>εταίρος / partner</th><th>είδος / kind</th><th>απόσταση / distance</th></tr>{rows}</table>")
+
+
 def _path(asset_id: str, progress: Progress | None) -> str:
     """The asset's steps in the plan's ledger (nothing without a ledger)."""
     if progress is None:
@@ -242,6 +254,7 @@ def sheet_html(a, picture: str, view: Published, names: dict[str, str]) -> str:
             f"<h2>Καταλληλότητα ανά χρήση / Suitability per use</h2>{_uses(a.asset_id, scores, names)}"
             f"<h2>Σχέδιο / Plan</h2>{_plan(a.asset_id, plan, names)}"
             f"{_interest(str(a.asset_id), view.interest, names)}"
+            f"{_partners(str(a.asset_id), view.partners)}"
             f"{_path(str(a.asset_id), view.progress)}"
             f"{_links(str(a.asset_id), view.config)}"
             f"<p class='credits'>{html.escape('Δεδομένα / Data: ' + '; '.join(credits))}</p></section>")

@@ -20,6 +20,7 @@ from ..common.i18n import coverage_note
 from ..common.i18n import legal_form_name
 from ..common.io import shown_paths, write_csv, write_text
 from ..manifest import config_folder
+from ..participation.partners import partners_nearby
 from ..plan import interest_register, verify_ownership
 from ..common.privacy import Privacy
 from ..score import Explanation
@@ -88,7 +89,8 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
         credits=tuple(attributions(config)),
         coverage=coverage_note(result.prepared.coverage, result.prepared.coverage_basis),
         title=config.project.title or config.project.name, sensitivity=config.sensitivity, config=config,
-        options=options, progress=result.progress, interest=interest_register(result.prepared.organisations))
+        options=options, progress=result.progress, interest=interest_register(result.prepared.organisations),
+        partners=partners_nearby(public, result.prepared.context.pois, result.prepared.organisations))
 
 
 def publish(result, dirs: tuple[Path, Path], options: PublishOptions | None = None) -> list[Path]:
@@ -136,12 +138,16 @@ def figures_output(p: Published, folders: Folders) -> list[Path]:
 
 
 def interest_output(p: Published, folders: Folders) -> list[Path]:
-    """``interest.csv``: the open call's interest register (nothing without expressions of interest)."""
-    if p.interest.empty:
-        return []
-    table = p.interest.assign(legal_form=p.interest["legal_form"].map(lambda c: legal_form_name(c, "el") if c else ""),
-                              attribution="; ".join(p.credits))
-    return [write_csv(table, folders.tables / "interest.csv")]
+    """``interest.csv`` (the open call's interest register, when anyone asked
+    for an asset) and ``partners.csv`` (who is within walking distance of each)."""
+    written = []
+    if not p.interest.empty:
+        table = p.interest.assign(legal_form=p.interest["legal_form"].map(lambda c: legal_form_name(c, "el") if c else ""),
+                                  attribution="; ".join(p.credits))
+        written.append(write_csv(table, folders.tables / "interest.csv"))
+    if not p.partners.empty:
+        written.append(write_csv(p.partners.assign(attribution="; ".join(p.credits)), folders.tables / "partners.csv"))
+    return written
 
 
 def inputs_report_output(p: Published, folders: Folders) -> list[Path]:

@@ -86,6 +86,8 @@ class Published:
     interest : DataFrame
         The open call's interest register: who asked for which asset, for
         what uses (no contacts); empty without organisations.
+    partners : DataFrame
+        Per asset, the community facilities and open-call organisations within walking distance.
     progress : Progress or None
         The plan's ledger as the run left it (each asset's status and
         history, targets against what operates); None without a ledger.
@@ -117,6 +119,8 @@ class Published:
     progress: Progress | None = None
     interest: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
         columns=["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]))
+    partners: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
+        columns=["asset_id", "partner", "kind_el", "kind_en", "distance_m", "source"]))
 
     @property
     def coverage_text(self) -> str:
@@ -140,7 +144,8 @@ def view_of(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Pr
         changes=_EMPTY(columns=["asset_id"]), compared=False, impact_sources=None, context=None,
         report=_EMPTY(columns=["source", "action", "count", "detail"]), sources=MappingProxyType({}), credits=(),
         coverage="", title="", sensitivity=None, config=None, options=PublishOptions(), progress=None,
-        interest=_EMPTY(columns=["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]))
+        interest=_EMPTY(columns=["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]),
+        partners=_EMPTY(columns=["asset_id", "partner", "kind_el", "kind_en", "distance_m", "source"]))
     unknown = set(parts) - set(defaults)
     if unknown:
         raise TypeError(f"Published has no field(s) {sorted(unknown)}")
