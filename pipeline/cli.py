@@ -196,8 +196,9 @@ def cmd_form(args: argparse.Namespace) -> int:
     print(f"{args.kind} form for '{config.project.name}', converted by pyxform without errors or warnings:")
     for f in files:
         print(f"  {f}")
-    then = ("point sources.organisations at its export (CSV or XLSX): it is read with no mapping"
-            if args.kind == "open-call" else "run 'idle-assets reports-moderation' on its export")
+    then = {"open-call": "point sources.organisations at its export (CSV or XLSX): it is read with no mapping",
+            "reports": "run 'idle-assets reports-moderation' on its export",
+            "weights": "set profiles.workshop to its export: the run takes the group's weights"}[args.kind]
     print(f"upload form.xlsx with assets.csv as its media file to KoboToolbox or ODK Central; {then}")
     return 0
 
@@ -323,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,open-call-form,report-form,reports-moderation,status,decisions,validate-register}",
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,open-call-form,report-form,reports-moderation,weights-form,status,decisions,validate-register}",
                                 parser_class=Parser)
 
     run = sub.add_parser("run", parents=[common], help="run all stages and write tables and maps", formatter_class=fmt,
@@ -394,6 +395,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--config", help="project YAML (default: the bundled demo project)")
     report.add_argument("--out", help="folder for the form (default: <tables>-reports/, beside the run's outputs)")
     report.set_defaults(func=cmd_form, kind="reports")
+    weights = sub.add_parser("weights-form", parents=[common],
+                             help="write the workshops' weights form (XLSForm): each participant rates each criterion 1-9",
+                             description="Write an XLSForm (Greek and English, converted by pyxform) in which each "
+                                         "participant of a workshop rates how much each criterion of a use matters "
+                                         "(1-9). Set profiles.workshop to its export: the run takes the group's "
+                                         "weights (geometric mean) and reports the consensus (Kendall's W).")
+    weights.add_argument("--config", help="project YAML (default: the bundled demo project)")
+    weights.add_argument("--out", help="folder for the form (default: <tables>-weights/, beside the run's outputs)")
+    weights.set_defaults(func=cmd_form, kind="weights")
     moderate = sub.add_parser("reports-moderation", parents=[common],
                               help="write the moderation workbook of the report form's export",
                               description="List every report of the form's export (CSV or XLSX) without the "

@@ -25,6 +25,7 @@ from .extract.registry import private_fields
 from .ledger import open_ledger, record_run
 from .ledger.progress import Progress, Snapshot, progress
 from .ledger.runs import RunRecord
+from .participation.workshops import Workshop, aggregate, read_ratings
 from .common.i18n import coverage_figure
 from .plan.impact import coefficient_sources
 from .manifest import RunFacts, WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
@@ -34,7 +35,7 @@ from .stages import STAGES, prepared_inventory, run_stages
 from .score.profiles import Profile, fit_to_sources, load_profiles
 from .publish import PublishOptions, publish
 from .publish.changes import read_previous
-from .score import ScoreResult, exclusion_notes
+from .score import ScoreResult, exclusion_notes, score
 from .transform import Prepared
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,48 @@ class RunResult:
     compared_with: Path | None = None
     ledger: RunRecord | None = None
     progress: Progress | None = None
+    workshop: Workshop | None = None
+    workshop_ranks: pd.DataFrame | None = None
+
+
+def project_profiles(config: ProjectConfig) -> tuple[list[Profile], Workshop | None]:
+    """The project's use profiles, with the workshops' weights when the config
+    names their export (they replace the profiles' own for the uses rated)."""
+    spec = config.profiles
+    if spec.workshop is None:
+        return load_profiles(spec), None
+    workshop = aggregate(read_ratings(spec.workshop, load_profiles(spec)))
+    both = sorted(set(spec.weights) & set(workshop.overrides()))
+    if both:
+        raise ConfigError("profiles", [f"profiles.weights.{u}: the workshop's export rates {u} too; keep one of them"
+                                       for u in both])
+    return load_profiles(spec.model_copy(update={"weights": {**spec.weights, **workshop.overrides()}})), workshop
+
+
+def people_ranks(features: gpd.GeoDataFrame, profiles: list[Profile], workshop: Workshop, group: pd.DataFrame,
+                 top: int = 3) -> pd.DataFrame:
+    """How each asset ranks under each participant's own weights beside the
+    group's: ``use``, ``asset_id``, ``group_rank``, ``best_rank``,
+    ``worst_rank``, ``top_share`` (of participants ranking it in the first
+    ``top``); ``group`` holds the group's ranks (``use``, ``asset_id``, ``group_rank``)."""
+    rows = []
+    by_name = {p.name: p for p in profiles}
+    for (who, use), mine in workshop.personal.groupby(["participant", "use"]):
+        profile = by_name[use]
+        weights = dict(zip(mine["criterion"], mine["weight"]))
+        own = profile.model_copy(update={"criteria": [c.model_copy(update={"weight": weights.get(c.criterion, c.weight)})
+                                                      for c in profile.criteria]})
+        s = score(features, [own], explain=False).scores
+        s = s[s["eligible"]]
+        rows.append(pd.DataFrame({"participant": who, "use": use, "asset_id": s["asset_id"].to_numpy(),
+                                  "rank": s["rank"].to_numpy()}))
+    if not rows:
+        return pd.DataFrame(columns=["use", "asset_id", "group_rank", "best_rank", "worst_rank", "top_share"])
+    ranks = pd.concat(rows, ignore_index=True)
+    out = ranks.groupby(["use", "asset_id"]).agg(best_rank=("rank", "min"), worst_rank=("rank", "max"),
+                                                 top_share=("rank", lambda r: round(float((r <= top).mean()), 3)))
+    return out.reset_index().merge(group, on=["use", "asset_id"], how="left")[
+        ["use", "asset_id", "group_rank", "best_rank", "worst_rank", "top_share"]]
 
 
 def check_targets(config: ProjectConfig, profiles: list[Profile]) -> None:
@@ -132,7 +175,8 @@ def _cached_stages(values: dict, cache_dir: Path | None, key: str, force: bool, 
 
 
 def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = False,
-            inputs: list[dict] | None = None, client=None, profiles: list[Profile] | None = None) -> RunResult:
+            inputs: list[dict] | None = None, client=None, profiles: list[Profile] | None = None,
+            workshop: Workshop | None = None) -> RunResult:
     """Run the stages of :data:`pipeline.stages.STAGES` (extract to plan), in memory.
 
     With ``cache_dir``, the outputs of extract, transform and features are
@@ -141,10 +185,11 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     recomputes them. With a ``dask.distributed`` ``client`` the features
     stage runs on its cluster, partitioned in space (same results).
     ``profiles`` are the project's use profiles when the caller has loaded
-    and checked them already (:func:`preflight`).
+    and checked them already (:func:`preflight`), with the ``workshop``
+    their weights came from.
     """
     if profiles is None:
-        profiles = load_profiles(config.profiles)
+        profiles, workshop = project_profiles(config)
         check_targets(config, profiles)
     stated = weight_notes(profiles)
     inputs = inputs if inputs is not None else input_hashes(config)
@@ -166,9 +211,13 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
         log.warning("%s", note)
         notes.append(note)
     plan, targets = values["planned"]
-    return RunResult(config, fitted, prepared, values["features"], scored, values["matching"], plan, targets,
-                     coefficient_sources(config.impact_spec(), prepared.context.solar[1]), seconds=seconds,
-                     profile_notes=notes, stage_cache=cache)
+    result = RunResult(config, fitted, prepared, values["features"], scored, values["matching"], plan, targets,
+                       coefficient_sources(config.impact_spec(), prepared.context.solar[1]), seconds=seconds,
+                       profile_notes=notes, stage_cache=cache, workshop=workshop)
+    if workshop is not None:
+        group = scored.scores.loc[scored.scores["eligible"], ["use", "asset_id", "rank"]].rename(columns={"rank": "group_rank"})
+        result.workshop_ranks = people_ranks(values["features"], fitted, workshop, group)
+    return result
 
 
 def counts(result: RunResult) -> dict:
@@ -190,12 +239,13 @@ def project_cache_dir(config: ProjectConfig) -> Path:
     return stage_cache.cache_root() / config.project.name
 
 
-def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Path, list[Profile]]:
-    """Check what a run needs before it reads anything: the profiles and
-    targets, and output folders that can be written without touching an input
-    or a folder of the user's. Returns the tables and maps folders and the
-    profiles (loaded and checked once for the run)."""
-    profiles = load_profiles(config.profiles)
+def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Path, list[Profile], Workshop | None]:
+    """Check what a run needs before it reads anything: the profiles (with
+    the workshops' weights) and targets, and output folders that can be
+    written without touching an input or a folder of the user's. Returns the
+    tables and maps folders, the profiles (loaded and checked once for the
+    run) and the workshop their weights came from."""
+    profiles, workshop = project_profiles(config)
     check_targets(config, profiles)
     tables_dir, maps_dir = config.output_dirs(out)
     inputs = dict(input_files(config))
@@ -204,7 +254,7 @@ def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Pat
     check_writable([tables_dir, maps_dir], inputs)
     if config.ledger is not None:
         check_ledger(config, [tables_dir, maps_dir])
-    return tables_dir, maps_dir, profiles
+    return tables_dir, maps_dir, profiles, workshop
 
 
 def check_ledger(config: ProjectConfig, folders: list[Path]) -> None:
@@ -261,11 +311,12 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
     capture = WarningLog()
     logging.getLogger("pipeline").addHandler(capture)
     try:
-        tables_dir, maps_dir, profiles = preflight(config, out)
+        tables_dir, maps_dir, profiles, workshop = preflight(config, out)
         previous = read_previous(compare or tables_dir, required=compare is not None)
         inputs = input_hashes(config)
         with StagedOutputs([tables_dir, maps_dir]) as staged:
-            result = analyse(config, project_cache_dir(config) if cache else None, force, inputs, client, profiles)
+            result = analyse(config, project_cache_dir(config) if cache else None, force, inputs, client, profiles,
+                             workshop)
             if previous is not None:
                 labels = {p.name: (p.label.en, p.label.el) for p in result.profiles}
                 result.changes = compare_runs(previous, run_tables(result), labels)

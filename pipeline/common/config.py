@@ -205,6 +205,9 @@ class ProfilesSpec(_Strict):
     use: list[str] | None = Field(None, description="built-in or file profile names; default all")
     files: list[FilePath] = Field(default_factory=list)
     weights: dict[str, dict[str, Weight]] = Field(default_factory=dict)
+    workshop: FilePath | None = Field(None, description="export of the workshops' weights form "
+                                                        "(idle-assets weights-form): the group's weights replace the "
+                                                        "profiles' own for the uses rated")
 
 
 class SensitivitySpec(_Strict):

@@ -204,6 +204,8 @@ def input_files(config: ProjectConfig) -> dict[str, Path]:
                     files[f"{name} ({ext})"] = path.with_suffix(ext)
     for p in config.profiles.files:
         files[f"profile {p.name}"] = Path(p)
+    if config.profiles.workshop is not None:
+        files["workshop weights"] = Path(config.profiles.workshop)
     return files
 
 

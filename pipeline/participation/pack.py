@@ -16,6 +16,7 @@ from ..publish.survey_form import write_survey_form
 from ..runner import analyse, project_cache_dir
 from .open_call import build_open_call_form
 from .reports import build_report_form
+from .workshops import build_weights_form
 
 
 #: Each form: its folder's suffix, its title and the builder of its sheets.
@@ -24,6 +25,8 @@ FORMS = {
                   lambda public, profiles, title, form_id: build_open_call_form(public, profiles, title, form_id, __version__)),
     "reports": ("αναφορές πολιτών / citizens' reports",
                 lambda public, _profiles, title, form_id: build_report_form(public, title, form_id, __version__)),
+    "weights": ("βάρη κριτηρίων (εργαστήριο) / workshop weights",
+                lambda _public, profiles, title, form_id: build_weights_form(profiles, title, form_id, __version__)),
 }
 
 

@@ -23,6 +23,7 @@ from ..common.i18n import LEGAL_FORMS, legal_form_name, t
 from ..common.io import FIXED_DATE, atomic_path, write_text
 from ..plan import plan_totals
 from ..score.profiles import Profile
+from ..participation.workshops import workshop_table
 from .implementation import implementation_section
 from .view import Published
 from .mapdata import plan_figures
@@ -35,6 +36,7 @@ HEADINGS = {
     "totals": ("Impact of the plan", "Αποτύπωμα του σχεδίου"),
     "targets": ("Targets", "Στόχοι"),
     "interest": ("Expressions of interest", "Εκδηλώσεις ενδιαφέροντος"),
+    "workshop": ("Workshops' weights", "Βάρη των εργαστηρίων"),
     "rankings": ("Ranking per use", "Κατάταξη ανά χρήση"),
     "method": ("Method and weights", "Μέθοδος και βαρύτητες"),
     "sensitivity": ("Sensitivity of the rankings", "Ευαισθησία των κατατάξεων"),
@@ -234,6 +236,14 @@ def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.Da
                                "interest.csv")
         out.append((_h("interest"), "Οι φορείς που ζήτησαν ακίνητα στην πρόσκληση εκδήλωσης ενδιαφέροντος. / "
                     "The organisations that asked for assets in the open call. " + more, tidy(shown)))
+    if view.workshop is not None:
+        table = workshop_table(view.workshop, profiles).assign(use=lambda t: t["use"].map(names).fillna(t["use"]))
+        agree = "; ".join(f"{names.get(r.use, r.use)}: W = {r.kendall_w:g} ({r.participants})"
+                          for r in view.workshop.consensus.itertuples())
+        out.append((_h("workshop"), "The weights are the workshops' (geometric mean of the participants' own); "
+                    "consensus as Kendall's W (0 none, 1 the same order for all), participants in brackets: "
+                    f"{agree}. / Βάρη από τα εργαστήρια (γεωμετρικός μέσος των βαρών των συμμετεχόντων)· "
+                    "συμφωνία κατά Kendall W.", tidy(table, {"group_weight": 3, "dissent": 2, "kendall_w": 2})))
     if view.progress is not None:
         out.append(implementation_section(view.progress))
     out.append((_h("legal_forms"), "The legal forms of the organisations the plan can propose. / Οι νομικές μορφές "

@@ -21,6 +21,7 @@ from ..common.i18n import legal_form_name
 from ..common.io import shown_paths, write_csv, write_text
 from ..manifest import config_folder
 from ..participation.partners import partners_nearby
+from ..participation.workshops import workshop_table
 from ..plan import interest_register, verify_ownership
 from ..common.privacy import Privacy
 from ..score import Explanation
@@ -90,7 +91,8 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
         coverage=coverage_note(result.prepared.coverage, result.prepared.coverage_basis),
         title=config.project.title or config.project.name, sensitivity=config.sensitivity, config=config,
         options=options, progress=result.progress, interest=interest_register(result.prepared.organisations),
-        partners=partners_nearby(public, result.prepared.context.pois, result.prepared.organisations))
+        partners=partners_nearby(public, result.prepared.context.pois, result.prepared.organisations),
+        workshop=result.workshop, workshop_ranks=result.workshop_ranks)
 
 
 def publish(result, dirs: tuple[Path, Path], options: PublishOptions | None = None) -> list[Path]:
@@ -150,6 +152,19 @@ def interest_output(p: Published, folders: Folders) -> list[Path]:
     return written
 
 
+def workshop_output(p: Published, folders: Folders) -> list[Path]:
+    """``workshop.csv`` (the group's weights, dissent and consensus) and
+    ``workshop_ranks.csv`` (ranks across people); nothing without workshops."""
+    if p.workshop is None:
+        return []
+    credit = "; ".join(p.credits)
+    written = [write_csv(workshop_table(p.workshop, list(p.profiles)).assign(attribution=credit),
+                         folders.tables / "workshop.csv")]
+    if p.workshop_ranks is not None:
+        written.append(write_csv(p.workshop_ranks.assign(attribution=credit), folders.tables / "workshop_ranks.csv"))
+    return written
+
+
 def inputs_report_output(p: Published, folders: Folders) -> list[Path]:
     """``inputs_report.md``: what happened to every input."""
     text = inputs_report(p.report, dict(p.sources), list(p.credits), p.title)
@@ -159,5 +174,5 @@ def inputs_report_output(p: Published, folders: Folders) -> list[Path]:
 for _name, _writer in (("tables", tables_output), ("maps", maps_output), ("changes", changes_output),
                        ("annex", annex_output), ("factsheets", factsheets_output), ("figures", figures_output),
                        ("inputs_report", inputs_report_output), ("implementation", implementation_output),
-                       ("interest", interest_output)):
+                       ("interest", interest_output), ("workshop", workshop_output)):
     register_output(_name, _writer)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..common.config import SensitivitySpec
 from ..ledger.progress import Progress
+from ..participation.workshops import Workshop
 from ..score.profiles import Profile
 from ..score import Explanation
 
@@ -88,6 +89,10 @@ class Published:
         what uses (no contacts); empty without organisations.
     partners : DataFrame
         Per asset, the community facilities and open-call organisations within walking distance.
+    workshop : Workshop or None
+        The workshops' weights and consensus, when the project has them.
+    workshop_ranks : DataFrame or None
+        Each asset's rank under the group's weights and under each participant's.
     progress : Progress or None
         The plan's ledger as the run left it (each asset's status and
         history, targets against what operates); None without a ledger.
@@ -117,6 +122,8 @@ class Published:
     config: Any
     options: PublishOptions
     progress: Progress | None = None
+    workshop: Workshop | None = None
+    workshop_ranks: pd.DataFrame | None = None
     interest: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
         columns=["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]))
     partners: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
