@@ -309,6 +309,23 @@ class Parser(argparse.ArgumentParser):
         super().error("\n  ".join([message, *hints]))
 
 
+#: The forms for people: command, kind (pipeline.participation.pack.FORMS), help, what the form asks.
+PEOPLES_FORMS = (
+    ("open-call-form", "open-call", "write the open call's form (XLSForm) for organisations' expressions of interest",
+     "for the open call to organisations: name, legal form, ΑΦΜ (checked), registration, members, workers, uses "
+     "wanted, space, budget, area, the assets of interest (picked from the inventory) and a private contact. Its "
+     "export is read back by the organisations source with no mapping."),
+    ("report-form", "reports", "write the citizens' report form (XLSForm): idle here / not idle, where, how sure",
+     "for citizens' reports: idle or in use, the asset or a point, certainty (hearsay, seen, confirmed), empty "
+     "since, description, photo, an optional private contact. Its export goes through 'idle-assets "
+     "reports-moderation'."),
+    ("weights-form", "weights", "write the workshops' weights form (XLSForm): each participant rates each criterion 1-9",
+     "in which each participant of a workshop rates how much each criterion of a use matters (1-9). Set "
+     "profiles.workshop to its export: the run takes the group's weights (geometric mean) and reports the "
+     "consensus (Kendall's W)."),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     # --debug and --quiet are read before or after the command (`idle-assets run --quiet`)
@@ -376,34 +393,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="at most N stops on the route, the most worth a visit first (default 25)")
     form.add_argument("--start", metavar="LAT,LON", help="where the route starts and ends (default: the first stop)")
     form.set_defaults(func=cmd_survey_form)
-    call = sub.add_parser("open-call-form", parents=[common],
-                          help="write the open call's form (XLSForm) for organisations' expressions of interest",
-                          description="Write an XLSForm (Greek and English, converted by pyxform) for the open call "
-                                      "to organisations: name, legal form, ΑΦΜ (checked), registration, members, "
-                                      "workers, uses wanted, space, budget, area, the assets of interest (picked from "
-                                      "the inventory) and a private contact. Its export is read back by the "
-                                      "organisations source with no mapping.")
-    call.add_argument("--config", help="project YAML (default: the bundled demo project)")
-    call.add_argument("--out", help="folder for the form (default: <tables>-open-call/, beside the run's outputs)")
-    call.set_defaults(func=cmd_form, kind="open-call")
-    report = sub.add_parser("report-form", parents=[common],
-                            help="write the citizens' report form (XLSForm): idle here / not idle, where, how sure",
-                            description="Write an XLSForm (Greek and English, converted by pyxform) for citizens' "
-                                        "reports: idle or in use, the asset or a point, certainty (hearsay, seen, "
-                                        "confirmed), empty since, description, photo, an optional private contact. "
-                                        "Its export goes through 'idle-assets reports-moderation'.")
-    report.add_argument("--config", help="project YAML (default: the bundled demo project)")
-    report.add_argument("--out", help="folder for the form (default: <tables>-reports/, beside the run's outputs)")
-    report.set_defaults(func=cmd_form, kind="reports")
-    weights = sub.add_parser("weights-form", parents=[common],
-                             help="write the workshops' weights form (XLSForm): each participant rates each criterion 1-9",
-                             description="Write an XLSForm (Greek and English, converted by pyxform) in which each "
-                                         "participant of a workshop rates how much each criterion of a use matters "
-                                         "(1-9). Set profiles.workshop to its export: the run takes the group's "
-                                         "weights (geometric mean) and reports the consensus (Kendall's W).")
-    weights.add_argument("--config", help="project YAML (default: the bundled demo project)")
-    weights.add_argument("--out", help="folder for the form (default: <tables>-weights/, beside the run's outputs)")
-    weights.set_defaults(func=cmd_form, kind="weights")
+    for command, kind, short, long in PEOPLES_FORMS:
+        parsed = sub.add_parser(command, parents=[common], help=short,
+                                description="Write an XLSForm (Greek and English, converted by pyxform) " + long)
+        parsed.add_argument("--config", help="project YAML (default: the bundled demo project)")
+        parsed.add_argument("--out", help=f"folder for the form (default: <tables>-{kind}/, beside the run's outputs)")
+        parsed.set_defaults(func=cmd_form, kind=kind)
     moderate = sub.add_parser("reports-moderation", parents=[common],
                               help="write the moderation workbook of the report form's export",
                               description="List every report of the form's export (CSV or XLSX) without the "

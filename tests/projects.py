@@ -71,3 +71,29 @@ def file_digests(folder: Path, pattern: str = "**/*") -> dict[str, str]:
     """The SHA-256 of every file under ``folder`` matching ``pattern``, by relative path."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.glob(pattern)) if p.is_file()}
+
+
+def file_text(path: Path) -> str:
+    """What a file says, an XLSX's sheets and strings included (its zip's XML), for searching it."""
+    import zipfile
+
+    raw = path.read_bytes()
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            raw = b"".join(book.read(n) for n in book.namelist())
+    return raw.decode("utf-8", "ignore")
+
+
+def fill_status_workbook(path: Path, rows: dict[str, dict]) -> None:
+    """A status workbook filled as an officer would: ``rows`` by asset id, each a ``{column key: value}``."""
+    from openpyxl import load_workbook
+
+    from pipeline.ledger.workbook import HEADERS
+
+    book = load_workbook(path)
+    sheet = book["status"]
+    column = {HEADERS[c.value]: c.column for c in sheet[1]}
+    for r in range(2, sheet.max_row + 1):
+        for key, value in rows.get(sheet.cell(r, column["asset"]).value, {}).items():
+            sheet.cell(r, column[key]).value = value
+    book.save(path)

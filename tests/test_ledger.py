@@ -263,17 +263,12 @@ def filled_workbook(ledger, path, rows: dict[str, dict]):
     """The ledger's workbook written, then filled as an officer would in a spreadsheet."""
     from openpyxl import load_workbook
 
-    from pipeline.ledger.workbook import HEADERS, write_status_workbook
+    from pipeline.ledger.workbook import write_status_workbook
+    from projects import fill_status_workbook
 
     write_status_workbook(ledger, path, today=__import__("datetime").date(2026, 12, 1))
-    book = load_workbook(path)
-    sheet = book["status"]
-    column = {HEADERS[cell.value]: cell.column for cell in sheet[1]}
-    for r in range(2, sheet.max_row + 1):
-        for key, value in rows.get(sheet.cell(r, column["asset"]).value, {}).items():
-            sheet.cell(r, column[key]).value = value
-    book.save(path)
-    return book
+    fill_status_workbook(path, rows)
+    return load_workbook(path)
 
 
 def test_the_status_workbook_offers_lists_and_records_what_an_officer_fills(ledger, tmp_path):

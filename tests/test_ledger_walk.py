@@ -11,14 +11,12 @@ import json
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
 
 from pipeline.cli import main
 from pipeline.common.config import load_config
 from pipeline.ledger import open_ledger
-from pipeline.ledger.workbook import HEADERS
 from pipeline.runner import run_project
-from projects import demo_data, write_config
+from projects import demo_data, fill_status_workbook, write_config
 from replay import Replay
 from test_decisions import decision
 
@@ -28,16 +26,6 @@ pytestmark = pytest.mark.slow
 ASSET = "osm-way-369836455"  # "Riverside meadow (sample)" of the demo, which the plan makes a social farm
 GRANT = decision("7ΑΒ2ΩΛΛ-ΞΟΠ", "Παραχώρηση χρήσης του δημοτικού ακινήτου «Riverside meadow (sample)» στην ΚοινΣΕπ "
                                "«Αγρός» για κοινωνικό αγρόκτημα", "2023-02-15")
-
-
-def fill(workbook, rows: dict[str, dict]) -> None:
-    book = load_workbook(workbook)
-    sheet = book["status"]
-    column = {HEADERS[c.value]: c.column for c in sheet[1]}
-    for r in range(2, sheet.max_row + 1):
-        for key, value in rows.get(sheet.cell(r, column["asset"]).value, {}).items():
-            sheet.cell(r, column[key]).value = value
-    book.save(workbook)
 
 
 def walk(tmp, store: str, where: dict, diavgeia_url: str):
@@ -59,7 +47,7 @@ def walk(tmp, store: str, where: dict, diavgeia_url: str):
     def workbook(name: str, rows: dict) -> None:
         path = tmp / f"{store}-{name}.xlsx"
         cli("status", "workbook", "--out", str(path))
-        fill(path, rows)
+        fill_status_workbook(path, rows)
         cli("status", "import", str(path))
 
     cli("status", "set", ASSET, "reported", "--new", "--name", "Riverside meadow (sample)", "--date", "2022-01-05",
@@ -73,7 +61,7 @@ def walk(tmp, store: str, where: dict, diavgeia_url: str):
     run("2023-01-10")
     proposals = tmp / f"{store}-decisions.xlsx"
     cli("decisions", "--since", "2022-10-01", "--until", "2023-03-01", "--out", str(proposals))
-    fill(proposals, {ASSET: {"accept": "ναι / yes"}})
+    fill_status_workbook(proposals, {ASSET: {"accept": "ναι / yes"}})
     cli("status", "import", str(proposals))
     cli("status", "set", ASSET, "in_preparation", "--date", "2023-05-01", "--role", "organisation")
     run("2023-09-01")

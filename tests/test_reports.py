@@ -7,7 +7,6 @@ rejected one appears in no output."""
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,7 @@ from pipeline.cli import main
 from pipeline.common.config import config_from_dict, load_config
 from pipeline.ledger import open_ledger
 from pipeline.runner import analyse, project_cache_dir, run_project
-from projects import demo_data, write_config
+from projects import demo_data, file_text, write_config
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("pyxform", reason="pyxform is not installed (pip install -e .)")
@@ -86,7 +85,7 @@ def test_the_moderation_workbook_leaves_out_contacts_and_free_text(reported):
     sheet = pd.read_excel(moderation, sheet_name="reports", engine="openpyxl", dtype=str)
     assert list(sheet.columns) == ["report_id", "report", "asset_id", "latitude", "longitude", "certainty",
                                    "empty_since", "decision", "reason"]
-    raw = b"".join(zipfile.ZipFile(moderation).read(n) for n in zipfile.ZipFile(moderation).namelist()).decode("utf-8", "ignore")
+    raw = file_text(moderation)
     assert not any(s in raw for s in SECRET[:4])
 
 
@@ -111,9 +110,6 @@ def test_a_rejected_report_and_every_contact_appear_nowhere(reported):
     assert "rejected by moderation" in report_text
     for path in list((tmp / "out").rglob("*")) + [tmp / "demo.ledger.sqlite"]:
         if path.is_file():
-            raw = path.read_bytes()
-            if path.suffix == ".xlsx":
-                raw = b"".join(zipfile.ZipFile(path).read(n) for n in zipfile.ZipFile(path).namelist())
-            text = raw.decode("utf-8", "ignore")
+            text = file_text(path)
             assert not any(s in text for s in SECRET), path
             assert "citizens' report 804" not in text, path
