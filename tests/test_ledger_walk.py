@@ -129,6 +129,7 @@ def test_the_fact_sheet_map_and_annex_show_the_path(walked):
     _, out, _ = walked["sqlite"]
     sheet = (out / "factsheets" / f"{ASSET}.html").read_text(encoding="utf-8")
     assert "Πορεία / Path" in sheet and "ΑΔΑ 7ΑΒ2ΩΛΛ-ΞΟΠ" in sheet and "σε λειτουργία / operating" in sheet
+    assert "earlier steps" in sheet  # the latest six on the sheet, which stays one page
     assert "σε λειτουργία / operating (2023-09-15)" in (out / "maps" / "index.html").read_text(encoding="utf-8")
     assert "Υλοποίηση / Implementation" in (out / "annex.md").read_text(encoding="utf-8")
 

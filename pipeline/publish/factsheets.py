@@ -219,15 +219,17 @@ def _links(asset_id: str, config) -> str:
     return f"<h2>Συμμετοχή / Take part</h2><div class='links'>{cells}</div>"
 
 
-def _partners(asset_id: str, partners: pd.DataFrame) -> str:
-    """Facilities and organisations within walking distance (nothing when none)."""
-    mine = partners[partners["asset_id"] == asset_id]
+def _partners(asset_id: str, partners: pd.DataFrame, shown: int = 6) -> str:
+    """Facilities and organisations within walking distance, nearest first, in
+    one paragraph so the sheet stays one page (all of them are in partners.csv)."""
+    mine = partners[partners["asset_id"] == asset_id].sort_values("distance_m", kind="stable")
     if mine.empty:
         return ""
-    rows = "".join(f"<tr><td>{html.escape(str(r.partner))}</td><td>{html.escape(r.kind_el)} / {html.escape(r.kind_en)}</td>"
-                   f"<td>{html.escape(fmt_value(r.distance_m, 'm'))}</td></tr>" for r in mine.itertuples())
-    return (f"<h2>Εταίροι κοντά (έως {PARTNER_WALK_M:g} m) / Partners within walking distance</h2><table><tr>"
-            f"<th>εταίρος / partner</th><th>είδος / kind</th><th>απόσταση / distance</th></tr>{rows}</table>")
+    items = [f"{html.escape(str(r.partner))} ({html.escape(r.kind_el)}, {html.escape(fmt_value(r.distance_m, 'm'))})"
+             for r in mine.head(shown).itertuples()]
+    more = f" · +{len(mine) - shown} (partners.csv)" if len(mine) > shown else ""
+    return (f"<h2>Εταίροι κοντά (έως {PARTNER_WALK_M:g} m) / Partners within walking distance</h2>"
+            f"<p class='partners'>{' · '.join(items)}{more}</p>")
 
 
 def _path(asset_id: str, progress: Progress | None) -> str:
@@ -237,7 +239,11 @@ def _path(asset_id: str, progress: Progress | None) -> str:
     rows = history_rows(progress, asset_id)
     if not rows:
         return ""
-    body = "".join(f"<tr><td>{html.escape(d)}</td><td>{html.escape(s)}</td><td>{html.escape(x)}</td></tr>" for d, s, x in rows)
+    shown = 6  # the latest steps: the sheet stays one page; all of them are in the ledger
+    earlier = (f"<tr><td colspan='3'>… {len(rows) - shown} προηγούμενα βήματα / earlier steps "
+               "(idle-assets status)</td></tr>") if len(rows) > shown else ""
+    body = earlier + "".join(f"<tr><td>{html.escape(d)}</td><td>{html.escape(s)}</td><td>{html.escape(x)}</td></tr>"
+                             for d, s, x in rows[-shown:])
     return ("<h2>Πορεία / Path</h2><table><tr><th>ημερομηνία / date</th><th>βήμα / step</th>"
             f"<th>τεκμήριο / evidence</th></tr>{body}</table>")
 
