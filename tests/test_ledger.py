@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import box
@@ -328,6 +329,7 @@ def test_a_ledger_of_an_older_schema_is_migrated_with_its_history(where, monkeyp
     full = store.MIGRATIONS
     monkeypatch.setattr(store, "MIGRATIONS", full[:1])
     monkeypatch.setattr(store, "ASSET_COLUMNS", tuple(c for c in store.ASSET_COLUMNS if c not in ("parcel_code", "register_id")))
+    monkeypatch.setattr(store, "EVENT_COLUMNS", tuple(c for c in store.EVENT_COLUMNS if c != "use"))  # schema 1's
     with open_ledger(where) as old:
         assert old.version == 1
         old._execute("INSERT INTO assets (ledger_id, first_added, last_updated) VALUES (?, ?, ?)",
@@ -356,3 +358,26 @@ def test_an_empty_ledger_gives_an_empty_dashboard(tmp_path):
     view = view_of(inventory([]), None, [], None, progress=state, title="Δήμος")
     page = dashboard_html(view, {})
     assert "0 ακίνητα στο μητρώο" in page and "Κανένα. / None." in page
+
+
+def test_targets_count_the_use_agreed_in_the_ledger_before_the_plan_s(tmp_path):
+    import datetime as dt
+
+    from pipeline.ledger.progress import Snapshot, progress
+
+    plan = pd.DataFrame({"asset_id": ["A", "B"], "use": ["social_farm", "social_farm"], "kwp": [0.0, 0.0],
+                         "jobs": [2.0, 3.0]})
+    targets = pd.DataFrame({"target": ["1 farm", "1 centre"], "uses": ["social_farm", "recycling_centre"],
+                            "unit": ["sites", "sites"], "target_value": [1.0, 1.0], "reached": [2.0, 0.0]})
+    with open_ledger(tmp_path / "l.sqlite") as ledger:
+        for asset in ("A", "B"):
+            ledger.add_asset(asset, "2025-01-10")
+            ledger.record(Event(asset, "2025-01-10", "identified", "pipeline"))
+        ledger.record(Event("A", "2025-06-01", "operating", "officer", use="social_farm"))
+        ledger.record(Event("B", "2025-06-01", "operating", "officer", use="recycling_centre"))  # agreed otherwise
+        with pytest.raises(InputError, match="a use is agreed with"):
+            ledger.record(Event("B", "2025-06-02", "verified", "surveyor", use="social_farm"))
+        state = progress(Snapshot.of(ledger), plan, targets, dt.date(2026, 1, 1))
+    counted = state.targets.set_index("target")
+    assert (counted.loc["1 farm", "operating"], counted.loc["1 centre", "operating"]) == (1.0, 1.0)
+    assert counted.loc["1 farm", "jobs_operating"] == 2.0  # B's planned jobs were a farm's: not counted for the centre

@@ -65,8 +65,10 @@ def walk(tmp, store: str, where: dict, diavgeia_url: str):
     cli("status", "import", str(proposals))
     cli("status", "set", ASSET, "in_preparation", "--date", "2023-05-01", "--role", "organisation")
     run("2023-09-01")
+    assert main(["status", "set", ASSET, "in_preparation", "--config", str(config_file), "--date", "2023-06-01",
+                 "--use", "car_park"]) == 2  # not a use of the project
     workbook("2", {ASSET: {"date": "2023-09-15", "status": "operating", "role": "officer", "tenure": "concession",
-                           "term_years": 10, "note": "πρώτη σοδειά / first harvest"}})
+                           "term_years": 10, "use": "social_farm", "note": "πρώτη σοδειά / first harvest"}})
     final = run("2026-12-01")
     return config, out, final
 
@@ -106,6 +108,8 @@ def test_one_asset_walks_from_reported_to_operating_on_both_stores_alike(walked)
     assert [s for s in path if s in wanted] == wanted  # verified too where the demo survey found it vacant
     assigned = next(step for step in steps if step[1] == "assigned")
     assert assigned == ("2023-02-15", "assigned", "council")
+    with open_ledger(config.ledger.location()) as ledger:
+        assert ledger.history(ASSET)[-1]["use"] == "social_farm"
     assert comparable(walked["sqlite"][0]) == comparable(walked["postgresql"][0])
 
 

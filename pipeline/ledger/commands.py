@@ -56,6 +56,8 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     record.add_argument("--funding", help="with exited: how the new use was funded")
     record.add_argument("--reason", choices=list(EXIT_REASONS), help="with exited: why it left the register")
     record.add_argument("--note")
+    record.add_argument("--use", help="with offered, requested, assigned and after: the use agreed (a profile's name, "
+                                      "e.g. social_farm), which the plan's targets are counted against")
     record.add_argument("--new", action="store_true",
                         help="add the asset to the ledger first (a site people reported that no run has found yet; "
                              "give the id a run will know it by, e.g. osm-way-123)")
@@ -101,13 +103,21 @@ def _ledger(args: argparse.Namespace) -> tuple[ProjectConfig, Ledger]:
     return config, open_ledger(config.ledger.location())
 
 
+def _uses(config: ProjectConfig) -> set[str]:
+    from ..score.profiles import load_profiles
+
+    return {p.name for p in load_profiles(config.profiles)}
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    _, ledger = _ledger(args)
+    config, ledger = _ledger(args)
     with ledger:
         if args.action == "set":
+            if args.use is not None and args.use not in (uses := _uses(config)):
+                raise ConfigError(f"--use {args.use}", [f"not a use of this project ({', '.join(sorted(uses))})"])
             event = Event(args.asset, args.date or dt.date.today().isoformat(), args.status, args.role,
                           evidence=args.evidence, tenure=args.tenure, term_years=args.term_years, new_use=args.new_use,
-                          area_m2=args.area_m2, funding=args.funding, reason=args.reason, note=args.note)
+                          area_m2=args.area_m2, funding=args.funding, reason=args.reason, note=args.note, use=args.use)
             with ledger.transaction():  # a new asset and its first step, or neither
                 if args.new and not ledger.add_asset(args.asset, event.date, Site(name=args.name)):
                     raise ConfigError(f"status set {args.asset} --new", ["the asset is already in the ledger: leave out --new"])
@@ -132,7 +142,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(terminal_text(f"wrote {', '.join(str(p) for p in written)} (checked against register.schema.json)"))
             return 0
         if args.action == "import":
-            events = record_workbook(Path(args.workbook), ledger)
+            events = record_workbook(Path(args.workbook), ledger, uses=_uses(config))
             print(terminal_text(f"{len(events)} step(s) recorded from {args.workbook} in {ledger.where}"))
             return 0
         print(terminal_text(status_table(ledger)))

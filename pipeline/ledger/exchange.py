@@ -75,6 +75,7 @@ FIELDS: list[dict[str, Any]] = [
     _field("evidence", "string", "What shows it: a Diavgeia ΑΔΑ, a survey submission, a register row"),
     _field("tenure", "string", "How an assigned site is held", enum=list(TENURES)),
     _field("term_years", "number", "The tenure's term in years", minimum=0),
+    _field("use", "string", "The use agreed with the assignment (a use profile's name)"),
     _field("first_added", "date", "First found (FirstAddedDate)", required=True),
     _field("last_updated", "date", "Last step recorded (LastUpdatedDate)", required=True),
     _field("end_date", "date", "Left the register (EndDate)"),
@@ -89,8 +90,10 @@ COLUMNS = [f["name"] for f in FIELDS]
 def register_frame(snapshot: Snapshot, geometries: dict[str, bytes]) -> gpd.GeoDataFrame:
     """The register's rows from the ledger: one per site, its current step, its shape (lon/lat)."""
     events = snapshot.events.sort_values(["ledger_id", "date", "event_id"], kind="stable")
-    last = events.groupby("ledger_id").tail(1)
+    last = events.groupby("ledger_id").tail(1).drop(columns=["use"], errors="ignore")
     assets = snapshot.assets.merge(last, on="ledger_id", how="inner", suffixes=("", "_event")).set_index("ledger_id")
+    agreed = (events.dropna(subset=["use"]).groupby("ledger_id")["use"].last() if "use" in events
+              else pd.Series(dtype=object))
     shapes = gpd.GeoSeries(shapely.from_wkb([geometries.get(i) for i in assets.index]), index=assets.index, crs=4326)
     points = shapes.representative_point()
     text = lambda column: assets[column].astype(object).where(assets[column].notna(), "")  # noqa: E731
@@ -103,6 +106,7 @@ def register_frame(snapshot: Snapshot, geometries: dict[str, bytes]) -> gpd.GeoD
         "status_en": assets["status"].map(lambda s: STATUSES[s][1]),
         "cnig_status": assets["status"].map(CNIG_STATUS), "status_date": assets["date"],
         "evidence": text("evidence"), "tenure": text("tenure"), "term_years": assets["term_years"].astype(float),
+        "use": [u if isinstance(u, str) else "" for u in assets.index.map(agreed)],
         "first_added": assets["first_added"], "last_updated": assets["last_updated"], "end_date": text("end_date"),
         "end_reason": text("reason"), "new_use": text("new_use"), "notes": text("note"),
     }).reset_index(drop=True)

@@ -91,6 +91,9 @@ class Event:
         What an exit records: the new use and the area brought back into
         use with its funding, or why it left (:data:`EXIT_REASONS`).
     note : str, optional
+    use : str, optional
+        With an assignment and after: the use agreed (a use profile's name,
+        ``social_farm``), which the plan's targets are counted against.
     """
 
     ledger_id: str
@@ -105,6 +108,7 @@ class Event:
     funding: str | None = None
     reason: str | None = None
     note: str | None = None
+    use: str | None = None
 
 
 def event_problems(event: Event, today: dt.date | None = None) -> list[str]:
@@ -132,6 +136,8 @@ def event_problems(event: Event, today: dt.date | None = None) -> list[str]:
         problems.append(f"reason {event.reason!r} is not one of {', '.join(EXIT_REASONS)}")
     if event.status == "exited" and not (event.new_use or event.reason):
         problems.append("an exit records the new use (new_use) or why it left the register (reason)")
+    if event.use is not None and event.status not in (*TENURED, "requested", "offered"):
+        problems.append(f"a use is agreed with an offer, a request or an assignment, not with status {event.status!r}")
     if event.status == "available" and not event.evidence:
         problems.append("'available' is a council decision: give its evidence (e.g. the Diavgeia ΑΔΑ)")
     return problems

@@ -116,7 +116,10 @@ def progress(snapshot: Snapshot, plan: pd.DataFrame | None, targets: pd.DataFram
     spans = spells(events, today) if not events.empty else pd.DataFrame(
         columns=["ledger_id", "status", "start", "end", "days", "current"])
     now = spans[spans["current"].astype(bool)].set_index("ledger_id")
-    uses = plan.drop_duplicates("asset_id").set_index("asset_id")["use"] if plan is not None and len(plan) else pd.Series(dtype=object)
+    planned = plan.drop_duplicates("asset_id").set_index("asset_id")["use"] if plan is not None and len(plan) else pd.Series(dtype=object)
+    agreed = (events.dropna(subset=["use"]).pipe(_ordered).groupby("ledger_id")["use"].last()
+              if "use" in events and events["use"].notna().any() else pd.Series(dtype=object))
+    uses = pd.concat([planned[~planned.index.isin(agreed.index)], agreed])
     current = assets.set_index("ledger_id").join(now[["status", "start", "days"]], how="inner")
     listed = (pd.Timestamp(today) - pd.to_datetime(current["first_added"])).dt.days.astype(float) / 365.25
     started = pd.to_datetime(current["start"])
@@ -144,15 +147,20 @@ def progress(snapshot: Snapshot, plan: pd.DataFrame | None, targets: pd.DataFram
 
 
 def _targets(targets: pd.DataFrame | None, plan: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:
-    """Each target of the plan against the assets operating in its uses."""
+    """Each target of the plan against the assets operating in its uses (the
+    use agreed in the ledger, else the plan's); kWp and jobs are the plan's
+    figures for the site."""
     columns = ["target", "unit", "target_value", "planned", "operating", "jobs_operating"]
     if targets is None or targets.empty or plan is None:
         return pd.DataFrame(columns=columns)
-    operating = set(current.loc[current["status"] == "operating", "ledger_id"])
+    running = current[current["status"] == "operating"]
+    agreed = pd.DataFrame({"asset_id": running["ledger_id"].to_numpy(), "use": running["use"].to_numpy()})
+    figures = plan.drop_duplicates(["asset_id", "use"])[["asset_id", "use", "kwp", "jobs"]]
+    operating_uses = agreed.merge(figures, on=["asset_id", "use"], how="left").fillna({"kwp": 0.0, "jobs": 0.0})
     rows = []
     for _, t in targets.iterrows():
         uses = str(t["uses"]).split(";") if isinstance(t["uses"], str) else list(t["uses"])
-        mine = plan[plan["use"].isin(uses) & plan["asset_id"].isin(operating)]
+        mine = operating_uses[operating_uses["use"].isin(uses)]
         measure = mine["kwp"].sum() if t["unit"] == "kWp" else mine["asset_id"].nunique()
         rows.append({"target": t["target"], "unit": t["unit"], "target_value": t["target_value"], "planned": t["reached"],
                      "operating": round(float(measure), 1), "jobs_operating": round(float(mine["jobs"].sum()), 1)})

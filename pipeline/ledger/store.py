@@ -87,6 +87,10 @@ MIGRATIONS: tuple[dict[str, str], ...] = (
         ALTER TABLE assets ADD COLUMN register_id text;
         """,
     },
+    {  # 3: the use agreed with an assignment, which the plan's targets are counted against
+        "sqlite": "ALTER TABLE events ADD COLUMN use TEXT;",
+        "postgresql": "ALTER TABLE events ADD COLUMN use text;",
+    },
 )
 
 _LOCK_KEY = 7_326_411  # the advisory lock every idle-assets writer of a PostgreSQL ledger takes

@@ -43,6 +43,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("evidence", "Τεκμήριο / evidence", "Diavgeia ΑΔΑ, survey submission, register row"),
     ("tenure", "Παραχώρηση / tenure", "with assigned, in preparation, operating"),
     ("term_years", "Διάρκεια (έτη) / term (years)", ""),
+    ("use", "Χρήση που συμφωνήθηκε / use agreed", "with assigned and after: a use profile's name, e.g. social_farm"),
     ("new_use", "Νέα χρήση / new use", "with exited"),
     ("area_m2", "Έκταση σε χρήση (m²) / area brought back (m²)", "with exited"),
     ("funding", "Χρηματοδότηση / funding", "with exited"),
@@ -137,7 +138,8 @@ def _code(value: str, codes: dict[str, tuple[str, str]]) -> str | None:
     return None
 
 
-def read_status_workbook(path: Path, ledger: Ledger, today: dt.date | None = None) -> list[Event]:
+def read_status_workbook(path: Path, ledger: Ledger, today: dt.date | None = None,
+                         uses: set[str] | None = None) -> list[Event]:
     """The events a filled workbook records, every row checked.
 
     Raises
@@ -184,13 +186,15 @@ def read_status_workbook(path: Path, ledger: Ledger, today: dt.date | None = Non
         if blank(row.get("date")):
             row_problems.append("no date: when did it happen?")
         text = {k: (None if k not in table.columns or blank(row.get(k)) else str(row.get(k)).strip())
-                for k in ("evidence", "new_use", "funding", "note")}
+                for k in ("evidence", "new_use", "funding", "note", "use")}
+        if uses is not None and text["use"] is not None and text["use"] not in uses:
+            row_problems.append(f"use {text['use']!r} is not a use of this project ({', '.join(sorted(uses))})")
         status = codes.get("status")
         if not row_problems and dates[index] is not None and status:
             event = Event(ids[index], str(dates[index])[:10], status, codes.get("role") or "officer",
                           evidence=text["evidence"], tenure=codes.get("tenure"), term_years=numbers.get("term_years"),
                           new_use=text["new_use"], area_m2=numbers.get("area_m2"), funding=text["funding"],
-                          reason=codes.get("reason"), note=text["note"])
+                          reason=codes.get("reason"), note=text["note"], use=text["use"])
             row_problems += event_problems(event, today)
             events.append(event)
         problems += [f"{where}: {p}" for p in row_problems]
@@ -199,9 +203,10 @@ def read_status_workbook(path: Path, ledger: Ledger, today: dt.date | None = Non
     return events
 
 
-def record_workbook(path: Path, ledger: Ledger, today: dt.date | None = None) -> list[Event]:
-    """Record a filled workbook's events, all or none."""
-    events = read_status_workbook(path, ledger, today)
+def record_workbook(path: Path, ledger: Ledger, today: dt.date | None = None,
+                    uses: set[str] | None = None) -> list[Event]:
+    """Record a filled workbook's events, all or none (``uses``: the project's, a row's use must be one)."""
+    events = read_status_workbook(path, ledger, today, uses)
     with ledger.transaction():
         for event in events:
             ledger.record(event, today)
