@@ -23,6 +23,7 @@ from .common.config import ProjectConfig
 from .common.errors import ConfigError, CoverageError, InputError
 from .extract.registry import private_fields
 from .ledger import open_ledger, record_run
+from .ledger.model import TENURED
 from .ledger.progress import Progress, Snapshot, progress
 from .ledger.runs import RunRecord
 from .participation.workshops import Workshop, aggregate, read_ratings
@@ -196,7 +197,7 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     key = stage_key(config, inputs, profiles)
     seconds: dict[str, float] = {}
     values: dict = {"config": config, "uses": [p.name for p in profiles], "client": client,
-                    "sharing": compatible_uses()}
+                    "sharing": compatible_uses(), "committed": committed_assignments(config)}
     cache = _cached_stages(values, cache_dir, key, force, inputs, seconds)
     prepared = values["prepared"]
     check_coverage(config, prepared)
@@ -255,6 +256,26 @@ def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Pat
     if config.ledger is not None:
         check_ledger(config, [tables_dir, maps_dir])
     return tables_dir, maps_dir, profiles, workshop
+
+
+def committed_assignments(config: ProjectConfig) -> pd.DataFrame | None:
+    """What the plan's ledger has assigned, in preparation or operating:
+    ``asset_id``, ``use`` (the latest agreed) and ``evidence`` (the latest
+    step's); None without a ledger. These sites are in active use: the plan
+    keeps them, with their use, and offers them to no one else."""
+    if config.ledger is None:
+        return None
+    with open_ledger(config.ledger.location()) as ledger:
+        events = pd.DataFrame(ledger.history())
+    columns = ["asset_id", "use", "evidence"]
+    if events.empty:
+        return pd.DataFrame(columns=columns)
+    events = events.sort_values(["ledger_id", "date", "event_id"], kind="stable")
+    last = events.groupby("ledger_id").tail(1)
+    held = last[last["status"].isin(TENURED)]
+    agreed = events.dropna(subset=["use"]).groupby("ledger_id")["use"].last() if "use" in events else pd.Series(dtype=object)
+    return pd.DataFrame({"asset_id": held["ledger_id"].to_numpy(), "use": held["ledger_id"].map(agreed).to_numpy(),
+                         "evidence": held["evidence"].to_numpy()}, columns=columns)
 
 
 def check_ledger(config: ProjectConfig, folders: list[Path]) -> None:

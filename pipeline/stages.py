@@ -79,11 +79,12 @@ def best_uses(features, scored, profiles):
     return best_use(features, scored.scores, [p.name for p in profiles])
 
 
-def plan_of(config, features, scored, profiles, prepared, sharing) -> tuple:
-    """The plan and the target report (impact potentials computed on the way)."""
+def plan_of(config, features, scored, profiles, prepared, sharing, committed) -> tuple:
+    """The plan and the target report (impact potentials computed on the way);
+    ``committed``: what the plan's ledger has assigned already."""
     pot = potentials(features, scored.scores, profiles, config.impact_spec(), prepared.context.solar[1])
     labels = {p.name: (p.label.en, p.label.el) for p in profiles}
-    return make_plan(scored.scores, pot, features, prepared.organisations, config.plan, labels, sharing)
+    return make_plan(scored.scores, pot, features, prepared.organisations, config.plan, labels, sharing, committed)
 
 
 def _raw_contract(raw, _values) -> None:
@@ -118,7 +119,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("features", features_of, ("prepared", "client"), "features", _features_contract, cached=True),
     Stage("score", scores_of, ("features", "profiles", "config"), "scored", _scores_contract),
     Stage("match", best_uses, ("features", "scored", "profiles"), "matching", _matching_contract),
-    Stage("plan", plan_of, ("config", "features", "scored", "profiles", "prepared", "sharing"), "planned"),
+    Stage("plan", plan_of, ("config", "features", "scored", "profiles", "prepared", "sharing", "committed"), "planned"),
 )
 
 

@@ -120,6 +120,8 @@ def test_the_dashboard_shows_a_stuck_site_and_a_target_met(walked):
     assert current.loc[ASSET, "status"] == "operating" and not current.loc[ASSET, "stuck"]
     stuck = current[current["stuck"]]
     assert len(stuck) and (stuck["years_listed"] > 3).all() and set(stuck["status"]) <= {"identified", "verified"}
+    planned = final.plan.set_index("asset_id").loc[ASSET]  # in active use: kept with its agreed use, not re-offered
+    assert planned["use"] == "social_farm" and planned["reason_en"].startswith("agreed in the plan's ledger")
     target = progress.targets.set_index("target").loc["1 κοινωνικό αγρόκτημα / 1 social farm"]
     assert target["operating"] >= target["target_value"] == 1  # met
     page = (out / "maps" / "implementation.html").read_text(encoding="utf-8")

@@ -131,3 +131,32 @@ def test_an_organisation_is_never_a_candidate_for_a_site_smaller_than_it_needs()
     large = out.loc["large", "candidate_organisations"].split("; ")  # nearest first: 70 m, then 95 m
     assert large[0].startswith("Small co-op") and large[1] == "Big co-op (ΚοινΣΕπ / KoinSEp, 95 m)"
     assert "No need stated" in out.loc["large", "candidate_organisations"]  # no stated need: not excluded
+
+
+def test_assignments_agreed_in_the_ledger_stay_and_count_first():
+    """A site the ledger has assigned keeps its agreed use (not the best one),
+    counts for its target first, and is offered to no one else; an assigned
+    site without an agreed use is only kept out."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from pipeline.plan import make_plan
+
+    ids = ["A", "B", "C", "D"]
+    scores = pd.DataFrame([{"asset_id": a, "use": u, "score": s, "eligible": True, "reason_en": "r", "reason_el": "ρ"}
+                           for a, u, s in [("A", "social_farm", 95), ("A", "recycling_centre", 60),
+                                           ("B", "social_farm", 90), ("C", "social_farm", 85), ("D", "social_farm", 99)]])
+    potentials = scores[["asset_id", "use"]].assign(usable_area_m2=1000.0, kwp=0.0, mwh_per_year=0.0,
+                                                      cultivable_m2=0.0, jobs=1.0)
+    assets = gpd.GeoDataFrame({"asset_id": ids, "name": ids, "ownership": "municipal", "ownership_evidence": "register",
+                               "confidence": "confirmed"}, geometry=[box(i * 100, 0, i * 100 + 50, 50) for i in range(4)],
+                              crs=2100)
+    spec = PlanSpec(min_score=50, targets=[Target(uses=["social_farm"], count=2), Target(uses=["recycling_centre"], count=1)])
+    committed = pd.DataFrame({"asset_id": ["A", "D"], "use": ["recycling_centre", None], "evidence": ["ΑΔΑ 1", "ΑΔΑ 2"]})
+    plan, report = make_plan(scores, potentials, assets, None, spec, committed=committed)
+    chosen = dict(zip(plan["asset_id"], plan["use"]))
+    assert chosen["A"] == "recycling_centre" and plan.set_index("asset_id").loc["A", "reason_en"].startswith(
+        "agreed in the plan's ledger (ΑΔΑ 1)")
+    assert "D" not in chosen  # assigned in the ledger, its use not recorded: in use, offered to no one
+    assert {a for a, u in chosen.items() if u == "social_farm"} == {"B", "C"}
+    assert report.set_index("uses").loc["recycling_centre", "reached"] == 1.0

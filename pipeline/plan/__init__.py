@@ -174,21 +174,54 @@ def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_dista
     return out
 
 
+def agreed_pairs(scores: pd.DataFrame, potentials: pd.DataFrame, committed: pd.DataFrame | None) -> pd.DataFrame:
+    """The assignments already agreed in the plan's ledger (``committed``:
+    ``asset_id``, ``use``, ``evidence``), as plan pairs with their scores,
+    potentials and a reason that says so."""
+    columns = ["asset_id", "use", "score", "reason_en", "reason_el"]
+    if committed is None or committed.empty:
+        return pd.DataFrame(columns=[*columns, *potentials.columns.drop(["asset_id", "use"], errors="ignore")])
+    agreed = committed.dropna(subset=["use"])[["asset_id", "use", "evidence"]]
+    rows = scores[columns].merge(agreed, on=["asset_id", "use"]).merge(potentials, on=["asset_id", "use"], how="left")
+    said = rows["evidence"].fillna("").map(lambda e: f" ({e})" if e else "")
+    rows["reason_en"] = "agreed in the plan's ledger" + said + "; " + rows["reason_en"].astype(str)
+    rows["reason_el"] = "συμφωνήθηκε στον φάκελο υλοποίησης" + said + "· " + rows["reason_el"].astype(str)
+    return rows.drop(columns="evidence")
+
+
+def _less(target: Target, fixed: pd.DataFrame) -> Target:
+    """``target`` less what the agreed assignments already give it."""
+    mine = fixed[fixed["use"].isin(target.uses)]
+    if target.count is not None:
+        return target.model_copy(update={"count": max(target.count - len(mine), 0)})
+    return target.model_copy(update={"kwp": max(float(target.kwp or 0.0) - float(mine["kwp"].sum()), 0.0)})
+
+
 def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisations, spec: PlanSpec,
-              labels: dict[str, tuple[str, str]] | None = None, sharing: Mapping[str, frozenset[str]] | None = None):
+              labels: dict[str, tuple[str, str]] | None = None, sharing: Mapping[str, frozenset[str]] | None = None,
+              committed: pd.DataFrame | None = None):
     """The plan table (assigned asset, use, score, reason, ownership and
     confidence, impact, candidate organisations, and a note where an asset
     did not get its best use) and the target report. With
     ``spec.ownership == "public"`` only municipal and other public assets are
     assigned (see :func:`verify_ownership` for the others). ``labels`` names
     each use in English and Greek for the notes; ``sharing`` which uses may
-    share an asset (see :func:`assign`). No file is read: the rules come in."""
+    share an asset (see :func:`assign`). ``committed`` are the assets the
+    plan's ledger has assigned, in preparation or operating (``asset_id``,
+    ``use``, ``evidence``): they are in active use and never offered again;
+    those with their use agreed stay in the plan with it, and the targets
+    count them first. No file is read: the rules come in."""
     pairs = scores.loc[scores["eligible"], ["asset_id", "use", "score", "reason_en", "reason_el"]].merge(
         potentials, on=["asset_id", "use"], how="left")
+    fixed = agreed_pairs(scores, potentials, committed)
+    if committed is not None and len(committed):
+        pairs = pairs[~pairs["asset_id"].isin(committed["asset_id"])]
     if spec.ownership == "public":
         public = assets.loc[assets["ownership"].isin(PUBLIC), "asset_id"]
         pairs = pairs[pairs["asset_id"].isin(public)]
-    chosen = assign(pairs, spec.targets, spec.min_score, sharing)
+    chosen = assign(pairs, [_less(t, fixed) for t in spec.targets], spec.min_score, sharing)
+    if len(fixed):
+        chosen = pd.concat([fixed[chosen.columns], chosen], ignore_index=True)
     candidates = organisation_candidates(chosen, assets, organisations, spec.organisation_max_distance_m)
     plan = chosen.merge(candidates, on=["asset_id", "use"], how="left")
     facts = assets.set_index("asset_id")
