@@ -161,9 +161,10 @@ plan:
   # organisation_max_distance_m: 10000   # propose organisations within 10 km of a site
 
 # The plan's ledger: every asset ever found and its path from report to
-# operating, kept across runs (`idle-assets status`). An SQLite file beside
-# this config; officers who share it use PostgreSQL/PostGIS instead:
+# operating, kept across runs (`idle-assets status`). A GeoPackage beside
+# this config (QGIS opens its 'sites' layer); officers who share it use
+# PostgreSQL/PostGIS instead:
 #   url: postgresql://officer:${{IDLE_ASSETS_LEDGER_PASSWORD}}@db.example.gr/plan
 ledger:
-  path: {project_name(name, code)}.ledger.sqlite
+  path: {project_name(name, code)}.ledger.gpkg
 """

@@ -381,3 +381,25 @@ def test_targets_count_the_use_agreed_in_the_ledger_before_the_plan_s(tmp_path):
     counted = state.targets.set_index("target")
     assert (counted.loc["1 farm", "operating"], counted.loc["1 centre", "operating"]) == (1.0, 1.0)
     assert counted.loc["1 farm", "jobs_operating"] == 2.0  # B's planned jobs were a farm's: not counted for the centre
+
+
+def test_the_embedded_ledger_is_a_geopackage_gis_tools_open(tmp_path):
+    """The SQLite ledger is a GeoPackage: GDAL opens its 'sites' layer, each site found with its shape."""
+    import warnings
+
+    import pyogrio
+
+    path = tmp_path / "volos.ledger.gpkg"
+    with open_ledger(path) as ledger:
+        record_run(ledger, inventory([("reg-A", box(X, Y, X + 100, Y + 60), None, None),
+                                      ("reg-B", box(X + 500, Y, X + 540, Y + 40), None, None)]), "2026-01-10")
+        stored = {a["ledger_id"]: shapely.from_wkb(a["geometry"]) for a in ledger.assets()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a conformant GeoPackage: GDAL has nothing to say
+        assert "sites" in pyogrio.list_layers(path)[:, 0]
+        sites = gpd.read_file(path, layer="sites")
+    assert sites.crs.to_epsg() == 4326 and sorted(sites["ledger_id"]) == ["reg-A", "reg-B"]
+    for row in sites.itertuples():
+        assert row.geometry.equals_exact(stored[row.ledger_id], 1e-12)
+    with open_ledger(path) as again:  # and it is still the ledger
+        assert again.current() == {"reg-A": "identified", "reg-B": "identified"}

@@ -274,7 +274,7 @@ class LedgerSpec(_Strict):
     (``postgresql://officer:${IDLE_ASSETS_LEDGER_PASSWORD}@db.example.gr/plan``)
     or libpq's own ``PGPASSWORD`` / ``.pgpass``."""
 
-    path: FilePath | None = Field(None, description="an SQLite file, e.g. volos.ledger.sqlite beside the config")
+    path: FilePath | None = Field(None, description="an SQLite file, a GeoPackage too (volos.ledger.gpkg) beside the config")
     url: str | None = Field(None, description="postgresql://user@host:port/database")
     diavgeia: DiavgeiaSpec | None = Field(None, description="where 'idle-assets decisions' searches council decisions")
 

@@ -99,7 +99,7 @@ def _ledger(args: argparse.Namespace) -> tuple[ProjectConfig, Ledger]:
     config = load_config(args.config or demo_config_path())
     if config.ledger is None:
         raise ConfigError(f"config {args.config or demo_config_path()}",
-                          ["no 'ledger' section: add e.g. 'ledger: {path: <name>.ledger.sqlite}' to keep the plan's ledger"])
+                          ["no 'ledger' section: add e.g. 'ledger: {path: <name>.ledger.gpkg}' to keep the plan's ledger"])
     return config, open_ledger(config.ledger.location())
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ..common.errors import InputError
+from ._gpkg import gpkg_blob, make_geopackage
 from .model import Event, Site, event_problems
 
 #: The columns of the assets table, in order.
@@ -33,8 +34,8 @@ ASSET_COLUMNS = ("ledger_id", "name", "kind", "previously_part_of", "first_added
                  "last_seen", "area_m2", "geometry", "parcel_code", "register_id")
 EVENT_COLUMNS = tuple(f.name for f in fields(Event))
 
-#: The schema, one step per version, in each dialect.
-MIGRATIONS: tuple[dict[str, str], ...] = (
+#: The schema, one step per version, in each dialect (SQL, or a function of the connection).
+MIGRATIONS: tuple[dict[str, Any], ...] = (
     {
         "sqlite": """
         CREATE TABLE assets (
@@ -90,6 +91,10 @@ MIGRATIONS: tuple[dict[str, str], ...] = (
     {  # 3: the use agreed with an assignment, which the plan's targets are counted against
         "sqlite": "ALTER TABLE events ADD COLUMN use TEXT;",
         "postgresql": "ALTER TABLE events ADD COLUMN use text;",
+    },
+    {  # 4: the SQLite file is a GeoPackage too, with a 'sites' layer GIS tools open (PostGIS is spatial already)
+        "sqlite": make_geopackage,
+        "postgresql": "SELECT 1;",
     },
 )
 
@@ -272,9 +277,21 @@ class SqliteLedger(Ledger):
     def _tables(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
-    def _apply(self, script: str) -> None:
+    def _apply(self, script) -> None:
+        if callable(script):
+            script(self._db)
+            return
         for statement in _statements(script):
             self._db.execute(statement)
+
+    def add_asset(self, ledger_id: str, date: str, site: Site | None = None) -> bool:
+        """As :meth:`Ledger.add_asset`, the site also drawn in the GeoPackage's ``sites`` layer."""
+        with self._write():
+            added = super().add_asset(ledger_id, date, site)
+            if added and "sites" in self._tables():
+                self._db.execute("INSERT INTO sites (ledger_id, name, geom) VALUES (?, ?, ?)",
+                                 (ledger_id, (site or Site()).name, gpkg_blob((site or Site()).wkb)))
+            return added
 
     @contextmanager
     def _write(self) -> Iterator[None]:
