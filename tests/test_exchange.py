@@ -105,3 +105,20 @@ def test_a_municipality_s_own_register_gets_every_problem_by_row(tmp_path, capsy
                      "row 7, end_date: before first_added", "row 8, end_date: an exited site needs its end date",
                      "row 9, site_id: unique-error"):
         assert expected in err, expected
+
+
+def test_a_register_export_starts_another_ledger_that_exports_the_same(exported, tmp_path, capsys):
+    """The pipeline reads its own export back: a new ledger started from it
+    exports the same register, to the byte; a second import is refused."""
+    data = demo_data()
+    data["ledger"] = {"path": str(tmp_path / "restored.ledger.gpkg")}
+    config = write_config(tmp_path, data, "restored.yaml")
+    source = exported["sqlite"] / "register.csv"
+    assert main(["status", "import-register", str(source), "--config", str(config)]) == 0
+    assert main(["status", "export", "--config", str(config), "--out", str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / "register.csv").read_bytes() == source.read_bytes()
+    again = gpd.read_file(tmp_path / "again" / "register.gpkg", layer="register").set_index("site_id")
+    assert again.geometry["reg-A"].equals_exact(VOLOS, 1e-9)  # the shapes came from register.gpkg beside the CSV
+    capsys.readouterr()
+    assert main(["status", "import-register", str(source), "--config", str(config)]) == 2
+    assert "site reg-A is in the ledger already" in capsys.readouterr().err

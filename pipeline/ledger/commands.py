@@ -14,7 +14,7 @@ from ..common._text import terminal_text
 from .model import EXIT_REASONS, ROLES, STATUSES, TENURES, Event, Site
 from .store import Ledger, open_ledger
 from .diavgeia import propose, search_decisions
-from .exchange import register_frame, register_problems, write_register
+from .exchange import import_register, register_frame, register_problems, write_register
 from .progress import Snapshot
 from .workbook import record_workbook, write_status_workbook
 
@@ -40,7 +40,7 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
                             description="Show how many assets are at each step of their path, and each asset's "
                                         "status with its date; 'status set' records a step.")
     status.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
-    actions = status.add_subparsers(dest="action", metavar="{set,workbook,import,export}")
+    actions = status.add_subparsers(dest="action", metavar="{set,workbook,import,export,import-register}")
     record = actions.add_parser("set", parents=[common], formatter_class=fmt, epilog=EXAMPLES,
                                 help="record a step of an asset's path")
     record.add_argument("asset", help="the asset's id, as in the run's tables (reg-R7, osm-way-123)")
@@ -72,6 +72,10 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
                                 help="write the register of sites for others: CSV + GeoPackage with a Table Schema")
     export.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
     export.add_argument("--out", required=True, help="a new folder for register.csv, register.gpkg, the schema and datapackage.json")
+    restore = actions.add_parser("import-register", parents=[common],
+                                 help="start the ledger from a register export (its sites, each at its current step)")
+    restore.add_argument("file", help="register.csv (register.gpkg beside it gives the shapes)")
+    restore.add_argument("--config", help="project YAML with a 'ledger' section (default: the bundled demo project)")
     status.set_defaults(func=cmd_status)
 
     check = sub.add_parser("validate-register", parents=[common], formatter_class=fmt,
@@ -140,6 +144,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             geometries = {a["ledger_id"]: a["geometry"] for a in ledger.assets()}
             written = write_register(register_frame(Snapshot.of(ledger), geometries), folder)
             print(terminal_text(f"wrote {', '.join(str(p) for p in written)} (checked against register.schema.json)"))
+            return 0
+        if args.action == "import-register":
+            count = import_register(Path(args.file), ledger)
+            print(terminal_text(f"{count} site(s) from {args.file} added to {ledger.where}, each at its current step"))
             return 0
         if args.action == "import":
             events = record_workbook(Path(args.workbook), ledger, uses=_uses(config))

@@ -29,8 +29,9 @@ import pandas as pd
 import shapely
 from frictionless import Resource, Schema, validate
 
+from ..common.errors import InputError
 from ..common.io import atomic_path, write_geopackage, write_text
-from .model import EXIT_REASONS, STATUSES, TENURES
+from .model import EXIT_REASONS, STATUSES, TENURED, TENURES, Event, Site
 from .progress import Snapshot
 
 #: How the plan's statuses read in CNIG's codelist of a friche's status.
@@ -40,6 +41,8 @@ CNIG_STATUS = {
     "requested": "friche avec projet", "assigned": "friche avec projet", "in_preparation": "friche avec projet",
     "operating": "friche reconvertie", "exited": "",
 }
+#: The steps an agreed use is recorded with.
+AGREED = ("offered", "requested", *TENURED)
 #: Greece with a margin, lon/lat: coordinates outside it are wrong, or swapped.
 GREECE = (19.0, 34.5, 30.0, 42.0)
 
@@ -190,14 +193,52 @@ def read_register_file(csv: Path) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    InputError
         Listing every problem of the file.
     """
     problems = register_problems(csv)
     if problems:
-        raise ValueError("; ".join(problems))
+        raise InputError(f"register {csv}", problems)
     table = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8")
     for field in FIELDS:
         if field["type"] == "number":
             table[field["name"]] = pd.to_numeric(table[field["name"]].replace("", np.nan))
     return table
+
+
+def import_register(csv: Path, ledger) -> int:
+    """Start ``ledger`` from a register export (or a municipality's own file in
+    its format): each site with its record and its current step, its shape
+    from the ``register.gpkg`` beside the CSV when there is one, else its
+    point. The ledger must not hold these sites yet; all or none are added.
+
+    Raises
+    ------
+    InputError
+        Naming every problem of the file, or the sites the ledger holds already.
+    """
+    table = read_register_file(Path(csv))
+    known = {a["ledger_id"] for a in ledger.assets()}
+    clash = sorted(set(table["site_id"]) & known)
+    if clash:
+        raise InputError(f"register {csv}", [f"site {s} is in the ledger already" for s in clash[:20]])
+    shapes: dict[str, bytes] = {}
+    beside = Path(csv).with_suffix(".gpkg")
+    if beside.exists():
+        frame = gpd.read_file(beside, layer="register")
+        shapes = {i: shapely.to_wkb(g) for i, g in zip(frame["site_id"], frame.geometry) if g is not None}
+    text = lambda v: v if isinstance(v, str) and v else None  # noqa: E731
+    number = lambda v: None if pd.isna(v) else float(v)  # noqa: E731
+    with ledger.transaction():
+        for r in table.itertuples():
+            point = (shapely.to_wkb(shapely.Point(r.geo_x, r.geo_y)) if pd.notna(r.geo_x) and pd.notna(r.geo_y)
+                     else None)
+            ledger.add_asset(r.site_id, r.first_added, Site(
+                name=text(r.name), kind=text(r.kind), previously_part_of=text(r.previously_part_of),
+                area_m2=None if pd.isna(r.hectares) else round(float(r.hectares) * 10_000, 2),
+                wkb=shapes.get(r.site_id, point), parcel_code=text(r.kaek), register_id=text(r.register_id)))
+            ledger.record(Event(r.site_id, r.status_date, r.status, "officer", evidence=text(r.evidence),
+                                tenure=text(r.tenure), term_years=number(r.term_years), new_use=text(r.new_use),
+                                reason=text(r.end_reason), note=text(r.notes),
+                                use=text(r.use) if r.status in AGREED else None))
+    return len(table)
