@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -85,7 +86,7 @@ def walked(tmp_path_factory, postgres_server):
     with Replay({"/opendata/search.json": (200, "application/json", lambda q: json.dumps({
             "info": {"total": 1, "page": 0, "size": 500, "actualSize": 1},
             "decisions": [GRANT] if q["q"] == "παραχώρηση χρήσης" and q["page"] == "0" else []}).encode())}) as diavgeia:
-        sqlite = walk(tmp, "sqlite", {"path": str(tmp / "demo.ledger.sqlite")}, diavgeia.url + "/opendata")
+        sqlite = walk(tmp, "sqlite", {"path": str(tmp / "demo.ledger.gpkg")}, diavgeia.url + "/opendata")
         postgres = walk(tmp, "postgresql", {"url": f"{base}/ledger_walk"}, diavgeia.url + "/opendata")
     yield {"sqlite": sqlite, "postgresql": postgres}
     with psycopg.connect(postgres_server, autocommit=True) as admin:
@@ -111,6 +112,9 @@ def test_one_asset_walks_from_reported_to_operating_on_both_stores_alike(walked)
     with open_ledger(config.ledger.location()) as ledger:
         assert ledger.history(ASSET)[-1]["use"] == "social_farm"
     assert comparable(walked["sqlite"][0]) == comparable(walked["postgresql"][0])
+    sites = gpd.read_file(config.ledger.location(), layer="sites")  # the embedded ledger is a GeoPackage GIS opens
+    with open_ledger(config.ledger.location()) as ledger:
+        assert sorted(sites["ledger_id"]) == sorted(a["ledger_id"] for a in ledger.assets())
 
 
 def test_the_dashboard_shows_a_stuck_site_and_a_target_met(walked):
