@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from decimal import Decimal
 from pathlib import Path
@@ -114,8 +115,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class Ledger:
-    """A project's ledger; open it with :func:`open_ledger`."""
+class Ledger(ABC):
+    """A project's ledger; open it with :func:`open_ledger`. Each store
+    (:class:`SqliteLedger`, :class:`PostgresLedger`) provides the abstract
+    methods: running SQL, one writer's transaction, applying a migration
+    step, listing its tables and closing."""
 
     dialect = ""
 
@@ -123,13 +127,13 @@ class Ledger:
         self.where = where
 
     # ---------------------------------------------------------------- what the dialects provide
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:  # a cursor
-        raise NotImplementedError
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run ``sql`` (``?`` placeholders); the cursor."""
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        raise NotImplementedError
-        yield
+    @abstractmethod
+    def _write(self) -> AbstractContextManager[None]:
+        """One transaction no other writer can interleave with (re-entrant)."""
 
     def _geometry_in(self) -> str:
         """The SQL of a WKB parameter stored as the geometry column."""
@@ -138,14 +142,17 @@ class Ledger:
     def _geometry_out(self) -> str:
         return "geometry"
 
-    def _apply(self, script: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _apply(self, script) -> None:
+        """Apply one migration step of this store's dialect."""
 
+    @abstractmethod
     def _tables(self) -> set[str]:
-        raise NotImplementedError
+        """The tables of the ledger's schema."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Close the connection."""
 
     # ---------------------------------------------------------------- the schema
     @property
