@@ -203,6 +203,22 @@ def cmd_form(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_workshop_pack(args: argparse.Namespace) -> int:
+    """Write the printed pack of a workshop."""
+    from .participation.pack import workshop_pack
+
+    config = load_config(Path(args.config) if args.config else demo_config_path())
+    files = workshop_pack(config, Path(args.out) if args.out else None)
+    print(f"workshop pack for '{config.project.name}':")
+    for f in files:
+        print(f"  {f}")
+    if not any(f.suffix == ".pdf" for f in files):
+        print("no PDF: WeasyPrint is not installed (pip install -e '.[pdf]') or output.pdf is false; print the HTML")
+    print("print the map sheets and the dot-voting sheet on A3, the cards on A4; numbers.csv says which asset each "
+          "number is. Collect weights with 'idle-assets weights-form'.")
+    return 0
+
+
 def cmd_reports_moderation(args: argparse.Namespace) -> int:
     """Write the moderation workbook of a report form's export."""
     from .participation.reports import check_kinds, moderation_rows, write_moderation_workbook
@@ -341,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"idle-assets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors in the log")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,open-call-form,report-form,reports-moderation,weights-form,status,decisions,validate-register}",
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,init,validate,criteria,survey-form,open-call-form,report-form,reports-moderation,weights-form,workshop-pack,status,decisions,validate-register}",
                                 parser_class=Parser)
 
     run = sub.add_parser("run", parents=[common], help="run all stages and write tables and maps", formatter_class=fmt,
@@ -399,6 +415,15 @@ def build_parser() -> argparse.ArgumentParser:
         parsed.add_argument("--config", help="project YAML (default: the bundled demo project)")
         parsed.add_argument("--out", help=f"folder for the form (default: <tables>-{kind}/, beside the run's outputs)")
         parsed.set_defaults(func=cmd_form, kind=kind)
+    pack = sub.add_parser("workshop-pack", parents=[common],
+                          help="write the printed workshop pack: numbered A3 map sheets, asset cards, dot-voting sheet",
+                          description="Write workshop_pack.html and .pdf: an overview and A3 map sheets at 1:10,000 "
+                                      "with every asset numbered, one card per asset (four to an A4 page: map, "
+                                      "facts, best uses) and an A3 dot-voting sheet (a column per use); numbers.csv "
+                                      "says which asset each number is.")
+    pack.add_argument("--config", help="project YAML (default: the bundled demo project)")
+    pack.add_argument("--out", help="folder for the pack (default: <tables>-workshop/, beside the run's outputs)")
+    pack.set_defaults(func=cmd_workshop_pack)
     moderate = sub.add_parser("reports-moderation", parents=[common],
                               help="write the moderation workbook of the report form's export",
                               description="List every report of the form's export (CSV or XLSX) without the "

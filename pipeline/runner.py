@@ -31,6 +31,7 @@ from .common.i18n import coverage_figure
 from .plan.impact import coefficient_sources
 from .manifest import RunFacts, WarningLog, check_inputs_unchanged, input_files, input_hashes, now, stage_key, write_manifest
 from .common.outputs import StagedOutputs, check_writable, write_error
+from .common.legal import LegalTable, legal_table
 from .common.sharing import compatible_uses
 from .stages import STAGES, prepared_inventory, run_stages
 from .score.profiles import Profile, fit_to_sources, load_profiles
@@ -65,6 +66,7 @@ class RunResult:
     progress: Progress | None = None
     workshop: Workshop | None = None
     workshop_ranks: pd.DataFrame | None = None
+    legal: LegalTable | None = None
 
 
 def project_profiles(config: ProjectConfig) -> tuple[list[Profile], Workshop | None]:
@@ -74,6 +76,11 @@ def project_profiles(config: ProjectConfig) -> tuple[list[Profile], Workshop | N
     if spec.workshop is None:
         return load_profiles(spec), None
     workshop = aggregate(read_ratings(spec.workshop, load_profiles(spec)))
+    for r in workshop.consensus.itertuples():
+        if r.inconsistent:
+            log.warning("workshop weights %s: %s: the pairwise judgements of %s contradict each other (consistency "
+                        "ratio above 0.1); their weights are kept, ask them to revise", spec.workshop, r.use,
+                        r.inconsistent.replace(";", ", "))
     both = sorted(set(spec.weights) & set(workshop.overrides()))
     if both:
         raise ConfigError("profiles", [f"profiles.weights.{u}: the workshop's export rates {u} too; keep one of them"
@@ -196,8 +203,9 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     inputs = inputs if inputs is not None else input_hashes(config)
     key = stage_key(config, inputs, profiles)
     seconds: dict[str, float] = {}
+    legal = legal_table(config.plan.legal_routes, [p.name for p in profiles])
     values: dict = {"config": config, "uses": [p.name for p in profiles], "client": client,
-                    "sharing": compatible_uses(), "committed": committed_assignments(config)}
+                    "sharing": compatible_uses(), "committed": committed_assignments(config), "legal": legal}
     cache = _cached_stages(values, cache_dir, key, force, inputs, seconds)
     prepared = values["prepared"]
     check_coverage(config, prepared)
@@ -214,7 +222,7 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
     plan, targets = values["planned"]
     result = RunResult(config, fitted, prepared, values["features"], scored, values["matching"], plan, targets,
                        coefficient_sources(config.impact_spec(), prepared.context.solar[1]), seconds=seconds,
-                       profile_notes=notes, stage_cache=cache, workshop=workshop)
+                       profile_notes=notes, stage_cache=cache, workshop=workshop, legal=legal)
     if workshop is not None:
         group = scored.scores.loc[scored.scores["eligible"], ["use", "asset_id", "rank"]].rename(columns={"rank": "group_rank"})
         result.workshop_ranks = people_ranks(values["features"], fitted, workshop, group)
@@ -248,6 +256,7 @@ def preflight(config: ProjectConfig, out: Path | None = None) -> tuple[Path, Pat
     run) and the workshop their weights came from."""
     profiles, workshop = project_profiles(config)
     check_targets(config, profiles)
+    legal_table(config.plan.legal_routes, [p.name for p in profiles])
     tables_dir, maps_dir = config.output_dirs(out)
     inputs = dict(input_files(config))
     if config.source_file:

@@ -15,12 +15,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from .common import _memory, contracts, settings
 from .extract import check_raw, extract
 from .features import available_criteria, compute_features, features_contract
 from .plan.impact import annual_yield, potentials
 from .plan.match import best_use
-from .plan import make_plan
+from .plan import interest_register, make_plan
+from .plan.legal import legal_routes
 from .score import score
 from .transform import project_boundary, transform
 
@@ -79,12 +82,16 @@ def best_uses(features, scored, profiles):
     return best_use(features, scored.scores, [p.name for p in profiles])
 
 
-def plan_of(config, features, scored, profiles, prepared, sharing, committed) -> tuple:
-    """The plan and the target report (impact potentials computed on the way);
-    ``committed``: what the plan's ledger has assigned already."""
+def plan_of(config, features, scored, profiles, prepared, sharing, committed, legal) -> tuple:
+    """The plan, with the legal route of each row, and the target report
+    (impact potentials computed on the way); ``committed``: what the plan's
+    ledger has assigned already; ``legal``: the legal routes table."""
     pot = potentials(features, scored.scores, profiles, config.impact_spec(), prepared.context.solar[1])
     labels = {p.name: (p.label.en, p.label.el) for p in profiles}
-    return make_plan(scored.scores, pot, features, prepared.organisations, config.plan, labels, sharing, committed)
+    plan, report = make_plan(scored.scores, pot, features, prepared.organisations, config.plan, labels, sharing,
+                             committed)
+    routes = legal_routes(plan, interest_register(prepared.organisations), prepared.organisations, legal)
+    return pd.concat([plan, routes], axis=1), report
 
 
 def _raw_contract(raw, _values) -> None:
@@ -119,7 +126,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("features", features_of, ("prepared", "client"), "features", _features_contract, cached=True),
     Stage("score", scores_of, ("features", "profiles", "config"), "scored", _scores_contract),
     Stage("match", best_uses, ("features", "scored", "profiles"), "matching", _matching_contract),
-    Stage("plan", plan_of, ("config", "features", "scored", "profiles", "prepared", "sharing", "committed"), "planned"),
+    Stage("plan", plan_of, ("config", "features", "scored", "profiles", "prepared", "sharing", "committed", "legal"),
+          "planned"),
 )
 
 

@@ -21,6 +21,7 @@ import pytest
 from pipeline.common.config import config_from_dict, demo_config_path
 from pipeline.common.privacy import REDACTED, Privacy
 from pipeline.runner import run_project
+from pipeline.participation.pack import workshop_pack
 from pipeline.survey.pack import survey_pack
 
 from projects import DEMO, demo_data
@@ -78,6 +79,7 @@ def private_run(tmp_path_factory):
     out, pack = tmp / "out", tmp / "pack"
     run_project(config, out)
     survey_pack(config, pack)
+    workshop_pack(config, tmp / "workshop")
     return out, pack, ["QX-", "NQ-", "SN-", "seen by a neighbour", "example.org/demo", "demo_surveyor"]
 
 
@@ -100,6 +102,14 @@ def test_the_survey_pack_obeys_the_same_privacy(private_run):
     files = [f for f in pack.rglob("*") if f.is_file()]
     names = {f.name for f in files}
     assert {"assets.csv", "route.gpx", "route.geojson", "route.csv", "survey_priority.csv"} <= names, names
+    leaks = {f.name: [s for s in secrets if s in readable_text(f)] for f in files}
+    assert {k: v for k, v in leaks.items() if v} == {}
+
+
+def test_the_workshop_pack_obeys_the_same_privacy(private_run):
+    workshop, secrets = private_run[1].parent / "workshop", private_run[2]
+    files = [f for f in workshop.rglob("*") if f.is_file() and f.name != ".idle-assets"]
+    assert {"workshop_pack.html", "numbers.csv"} <= {f.name for f in files}
     leaks = {f.name: [s for s in secrets if s in readable_text(f)] for f in files}
     assert {k: v for k, v in leaks.items() if v} == {}
 

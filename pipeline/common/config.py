@@ -246,6 +246,9 @@ class PlanSpec(_Strict):
         None, gt=0, description="organisations farther than this from an asset are not proposed for it")
     ownership: Literal["public", "any"] = Field(
         "public", description="assign only municipal and other public assets (the rest are listed to verify), or any")
+    legal_routes: FilePath | None = Field(
+        None, description="a YAML file of legal routes that changes the shipped table (pipeline/common/"
+                          "legal_routes.yaml): a rule, source or legal form with an id already there replaces it")
 
 
 class OutputSpec(_Strict):

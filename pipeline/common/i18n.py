@@ -195,6 +195,9 @@ COLUMNS_EL: dict[str, str] = {
     "label_en": "όνομα (αγγλικά)", "label_el": "όνομα", "direction": "κατεύθυνση", "needs": "απαιτεί",
     "attribute": "θέμα", "other_source": "άλλη πηγή", "other_value": "τιμή άλλης πηγής", "best_score": "βαθμός",
     "source and licence": "πηγή και άδεια", "p_top_k": "πιθανότητα στις πρώτες", "rank_topsis": "σειρά TOPSIS",
+    "legal_rule": "κανόνας νομικής οδού", "legal_route_el": "νομική οδός", "legal_route_en": "νομική οδός (αγγλικά)",
+    "legal_basis_el": "νομική βάση", "legal_basis_en": "νομική βάση (αγγλικά)", "legal_sources": "πηγές νομικής οδού",
+    "legal_warning_el": "προσοχή (προϋποθέσεις)", "legal_warning_en": "προσοχή (αγγλικά)",
 }
 
 

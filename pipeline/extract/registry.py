@@ -206,6 +206,8 @@ def input_files(config: ProjectConfig) -> dict[str, Path]:
         files[f"profile {p.name}"] = Path(p)
     if config.profiles.workshop is not None:
         files["workshop weights"] = Path(config.profiles.workshop)
+    if config.plan.legal_routes is not None:
+        files["legal routes"] = Path(config.plan.legal_routes)
     return files
 
 

@@ -25,6 +25,7 @@ from ..plan import plan_totals
 from ..score.profiles import Profile
 from ..participation.workshops import workshop_table
 from .implementation import implementation_section
+from .legal import conditions_table, route_rows, sources_table
 from .view import Published
 from .mapdata import plan_figures
 
@@ -45,7 +46,9 @@ HEADINGS = {
     "to_verify": ("Idle assets to verify", "Αδρανή ακίνητα προς επαλήθευση"),
     "ownership": ("Ownership to verify before the plan can use them", "Ιδιοκτησία προς επαλήθευση"),
     "conflicts": ("Where the sources disagree", "Διαφωνίες μεταξύ πηγών"),
-    "legal_forms": ("Legal forms", "Νομικές μορφές"),
+    "legal_forms": ("Legal forms and their conditions", "Νομικές μορφές και προϋποθέσεις τους"),
+    "legal": ("The legal route to each site", "Η νομική οδός για κάθε ακίνητο"),
+    "legal_sources": ("Sources of the legal routes", "Πηγές των νομικών οδών"),
     "changes": ("What changed since the last run", "Τι άλλαξε από την προηγούμενη εκτέλεση"),
 }
 
@@ -160,8 +163,39 @@ def _plan_table(plan: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         "impact / αποτύπωμα": impact,
         "organisations / φορείς": plan["candidate_organisations"],
         "legal forms / νομικές μορφές": plan["candidate_legal_forms"].map(_forms),
+        "legal route / νομική οδός": [f"{el} / {en}" if isinstance(el, str) else "" for el, en in
+                                      zip(plan.get("legal_route_el", [None] * len(plan)),
+                                          plan.get("legal_route_en", [None] * len(plan)))],
         "note / σημείωση": notes,
     })
+
+
+LEGAL_NOTE = ("A guide for the plan, not a legal opinion: the municipality's legal service checks each route before "
+              "a decision. The route follows the owner, the use and the legal form of the leading candidate. / "
+              "Οδηγός για το σχέδιο, όχι νομική γνωμοδότηση: η νομική υπηρεσία του δήμου ελέγχει κάθε οδό πριν από "
+              "την απόφαση. Η οδός εξαρτάται από τον ιδιοκτήτη, τη χρήση και τη νομική μορφή του πρώτου υποψήφιου φορέα.")
+
+
+def _legal_sections(view: Published, names: dict[str, str]) -> list[tuple[str, str, pd.DataFrame | None]]:
+    """The legal route of each planned site (with the conditions not met) and the sources they cite."""
+    routes = route_rows(view.plan, view.legal)
+    if routes.empty or view.legal is None:
+        return []
+    shown, more = _limited(routes, "legal_routes", "legal_routes.csv")
+    table = pd.DataFrame({
+        "asset / ακίνητο": [f"{n} ({a})" if isinstance(n, str) and n else a for a, n in zip(shown["asset_id"], shown["name"])],
+        "use / χρήση": shown["use"].map(names).fillna(shown["use"]),
+        "legal form / νομική μορφή": shown["legal_form"],
+        "route / οδός": [f"{a} — {b}" for a, b in zip(shown["instrument_el"], shown["body_el"])],
+        "law / νόμος": shown["law_el"],
+        "documents / έγγραφα": shown["documents_el"],
+        "sources / πηγές": shown["source_ids"].str.replace(";", ", "),
+        "check / προσοχή": [f"{el} / {en}" if isinstance(el, str) else "" for el, en in
+                            zip(shown["warning_el"], shown["warning_en"])],
+    })
+    sources = sources_table(view.legal, routes).rename(columns={"source": "id", "title": "title / τίτλος",
+                                                                 "url": "address / διεύθυνση", "read": "read / ανάγνωση"})
+    return [(_h("legal"), f"{LEGAL_NOTE} {more}".strip(), tidy(table)), (_h("legal_sources"), "", tidy(sources))]
 
 
 def _changes_section(changes: pd.DataFrame) -> tuple[str, str, pd.DataFrame | None]:
@@ -238,18 +272,30 @@ def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.Da
                     "The organisations that asked for assets in the open call. " + more, tidy(shown)))
     if view.workshop is not None:
         table = workshop_table(view.workshop, profiles).assign(use=lambda t: t["use"].map(names).fillna(t["use"]))
-        agree = "; ".join(f"{names.get(r.use, r.use)}: W = {r.kendall_w:g} ({r.participants})"
+        agree = "; ".join(f"{names.get(r.use, r.use)}: W = {r.kendall_w:g} ({r.participants}"
+                          + (f", {r.pairwise} pairwise" if getattr(r, "pairwise", 0) else "")
+                          + (f"; inconsistent, CR > 0.1: {r.inconsistent.replace(';', ', ')}"
+                             if getattr(r, "inconsistent", "") else "") + ")"
                           for r in view.workshop.consensus.itertuples())
-        out.append((_h("workshop"), "The weights are the workshops' (geometric mean of the participants' own); "
-                    "consensus as Kendall's W (0 none, 1 the same order for all), participants in brackets: "
-                    f"{agree}. / Βάρη από τα εργαστήρια (γεωμετρικός μέσος των βαρών των συμμετεχόντων)· "
-                    "συμφωνία κατά Kendall W.", tidy(table, {"group_weight": 3, "dissent": 2, "kendall_w": 2})))
+        out.append((_h("workshop"), "The weights are the workshops' (geometric mean of the participants' own, "
+                    "rated 1-9 or from pairwise judgements on Saaty's scale); consensus as Kendall's W (0 none, 1 the "
+                    f"same order for all), participants in brackets: {agree}. / Βάρη από τα εργαστήρια (γεωμετρικός "
+                    "μέσος των βαρών των συμμετεχόντων, από βαθμολογία 1-9 ή συγκρίσεις ανά δύο)· συμφωνία κατά "
+                    "Kendall W.", tidy(table, {"group_weight": 3, "dissent": 2, "kendall_w": 2})))
+    out += _legal_sections(view, names)
     if view.progress is not None:
         out.append(implementation_section(view.progress))
-    out.append((_h("legal_forms"), "The legal forms of the organisations the plan can propose. / Οι νομικές μορφές "
-                "των φορέων που μπορεί να προτείνει το σχέδιο.",
-                pd.DataFrame({"Ελληνικά": [v["el_full"] for v in LEGAL_FORMS.values()],
-                              "English": [v["en_full"] for v in LEGAL_FORMS.values()]})))
+    conditions = (conditions_table(view.legal).set_index("legal_form") if view.legal is not None
+                  else pd.DataFrame(columns=["min_members", "conditions", "source"]))
+    keys = [f"{v['el']} / {v['en']}" for v in LEGAL_FORMS.values()]
+    out.append((_h("legal_forms"), "The legal forms of the organisations the plan can propose, and the conditions "
+                "the plan checks against the open call's answers. / Οι νομικές μορφές των φορέων που μπορεί να "
+                "προτείνει το σχέδιο και οι προϋποθέσεις που ελέγχει.",
+                tidy(pd.DataFrame({"Ελληνικά": [v["el_full"] for v in LEGAL_FORMS.values()],
+                                   "English": [v["en_full"] for v in LEGAL_FORMS.values()],
+                                   "min. members / ελάχ. μέλη": [conditions["min_members"].get(k, "") for k in keys],
+                                   "conditions / προϋποθέσεις": [conditions["conditions"].get(k, "") for k in keys],
+                                   "source / πηγή": [conditions["source"].get(k, "") for k in keys]}))))
     for p in profiles:
         eligible = (scores["use"] == p.name) & scores["eligible"]
         s = scores[eligible].sort_values("rank").head(top)

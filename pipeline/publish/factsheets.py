@@ -53,8 +53,8 @@ CSS = ("body{font:11px/1.4 sans-serif;margin:0}.sheet{max-width:180mm;margin:0 a
        ".credits{font-size:8px;color:#555;margin-top:6px}.excluded{font-size:9px;color:#555;margin:4px 0}.toc td{border:none;border-bottom:1px dotted #bbb}"
        ".links{display:flex;gap:12mm}.qr{font-size:9px;text-align:center}.qr svg{width:24mm;height:24mm}")
 PRINT_CSS = ("@page{size:A4;margin:9mm}body{font-size:9px}.sheet{padding:0;max-width:none}h1{font-size:14px}"
-             "h2{font-size:11px;margin:5px 0 2px}.map img{max-height:68mm}table{font-size:7.5px}td,th{padding:1px 3px}"
-             ".excluded{font-size:7px}.credits{font-size:6.5px}")
+             "h2{font-size:11px;margin:4px 0 1px}.map img{max-height:50mm}table{font-size:7.5px}td,th{padding:1px 3px}th{width:24%}"
+             ".excluded{font-size:7px}.credits{font-size:6.5px;margin-top:3px}")
 
 
 def sheet_order(inventory: pd.DataFrame, plan: pd.DataFrame | None) -> list[str]:
@@ -176,7 +176,29 @@ def _uses(asset_id: str, scores: pd.DataFrame, names: dict[str, str]) -> str:
     return table + (f"<p class='excluded'>{excluded}</p>" if excluded else "")
 
 
-def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, str]) -> str:
+def _two(el: str, en: str) -> str:
+    return f"{html.escape(el)}<br><i>{html.escape(en)}</i>"
+
+
+def _route(r, legal) -> list[tuple[str, str]]:
+    """The plan row's legal route (instrument, body and law, in one row so the
+    sheet stays one page) with its sources' addresses, and the conditions the
+    interested organisations do not meet; the documents and the sources'
+    titles are in the annex and legal_routes.csv."""
+    if legal is None or not isinstance(r.get("legal_rule"), str):
+        return []
+    rule = next(x for x in legal.rules if x.id == r["legal_rule"])
+    where = [f"<a href='{html.escape(s.url)}'>{html.escape(key)}</a>" if s.url else html.escape(key)
+             for key in rule.sources if (s := legal.sources.get(key)) is not None]
+    rows = [("Νομική οδός / Legal route", f"{html.escape(rule.instrument.el)} — {html.escape(rule.body.el)} "
+             f"({html.escape(rule.law.el)}; πηγές / sources: {', '.join(where)})<br><i>"
+             f"{html.escape(rule.instrument.en)} — {html.escape(rule.body.en)}</i>")]
+    if isinstance(r.get("legal_warning_el"), str):
+        rows.append(("Προσοχή / Check", _two(r["legal_warning_el"], r["legal_warning_en"])))
+    return rows
+
+
+def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, str], legal=None) -> str:
     mine = plan[plan["asset_id"] == asset_id] if plan is not None and len(plan) else pd.DataFrame()
     if mine.empty:
         return ("<p>Δεν ανατίθεται σε χρήση από το σχέδιο. / Not assigned a use by the plan.</p>")
@@ -190,8 +212,10 @@ def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, str]) -> st
             ("Χρήση / Use", html.escape(names.get(r["use"], r["use"])) + f" ({r['score']:.0f}/100)"),
             ("Αποτύπωμα / Impact", html.escape(plan_figures(r, "el")) + "<br><i>" + html.escape(plan_figures(r, "en")) + "</i>"),
             ("Υποψήφιοι φορείς / Candidates", html.escape(orgs)),
-            ("Νομικές μορφές / Legal forms", html.escape(forms)),
+            # the candidates name their forms; the forms' laws are shown here only when no route says the law
+            ("Νομικές μορφές / Legal forms", "" if legal is not None else html.escape(forms)),
             ("Σημείωση / Note", html.escape(note)),
+            *_route(r, legal),
         ]))
     return "<table>" + "".join(parts) + "</table>"
 
@@ -258,7 +282,7 @@ def sheet_html(a, picture: str, view: Published, names: dict[str, str]) -> str:
             f"<div class='map'>{picture}</div>"
             f"<h2>Στοιχεία / Facts</h2><table>{_facts(a)}</table>"
             f"<h2>Καταλληλότητα ανά χρήση / Suitability per use</h2>{_uses(a.asset_id, scores, names)}"
-            f"<h2>Σχέδιο / Plan</h2>{_plan(a.asset_id, plan, names)}"
+            f"<h2>Σχέδιο / Plan</h2>{_plan(a.asset_id, plan, names, view.legal)}"
             f"{_interest(str(a.asset_id), view.interest, names)}"
             f"{_partners(str(a.asset_id), view.partners)}"
             f"{_path(str(a.asset_id), view.progress)}"

@@ -29,6 +29,7 @@ from .annex import annex_sections, write_annex
 from .changes import write_changes
 from .factsheets import write_factsheets
 from .implementation import implementation_output
+from .legal import route_rows
 from .figures import write_figures
 from .maps import write_maps
 from .report import inputs_report
@@ -92,7 +93,7 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
         title=config.project.title or config.project.name, sensitivity=config.sensitivity, config=config,
         options=options, progress=result.progress, interest=interest_register(result.prepared.organisations),
         partners=partners_nearby(public, result.prepared.context.pois, result.prepared.organisations),
-        workshop=result.workshop, workshop_ranks=result.workshop_ranks)
+        workshop=result.workshop, workshop_ranks=result.workshop_ranks, legal=result.legal)
 
 
 def publish(result, dirs: tuple[Path, Path], options: PublishOptions | None = None) -> list[Path]:
@@ -165,6 +166,15 @@ def workshop_output(p: Published, folders: Folders) -> list[Path]:
     return written
 
 
+def legal_output(p: Published, folders: Folders) -> list[Path]:
+    """``legal_routes.csv``: the legal route of every planned asset, with its
+    documents and sources; nothing without a plan."""
+    routes = route_rows(p.plan, p.legal)
+    if routes.empty:
+        return []
+    return [write_csv(routes.assign(attribution="; ".join(p.credits)), folders.tables / "legal_routes.csv")]
+
+
 def inputs_report_output(p: Published, folders: Folders) -> list[Path]:
     """``inputs_report.md``: what happened to every input."""
     text = inputs_report(p.report, dict(p.sources), list(p.credits), p.title)
@@ -174,5 +184,5 @@ def inputs_report_output(p: Published, folders: Folders) -> list[Path]:
 for _name, _writer in (("tables", tables_output), ("maps", maps_output), ("changes", changes_output),
                        ("annex", annex_output), ("factsheets", factsheets_output), ("figures", figures_output),
                        ("inputs_report", inputs_report_output), ("implementation", implementation_output),
-                       ("interest", interest_output), ("workshop", workshop_output)):
+                       ("interest", interest_output), ("workshop", workshop_output), ("legal", legal_output)):
     register_output(_name, _writer)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..common.config import SensitivitySpec
 from ..ledger.progress import Progress
+from ..common.legal import LegalTable
 from ..participation.workshops import Workshop
 from ..score.profiles import Profile
 from ..score import Explanation
@@ -96,6 +97,9 @@ class Published:
     progress : Progress or None
         The plan's ledger as the run left it (each asset's status and
         history, targets against what operates); None without a ledger.
+    legal : LegalTable or None
+        The legal routes table the plan's routes come from (sources, legal
+        forms' conditions, rules).
     """
 
     inventory: gpd.GeoDataFrame
@@ -124,6 +128,7 @@ class Published:
     progress: Progress | None = None
     workshop: Workshop | None = None
     workshop_ranks: pd.DataFrame | None = None
+    legal: LegalTable | None = None
     interest: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
         columns=["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]))
     partners: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
@@ -150,7 +155,7 @@ def view_of(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[Pr
         matching=_EMPTY(columns=["asset_id", "best_use"]), targets=None, conflicts=None, verify=None,
         changes=_EMPTY(columns=["asset_id"]), compared=False, impact_sources=None, context=None,
         report=_EMPTY(columns=["source", "action", "count", "detail"]), sources=MappingProxyType({}), credits=(),
-        coverage="", title="", sensitivity=None, config=None, options=PublishOptions(), progress=None,
+        coverage="", title="", sensitivity=None, config=None, options=PublishOptions(), progress=None, legal=None,
         interest=_EMPTY(columns=["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]),
         partners=_EMPTY(columns=["asset_id", "partner", "kind_el", "kind_en", "distance_m", "source"]))
     unknown = set(parts) - set(defaults)
