@@ -31,7 +31,7 @@ $(VENV)/.installed: pyproject.toml $(wildcard $(LOCK))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(if $(PIN),echo "installing the versions in $(LOCK)",echo "no $(LOCK): installing the newest releases pyproject.toml allows (make lock pins them)")
-	$(BIN)/python -m pip install --quiet $(PIN) -e .
+	$(BIN)/python -m pip install --quiet $(PIN) -e '.[pdf]'
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
@@ -51,7 +51,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 	@touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/idle-assets run
+	$(BIN)/idle-assets run --demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -27,7 +27,7 @@ log = logging.getLogger("pipeline")
 
 RUN_EXAMPLES = """\
 examples:
-  idle-assets run                                  # the bundled demo project
+  idle-assets run --demo                           # the bundled demo project
   idle-assets run --config configs/volos.yaml
   idle-assets run --config configs/volos.yaml --out /tmp/volos
   idle-assets run --config configs/volos.yaml --engine dask --workers 2
@@ -122,6 +122,11 @@ def run_summary(result, top: int = 3) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     from .runner import run_project
 
+    if args.config and args.demo:
+        raise ConfigError("run", ["give --config FILE or --demo, not both"])
+    if not args.config and not args.demo:
+        raise ConfigError("run", ["no project given: add --config FILE (your project's YAML; 'idle-assets init' "
+                                  "writes one), or --demo to run the bundled demo (a Finnish test town)"])
     config_path = Path(args.config) if args.config else demo_config_path()
     config = load_config(config_path)
     start = time.perf_counter()
@@ -182,8 +187,10 @@ def cmd_survey_form(args: argparse.Namespace) -> int:
     print("files written:")
     for f in pack.files:
         print(f"  {f}")
-    print("upload form.xlsx with assets.csv as its media file to KoboToolbox or ODK Central; "
-          "print field_sheet.pdf for surveyors without phones")
+    printed = "field_sheet.pdf" if any(f.name == "field_sheet.pdf" for f in pack.files) else (
+        "field_sheet.html (no PDF: WeasyPrint is not installed, pip install -e '.[pdf]', or output.pdf is false)")
+    print(f"upload form.xlsx with assets.csv as its media file to KoboToolbox or ODK Central; print {printed} "
+          "for surveyors without phones")
     return 0
 
 
@@ -362,7 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", parents=[common], help="run all stages and write tables and maps", formatter_class=fmt,
                          epilog=RUN_EXAMPLES, description="Run extract, transform, features, score, match and publish.")
-    run.add_argument("--config", help="project YAML (default: the bundled demo project)")
+    run.add_argument("--config", help="project YAML")
+    run.add_argument("--demo", action="store_true", help="run the bundled demo project (offline, a Finnish test town)")
     run.add_argument("--out", help="write every output under this folder (default: data/processed/<project>/ and maps/<project>/)")
     run.add_argument("--force", action="store_true",
                      help="recompute every stage (by default unchanged inputs reuse the cached features)")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.common.config import config_from_dict, load_config
-from pipeline.common.errors import ConfigError
+from pipeline.common.errors import ConfigError, InputError
 import subprocess
 import sys
 import geopandas as gpd
@@ -23,12 +23,17 @@ BASE = {
 
 
 def test_unknown_keys_are_reported_with_their_path_all_at_once(tmp_path):
-    data = {**BASE, "sources": {"osm": {"pth": "x.osm.pbf"}}, "crs": "EPSG:2100", "outptu": {}}
+    data = {**BASE, "sources": {"osm": {"pth": "x.osm.pbf"}, "registr": {}}, "crs": "EPSG:2100", "outptu": {},
+            "plan": {"targets": [{"uses": ["social_farm"], "cont": 2}]}, "zzz": 1}
     with pytest.raises(ConfigError) as err:
         config_from_dict(data, tmp_path)
     problems = err.value.problems
-    assert sorted(problems) == ["outptu: unknown key (check the spelling)",
-                                "sources.osm.pth: unknown key (check the spelling)"]
+    # each with the closest key the config knows there (a source's, a list item's), or none when none is close
+    assert sorted(problems) == ["outptu: unknown key: did you mean 'output'?",
+                                "plan.targets.0.cont: unknown key: did you mean 'count'?",
+                                "sources.osm.pth: unknown key: did you mean 'path'?",
+                                "sources.registr: unknown key: did you mean 'register'?",
+                                "zzz: unknown key (check the spelling)"]
 
 
 def test_osm_source_is_a_file_or_overpass(tmp_path):
@@ -126,7 +131,7 @@ def test_yaml_typos_and_wrong_types(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "sources.survey.attach_distance_m: Input should be a valid number" in proc.stderr
-    assert "profile: unknown key (check the spelling)" in proc.stderr
+    assert "profile: unknown key: did you mean 'profiles'?" in proc.stderr
 
 
 def test_paths_that_do_not_exist_or_are_folders(tmp_path):
@@ -228,3 +233,27 @@ def test_survey_pack_options_out_of_range_are_refused(capsys):
     check_start((39.36, 22.95), boundary)
     with pytest.raises(InputError, match="lies outside the project's boundary"):
         check_start((37.97, 23.72), boundary)  # Athens, for a project in Volos
+
+
+def test_a_municipality_is_found_by_its_nominative_genitive_or_latin_name(shared):
+    from pipeline.init_config import find_municipality
+
+    kallikratis = shared / "boundaries" / "kallikratis_dimoi_simpl50m.gpkg"
+    for typed in ("Βόλου", "Βόλος", "Volos", "VOLOS", "Δήμος Βόλου"):
+        assert find_municipality(typed, kallikratis) == ("Βόλου", "9105"), typed
+    assert find_municipality("Larissa", kallikratis)[0] == "Λαρισαίων"
+    assert find_municipality("Πάτρα", kallikratis)[0] == "Πατρέων"
+    assert find_municipality("Βόλβη", kallikratis)[0] == "Βόλβης"  # near Βόλου, but not taken for it
+    with pytest.raises(InputError, match=r"matches 2 features: Ηρακλείου \(9170\), Ηρακλείου \(9305\)"):
+        find_municipality("Ηράκλειο", kallikratis)  # Crete's and Attica's: the user gives the code
+    with pytest.raises(InputError, match=r"did you mean '(Βοϊου|Βόλου)' or '(Βοϊου|Βόλου)' or 'Βόλβης'\?"):
+        find_municipality("Vlos", kallikratis)  # too far from any one name to take: the closest are suggested
+    with pytest.raises(InputError, match="no feature with NAME = 'Qwxyz'$"):
+        find_municipality("Qwxyz", kallikratis)
+
+
+def test_run_without_a_project_asks_for_one(capsys):
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "no project given: add --config FILE" in err and "--demo" in err
+    assert main(["run", "--demo", "--config", "x.yaml"]) == 2

@@ -89,8 +89,8 @@ def test_halos_follow_what_each_criterion_reads():
 def test_the_cli_runs_the_demo_on_the_dask_engine_with_the_same_scores(tmp_path):
     from pipeline.cli import main
 
-    assert main(["--quiet", "run", "--out", str(tmp_path / "local")]) == 0
-    assert main(["--quiet", "run", "--out", str(tmp_path / "dask"), "--engine", "dask", "--workers", "2"]) == 0
+    assert main(["--quiet", "run", "--demo", "--out", str(tmp_path / "local")]) == 0
+    assert main(["--quiet", "run", "--demo", "--out", str(tmp_path / "dask"), "--engine", "dask", "--workers", "2"]) == 0
     local = pd.read_csv(tmp_path / "local" / "scores.csv", encoding="utf-8-sig")
     dask = pd.read_csv(tmp_path / "dask" / "scores.csv", encoding="utf-8-sig")
     pd.testing.assert_frame_equal(local, dask)

@@ -40,7 +40,7 @@ def overlays(map_html: str) -> set[str]:
 
 
 def test_demo_runs_offline_from_the_cli(tmp_path, capsys):
-    assert main(["--quiet", "run", "--out", str(tmp_path)]) == 0
+    assert main(["--quiet", "run", "--demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "project 'demo'" in out and "files written:" in out and "open the map: file://" in out
     # every output under --out, nothing elsewhere
@@ -366,7 +366,7 @@ def test_the_annex_in_markdown_html_and_pdf(tmp_path):
         pytest.skip(f"WeasyPrint unavailable ({exc}): pip install -e '.[pdf]' and Debian's libpango-1.0-0")
     from pipeline.publish.annex import HEADINGS
 
-    assert main(["--quiet", "run", "--out", str(tmp_path)]) == 0
+    assert main(["--quiet", "run", "--demo", "--out", str(tmp_path)]) == 0
     md = (tmp_path / "annex.md").read_text(encoding="utf-8")
     page = (tmp_path / "annex.html").read_text(encoding="utf-8")
     html.parser.HTMLParser().feed(page)

@@ -424,7 +424,9 @@ def config_from_dict(data: Any, base_dir: Path, title: str = "config") -> Projec
     try:
         return ProjectConfig.model_validate(data, context={"base_dir": Path(base_dir)})
     except ValidationError as exc:
-        raise ConfigError(title, format_validation_error(exc)) from None
+        sections = {"sources": (lambda: list(SOURCE_SECTIONS),
+                                lambda key: SOURCE_SECTIONS[key].model if key in SOURCE_SECTIONS else None)}
+        raise ConfigError(title, format_validation_error(exc, ProjectConfig, sections)) from None
 
 
 def load_config(path: str | Path) -> ProjectConfig:

@@ -142,7 +142,7 @@ def _read(path: Path) -> LegalTable:
     try:
         return LegalTable.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(what, format_validation_error(exc)) from None
+        raise ConfigError(what, format_validation_error(exc, LegalTable)) from None
 
 
 @lru_cache(maxsize=1)

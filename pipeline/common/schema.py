@@ -14,10 +14,12 @@ its reader in :mod:`pipeline.extract`).
 from __future__ import annotations
 
 import codecs
+import difflib
 import os
 import re
 from pathlib import Path
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from typing import Annotated, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo
 from pyproj import CRS
@@ -89,14 +91,56 @@ CrsName = Annotated[str, AfterValidator(check_crs)]
 OptionalCrs = Annotated[str | None, AfterValidator(check_crs)]
 
 
-def format_validation_error(exc: ValidationError) -> list[str]:
-    """One line per pydantic error, led by the dotted key path."""
+Sections = Mapping[str, tuple[Callable[[], list[str]], Callable[[str], "type[BaseModel] | None"]]]
+
+
+def _known_keys(model: type[BaseModel] | None, path: tuple, sections: Sections) -> list[str]:
+    """The keys known at ``path`` below ``model`` (list indices and mapping keys
+    stepped over; at and below a path of ``sections``, its functions give the
+    keys and each key's model), or none where the path leaves models."""
+    for i, part in enumerate(path):
+        above = ".".join(str(p) for p in path[:i])
+        if above in sections and isinstance(part, str):
+            model = sections[above][1](part)
+            continue
+        if model is None:
+            return []
+        field = model.model_fields.get(str(part)) if isinstance(part, str) else None
+        if field is None:
+            continue  # an index of a list or a key of a mapping: the value's type is the one already found
+        model = _model_in(field.annotation)
+    here = ".".join(str(p) for p in path)
+    if here in sections:
+        return sections[here][0]()
+    return [f.alias or name for name, f in model.model_fields.items()] if model is not None else []
+
+
+def _model_in(annotation) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (``X``, ``X | None``, ``list[X]``, ``dict[str, X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in reversed(get_args(annotation)):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def format_validation_error(exc: ValidationError, model: type[BaseModel] | None = None,
+                            sections: Sections | None = None) -> list[str]:
+    """One line per pydantic error, led by the dotted key path; an unknown key
+    of ``model`` (or of a section below it; ``sections``: see :func:`_known_keys`)
+    gets the closest known one."""
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling)"
+            known = _known_keys(model, tuple(err["loc"][:-1]), sections or {})
+            if known and isinstance(err["loc"][-1], str):
+                close = difflib.get_close_matches(err["loc"][-1], known, n=1)
+                msg = f"unknown key: did you mean '{close[0]}'?" if close else msg
         elif err["type"] == "missing":
             msg = "required key is missing"
         lines.append(f"{loc}: {msg}")

@@ -3,7 +3,11 @@ polygon file, or a lon/lat box."""
 
 from __future__ import annotations
 
+import difflib
+import re
+
 import geopandas as gpd
+from anyascii import anyascii
 from shapely.geometry import box
 
 from ..common import settings
@@ -12,6 +16,44 @@ from ..common.config import BoundarySpec
 from ..common.errors import InputError
 from ..common.io import read_vector
 from .registry import Source, register_source
+
+
+_OU = re.compile(r"ου")
+#: Words a municipality's name may carry that are not its name (ΔΗΜΟΣ ΒΟΛΟΥ, Municipality of Volos).
+_TITLE_WORDS = {"dimos", "dimou", "dimoi", "municipality", "of", "the"}
+#: How alike (difflib's ratio, 0-1) a spelling must be to a name to be taken for it, and ahead of the next.
+SPELLING_MATCH, SPELLING_LEAD = 0.65, 0.1
+
+
+def spelling_key(text: str) -> str:
+    """A name as Latin letters without accents, case, doubled letters or title
+    words: ``'Δήμος Βόλου' -> 'volou'``, ``'Volos' -> 'volos'``, ``'Larissa' -> 'larisa'``."""
+    latin = anyascii(_OU.sub("ου", fold(text)).replace("ου", "ou")).lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", latin) if w and w not in _TITLE_WORDS]
+    return re.sub(r"(.)\1", r"\1", " ".join(words))
+
+
+#: Endings of Greek place names in the nominative and the genitive (in Latin letters), longest first.
+_ENDINGS = ("aion", "eon", "ion", "on", "ou", "os", "as", "is", "es", "a", "i", "o", "s")
+
+
+def _stem(key: str) -> str:
+    """``key`` without its last word's case ending: ``volos`` and ``volou`` are both ``vol``."""
+    ending = next((e for e in _ENDINGS if key.endswith(e) and len(key) - len(e) >= 3), "")
+    return key[: len(key) - len(ending)]
+
+
+def closest_names(name: str, names: list[str]) -> list[tuple[float, str]]:
+    """``names`` by how alike their spelling is to ``name`` (nominative or genitive,
+    Greek or Latin letters: ``Βόλος``, ``Volos`` and ``Βόλου`` are alike), best first:
+    the better of the spellings' and their stems' likeness (difflib's ratio)."""
+    wanted = spelling_key(name)
+
+    def alike(other: str) -> float:
+        key = spelling_key(other)
+        return max(difflib.SequenceMatcher(None, wanted, key).ratio(),
+                   difflib.SequenceMatcher(None, _stem(wanted), _stem(key)).ratio())
+    return sorted(((alike(n), n) for n in dict.fromkeys(names)), key=lambda x: -x[0])
 
 
 def select_feature(gdf: gpd.GeoDataFrame, code: str | None, name: str | None,
@@ -35,6 +77,16 @@ def select_feature(gdf: gpd.GeoDataFrame, code: str | None, name: str | None,
         hit = gdf[folded == wanted]
         if hit.empty:
             hit = gdf[folded.str.contains(wanted, regex=False)]
+        if hit.empty:  # another case or alphabet: Βόλος or Volos for Βόλου
+            ranked = closest_names(name or "", gdf[field].astype(str).tolist())
+            best = ranked[0] if ranked else (0.0, "")
+            runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+            if best[0] >= SPELLING_MATCH and best[0] - runner_up >= SPELLING_LEAD:
+                hit = gdf[gdf[field].astype(str) == best[1]]
+            else:
+                close = [n for score, n in ranked[:3] if score >= 0.5]
+                hint = f"; did you mean {' or '.join(repr(n) for n in close)}?" if close else ""
+                raise InputError(what, [f"no feature with {field} = {name!r}{hint}"])
     if hit.empty:
         raise InputError(what, [f"no feature with {field} = {code if code is not None else name!r}"])
     if code is None and len(hit) > 1:
