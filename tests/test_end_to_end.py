@@ -12,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 import yaml
 from openpyxl import load_workbook
 
@@ -185,9 +186,25 @@ def test_committed_volos_project_combines_osm_register_survey_dem_and_organisati
         if f.is_file() and f.suffix in {".csv", ".html", ".md"}:
             text = f.read_text(encoding="utf-8-sig").replace("https://example.org/volos/", "")
             assert not [p for p in private if p in text], f
-    for layer in ("idle_assets", "boundary"):
+    for layer in ("idle_assets", "boundary", "plan"):
         cols = " ".join(gpd.read_file(tmp_path / "idle_assets.gpkg", layer=layer).columns)
         assert "surveyor" not in cols and "email" not in cols
+    # the plan is a layer too, on its assets' shapes, and every layer opens in QGIS with its style
+    plan = gpd.read_file(tmp_path / "idle_assets.gpkg", layer="plan")
+    plan_csv = pd.read_csv(tmp_path / "plan.csv", encoding="utf-8-sig")
+    assert plan[["asset_id", "use"]].values.tolist() == plan_csv[["asset_id", "use"]].values.tolist()
+    assert shapely.equals(plan.geometry.to_numpy(), inv.loc[plan["asset_id"]].geometry.to_numpy()).all()
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    with sqlite3.connect(tmp_path / "idle_assets.gpkg") as db:
+        styles = {t: (q, d) for t, q, d in db.execute("SELECT f_table_name, styleQML, useAsDefault FROM layer_styles")}
+    assert set(styles) == {"idle_assets", "boundary", "plan"} and all(d == 1 for _, d in styles.values())
+    qml = ET.fromstring(styles["plan"][0].split("\n", 1)[1])
+    renderer = qml.find("renderer-v2")
+    assert renderer.get("attr") == "use"
+    assert set(plan["use"]) <= {c.get("value") for c in renderer.iter("category")}
+    assert len({o.get("value") for o in renderer.iter("Option") if o.get("name") == "color"}) == len(list(renderer.iter("category")))
 
 
 def test_volos_plan_honours_constraints_targets_and_impact_coefficients(shared, tmp_path):

@@ -190,3 +190,14 @@ def test_score_classes_are_the_fixed_20_point_classes_upper_bounds_included():
     scores = np.array([0, 19.99, 20, 20.001, 40, 59.9, 60, 80, 80.5, 100, 100 + 1e-9, np.nan])
     assert score_classes(scores).tolist() == [0, 0, 0, 1, 1, 2, 2, 3, 4, 4, 4, -1]
     assert score_classes(np.array([])).tolist() == []
+
+
+def test_every_built_in_use_has_its_own_colour_and_scores_darken_as_they_rise():
+    from matplotlib.colors import to_rgb
+
+    from pipeline.publish.mapdata import SCORE_COLOURS, USE_COLOURS
+    from pipeline.score.profiles import builtin_profile_names
+
+    assert len(set(USE_COLOURS)) == len(USE_COLOURS) >= len(builtin_profile_names())
+    luminance = [0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b in map(to_rgb, SCORE_COLOURS)]
+    assert luminance == sorted(luminance, reverse=True)  # readable in greyscale: light is low, dark is high

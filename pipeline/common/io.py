@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -121,15 +121,19 @@ def _fix_zip_dates(path: Path) -> None:
             z.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_DATE), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
-def write_geopackage(layers: dict[str, gpd.GeoDataFrame], target: Path) -> Path:
+def write_geopackage(layers: dict[str, gpd.GeoDataFrame], target: Path,
+                     finish: Callable[[Path], None] | None = None) -> Path:
     """Write several layers into one GeoPackage, atomically as a whole, with a
-    fixed ``last_change`` date so the same layers give the same bytes."""
+    fixed ``last_change`` date so the same layers give the same bytes;
+    ``finish(path)`` adds to the file before it takes its place (styles)."""
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_ISO})  # else GDAL stamps the time of writing
     try:
         with atomic_path(target) as tmp:
             for name, gdf in layers.items():
                 gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            if finish is not None:
+                finish(Path(tmp))
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return Path(target)

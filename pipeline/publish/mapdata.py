@@ -30,9 +30,13 @@ from .view import Published
 from ..score import Explanation
 
 SCORE_BINS = [0, 20, 40, 60, 80, 100]
-SCORE_COLOURS = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
+#: Scores from low to high: ColorBrewer's YlGnBu, a sequential scheme readable with every common colour
+#: blindness and in greyscale (light is low, dark is high), instead of red to green.
+SCORE_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 KIND_COLOURS = {"land": "#8c6d31", "building": "#5254a3"}
-USE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+#: Uses: Paul Tol's "muted" qualitative scheme, distinct for colour-blind readers; its nine colours give
+#: each of the nine built-in uses its own (a project with more uses repeats them, in the legend too).
+USE_COLOURS = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"]
 DISPLAY_TOLERANCE_M = 0.5
 QUANTUM = 1e6  # coordinates kept as integers of 1e-6 degree (about 0.1 m)
 POLYGONAL = tuple(sorted(settings.POLYGONAL))

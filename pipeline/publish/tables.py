@@ -17,6 +17,7 @@ from ..common.i18n import COLUMNS_EL, legal_form_name, t
 from ..plan.match import ranking
 from ..plan import plan_totals
 from ..common.privacy import Privacy
+from .qgis_styles import add_styles, project_styles
 from .view import Published
 
 def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching: pd.DataFrame,
@@ -117,7 +118,13 @@ def write_tables(view: Published, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     credit = "Data: " + "; ".join(credits)
     sheet_credit = f"{credit}. {note}" if note else credit
-    written = [write_geopackage({"idle_assets": inventory, "boundary": view.boundary}, out_dir / "idle_assets.gpkg"),
+    layers = {"idle_assets": inventory, "boundary": view.boundary}
+    if plan is not None and len(plan):
+        shapes = inventory.set_index("asset_id").geometry
+        layers["plan"] = gpd.GeoDataFrame(rounded(plan), geometry=shapes.loc[plan["asset_id"]].to_numpy(),
+                                          crs=inventory.crs)
+    styles = project_styles([(p.name, f"{p.label.el} / {p.label.en}") for p in profiles])
+    written = [write_geopackage(layers, out_dir / "idle_assets.gpkg", lambda path: add_styles(path, styles)),
                write_geoparquet(inventory, out_dir / "idle_assets.parquet")]
     rankings = {p.name: rounded(ranking(scores, inventory, p.name)) for p in profiles}
     matching, scores, contributions = rounded(matching), rounded(scores), rounded(contributions)
