@@ -137,12 +137,27 @@ def test_the_workbook_has_greek_and_english_headers_and_labels_not_codes(volos):
     ws = load_workbook(out / "idle_assets.xlsx")["plan"]
     greek = [c.value for c in ws[3]]
     english = [c.value for c in ws[4]]
-    assert english[:2] == ["asset_id", "name"] and greek[:2] == ["κωδικός ακινήτου", "όνομα"]
+    assert english[:2] == ["asset id", "name"] and greek[:2] == ["κωδικός ακινήτου", "όνομα"]
+    assert ws.auto_filter.ref == f"A4:{ws.cell(4, len(english)).column_letter}{len(result.plan) + 4}"
+    assert ws.freeze_panes == "B5"
+    score = ws.cell(5, english.index("score") + 1)
+    assert isinstance(score.value, float) and score.number_format == "#,##0.0"  # a number, shown to its decimal
+    # every Greek header is Greek; criteria carry their unit, their values rounded to it
+    book = load_workbook(out / "idle_assets.xlsx")
+    for sheet in book.worksheets:
+        assert all(not str(c.value).isascii() for c in sheet[3] if c.value), sheet.title
+    inventory = book["inventory"]
+    heads = [c.value for c in inventory[4]]
+    road = heads.index("distance to a road (m)") + 1
+    assert inventory.cell(3, road).value == "απόσταση από δρόμο (m)"
+    values = [inventory.cell(r, road).value for r in range(5, inventory.max_row + 1)]
+    assert values and all(v is None or float(v).is_integer() for v in values)
+    assert any(h.startswith("score: ") for h in heads) and not any(str(h).startswith("c_") for h in heads)
     assert "χρήση" in greek and "υποψήφιοι φορείς" in greek
     uses = [r[english.index("use")].value for r in ws.iter_rows(min_row=5)]
     assert len(uses) == len(result.plan)
     assert all(" / " in u for u in uses) and not set(uses) & {p.name for p in result.profiles}
-    forms = " ".join(str(r[english.index("candidate_legal_forms")].value or "") for r in ws.iter_rows(min_row=5))
+    forms = " ".join(str(r[english.index("candidate legal forms")].value or "") for r in ws.iter_rows(min_row=5))
     assert "ΚοινΣΕπ" in forms and "koinsep" not in forms
     # the CSV keeps the codes, for analysts
     assert set(pd.read_csv(out / "plan.csv", encoding="utf-8-sig")["use"]) <= {p.name for p in result.profiles}

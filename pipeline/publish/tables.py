@@ -38,9 +38,59 @@ DECIMALS = {"score": 1, "runner_up_score": 1, "area_m2": 1, "value": 3, "weight"
             "p_top_k": 3, "usable_area_m2": 1, "kwp": 1, "mwh_per_year": 1, "cultivable_m2": 1, "jobs": 1}
 
 
+#: Decimals of a criterion's value by its unit (``c_<criterion>`` columns).
+UNIT_DECIMALS = {"m": 0, "m²": 0, "count": 0, "°": 1, "0-1": 2, "MWh/year": 1, "kWh/m²": 0}
+#: English headers of the workbook's columns whose code does not say it (the rest keep their code).
+COLUMNS_EN = {"rank_p05": "rank (5th percentile of the weight draws)", "rank_p95": "rank (95th percentile)",
+              "p_top_k": "share of draws in the top", "ahp_consistency_ratio": "AHP consistency ratio"}
+
+
+def column_decimals(columns) -> dict[str, int]:
+    """Decimals of each column that is rounded for publication."""
+    out = {c: d for c, d in DECIMALS.items() if c in columns}
+    for c in columns:
+        spec = REGISTRY.get(str(c)[2:]) if str(c).startswith("c_") else None
+        if spec is not None and spec.unit in UNIT_DECIMALS:
+            out[c] = UNIT_DECIMALS[spec.unit]
+        elif str(c).startswith("score_"):
+            out[c] = 1
+    return out
+
+
 def rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its score, area and weight columns rounded for publication."""
-    return df.round({c: d for c, d in DECIMALS.items() if c in df.columns})
+    """``df`` with its scores, areas, weights and criterion values rounded for publication (each to its unit)."""
+    return df.round(column_decimals(df.columns))
+
+
+def headers(column: str, uses: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """A column's Greek and English headers in the workbook: criteria by their
+    names and units, scores by their uses' names, the rest from
+    :data:`COLUMNS_EL` (the code when neither knows it)."""
+    name = str(column)
+    if name.startswith("c_") and name[2:] in REGISTRY:
+        spec = REGISTRY[name[2:]]
+        unit = f" ({spec.unit})" if spec.unit not in ("class", "") else ""
+        return f"{spec.label_el}{unit}", f"{spec.label_en}{unit}"
+    if name.startswith("score_") and name[6:] in uses:
+        el, en = uses[name[6:]]
+        return f"βαθμός: {el}", f"score: {en}"
+    return COLUMNS_EL.get(name, name), COLUMNS_EN.get(name) or english_header(name)
+
+
+_UNITS = (("_per_year", " per year"), ("_m2", " (m²)"), ("_ha", " (ha)"), ("_eur", " (€)"), ("_m", " (m)"),
+          ("_en", " (English)"), ("_el", " (Greek)"))
+
+
+def english_header(code: str) -> str:
+    """A column code as an English header: ``usable_area_m2`` -> ``usable area (m²)``, ``mwh_per_year`` ->
+    ``MWh per year``, ``reason_el`` -> ``reason (Greek)``."""
+    text = code
+    for suffix, words in _UNITS:
+        if text.endswith(suffix):
+            text = text[: -len(suffix)] + words
+            break
+    text = text.replace("_", " ").replace("mwh", "MWh").replace("kwp", "kWp").replace("osm", "OSM")
+    return text
 
 
 def sheet_names(names: list[str]) -> dict[str, str]:
@@ -77,9 +127,23 @@ def labelled(df: pd.DataFrame, uses: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str) -> None:
-    """A sheet: title, credits, a Greek and an English header row, the table."""
-    df = defuse_frame(df)
+def _number_format(series: pd.Series, decimals: int | None) -> str | None:
+    """The Excel format of a numeric column: thousands grouped, its decimals (None for text)."""
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    if decimals is None:
+        whole = series.dropna()
+        decimals = 0 if whole.empty or (whole == whole.round()).all() else 2
+    return "#,##0" if decimals == 0 else "#,##0." + "0" * decimals
+
+
+def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str,
+                uses: dict[str, tuple[str, str]] | None = None) -> None:
+    """A sheet: title, credits, a Greek and an English header row (criteria with
+    their units), the table with numbers as Excel numbers in their format, a
+    filter on every column and the header rows and first column frozen."""
+    df = defuse_frame(rounded(df))
+    names = [headers(c, uses or {}) for c in df.columns]
     df.to_excel(writer, sheet_name=sheet, index=False, startrow=3)
     ws = writer.sheets[sheet]
     ws["A1"] = defuse_formula(title)
@@ -87,17 +151,26 @@ def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str) -
     ws["A2"] = defuse_formula(credit)
     ws["A2"].font = Font(italic=True, size=9)
     fill = PatternFill("solid", fgColor="DDE7F0")
-    for i, col in enumerate(df.columns, start=1):
-        ws.cell(row=3, column=i, value=defuse_formula(COLUMNS_EL.get(str(col), str(col))))
+    for i, (el, en) in enumerate(names, start=1):
+        ws.cell(row=3, column=i, value=defuse_formula(el))
+        ws.cell(row=4, column=i, value=defuse_formula(en))
     for row in (3, 4):
         for cell in ws[row]:
             cell.font = Font(bold=True, italic=row == 4, size=11 if row == 3 else 9)
             cell.fill = fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    decimals = column_decimals(df.columns)
     for i, col in enumerate(df.columns, start=1):
-        width = max([len(str(col)), len(COLUMNS_EL.get(str(col), ""))] + [len(str(v)) for v in df[col].head(200)])
+        width = max([len(names[i - 1][0]) // 2, len(names[i - 1][1]) // 2]
+                    + [len(str(v)) for v in df[col].head(200)])
         ws.column_dimensions[get_column_letter(i)].width = min(max(10, width + 2), 60)
-    ws.freeze_panes = "A5"
+        fmt = _number_format(df[col], decimals.get(col))
+        if fmt is not None:
+            for (cell,) in ws.iter_rows(min_row=5, max_row=len(df) + 4, min_col=i, max_col=i):
+                cell.number_format = fmt
+    if len(df.columns):
+        ws.auto_filter.ref = f"A4:{get_column_letter(len(df.columns))}{len(df) + 4}"
+    ws.freeze_panes = "B5"
 
 
 def write_tables(view: Published, out_dir: Path) -> list[Path]:
@@ -156,7 +229,8 @@ def write_tables(view: Published, out_dir: Path) -> list[Path]:
         for p in profiles:
             _xlsx_sheet(writer, rankings[p.name], sheets[p.name], f"{title}: {p.label.en} / {p.label.el}", sheet_credit)
         assets = labelled(pd.DataFrame(inventory.drop(columns="geometry")), uses)
-        _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", sheet_credit)
+        _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", sheet_credit,
+                    {p.name: (p.label.el, p.label.en) for p in profiles})
         if "verify_ownership" in extra:
             _xlsx_sheet(writer, extra["verify_ownership"], "verify_ownership",
                         f"{title}: assets whose ownership is not public or not known: verify before the plan uses them",
