@@ -183,7 +183,7 @@ def cmd_survey_form(args: argparse.Namespace) -> int:
           f"without errors or warnings; a route of {stops} stops, {pack.route.total_m / 1000:.1f} km round trip")
     print("what to survey first:")
     for r in pack.priority.head(5).itertuples():
-        print(terminal_text(f"  {r.priority_rank}. {r.asset_id} ({r.priority:g}): {r.reason_en}"))
+        print(terminal_text(f"  {r.priority_rank}. {r.name} [{r.asset_id}] ({r.priority:g}): {r.reason_en}"))
     print("files written:")
     for f in pack.files:
         print(f"  {f}")

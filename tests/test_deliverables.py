@@ -178,6 +178,9 @@ def test_fact_sheets_one_a4_page_per_asset_with_an_atlas_and_contents(volos):
         text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
         assert not re.search(r"\b(None|nan|NaN)\b", text), row.asset_id
         assert ("Υποψήφιοι φορείς / Candidates" in page) == (row.asset_id in planned)
+    # a site with no name is called by what it is and its street (from OSM), its id beside
+    unnamed = (out / "factsheets" / file_name("osm-way-643941250")).read_text(encoding="utf-8")
+    assert "<h1>Χορτολιβαδική έκταση, οδός Αντιγονιδών</h1>" in unnamed and "· osm-way-643941250</p>" in unnamed
     surveyed = inv[inv["photos"].notna()].iloc[0]
     assert surveyed["photos"].split(";")[0].strip() in (out / "factsheets" / file_name(surveyed["asset_id"])).read_text(encoding="utf-8")
     if (out / "atlas.pdf").exists():

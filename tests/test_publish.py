@@ -7,6 +7,7 @@ import re
 import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import LineString, box
 from openpyxl import load_workbook
 
 from pipeline.extract import RawSources
@@ -201,3 +202,21 @@ def test_every_built_in_use_has_its_own_colour_and_scores_darken_as_they_rise():
     assert len(set(USE_COLOURS)) == len(USE_COLOURS) >= len(builtin_profile_names())
     luminance = [0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b in map(to_rgb, SCORE_COLOURS)]
     assert luminance == sorted(luminance, reverse=True)  # readable in greyscale: light is low, dark is high
+
+
+def test_a_site_without_a_name_is_called_by_what_it_is_and_its_street():
+    from pipeline.common.labels import site_labels
+
+    inv = gpd.GeoDataFrame({"asset_id": ["a", "b", "c", "d"], "name": ["Παλιό σχολείο", None, "  ", None],
+                            "kind": ["building", "land", "land", "building"],
+                            "landuse": [None, "grass", "brownfield", None], "building": ["school", None, None, "yes"]},
+                           geometry=[box(0, 0, 10, 10), box(0, 30, 10, 40), box(500, 500, 510, 510),
+                                     box(0, 60, 10, 70)], crs=2100)
+    roads = gpd.GeoDataFrame({"name": ["Ιάσονος", None, "Λεωφόρος Αθηνών"]},
+                             geometry=[LineString([(-50, 45), (50, 45)]), LineString([(505, 480), (505, 520)]),
+                                       LineString([(-50, 80), (50, 80)])], crs=2100)
+    labels = site_labels(inv, roads).tolist()
+    assert labels[0] == "Παλιό σχολείο"  # a name is kept
+    assert labels[1].endswith(", οδός Ιάσονος") and not labels[1].isascii()  # the nearest named road, in Greek
+    assert labels[2] == "Εγκαταλελειμμένος βιομηχανικός χώρος"  # only an unnamed road near: what it is
+    assert labels[3] == "Κτίριο, Λεωφόρος Αθηνών"  # a road name that says its kind is not prefixed

@@ -123,6 +123,14 @@ def map_image(fig: Figure, ax, bounds, alt: str) -> str:
     return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{base64.b64encode(out.getvalue()).decode('ascii')}'>"
 
 
+def _title(a) -> str:
+    """What a sheet calls its asset: its label (name, or what it is and its street), else its id."""
+    for text in (getattr(a, "label", None), getattr(a, "name", None)):
+        if isinstance(text, str) and text:
+            return text
+    return str(a.asset_id)
+
+
 def _rows(pairs: list[tuple[str, str]]) -> str:
     return "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in pairs if v)
 
@@ -276,7 +284,7 @@ def sheet_html(a, picture: str, view: Published, names: dict[str, str]) -> str:
     """One asset's sheet (a ``<section>``): facts, suitability, plan, the open
     call's interest and, with the plan's ledger, its path."""
     scores, plan, credits, title = view.scores, view.plan, list(view.credits), view.title
-    name = a.name if isinstance(a.name, str) and a.name else a.asset_id
+    name = _title(a)
     return (f"<section class='sheet' id='{html.escape(file_name(a.asset_id)[:-5])}'>"
             f"<h1>{html.escape(str(name))}</h1><p class='sub'>{html.escape(title)} · {html.escape(str(a.asset_id))}</p>"
             f"<div class='map'>{picture}</div>"
@@ -317,7 +325,7 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
         sheet = sheet_html(a, asset_map(a.geometry, context, others), view, names)
         sheets.append(sheet)
         written.append(write_text(_page(f"{title}: {asset_id}", sheet), folder / "factsheets" / file_name(asset_id)))
-        label = a.name if isinstance(a.name, str) and a.name else asset_id
+        label = _title(a)
         use = ", ".join(names.get(u, u) for u in plan.loc[plan["asset_id"] == asset_id, "use"]) if plan is not None else ""
         contents.append(f"<tr><td>{k}</td><td><a href='#{html.escape(file_name(asset_id)[:-5])}'>{html.escape(str(label))}"
                         f"</a></td><td>{html.escape(str(asset_id))}</td><td>{html.escape(use)}</td></tr>")

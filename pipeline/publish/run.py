@@ -71,7 +71,8 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
     left as it was (private fields are blanked in copies)."""
     config, options = result.config, options or PublishOptions()
     privacy = Privacy.of(result.features, private_fields(config))
-    public = public_inventory(result.features, result.scored.scores, result.matching, privacy)
+    public = public_inventory(result.features, result.scored.scores, result.matching, privacy,
+                              result.prepared.context.roads)
     matching = privacy.frame(result.matching)
     changes = result.changes if result.changes is not None else pd.DataFrame(columns=CHANGE_COLUMNS)
     base, known = config_folder(config), list(input_files(config).values())

@@ -16,21 +16,28 @@ from ..features import REGISTRY
 from ..common.i18n import COLUMNS_EL, legal_form_name, t
 from ..plan.match import ranking
 from ..plan import plan_totals
+from ..common.labels import site_labels
 from ..common.privacy import Privacy
 from .qgis_styles import add_styles, project_styles
 from .view import Published
 
 def public_inventory(features: gpd.GeoDataFrame, scores: pd.DataFrame, matching: pd.DataFrame,
-                     private: Privacy | set[str] | frozenset[str] = frozenset()) -> gpd.GeoDataFrame:
+                     private: Privacy | set[str] | frozenset[str] = frozenset(),
+                     roads: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Inventory with features, one score column per use and the best use,
     fit to publish (see :mod:`pipeline.common.privacy`): private columns blanked and
-    their values taken out of every derived text, reasons included."""
+    their values taken out of every derived text, reasons included; and a
+    ``label`` for people (the name, or what it is and its street from
+    ``roads``: :func:`pipeline.common.labels.site_labels`), made after the
+    blanking so a private name never reaches it."""
     privacy = private if isinstance(private, Privacy) else Privacy.of(features, private)
     wide = scores.pivot(index="asset_id", columns="use", values="score").add_prefix("score_")
     inv = features.merge(wide, left_on="asset_id", right_index=True, how="left")
     best = matching.set_index("asset_id")[["best_use", "score", "reason_en", "reason_el"]]
     inv = inv.merge(best.rename(columns={"score": "best_score"}), left_on="asset_id", right_index=True, how="left")
-    return privacy.frame(inv)
+    public = privacy.frame(inv)
+    public.insert(public.columns.get_loc("name") + 1, "label", site_labels(public, roads))
+    return public
 
 
 #: Decimals kept in published tables (analysis keeps full precision).

@@ -142,7 +142,7 @@ def best_uses(scores: pd.DataFrame, names: dict[str, str], limit: int = CARD_USE
 
 
 def _card(a, number: int, uses: str, picture: str) -> str:
-    name = a.name if isinstance(a.name, str) and a.name else a.asset_id
+    name = next((x for x in (getattr(a, 'label', None), a.name) if isinstance(x, str) and x), a.asset_id)
     facts = [(f"{t('el', 'kind')} / kind", f"{t('el', a.kind)} / {a.kind}"),
              ("εμβαδόν / area", f"{fmt_value(a.area_m2, 'm²', 'el')} / {fmt_value(a.area_m2, 'm²')}"),
              ("ιδιοκτησία / ownership", f"{t('el', a.ownership)} / {a.ownership}"),
@@ -186,7 +186,8 @@ def pack_html(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, uses: list[tupl
     cards = "".join(_card(a, int(a.number), best.get(a.asset_id, ""), asset_map(a.geometry, context, np.delete(others, i)))
                     for i, a in enumerate(inv.itertuples()))
     parts.append(f"<section class='cards'>{cards}</section>")
-    labelled = inv.assign(label=[n if isinstance(n, str) and n else a for a, n in zip(inv["asset_id"], inv["name"])])
+    given = inv["label"] if "label" in inv else inv["name"]
+    labelled = inv.assign(label=[n if isinstance(n, str) and n else a for a, n in zip(inv["asset_id"], given)])
     parts.append("<section class='votes'><h1>Ψηφοφορία με αυτοκόλλητα / Dot voting</h1><p class='sub'>Κολλήστε "
                  "ένα αυτοκόλλητο στη χρήση που θέλετε για κάθε ακίνητο· στην τελευταία στήλη, τα ακίνητα που "
                  "θέλετε πρώτα. / Put a dot on the use you want for each site; in the last column, the sites you "

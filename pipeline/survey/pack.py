@@ -22,6 +22,7 @@ from .. import __version__
 from ..common import settings
 from ..common.config import ProjectConfig
 from ..common.errors import InputError
+from ..common.labels import site_labels
 from ..extract.registry import attributions, private_fields
 from ..manifest import input_files
 from ..common.outputs import StagedOutputs, check_writable
@@ -111,12 +112,14 @@ def survey_pack(config: ProjectConfig, folder: Path | None = None, limit: int | 
     survey = config.sources.get("survey")
     privacy = Privacy.of(result.features, private_fields(config))  # the run's own rule of what is published
     public = privacy.frame(result.features)
+    labels_of = site_labels(public, result.prepared.context.roads)  # after the blanking: no private name in them
     title = f"{config.project.title or config.project.name}: αυτοψία / field survey"
     form = build_form(public, [p.name for p in result.profiles], title, form_id(config.project.name),
                       __version__, survey.max_precision_m if survey else 50.0)
     labels = {p.name: (p.label.en, p.label.el) for p in result.profiles}
     priority = privacy.frame(survey_priority(result.features, result.scored.scores, result.scored.contributions,
                                              result.plan, labels))
+    priority["name"] = priority["asset_id"].map(dict(zip(public["asset_id"], labels_of)))
     stops = visits(priority, public, limit, start)
     if len(stops) == 0:
         raise InputError("survey route", ["no asset has anything a visit could settle (every priority is 0)"])
