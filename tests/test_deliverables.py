@@ -227,3 +227,20 @@ def test_a_pdf_printed_twice_is_the_same_bytes(tmp_path, monkeypatch):
     second = write_pdf(page, tmp_path / "second.pdf")
     assert first.read_bytes() == second.read_bytes()
     assert "SOURCE_DATE_EPOCH" not in os.environ
+
+
+def test_what_did_not_become_a_site_is_in_the_annex_and_the_workbook(volos):
+    from openpyxl import load_workbook
+
+    _, out = volos
+    md = (out / "annex.md").read_text(encoding="utf-8")
+    section = md.split("Inputs that did not become sites / Εισροές που δεν έγιναν ακίνητα", 1)[1].split("\n## ", 1)[0]
+    assert "corridor candidate: railway=abandoned" in section and "way/559915336" in section
+    assert "not used: GPS precision worse than 50 m" in section and "skipped: status is not idle" in section
+    assert "read: rows" not in section  # what was read is not what was left out
+    sheet = load_workbook(out / "idle_assets.xlsx")["inputs_report"]
+    actions = [r[1].value for r in sheet.iter_rows(min_row=5)]
+    report = (out / "inputs_report.md").read_text(encoding="utf-8")
+    assert "read: rows" in actions and any(str(a).startswith("corridor candidate") for a in actions)
+    # the same rows as the inputs report (which lists the corridors in a section of their own)
+    assert all(str(a).removeprefix("corridor candidate: ").split(",")[0] in report for a in actions if a)

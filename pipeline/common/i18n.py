@@ -195,7 +195,7 @@ COLUMNS_EL: dict[str, str] = {
     "label_en": "όνομα (αγγλικά)", "label_el": "όνομα", "direction": "κατεύθυνση", "needs": "απαιτεί",
     "attribute": "θέμα", "other_source": "άλλη πηγή", "other_value": "τιμή άλλης πηγής", "best_score": "βαθμός",
     "source and licence": "πηγή και άδεια", "p_top_k": "πιθανότητα στις πρώτες", "rank_topsis": "σειρά TOPSIS",
-    "label": "ονομασία", "osm_ref": "αναφορά OSM", "register_id": "κωδικός μητρώου", "owner": "ιδιοκτήτης", "landuse": "χρήση γης (OSM)",
+    "label": "ονομασία", "action": "τι έγινε", "count": "πλήθος", "detail": "λεπτομέρειες", "osm_ref": "αναφορά OSM", "register_id": "κωδικός μητρώου", "owner": "ιδιοκτήτης", "landuse": "χρήση γης (OSM)",
     "building": "κτίριο (OSM)", "geometry_source": "προέλευση γεωμετρίας", "survey_ids": "κωδικοί αυτοψίας",
     "access": "πρόσβαση", "ownership_sign": "σήμανση ιδιοκτησίας", "roof": "στέγη", "water": "νερό", "soil": "έδαφος",
     "photos": "φωτογραφίες", "survey_notes": "σημειώσεις αυτοψίας", "active_use": "ενεργή χρήση",

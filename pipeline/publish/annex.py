@@ -48,6 +48,7 @@ HEADINGS = {
     "conflicts": ("Where the sources disagree", "Διαφωνίες μεταξύ πηγών"),
     "legal_forms": ("Legal forms and their conditions", "Νομικές μορφές και προϋποθέσεις τους"),
     "legal": ("The legal route to each site", "Η νομική οδός για κάθε ακίνητο"),
+    "left_out": ("Inputs that did not become sites", "Εισροές που δεν έγιναν ακίνητα"),
     "legal_sources": ("Sources of the legal routes", "Πηγές των νομικών οδών"),
     "changes": ("What changed since the last run", "Τι άλλαξε από την προηγούμενη εκτέλεση"),
 }
@@ -198,6 +199,16 @@ def _legal_sections(view: Published, names: dict[str, str]) -> list[tuple[str, s
     return [(_h("legal"), f"{LEGAL_NOTE} {more}".strip(), tidy(table)), (_h("legal_sources"), "", tidy(sources))]
 
 
+#: What the inputs report says of records and features that did not become sites (its actions' first words).
+LEFT_OUT = ("to locate", "dropped", "skipped", "not used", "not idle", "excluded", "corridor candidate")
+
+
+def left_out(report: pd.DataFrame) -> pd.DataFrame:
+    """The inputs report's rows about records and features left out of the inventory, each with its count."""
+    mine = report[report["action"].astype(str).str.startswith(LEFT_OUT) & (report["count"] > 0)]
+    return mine[["source", "action", "count", "detail"]].reset_index(drop=True)
+
+
 def _changes_section(changes: pd.DataFrame) -> tuple[str, str, pd.DataFrame | None]:
     """What changed since the run before, one row per change."""
     first_upper = lambda text: text[:1].upper() + text[1:]
@@ -283,6 +294,15 @@ def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.Da
                     "μέσος των βαρών των συμμετεχόντων, από βαθμολογία 1-9 ή συγκρίσεις ανά δύο)· συμφωνία κατά "
                     "Kendall W.", tidy(table, {"group_weight": 3, "dissent": 2, "kendall_w": 2})))
     out += _legal_sections(view, names)
+    left = left_out(view.report)
+    if not left.empty:
+        shown, more = _limited(left, "left_out")
+        out.append((_h("left_out"), "Records and OSM features the inventory did not take, and why: points to locate, "
+                    "dropped or skipped rows, abandoned railway corridors a plan may reuse. / Εγγραφές και στοιχεία "
+                    "OSM που δεν έγιναν ακίνητα και γιατί: σημεία προς εντοπισμό, απορρίψεις, εγκαταλελειμμένες "
+                    "σιδηροδρομικές γραμμές (διάδρομοι). " + more,
+                    tidy(shown.rename(columns={"source": "source / πηγή", "action": "what / τι", "count": "count / πλήθος",
+                                               "detail": "which / ποια"}))))
     if view.progress is not None:
         out.append(implementation_section(view.progress))
     conditions = (conditions_table(view.legal).set_index("legal_form") if view.legal is not None

@@ -221,7 +221,7 @@ def write_tables(view: Published, out_dir: Path) -> list[Path]:
     written.append(write_csv(contributions.assign(attribution=credit), out_dir / "contributions.csv"))
     target = out_dir / "idle_assets.xlsx"
     fixed = ["plan", "plan_totals", "targets", "matching", "inventory", "verify_ownership", "conflicts",
-             "method_weights", "criteria", "impact_sources", "sources"]
+             "method_weights", "criteria", "impact_sources", "sources", "inputs_report"]
     sheets = sheet_names(fixed + [p.name for p in profiles])
     uses = {p.name: f"{p.label.el} / {p.label.en}" for p in profiles}
     extra = {k: labelled(v, uses) for k, v in extra.items()}
@@ -261,5 +261,8 @@ def write_tables(view: Published, out_dir: Path) -> list[Path]:
         if "impact_sources" in extra:
             _xlsx_sheet(writer, extra["impact_sources"], "impact_sources", f"{title}: impact coefficients and their sources", sheet_credit)
         _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources", "Data sources", sheet_credit)
+        _xlsx_sheet(writer, view.report[["source", "action", "count", "detail"]], "inputs_report",
+                    f"{title}: what happened to every input (records to locate, dropped or skipped, corridor "
+                    "candidates and every count)", sheet_credit)
     written.append(target)
     return written
