@@ -11,6 +11,7 @@ reported in the summary with its error; the others go on.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from .common.errors import CoverageError, IdleAssetsError
 from .init_config import slug
 from .common.io import read_vector
 from .common.io import write_csv
+from .common._progress import steps
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +120,12 @@ def run_national(config: ProjectConfig, out: Path | None = None, client=None, fo
 
     if client is None:
         rows = []
-        for k, (c, folder) in enumerate(zip(configs, folders), start=1):
+        bar = sys.stderr.isatty() and log.isEnabledFor(logging.INFO)
+        for k, (c, folder) in enumerate(steps(zip(configs, folders), total, "national run", log, "municipality")
+                                        if bar else zip(configs, folders), start=1):
             rows.append(_run_one(c, folder, force))
-            progress(k, rows[-1], c)
+            if not bar:  # the bar says it on a terminal
+                progress(k, rows[-1], c)
     else:
         from dask.distributed import as_completed
 

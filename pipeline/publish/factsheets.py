@@ -15,6 +15,7 @@ import base64
 import hashlib
 import html
 import io
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -28,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib_scalebar.scalebar import ScaleBar
 
 from ..common.i18n import evidence_text, fmt_value, legal_form_name, t
+from ..common._progress import steps
 from ..common.io import write_text
 from ..ledger.progress import Progress
 from ..common.settings import PARTNER_WALK_M
@@ -44,6 +46,8 @@ from .mapdata import plan_figures
 MAX_SHEETS = 60
 #: Ground shown around an asset on its map, beyond its own extent (m).
 SURROUNDINGS_M = 120.0
+
+log = logging.getLogger(__name__)
 
 CSS = ("body{font:11px/1.4 sans-serif;margin:0}.sheet{max-width:180mm;margin:0 auto;padding:8mm 0;"
        "page-break-after:always}h1{font-size:17px;margin:0 0 2px}h2{font-size:13px;margin:10px 0 3px;"
@@ -318,7 +322,7 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
     tree = shapely.STRtree(geoms)
     written, sheets, contents = [], [], []
     position = {a: i for i, a in enumerate(inventory["asset_id"])}
-    for k, asset_id in enumerate(order, start=1):
+    for k, asset_id in enumerate(steps(order, len(order), "fact sheets", log, "sheet"), start=1):
         a = SimpleNamespace(**by_id.loc[asset_id].to_dict())  # attribute access without a Series' own .name
         near = tree.query(shapely.buffer(a.geometry, SURROUNDINGS_M * 2), predicate="intersects")
         others = geoms[near[near != position[asset_id]]]

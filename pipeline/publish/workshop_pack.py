@@ -14,6 +14,7 @@ Every text from the inputs is escaped in HTML; maps carry numbers only.
 from __future__ import annotations
 
 import html
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,11 +22,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..common._progress import steps
 from ..common.i18n import fmt_value, t
 from ..common.io import write_csv, write_text
 from ._canvas import offscreen_figure
 from .annex import write_pdf
 from .factsheets import asset_map, map_image
+
+log = logging.getLogger(__name__)
 
 #: The map sheets' scale (1:SCALE) and the ground one A3 landscape sheet's map shows at it (metres).
 SCALE = 10_000
@@ -183,8 +187,9 @@ def pack_html(inventory: gpd.GeoDataFrame, scores: pd.DataFrame, uses: list[tupl
                      f"{sheet_map(cell, mine.geometry.to_numpy(), mine['number'], context)}"
                      f"<p class='sub'>{credit}</p></section>")
     others = inv.geometry.to_numpy()
+    rows = steps(enumerate(inv.itertuples()), len(inv), "workshop cards", log, "card")
     cards = "".join(_card(a, int(a.number), best.get(a.asset_id, ""), asset_map(a.geometry, context, np.delete(others, i)))
-                    for i, a in enumerate(inv.itertuples()))
+                    for i, a in rows)
     parts.append(f"<section class='cards'>{cards}</section>")
     given = inv["label"] if "label" in inv else inv["name"]
     labelled = inv.assign(label=[n if isinstance(n, str) and n else a for a, n in zip(inv["asset_id"], given)])
