@@ -244,3 +244,20 @@ def test_what_did_not_become_a_site_is_in_the_annex_and_the_workbook(volos):
     assert "read: rows" in actions and any(str(a).startswith("corridor candidate") for a in actions)
     # the same rows as the inputs report (which lists the corridors in a section of their own)
     assert all(str(a).removeprefix("corridor candidate: ").split(",")[0] in report for a in actions if a)
+
+
+def test_every_annex_table_header_and_the_summary_are_in_both_languages(volos):
+    _, out = volos
+    md = (out / "annex.md").read_text(encoding="utf-8")
+    lines = md.splitlines()
+    header_rows = [lines[i - 1] for i, line in enumerate(lines) if line.startswith("|---")]
+    allowed = {"TOPSIS", "id", "Ελληνικά", "English", "top 3 (%)"}
+    for row in header_rows:
+        for cell in (c.strip() for c in row.strip("|").split("|")):
+            assert " / " in cell or cell in allowed, (cell, row)
+    assert header_rows
+    summary = md.split("## Inventory of idle assets / Απογραφή αδρανών ακινήτων", 1)[1].split("\n\n")[1]
+    assert "OSM coverage 0.6% (partial)" in summary and "κάλυψη OSM 0,6% (μερική)" in summary
+    assert ". ." not in summary and "μητρώο ακινήτων + αυτοψία" in summary
+    # the idle evidence reads in Greek on the Greek side
+    assert "μητρώο ακινήτων, κατάσταση: κενό / register status=κενό" in md

@@ -8,6 +8,7 @@ values from OpenStreetMap and the survey are named in Greek through
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -228,6 +229,44 @@ def greek_names() -> dict[str, dict[str, str]]:
     return _yaml.load((Path(__file__).parent / "values_el.yaml").read_text(encoding="utf-8"))
 
 
+_CLAIM = re.compile(r"^(?:(osm|register|survey|parcels|reports) )?([a-z_:]+)=(.+)$")
+#: The keys of idle evidence (``register status=κενό``) in Greek.
+CLAIM_KEYS_EL = {"status": "κατάσταση", "occupancy": "χρήση", "landuse": "χρήση γης", "building": "κτίριο",
+                 "disused": "εκτός χρήσης", "abandoned": "εγκαταλελειμμένο", "amenity": "εγκατάσταση",
+                 "condition": "κατάσταση"}
+
+
+def idle_evidence_text(text, lang: str) -> str:
+    """The inventory's idle evidence (``register status=κενό | survey occupancy=vacant``) for people:
+    in Greek ``μητρώο ακινήτων: κατάσταση κενό | αυτοψία: χρήση άδειο``; other phrases through
+    :func:`evidence_text`."""
+    if not isinstance(text, str) or not text:
+        return ""
+    if lang != "el":
+        return text
+    out = []
+    for piece in text.split(" | "):
+        match = _CLAIM.match(piece.strip())
+        if match is None:
+            out.append(evidence_text(piece, "el"))
+            continue
+        source, key, value = match.groups()
+        where = f"{value_name(source, 'el', 'sources')}, " if source else ""
+        life, _, base = key.rpartition(":")
+        said = CLAIM_KEYS_EL.get(base, base) + (f" ({CLAIM_KEYS_EL.get(life, life)})" if life else "")
+        field = base if base in greek_names() else None
+        out.append(f"{where}{said}: {value_name(value, 'el', field)}")
+    return " | ".join(out)
+
+
+def sources_text(value, lang: str) -> str:
+    """An inventory's ``sources`` (``register;survey``) in words: ``μητρώο ακινήτων + αυτοψία`` /
+    ``register + survey``; nothing for none."""
+    if not isinstance(value, str) or not value:
+        return ""
+    return " + ".join(value_name(s, lang, "sources") for s in value.split(";") if s)
+
+
 def value_name(value: str, lang: str, field: str | None = None) -> str:
     """``value`` (an OSM tag value or a survey answer) as ``lang`` names it:
     in Greek through the table of ``field`` (any field when not given), else
@@ -302,10 +341,14 @@ def coverage_figure(coverage: float) -> str:
     return f"{coverage:.0%}" if coverage >= 0.1 else f"{coverage:.1%}"
 
 
-def coverage_note(coverage: float, basis: str = "declared") -> str:
-    """The coverage in a few words, for titles and summaries; ``basis`` says
-    what it was measured from (see :func:`pipeline.transform.osm_coverage`)."""
-    partial = " (partial)" if coverage < settings.MIN_COVERAGE else ""
+def coverage_note(coverage: float, basis: str = "declared", lang: str = "en") -> str:
+    """The coverage in a few words, for titles and summaries, in ``lang``;
+    ``basis`` says what it was measured from (see :func:`pipeline.transform.osm_coverage`)."""
     figure = coverage_figure(coverage)
+    if lang == "el":
+        partial = " (μερική)" if coverage < settings.MIN_COVERAGE else ""
+        how = (" (μετρημένη από τους κόμβους του: το απόσπασμα δεν δηλώνει όρια)" if basis == "nodes" else "")
+        return f"κάλυψη OSM {figure.replace('.', ',')}{partial}{how}"
+    partial = " (partial)" if coverage < settings.MIN_COVERAGE else ""
     how = " (measured from its nodes on no way: the extract declares no bounds)" if basis == "nodes" else ""
     return f"OSM coverage {figure}{partial}{how}"

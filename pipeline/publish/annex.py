@@ -19,13 +19,15 @@ import pandas as pd
 from ..common._text import markdown_text
 from ..common.changes import summary as change_summary
 from ..common.evidence import CONFIDENCE
-from ..common.i18n import LEGAL_FORMS, legal_form_name, t
+from ..common.i18n import LEGAL_FORMS, idle_evidence_text, legal_form_name, number, sources_text, t
 from ..common.io import FIXED_DATE, atomic_path, write_text
 from ..plan import plan_totals
 from ..score.profiles import Profile
 from ..participation.workshops import workshop_table
 from .implementation import implementation_section
+from ..features import REGISTRY
 from .legal import conditions_table, route_rows, sources_table
+from .tables import english_header, headers
 from .view import Published
 from .mapdata import plan_figures
 
@@ -142,8 +144,9 @@ def _inventory_table(inv: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
         "asset / ακίνητο": [f"{n} ({a})" if isinstance(n, str) and n else a for a, n in zip(inv["asset_id"], inv["name"])],
         "kind / είδος": [f"{t('el', k)} / {k}" for k in inv["kind"]],
         "area m² / εμβαδόν": inv["area_m2"].round(0),
-        "sources / πηγές": inv["sources"],
-        "why idle / ένδειξη": inv["idle_evidence"],
+        "sources / πηγές": [f"{sources_text(s, 'el')} / {sources_text(s, 'en')}" for s in inv["sources"]],
+        "why idle / ένδειξη": [" / ".join(dict.fromkeys(x for x in (idle_evidence_text(v, "el"), idle_evidence_text(v, "en"))
+                                                        if x)) for v in inv["idle_evidence"]],
         "ownership / ιδιοκτησία": [f"{t('el', o)} / {o}" for o in inv["ownership"]],
         "confidence / βεβαιότητα": [f"{t('el', 'short_' + c)} / {c}" for c in inv["confidence"]],
     })
@@ -199,6 +202,24 @@ def _legal_sections(view: Published, names: dict[str, str]) -> list[tuple[str, s
     return [(_h("legal"), f"{LEGAL_NOTE} {more}".strip(), tidy(table)), (_h("legal_sources"), "", tidy(sources))]
 
 
+CONFIDENCE_EL_PLURAL = {"confirmed": "επιβεβαιωμένα", "probable": "πιθανά", "to verify": "προς επαλήθευση"}
+
+
+def _bilingual_name(column: str) -> str:
+    el, _ = headers(column, {})
+    return f"{english_header(column)} / {el}" if el != column else column
+
+
+def _bilingual(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its code headers (``usable_ha``) as English and Greek words (``usable (ha) / αξιοποιήσιμα (ha)``)."""
+    return df.rename(columns={c: _bilingual_name(str(c)) for c in df.columns})
+
+
+def _criterion_name(code: str) -> str:
+    spec = REGISTRY.get(code)
+    return f"{spec.label_el} / {spec.label_en}" if spec else code
+
+
 #: What the inputs report says of records and features that did not become sites (its actions' first words).
 LEFT_OUT = ("to locate", "dropped", "skipped", "not used", "not idle", "excluded", "corridor candidate")
 
@@ -242,11 +263,16 @@ def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.Da
     kinds = inventory["kind"].value_counts()
     sources = inventory["sources"].value_counts()
     levels = inventory["confidence"].value_counts()
-    summary = (f"{len(inventory)} idle assets ({kinds.get('land', 0)} land, {kinds.get('building', 0)} buildings), "
-               f"{inventory['area_m2'].sum() / 10000:.2f} ha; "
-               + ", ".join(f"{levels.get(c, 0)} {c}" for c in CONFIDENCE) + ". "
-               + "; ".join(f"{n} from {s}" for s, n in sources.items())
-               + (f". {coverage_text}." if coverage_text else ""))
+    ha = inventory["area_m2"].sum() / 10000
+    english = [f"{len(inventory)} idle assets ({kinds.get('land', 0)} land, {kinds.get('building', 0)} buildings), "
+               f"{ha:.2f} ha; " + ", ".join(f"{levels.get(c, 0)} {c}" for c in CONFIDENCE),
+               "; ".join(f"{n} from {sources_text(s, 'en')}" for s, n in sources.items()), coverage_text]
+    greek = [f"{number(len(inventory), 0, 'el')} αδρανή ακίνητα ({number(kinds.get('land', 0), 0, 'el')} γη, "
+             f"{number(kinds.get('building', 0), 0, 'el')} κτίρια), {number(ha, 2, 'el')} ha· "
+             + ", ".join(f"{number(levels.get(c, 0), 0, 'el')} {CONFIDENCE_EL_PLURAL[c]}" for c in CONFIDENCE),
+             "· ".join(f"{number(n, 0, 'el')} από {sources_text(s, 'el')}" for s, n in sources.items()),
+             view.coverage_text_el]
+    summary = " / ".join(". ".join(x for x in side if x) + "." for side in (english, greek))
     sure = inventory["confidence"] != "to verify"
     shown, more = _limited(inventory[sure], "inventory")
     out = [(_h("summary"), " ".join(x for x in (summary, more) if x), tidy(_inventory_table(shown, [])))]
@@ -270,9 +296,10 @@ def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.Da
                 "building); the assignment first approaches every target, then maximises the total score. / Κάθε "
                 "ακίνητο λαμβάνει μία χρήση ή χρήσεις που συνυπάρχουν (φωτοβολταϊκά στέγης με χρήση του κτιρίου). " + more,
                 tidy(_plan_table(shown, names))))
-    out.append((_h("totals"), "", tidy(totals.assign(use=totals["use"].map({**names, "TOTAL": "Σύνολο / TOTAL"})
-                                                        .fillna(totals["use"])), {"usable_ha": 2, "cultivable_ha": 2})))
-    out.append((_h("targets"), "", tidy(targets)))
+    out.append((_h("totals"), "", tidy(_bilingual(totals.assign(use=totals["use"].map({**names, "TOTAL": "Σύνολο / TOTAL"})
+                                                                 .fillna(totals["use"]))),
+                                       {_bilingual_name("usable_ha"): 2, _bilingual_name("cultivable_ha"): 2})))
+    out.append((_h("targets"), "", tidy(_bilingual(targets))))
     if not view.interest.empty:
         interest = view.interest.assign(
             legal_form=view.interest["legal_form"].map(lambda c: legal_form_name(c, "el", True) if c else ""),
@@ -329,19 +356,26 @@ def annex_sections(view: Published, top: int = 10) -> list[tuple[str, str, pd.Da
                     f"{int(eligible.sum()):,} eligible assets; the best {min(top, int(eligible.sum()))} shown, all "
                     f"in ranking_{p.name}.csv. / {int(eligible.sum()):,} κατάλληλα ακίνητα· τα καλύτερα "
                     f"{min(top, int(eligible.sum()))} εδώ.", tidy(table, {"score / βαθμός": 0})))
-    weights = pd.DataFrame([{"use / χρήση": names[p.name], "criterion / κριτήριο": c.criterion,
-                             "weight / βάρος": round(p.weights()[c.criterion], 3), "function": c.function.type,
-                             "AHP CR": p.consistency_ratio()}
+    weights = pd.DataFrame([{"use / χρήση": names[p.name], "criterion / κριτήριο": _criterion_name(c.criterion),
+                             "weight / βάρος": round(p.weights()[c.criterion], 3),
+                             "value function / συνάρτηση αξίας": c.function.type,
+                             "AHP CR / λόγος συνέπειας AHP": p.consistency_ratio()}
                             for p in profiles for c in p.criteria])
     out.append((_h("method"), "Score = 100 × Σ weight × value (weighted linear combination); values from each "
                 "criterion's value function; TOPSIS as an alternative ranking; AHP weights where a profile gives "
-                "pairwise comparisons (consistency ratio shown).", tidy(weights, {"weight / βάρος": 3, "AHP CR": 3})))
+                "pairwise comparisons (consistency ratio shown). / Βαθμός = 100 × Σ βάρος × τιμή (σταθμισμένος "
+                "γραμμικός συνδυασμός)· τιμές από τη συνάρτηση αξίας κάθε κριτηρίου· TOPSIS ως εναλλακτική κατάταξη· "
+                "βάρη AHP όπου το προφίλ δίνει συγκρίσεις ανά δύο (με τον λόγο συνέπειας).",
+                tidy(weights, {"weight / βάρος": 3, "AHP CR / λόγος συνέπειας AHP": 3})))
     if sensitivity is not None:
         out.append((_h("sensitivity"), f"{sensitivity.draws} random weight draws (log-normal spread "
                     f"{sensitivity.spread:g}, seed {sensitivity.seed}); for each asset the share of draws in which "
-                    f"it ranks in the top {sensitivity.top_k} and its 5-95 % rank interval are in the rankings above.",
+                    f"it ranks in the top {sensitivity.top_k} and its 5-95 % rank interval are in the rankings above. / "
+                    f"{sensitivity.draws} τυχαίες σταθμίσεις (λογαριθμοκανονική διασπορά {sensitivity.spread:g}, "
+                    f"σπόρος {sensitivity.seed})· για κάθε ακίνητο, το ποσοστό των σταθμίσεων στις οποίες είναι στις "
+                    f"{sensitivity.top_k} πρώτες θέσεις και το διάστημα θέσεων 5-95 % δίνονται στις κατατάξεις.",
                     None))
-    out.append((_h("coefficients"), "", tidy(coefficients, {"value": 3})))
+    out.append((_h("coefficients"), "", tidy(_bilingual(coefficients), {_bilingual_name("value"): 3})))
     out.append((_h("sources"), "", pd.DataFrame({"source / πηγή": credits})))
     return out
 

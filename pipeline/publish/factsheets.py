@@ -28,7 +28,7 @@ import shapely
 from matplotlib.figure import Figure
 from matplotlib_scalebar.scalebar import ScaleBar
 
-from ..common.i18n import evidence_text, fmt_value, legal_form_name, t
+from ..common.i18n import evidence_text, fmt_value, idle_evidence_text, legal_form_name, sources_text, t
 from ..common._progress import steps
 from ..common.io import write_text
 from ..ledger.progress import Progress
@@ -160,8 +160,11 @@ def _facts(a) -> str:
         ("Κωδικός / Id", e(a.asset_id)),
         (_both("kind"), html.escape(_both(a.kind))),
         (_both("area"), f"{fmt_value(a.area_m2, 'm²', 'el')} / {fmt_value(a.area_m2, 'm²')}"),
-        (_both("sources"), e(a.sources)),
-        (_both("evidence"), e(a.idle_evidence) + html.escape(strength)),
+        (_both("sources"), html.escape(f"{sources_text(a.sources, 'el')} / {sources_text(a.sources, 'en')}")
+         if isinstance(a.sources, str) and a.sources else ""),
+        (_both("evidence"), html.escape(" / ".join(dict.fromkeys(x for x in (idle_evidence_text(a.idle_evidence, "el"),
+                                                                                idle_evidence_text(a.idle_evidence, "en"))
+                                                               if x)) + strength)),
         (_both("ownership"), owner),
         (_both("confidence"), html.escape(_both(a.confidence))),
         (_both("conflicts"), e(a.conflicts)),

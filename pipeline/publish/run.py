@@ -91,6 +91,7 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
         sources=MappingProxyType(shown_paths(source_files(config), base, known)),
         credits=tuple(attributions(config)),
         coverage=coverage_note(result.prepared.coverage, result.prepared.coverage_basis),
+        coverage_el=coverage_note(result.prepared.coverage, result.prepared.coverage_basis, "el"),
         title=config.project.title or config.project.name, sensitivity=config.sensitivity, config=config,
         options=options, progress=result.progress, interest=interest_register(result.prepared.organisations),
         partners=partners_nearby(public, result.prepared.context.pois, result.prepared.organisations),

@@ -129,6 +129,7 @@ class Published:
     workshop: Workshop | None = None
     workshop_ranks: pd.DataFrame | None = None
     legal: LegalTable | None = None
+    coverage_el: str = ""
     interest: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
         columns=["asset_id", "org_id", "organisation", "legal_form", "uses", "space_m2"]))
     partners: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
@@ -138,6 +139,11 @@ class Published:
     def coverage_text(self) -> str:
         """The coverage as outputs state it (``OSM coverage 0.6% ... of the boundary``), empty when unknown."""
         return f"{self.coverage} of the boundary" if self.coverage else ""
+
+    @property
+    def coverage_text_el(self) -> str:
+        """The coverage in Greek (``κάλυψη OSM 0,6% (μερική) του ορίου``), empty when unknown."""
+        return f"{self.coverage_el} του ορίου" if self.coverage_el else ""
 
 
 
