@@ -261,3 +261,16 @@ def test_every_annex_table_header_and_the_summary_are_in_both_languages(volos):
     assert ". ." not in summary and "μητρώο ακινήτων + αυτοψία" in summary
     # the idle evidence reads in Greek on the Greek side
     assert "μητρώο ακινήτων, κατάσταση: κενό / register status=κενό" in md
+
+
+def test_no_ascii_semicolon_in_the_greek_texts_of_the_tables(volos):
+    """';' is the question mark in Greek: Greek sentences list with '·'."""
+    result, out = volos
+    texts = {"plan": ["reason_el", "note_el", "legal_warning_el", "legal_route_el", "legal_basis_el"],
+             "scores": ["reason_el"], "matching": ["reason_el"], "legal_routes": ["instrument_el", "body_el", "law_el",
+                                                                                "documents_el", "warning_el"]}
+    for table, columns in texts.items():
+        frame = pd.read_csv(out / f"{table}.csv", encoding="utf-8-sig")
+        for column in columns:
+            found = [v for v in frame[column].dropna() if ";" in str(v)]
+            assert not found, (table, column, found[:1])

@@ -229,7 +229,8 @@ def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisati
     for i, col in enumerate(("ownership", "ownership_evidence", "confidence"), start=2):
         plan.insert(i, col, plan["asset_id"].map(facts[col]).astype(object))
     for lang in ("en", "el"):  # the reason says on what ownership the assignment rests
-        plan[f"reason_{lang}"] = [f"{r}; {label(lang, 'ownership').lower()}: {label(lang, o)} ({evidence_text(b, lang)})"
+        mark = "· " if lang == "el" else "; "  # ';' is a question mark in Greek
+        plan[f"reason_{lang}"] = [f"{r}{mark}{label(lang, 'ownership').lower()}: {label(lang, o)} ({evidence_text(b, lang)})"
                                   for r, o, b in
                                   zip(plan[f"reason_{lang}"], plan["ownership"], plan["ownership_evidence"])]
     report = target_report(chosen, spec.targets)

@@ -59,7 +59,7 @@ def condition_warnings(asset_id: str, use: str, interest: pd.DataFrame, organisa
         count = _members(members.get(r.org_id))
         others = [o for o in dict.fromkeys(interest.loc[interest["asset_id"] == asset_id, "organisation"])
                   if o != r.organisation][:JOINERS]
-        join_el = f"; θα μπορούσε να συμπράξει με: {', '.join(others)}" if others else ""
+        join_el = f"· θα μπορούσε να συμπράξει με: {', '.join(others)}" if others else ""
         join_en = f"; it could join: {', '.join(others)}" if others else ""
         form_el, form_en = legal_form_name(r.legal_form, "el"), legal_form_name(r.legal_form, "en")
         if condition.must_form:
@@ -89,5 +89,5 @@ def legal_routes(plan: pd.DataFrame, interest: pd.DataFrame, organisations: pd.D
         assert rule is not None, "LegalTable.problems requires a rule for every owner"
         el, en = condition_warnings(str(r.asset_id), r.use, interest, organisations, table)
         rows.append([rule.id, f"{rule.instrument.el} — {rule.body.el}", f"{rule.instrument.en} — {rule.body.en}",
-                     rule.law.el, rule.law.en, ";".join(rule.sources), "; ".join(el) or None, "; ".join(en) or None])
+                     rule.law.el, rule.law.en, ";".join(rule.sources), "· ".join(el) or None, "; ".join(en) or None])
     return pd.DataFrame(rows, columns=COLUMNS, index=plan.index).astype(object)

@@ -206,7 +206,7 @@ def _route(r, legal) -> list[tuple[str, str]]:
     where = [f"<a href='{html.escape(s.url)}'>{html.escape(key)}</a>" if s.url else html.escape(key)
              for key in rule.sources if (s := legal.sources.get(key)) is not None]
     rows = [("Νομική οδός / Legal route", f"{html.escape(rule.instrument.el)} — {html.escape(rule.body.el)} "
-             f"({html.escape(rule.law.el)}; πηγές / sources: {', '.join(where)})<br><i>"
+             f"({html.escape(rule.law.el)}· πηγές / sources: {', '.join(where)})<br><i>"
              f"{html.escape(rule.instrument.en)} — {html.escape(rule.body.en)}</i>")]
     if isinstance(r.get("legal_warning_el"), str):
         rows.append(("Προσοχή / Check", _two(r["legal_warning_el"], r["legal_warning_en"])))

@@ -38,7 +38,7 @@ def route_rows(plan: pd.DataFrame | None, table: LegalTable | None) -> pd.DataFr
         form = leading_form(r.candidate_legal_forms)
         rows.append([r.asset_id, r.name, r.use, legal_form_name(form, "el") if form else "", rule.id,
                      rule.instrument.el, rule.instrument.en, rule.body.el, rule.body.en, rule.law.el, rule.law.en,
-                     "; ".join(rule.documents.el), "; ".join(rule.documents.en), r.legal_sources,
+                     "· ".join(rule.documents.el), "; ".join(rule.documents.en), r.legal_sources,
                      source_text(table, r.legal_sources),
                      r.legal_warning_el, r.legal_warning_en])
     return pd.DataFrame(rows, columns=COLUMNS)
