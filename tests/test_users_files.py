@@ -236,7 +236,7 @@ def test_a_run_killed_mid_write_leaves_the_previous_outputs_intact(tmp_path):
     out = tmp_path / "out"
     staging = tmp_path / ".out.idle-assets-staging"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    cmd = [sys.executable, "-m", "pipeline", "--quiet", "run", "--out", str(out)]
+    cmd = [sys.executable, "-m", "pipeline", "--quiet", "run", "--demo", "--out", str(out)]
     subprocess.run(cmd, check=True, capture_output=True, env=env)
     good = file_digests(out)
     assert len(good) > 40
