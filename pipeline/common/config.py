@@ -228,7 +228,8 @@ class Target(_Strict):
     uses: list[str] = Field(min_length=1)
     count: int | None = Field(None, ge=0)
     kwp: float | None = Field(None, ge=0)
-    label: str | None = None
+    label: str | None = Field(None, description="the target's name in English (and in Greek when label_el is not given)")
+    label_el: str | None = Field(None, description="the target's name in Greek, for Greek texts (notes, annex)")
 
     @model_validator(mode="after")
     def _one_measure(self) -> "Target":

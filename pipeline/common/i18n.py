@@ -202,7 +202,7 @@ COLUMNS_EL: dict[str, str] = {
     "photos": "φωτογραφίες", "survey_notes": "σημειώσεις αυτοψίας", "active_use": "ενεργή χρήση",
     "rank_p05": "σειρά (5ο εκατοστημόριο)", "rank_p95": "σειρά (95ο εκατοστημόριο)", "weights_from": "προέλευση βαρών",
     "ahp_consistency_ratio": "λόγος συνέπειας AHP", "missing_value": "τιμή όταν λείπει",
-    "legal_rule": "κανόνας νομικής οδού", "legal_route_el": "νομική οδός", "legal_route_en": "νομική οδός (αγγλικά)",
+    "target_el": "στόχος (ελληνικά)", "legal_rule": "κανόνας νομικής οδού", "legal_route_el": "νομική οδός", "legal_route_en": "νομική οδός (αγγλικά)",
     "legal_basis_el": "νομική βάση", "legal_basis_en": "νομική βάση (αγγλικά)", "legal_sources": "πηγές νομικής οδού",
     "legal_warning_el": "προσοχή (προϋποθέσεις)", "legal_warning_en": "προσοχή (αγγλικά)",
 }

@@ -98,19 +98,26 @@ def assign(pairs: pd.DataFrame, targets: list[Target], min_score: float = 0.0,
     return chosen.sort_values(["score", "asset_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def target_report(chosen: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
-    """Each target, what the assignment reaches, and what is left unmet."""
+def target_report(chosen: pd.DataFrame, targets: list[Target],
+                  labels: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Each target, named in English and Greek (``target``, ``target_el``: its
+    labels, else its figure and uses by their ``labels``), what the
+    assignment reaches, and what is left unmet."""
     rows = []
+    names = labels or {}
     for t in targets:
         mine = chosen[chosen["use"].isin(t.uses)]
         if t.count is not None:
-            goal, reached, unit = float(t.count), float(len(mine)), "sites"
+            goal, reached, unit, unit_el = float(t.count), float(len(mine)), "sites", "ακίνητα"
         else:
-            goal, reached, unit = float(t.kwp or 0.0), float(mine["kwp"].sum()), "kWp"
-        rows.append({"target": t.label or f"{goal:g} {unit} of {' / '.join(t.uses)}", "uses": ";".join(t.uses),
-                     "unit": unit, "target_value": goal, "reached": round(reached, 1),
-                     "unmet": round(max(goal - reached, 0.0), 1)})
-    return pd.DataFrame(rows, columns=["target", "uses", "unit", "target_value", "reached", "unmet"])
+            goal, reached, unit, unit_el = float(t.kwp or 0.0), float(mine["kwp"].sum()), "kWp", "kWp"
+        en = t.label or f"{goal:g} {unit} of {' / '.join(names.get(u, (u, u))[0] for u in t.uses)}"
+        figure = f"{goal:g}".replace(".", ",")
+        el = t.label_el or (t.label if t.label and not t.label.isascii() else None) or (
+            f"{figure} {unit_el} για {' / '.join(names.get(u, (u, u))[1] for u in t.uses)}")
+        rows.append({"target": en, "target_el": el, "uses": ";".join(t.uses), "unit": unit, "target_value": goal,
+                     "reached": round(reached, 1), "unmet": round(max(goal - reached, 0.0), 1)})
+    return pd.DataFrame(rows, columns=["target", "target_el", "uses", "unit", "target_value", "reached", "unmet"])
 
 
 def _candidate(org) -> str:
@@ -233,7 +240,7 @@ def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisati
         plan[f"reason_{lang}"] = [f"{r}{mark}{label(lang, 'ownership').lower()}: {label(lang, o)} ({evidence_text(b, lang)})"
                                   for r, o, b in
                                   zip(plan[f"reason_{lang}"], plan["ownership"], plan["ownership_evidence"])]
-    report = target_report(chosen, spec.targets)
+    report = target_report(chosen, spec.targets, labels)
     plan["note_en"], plan["note_el"] = best_use_notes(plan, pairs, spec.targets, report, labels or {})
     return plan, report
 
@@ -250,9 +257,11 @@ def best_use_notes(plan: pd.DataFrame, pairs: pd.DataFrame, targets: list[Target
     def name(use: str, lang: str) -> str:
         return labels.get(use, (use, use))[0 if lang == "en" else 1]
 
-    def target(use: str) -> str:
+    def target(use: str, lang: str = "en") -> str:
         i = target_of.get(use)
-        return f"'{report['target'].iloc[i]}'" if i is not None else ""
+        column = "target_el" if lang == "el" and "target_el" in report else "target"
+        return f"«{report[column].iloc[i]}»" if lang == "el" and i is not None else (
+            f"'{report[column].iloc[i]}'" if i is not None else "")
 
     notes: dict[str, list] = {"en": [], "el": []}
     for asset, use in zip(plan["asset_id"], plan["use"]):
@@ -268,10 +277,10 @@ def best_use_notes(plan: pd.DataFrame, pairs: pd.DataFrame, targets: list[Target
         el = f"καταλληλότερο για {name(top, 'el')} ({score}/100)· ανατέθηκε σε {name(use, 'el')}"
         if target(use):
             en += f" for the target {target(use)}"
-            el += f" για τον στόχο {target(use)}"
+            el += f" για τον στόχο {target(use, 'el')}"
         if met:
             en += f"; the target {target(top)} is met by other sites"
-            el += f"· ο στόχος {target(top)} καλύπτεται από άλλα ακίνητα"
+            el += f"· ο στόχος {target(top, 'el')} καλύπτεται από άλλα ακίνητα"
         notes["en"].append(en)
         notes["el"].append(el)
     return notes["en"], notes["el"]
