@@ -43,6 +43,9 @@ PACKAGES = [
     ("leaflet-search", "2.9.7", "license.txt", {
         "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.js": "dist/leaflet-search.min.js",
         "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.css": "dist/leaflet-search.min.css"}),
+    ("leaflet.locatecontrol", "0.66.2", "LICENSE", {
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet-locatecontrol/0.66.2/L.Control.Locate.min.js": "dist/L.Control.Locate.min.js",
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet-locatecontrol/0.66.2/L.Control.Locate.min.css": "dist/L.Control.Locate.min.css"}),
 ]
 #: Resources folium adds to every map that these maps do not use (icons and markers).
 UNUSED = [

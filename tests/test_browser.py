@@ -42,6 +42,7 @@ def open_page(browser, url: str, has_map: bool = True):
     page.goto(url)
     if has_map:
         page.wait_for_function("() => window.idleAssets !== undefined")
+        page.evaluate("() => window.idleAssets.setLanguage('both')")  # these tests read both languages
     page.wait_for_timeout(500)
     return page, problems, failed
 
@@ -62,15 +63,15 @@ def test_demo_map_loads_offline_with_expected_layers_and_popups(browser, demo_ru
     scores = result.scored.scores
     for p in result.profiles:
         eligible = int(scores[(scores["use"] == p.name) & scores["eligible"]].shape[0])
-        name = f"{p.label.en} / {p.label.el}"
+        name = f"use:{p.name}"
         assert counts.get(name, 0) == eligible, name
-        assert counts.get(f"{name}: excluded / αποκλεισμένα", 0) == int((scores["use"] == p.name).sum()) - eligible
-    assert counts["All idle assets / Όλα τα αδρανή ακίνητα"] == len(result.features)
-    assert counts["Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων"] == len(result.plan)
+        assert counts.get(f"{name}:excluded", 0) == int((scores["use"] == p.name).sum()) - eligible
+    assert counts["all"] == len(result.features)
+    assert counts["plan"] == len(result.plan)
     # with the context layers switched on (they go underneath), a real click
     # inside the best social farm opens its popup with the reason
     page.evaluate("""() => { const A = window.idleAssets;
-      for (const n of ['Roads / Δρόμοι', 'Land use / Χρήσεις γης']) if (A.overlays[n]) A.layer(n).addTo(A.map);
+      for (const n of ['roads', 'landuse']) if (A.overlays[n]) A.layer(n).addTo(A.map);
       return 0; }""")
     farm = scores[(scores["use"] == "social_farm") & scores["eligible"]].sort_values("score").iloc[-1]
     geom = result.features.set_index("asset_id").loc[[farm["asset_id"]]].to_crs(4326).representative_point().iloc[0]
@@ -93,9 +94,9 @@ def test_every_popup_says_what_the_score_stage_said(browser, demo_run):
     page, problems, _ = open_page(browser, (out / "maps" / "index.html").as_uri())
     checked = 0
     for p in result.profiles:
-        name = f"{p.label.en} / {p.label.el}"
+        name = f"use:{p.name}"
         for _, row in result.scored.scores[result.scored.scores["use"] == p.name].iterrows():
-            layer = name if row["eligible"] else f"{name}: excluded / αποκλεισμένα"
+            layer = name if row["eligible"] else f"{name}:excluded"
             text = page.evaluate(POPUP_TEXT, [layer, row["asset_id"]])
             assert row["reason_en"] in text and row["reason_el"] in text, (layer, row["reason_en"], text)
             checked += 1
@@ -109,10 +110,10 @@ def test_a_map_per_use_and_the_embed_snippet_work(browser, demo_run):
     for p in result.profiles:
         page, problems, _ = open_page(browser, (out / "maps" / f"{p.name}.html").as_uri())
         counts = page.evaluate(COUNT_LAYERS)
-        label = f"{p.label.en} / {p.label.el}"
-        allowed = {"Boundary / Όριο", "Roads / Δρόμοι", "Land use / Χρήσεις γης", label,
-                   f"{label}: excluded / αποκλεισμένα", "Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων",
-                   "All idle assets / Όλα τα αδρανή ακίνητα"}
+        label = f"use:{p.name}"
+        allowed = {"boundary", "roads", "landuse", label,
+                   f"{label}:excluded", "plan",
+                   "all"}
         assert problems == [] and set(counts) <= allowed, set(counts) - allowed
         eligible = int((scores["use"].eq(p.name) & scores["eligible"]).sum())
         assert counts.get(label, 0) == eligible
@@ -154,7 +155,7 @@ def test_script_payloads_in_the_inputs_never_run(browser, tmp_path):
     assert page.evaluate("() => window.__pwned") is None
     assert page.locator(".leaflet-popup-content").count() >= 1
     asset = result.features.loc[result.features["name"] == payload, "asset_id"].iloc[0]
-    shown = page.evaluate(POPUP_TEXT, ["All idle assets / Όλα τα αδρανή ακίνητα", asset])
+    shown = page.evaluate(POPUP_TEXT, ["all", asset])
     assert shown.count(payload) == 2  # as text: the title and the survey notes (the survey point attached to it)
     assert "javascript:window.__pwned=3" in shown  # a photo "link" that is not http(s) stays text
     assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], a[href^=\"javascript\"]').length") == 0
@@ -206,12 +207,12 @@ def test_popups_match_the_scores_on_varied_synthetic_assets(browser, tmp_path):
     rows = scored.scores
     assert rows["eligible"].any() and (~rows["eligible"]).any() and rows["reason_en"].str.contains("no data for").any()
     for p in profiles:
-        name = f"{p.label.en} / {p.label.el}"
+        name = f"use:{p.name}"
         mine = rows[rows["use"] == p.name]
         texts = page.evaluate("""([layer, ids]) => ids.map(id => window.idleAssets.popupText(layer, id))""",
                               [name, mine.loc[mine["eligible"], "asset_id"].tolist()])
         texts += page.evaluate("""([layer, ids]) => ids.map(id => window.idleAssets.popupText(layer, id))""",
-                               [f"{name}: excluded / αποκλεισμένα", mine.loc[~mine["eligible"], "asset_id"].tolist()])
+                               [f"{name}:excluded", mine.loc[~mine["eligible"], "asset_id"].tolist()])
         expected = pd.concat([mine[mine["eligible"]], mine[~mine["eligible"]]])
         for text, en, el in zip(texts, expected["reason_en"], expected["reason_el"]):
             assert en in text and el in text, (en, text)

@@ -71,7 +71,7 @@ def test_controls_leave_the_map_usable(browser, volos_map, size):
 @pytest.mark.parametrize("size", SIZES, ids=["phone", "desktop"])
 def test_first_view_shows_the_assets_and_a_button_shows_the_municipality(browser, volos_map, size):
     page = open_map(browser, volos_map[0], size)
-    inside = page.evaluate("""() => { const m = window.idleAssets.map, v = m.getBounds(), g = window.idleAssets.layer('All idle assets / Όλα τα αδρανή ακίνητα');
+    inside = page.evaluate("""() => { const m = window.idleAssets.map, v = m.getBounds(), g = window.idleAssets.layer('all');
         return [g.getLayers().every((l) => v.contains(l.getBounds())), m.getZoom()]; }""")
     assert inside[0], "an asset is outside the first view"
     page.click(".ia-views a:nth-child(2)")  # whole municipality
@@ -84,7 +84,7 @@ def test_first_view_shows_the_assets_and_a_button_shows_the_municipality(browser
 @pytest.mark.parametrize("size", SIZES, ids=["phone", "desktop"])
 def test_a_popup_never_opens_under_the_search_box(browser, volos_map, size):
     page = open_map(browser, volos_map[0], size)
-    layer = "All idle assets / Όλα τα αδρανή ακίνητα"
+    layer = "all"
     ids = page.evaluate(f"() => window.idleAssets.layer({layer!r}).getLayers().map((l) => window.idleAssets.data.strings[window.idleAssets.data.assets.id[l.assetIndex]])")
     assert len(ids) == len(volos_map[1].features)
     for asset in ids:
@@ -98,7 +98,7 @@ def test_a_popup_never_opens_under_the_search_box(browser, volos_map, size):
                                 "return [r.left, r.top, r.right, r.bottom]; })")
         assert not any(overlap(popup, b) for b in buttons), (asset, popup, buttons)  # no button lies on the popup
         assert popup[3] <= size[1]  # it fits on the screen (scrolling inside when long)
-        page.evaluate("() => window.idleAssets.map.closePopup()")
+        page.evaluate("() => { window.idleAssets.map.closePopup(); }")
     page.close()
 
 
@@ -107,7 +107,8 @@ def test_popups_say_the_statistics_in_plain_words_in_both_languages(browser, vol
     result = volos_map[1]
     use = result.profiles[0]
     best = result.scored.scores.query("use == @use.name and eligible").sort_values("rank").iloc[0]
-    text = page.evaluate("([n, id]) => window.idleAssets.popupText(n, id)", [f"{use.label.en} / {use.label.el}", best["asset_id"]])
+    page.evaluate("() => window.idleAssets.setLanguage('both')")
+    text = page.evaluate("([n, id]) => window.idleAssets.popupText(n, id)", [f"use:{use.name}", best["asset_id"]])
     assert "of random weightings" in text and "τυχαίων σταθμίσεων" in text and "by TOPSIS" in text
     page.close()
 
@@ -116,7 +117,7 @@ def test_the_plan_has_a_legend_of_its_colours(browser, volos_map):
     page = open_map(browser, volos_map[0], SIZES[1])
     hidden = page.evaluate("() => getComputedStyle(document.querySelector('.ia-plan-legend')).display")
     assert hidden == "none"
-    page.evaluate("() => window.idleAssets.map.addLayer(window.idleAssets.overlays['Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων'])")
+    page.evaluate("() => { window.idleAssets.setLanguage('both'); window.idleAssets.map.addLayer(window.idleAssets.overlays['plan']); }")
     page.wait_for_timeout(200)
     legend = page.evaluate("() => document.querySelector('.ia-plan-legend').innerText")
     for use in set(volos_map[1].plan["use"]):
@@ -138,7 +139,7 @@ def test_search_ignores_case_accents_and_position_and_finds_ids(browser, volos_m
 
 def test_plan_popups_show_no_missing_values(browser, volos_map):
     page = open_map(browser, volos_map[0], SIZES[1])
-    layer = "Plan: assigned uses / Σχέδιο: ανάθεση χρήσεων"
+    layer = "plan"
     texts = page.evaluate(f"""() => window.idleAssets.layer({layer!r}).getLayers().map((l) => l.getPopup()._content(l).textContent)""")
     assert len(texts) == len(volos_map[1].plan)
     for text in texts:
@@ -174,7 +175,7 @@ def test_every_popup_stays_whole_on_the_screen_clear_of_the_controls(browser, vo
     page = open_map(browser, volos_map[0], size)
     if size[0] >= 700:  # the desktop's legend starts open, and may be opened on a phone too
         assert page.evaluate("() => document.querySelector('.ia-legend').open")
-    layer = "All idle assets / Όλα τα αδρανή ακίνητα"
+    layer = "all"
     ids = page.evaluate(f"() => window.idleAssets.layer({layer!r}).getLayers().map((l) => window.idleAssets.data.strings[window.idleAssets.data.assets.id[l.assetIndex]])")
     problems = {}
     for legend_open in (False, True):
@@ -186,7 +187,7 @@ def test_every_popup_stays_whole_on_the_screen_clear_of_the_controls(browser, vo
             found = popup_problems(page, size)
             if found:
                 problems[(asset, legend_open)] = found
-            page.evaluate("() => window.idleAssets.map.closePopup()")
+            page.evaluate("() => { window.idleAssets.map.closePopup(); }")
     assert problems == {}
     page.close()
 
@@ -194,7 +195,7 @@ def test_every_popup_stays_whole_on_the_screen_clear_of_the_controls(browser, vo
 @pytest.mark.parametrize("size", SCREENS, ids=["360", "400", "1400"])
 def test_a_search_result_opens_whole_on_the_screen(browser, volos_map, size):
     page = open_map(browser, volos_map[0], size)
-    page.evaluate("() => window.idleAssets.map.setZoom(12)")  # far out: the result is a long way off
+    page.evaluate("() => { window.idleAssets.map.setZoom(12); }")  # far out: the result is a long way off
     page.wait_for_timeout(400)
     page.locator("input.search-input").click()
     page.keyboard.type("διδακτ", delay=20)

@@ -53,7 +53,7 @@ def test_every_popup_and_fact_sheet_links_to_the_forms(tmp_path):
                 String(window.idleAssets.assetIndex(id)) === String(l.assetIndex) : false);
             if (!f) return null;
             return [...f.getPopup()._content(f).querySelectorAll("a")].map((a) => a.href);
-        })""", [f"{use.label.en} / {use.label.el}", ids])
+        })""", [f"use:{use.name}", ids])
         browser.close()
     shown = [(i, h) for i, h in zip(ids, hrefs) if h is not None]
     assert shown

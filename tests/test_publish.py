@@ -86,7 +86,7 @@ def test_map_has_one_layer_per_use_legend_and_attribution(published):
     assert len(data["assets"]["id"]) == len(public)
     assert "Suitability score (0-100)" in text  # legend caption
     assert "OpenStreetMap contributors" in attribution(text)
-    assert "L.control.layers" in text
+    assert "leaflet-control-layers-list" in text and "L.Control.Locate" in text  # the layer list, locate me
 
 
 @pytest.mark.slow

@@ -257,6 +257,9 @@ class OutputSpec(_Strict):
     maps: FilePath | None = None
     self_contained: bool = Field(True, description="inline Leaflet and plugins so maps open with no internet")
     pdf: bool = Field(True, description="also write annex.pdf (needs the 'pdf' extra: WeasyPrint and Pango)")
+    language: Literal["el", "en", "both"] | None = Field(
+        None, description="the language maps open in (readers can switch and the choice is remembered); "
+                          "default Greek for a municipality in Greece, English elsewhere")
 
 
 class DiavgeiaSpec(_Strict):

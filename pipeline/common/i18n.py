@@ -141,6 +141,40 @@ LABELS: dict[str, dict[str, str]] = {
     "strong": {"en": "strong", "el": "ισχυρή"},
     "medium": {"en": "medium", "el": "μέτρια"},
     "weak": {"en": "weak", "el": "ασθενής"},
+    # the map page's controls (pipeline/publish/static/)
+    "id": {"en": "Id", "el": "Κωδικός"},
+    "condition_occupancy": {"en": "Condition / occupancy (survey)", "el": "Κατάσταση / χρήση (αυτοψία)"},
+    "survey_notes": {"en": "Survey notes", "el": "Σημειώσεις αυτοψίας"},
+    "photo": {"en": "photo", "el": "φωτογραφία"},
+    "legal_route": {"en": "Legal route", "el": "Νομική οδός"},
+    "layers": {"en": "Layers", "el": "Επίπεδα"},
+    "group_uses": {"en": "Suitability per use", "el": "Καταλληλότητα ανά χρήση"},
+    "group_plan": {"en": "Inventory and plan", "el": "Απογραφή και σχέδιο"},
+    "group_context": {"en": "Context", "el": "Υπόβαθρο"},
+    "language": {"en": "Language", "el": "Γλώσσα"},
+    "lang_both": {"en": "both", "el": "και τα δύο"},
+    "search": {"en": "Search name or id", "el": "Αναζήτηση ονόματος ή κωδικού"},
+    "ranked": {"en": "Ranked list", "el": "Κατάταξη"},
+    "ranked_none": {"en": "Switch on a use to list its sites by rank", "el": "Ενεργοποιήστε μια χρήση για να δείτε τα ακίνητά της κατά σειρά"},
+    "download": {"en": "Download the layers shown", "el": "Λήψη των επιπέδων που εμφανίζονται"},
+    "download_nothing": {"en": "No layer with sites is shown", "el": "Δεν εμφανίζεται επίπεδο με ακίνητα"},
+    "print": {"en": "Print", "el": "Εκτύπωση"},
+    "locate": {"en": "Show me where I am", "el": "Η θέση μου"},
+    "locate_popup": {"en": "You are within {distance} {unit} of this point", "el": "Βρίσκεστε σε απόσταση {distance} {unit} από αυτό το σημείο"},
+    "locate_error": {"en": "Your position is not available", "el": "Η θέση σας δεν είναι διαθέσιμη"},
+    "metres": {"en": "metres", "el": "μέτρα"},
+    "link_here": {"en": "Link to this site", "el": "Σύνδεσμος σε αυτό το ακίνητο"},
+    "score_for": {"en": "Suitability score (0-100) for: {uses}", "el": "Βαθμός καταλληλότητας (0-100) για: {uses}"},
+    "no_use_shown": {"en": "no use shown", "el": "καμία χρήση"},
+    "no_eligible": {"en": "No site is eligible for {use}: the commonest reason is \u201c{rule}\u201d ({n} of {total} sites)",
+                    "el": "Κανένα ακίνητο δεν είναι κατάλληλο για {use}: ο συχνότερος λόγος είναι «{rule}» ({n} από {total})"},
+    "no_sites": {"en": "No idle site was found in this area", "el": "Δεν βρέθηκε αδρανές ακίνητο σε αυτή την περιοχή"},
+    "tiles_offline": {"en": "No basemap (offline): the roads and land use from the data are shown instead",
+                      "el": "Χωρίς υπόβαθρο (εκτός σύνδεσης): εμφανίζονται οι δρόμοι και οι χρήσεις γης των δεδομένων"},
+    "sites": {"en": "sites", "el": "ακίνητα"},
+    "col_layer": {"en": "Layer", "el": "Επίπεδο"},
+    "col_use": {"en": "Use", "el": "Χρήση"},
+    "col_rank": {"en": "Rank", "el": "Σειρά"},
 }
 
 
@@ -233,7 +267,8 @@ _CLAIM = re.compile(r"^(?:(osm|register|survey|parcels|reports) )?([a-z_:]+)=(.+
 #: The keys of idle evidence (``register status=κενό``) in Greek.
 CLAIM_KEYS_EL = {"status": "κατάσταση", "occupancy": "χρήση", "landuse": "χρήση γης", "building": "κτίριο",
                  "disused": "εκτός χρήσης", "abandoned": "εγκαταλελειμμένο", "amenity": "εγκατάσταση",
-                 "condition": "κατάσταση"}
+                 "condition": "κατάσταση", "shop": "κατάστημα", "leisure": "αναψυχή", "office": "γραφείο",
+                 "tourism": "τουρισμός", "craft": "βιοτεχνία", "sport": "άθλημα", "healthcare": "υγεία"}
 
 
 def idle_evidence_text(text, lang: str) -> str:
@@ -252,11 +287,47 @@ def idle_evidence_text(text, lang: str) -> str:
             continue
         source, key, value = match.groups()
         where = f"{value_name(source, 'el', 'sources')}, " if source else ""
-        life, _, base = key.rpartition(":")
-        said = CLAIM_KEYS_EL.get(base, base) + (f" ({CLAIM_KEYS_EL.get(life, life)})" if life else "")
-        field = base if base in greek_names() else None
-        out.append(f"{where}{said}: {value_name(value, 'el', field)}")
+        out.append(f"{where}{_claim_el(key, value)}")
     return " | ".join(out)
+
+
+def _claim_el(key: str, value: str) -> str:
+    """A tag or answer ``key=value`` in Greek words: ``disused:amenity=school`` → ``εγκατάσταση (εκτός χρήσης): σχολείο``."""
+    life, _, base = key.rpartition(":")
+    said = CLAIM_KEYS_EL.get(base, base) + (f" ({CLAIM_KEYS_EL.get(life, life)})" if life else "")
+    field = base if base in greek_names() else None
+    return f"{said}: {value_name(value, 'el', field)}"
+
+
+_TAGGED = re.compile(r"^tagged (.+)$")
+_COVERED = re.compile(r"^(\d+%) covered by (.+)$")
+
+
+def active_use_text(text, lang: str) -> str:
+    """The active-use guard's finding (``tagged amenity=school``, ``64% covered by shop=bakery``) in
+    ``lang``: in Greek ``ετικέτα OSM εγκατάσταση: σχολείο``, ``καλύπτεται κατά 64% από ...``."""
+    if not isinstance(text, str) or not text:
+        return ""
+    if lang != "el":
+        return text
+
+    def tags(part: str) -> str:
+        pieces = [p.strip() for p in re.split(r"[;,]", part) if p.strip()]
+        return ", ".join(_claim_el(*p.split("=", 1)) if "=" in p else value_name(p, "el") for p in pieces)
+
+    tagged, covered = _TAGGED.match(text), _COVERED.match(text)
+    if tagged:
+        return f"ετικέτα OSM {tags(tagged.group(1))}"
+    if covered:
+        return f"καλύπτεται κατά {covered.group(1)} από {tags(covered.group(2))}"
+    return text
+
+
+def conflicts_text(text, lang: str) -> str:
+    """The attributes sources disagree on (``ownership, status``) in ``lang``."""
+    if not isinstance(text, str) or not text:
+        return ""
+    return ", ".join(value_name(p.strip(), lang, "conflict") for p in text.split(","))
 
 
 def sources_text(value, lang: str) -> str:

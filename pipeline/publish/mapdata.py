@@ -22,12 +22,13 @@ import shapely
 
 from ..common import settings
 from ..features import REGISTRY
-from ..common.i18n import LABELS, fmt_value, number, t
+from ..common.i18n import (LABELS, active_use_text, conflicts_text, evidence_text, fmt_value, idle_evidence_text,
+                           number, sources_text, t, value_name)
 from ..score.profiles import Profile
 from ..ledger.model import STATUSES
 from ..participation.links import FORMS as LINK_FORMS
 from .view import Published
-from ..score import Explanation
+from ..score import Explanation, commonest_exclusions
 
 SCORE_BINS = [0, 20, 40, 60, 80, 100]
 #: Scores from low to high: ColorBrewer's YlGnBu, a sequential scheme readable with every common colour
@@ -111,7 +112,10 @@ def _use_block(profile: Profile, scores: pd.DataFrame, ex: Explanation, order: p
     strong, weak, missing = ex.strong[pos], ex.weak[pos], ex.missing[pos]
     rules = [rule[0] for rule in ex.exclusions]
     has_stability = ok["p_top_k"].notna().all()
+    # a use no site is eligible for says why: its commonest exclusion, with how many it excluded
+    top = commonest_exclusions(ex)[:1] if len(ok) == 0 and len(out) else []
     return {
+        "none_reason": [[strings.add(en), strings.add(el), n, len(out)] for en, el, n in top],
         "name": profile.name, "en": profile.label.en, "el": profile.label.el,
         "criteria": [crit_index[c] for c in ex.criteria],
         "max_points": [f"{m:.0f}" for m in ex.max_points],
@@ -168,7 +172,7 @@ def map_data(view: Published, profiles: list[Profile], title: str) -> dict:
     best = eligible.sort_values("score", ascending=False).drop_duplicates("asset_id").set_index("asset_id")["use"]
     use_index = {p.name: i for i, p in enumerate(all_profiles)}
     data = {
-        "title": title, "origin": origin, "quantum": QUANTUM, "top_k": top_k,
+        "title": title, "origin": origin, "quantum": QUANTUM, "top_k": top_k, "language": page_language(view),
         "colours": {"score": SCORE_COLOURS, "kind": KIND_COLOURS, "use": USE_COLOURS, "confidence": CONFIDENCE_COLOURS},
         "bins": SCORE_BINS,
         "forms": _forms(view),
@@ -178,27 +182,41 @@ def map_data(view: Published, profiles: list[Profile], title: str) -> dict:
         "uses": [_use_block(p, scores, explanations[p.name], order, crit_index, strings) for p in profiles],
         "boundary": encode_geometries(boundary.geometry[boundary.geom_type.isin(POLYGONAL)], origin),
     }
+    column = lambda name: inv.get(name, pd.Series(index=inv.index, dtype=object))  # noqa: E731
+    names = column("label").where(column("label").notna(), inv["name"])  # unnamed sites by what they are and their street
     data["assets"] = {
         "geometry": encode_geometries(inv.geometry, origin),
-        "id": strings.column(inv["asset_id"]), "name": strings.column(inv["name"]),
-        "kind": strings.column(inv["kind"]), "area": strings.column(fmt_value(a, "m²") for a in inv["area_m2"]),
-        "sources": strings.column(inv["sources"]), "evidence": strings.column(inv["idle_evidence"]),
-        "condition": strings.column(inv.get("condition", pd.Series(index=inv.index, dtype=object))),
-        "occupancy": strings.column(inv.get("occupancy", pd.Series(index=inv.index, dtype=object))),
-        "notes": strings.column(inv.get("survey_notes", pd.Series(index=inv.index, dtype=object))),
-        "photos": strings.column(inv.get("photos", pd.Series(index=inv.index, dtype=object))),
-        **{key: strings.column(inv.get(col, pd.Series(index=inv.index, dtype=object))) for key, col in (
-            ("strength", "evidence_strength"), ("ownership", "ownership"), ("owner_basis", "ownership_evidence"),
-            ("confidence", "confidence"), ("conflicts", "conflicts"), ("active_use", "active_use"))},
-        "status": strings.column(_statuses(view, inv["asset_id"])),
-        "path": strings.column(_paths(view, inv["asset_id"])),
+        "id": strings.column(inv["asset_id"]), "name": strings.column(names), "kind": strings.column(inv["kind"]),
+        "notes": strings.column(column("survey_notes")), "photos": strings.column(column("photos")),
+        # codes the page names through the labels
+        **{key: strings.column(column(col)) for key, col in (
+            ("strength", "evidence_strength"), ("ownership", "ownership"), ("confidence", "confidence"))},
         "best_use": [use_index[best[a]] if a in best.index else -1 for a in inv["asset_id"]],
         "raw": raw,
+        "text": {lang: {key: strings.column(values) for key, values in _asset_texts(view, inv, lang).items()}
+                 for lang in ("en", "el")},
     }
     data["plan"] = _plan_rows(plan, order, profiles, use_index, strings)
     data["context"] = _context(context, origin, strings)
     data["strings"] = strings.table()
     return data
+
+
+#: Where a boundary makes a project Greek (its map opens in Greek): Greece's extent in degrees.
+GREECE_BOUNDS = (19.0, 34.5, 30.0, 42.0)
+
+
+def page_language(view: Published) -> str:
+    """The language a map opens in (``el``, ``en`` or ``both``): the config's
+    ``output.language``, else Greek for a municipality in Greece and English elsewhere."""
+    chosen = getattr(getattr(view.config, "output", None), "language", None)
+    if chosen:
+        return chosen
+    if not len(view.boundary):
+        return "el"
+    x, y = shapely.centroid(shapely.union_all(view.boundary.to_crs(settings.WGS84).geometry.to_numpy())).coords[0]
+    w, s, e, n = GREECE_BOUNDS
+    return "el" if w <= x <= e and s <= y <= n else "en"
 
 
 def _forms(view: Published) -> list[list[str]]:
@@ -208,24 +226,46 @@ def _forms(view: Published) -> list[list[str]]:
             if participation is not None and getattr(participation, field, None)]
 
 
-def _statuses(view: Published, asset_ids: pd.Series) -> list[str]:
-    """Each asset's step in the plan's ledger, with its date ("" without a ledger)."""
+def _asset_texts(view: Published, inv: pd.DataFrame, lang: str) -> dict[str, list]:
+    """The texts of each asset's popup that read differently in English and Greek."""
+    column = lambda name: inv.get(name, pd.Series(index=inv.index, dtype=object))  # noqa: E731
+    named = lambda values, field: [value_name(v, lang, field) if isinstance(v, str) else None for v in values]  # noqa: E731
+    return {
+        "area": [fmt_value(a, "m²", lang) for a in inv["area_m2"]],
+        "sources": [sources_text(v, lang) for v in inv["sources"]],
+        "evidence": [idle_evidence_text(v, lang) for v in inv["idle_evidence"]],
+        "owner_basis": [evidence_text(v, lang) if isinstance(v, str) else None for v in column("ownership_evidence")],
+        "conflicts": [conflicts_text(v, lang) for v in column("conflicts")],
+        "active_use": [active_use_text(v, lang) for v in column("active_use")],
+        "condition": named(column("condition"), "condition"),
+        "occupancy": named(column("occupancy"), "occupancy"),
+        "status": _statuses(view, inv["asset_id"], lang),
+        "path": _paths(view, inv["asset_id"], lang),
+    }
+
+
+def _status_name(status: str, lang: str) -> str:
+    return STATUSES[status][1 if lang == "en" else 0]  # (Greek, English)
+
+
+def _statuses(view: Published, asset_ids: pd.Series, lang: str) -> list[str]:
+    """Each asset's step in the plan's ledger in ``lang``, with its date ("" without a ledger)."""
     if view.progress is None:
         return [""] * len(asset_ids)
     now = view.progress.current.set_index("ledger_id")
-    text = {k: f"{STATUSES[r.status][0]} / {STATUSES[r.status][1]} ({r.since})" for k, r in now.iterrows()}
+    text = {k: f"{_status_name(r.status, lang)} ({r.since})" for k, r in now.iterrows()}
     return [text.get(a, "") for a in asset_ids]
 
 
-def _paths(view: Published, asset_ids: pd.Series) -> list[str]:
-    """Each asset's steps in the plan's ledger, oldest first, one line each ("" without a ledger)."""
+def _paths(view: Published, asset_ids: pd.Series, lang: str) -> list[str]:
+    """Each asset's steps in the plan's ledger in ``lang``, oldest first, one line each ("" without a ledger)."""
     if view.progress is None:
         return [""] * len(asset_ids)
     events = view.progress.history
     lines: dict[str, list[str]] = {}
     for e in events.itertuples():
         lines.setdefault(str(e.ledger_id), []).append(
-            f"{e.date}: {STATUSES[str(e.status)][0]} / {STATUSES[str(e.status)][1]}"
+            f"{e.date}: {_status_name(str(e.status), lang)}"
             + (f" ({e.evidence})" if isinstance(e.evidence, str) and e.evidence else ""))
     return ["\n".join(lines.get(a, [])) for a in asset_ids]
 
@@ -239,10 +279,10 @@ def _plan_rows(plan, order, profiles, use_index, strings) -> list[list[int]]:
     rows = []
     at = {a: i for i, a in enumerate(order)}
     for _, p in plan[plan["use"].isin(shown)].iterrows():
-        orgs = (p["candidate_organisations"] if isinstance(p["candidate_organisations"], str)
-                else f"{t('en', 'no_candidates')} / {t('el', 'no_candidates')}")
+        orgs = p["candidate_organisations"] if isinstance(p["candidate_organisations"], str) else None
+        route = [strings.add(p.get(f"legal_route_{lang}")) for lang in ("en", "el")]
         rows.append([at[p["asset_id"]], use_index[p["use"]], int(f"{p['score']:.0f}"),
-                     strings.add(plan_figures(p, "en")), strings.add(orgs), strings.add(plan_figures(p, "el"))])
+                     strings.add(plan_figures(p, "en")), strings.add(orgs), strings.add(plan_figures(p, "el")), *route])
     return rows
 
 

@@ -14,6 +14,7 @@ credits) are escaped with :func:`esc`.
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from pathlib import Path
@@ -26,13 +27,29 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from ..common import settings
+from ..common.i18n import t
 from ..common.io import write_text
 from ..score.profiles import Profile
 from .view import Published
 from .mapdata import map_data, page_json
 from .selfcontained import inline
 
-MAP_SCRIPT = Path(__file__).parent / "static" / "map.js"
+#: "Locate me" and "print" drawn in SVG (24 px): a target, and a printer with its sheet.
+LOCATE_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="#333" stroke-width="2">'
+               '<circle cx="12" cy="12" r="7"/><circle cx="12" cy="12" r="2" fill="#333"/>'
+               '<path d="M12 1v4M12 19v4M1 12h4M19 12h4"/></svg>')
+PRINT_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="#333" stroke-width="2">'
+              '<path d="M6 9V3h12v6M6 18H4a1 1 0 0 1-1-1v-6a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v6a1 1 0 0 1-1 1h-2"/>'
+              '<path d="M6 14h12v7H6z"/></svg>')
+
+
+def _svg(drawing: str) -> str:
+    """A CSS ``url()`` value of an SVG drawing."""
+    return "\"data:image/svg+xml;base64," + base64.b64encode(drawing.encode()).decode() + "\""
+
+
+#: The page's script, in parts run as one function of the map and the page's data (layers, then controls).
+MAP_SCRIPTS = [Path(__file__).parent / "static" / name for name in ("map.js", "controls.js")]
 MAP_CSS = (
     ".leaflet-control-layers-expanded{max-width:300px;max-height:55vh;overflow-y:auto;font:12px/1.3 sans-serif}"
     ".leaflet-control-layers-overlays label{margin-bottom:3px}"
@@ -41,6 +58,24 @@ MAP_CSS = (
     "box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px;max-height:45vh;overflow-y:auto}"
     ".ia-legend summary{cursor:pointer;font-size:12px}"
     ".ia-views a{font-size:16px;line-height:30px}"
+    ".ia-views{position:relative}.ia-menu{position:absolute;left:32px;top:90px;background:#fff;border-radius:4px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.3);white-space:nowrap}.ia-menu a{display:inline-block;width:auto;padding:0 8px;font-size:12px}"
+    ".ia-lang{margin-bottom:4px}.ia-lang button{font:11px sans-serif;margin-left:3px;padding:1px 4px;border:1px solid #999;"
+    "border-radius:3px;background:#fff;cursor:pointer}.ia-lang button[aria-pressed=true]{background:#333;color:#fff}"
+    ".ia-lang a{float:right;font-size:16px;text-decoration:none;color:#333}"
+    ".ia-layers details{margin-top:3px}.ia-layers summary{cursor:pointer;font-weight:bold}"
+    ".ia-layers label{display:block;margin:2px 0}.ia-layers label.ia-sub{margin-left:18px;font-size:11px;color:#555}"
+    ".ia-ranked{background:rgba(255,255,255,.95);padding:5px 8px;font:12px/1.35 sans-serif;border-radius:4px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.3);width:260px;max-width:calc(100vw - 80px);max-height:45vh;overflow-y:auto}"
+    ".ia-ranked a{color:#0645ad;text-decoration:none}.ia-ranked b + a{font-size:16px;color:#333}"
+    # icons as drawings (not font glyphs, which many phones and Debian's fonts lack)
+    ".leaflet-control-locate a .ia-locate,.ia-views a.ia-print{display:inline-block;width:18px;height:18px;"
+    "vertical-align:middle;background:no-repeat center/18px}"
+    f".leaflet-control-locate a .ia-locate{{background-image:url({_svg(LOCATE_ICON)})}}"
+    f".ia-views a.ia-print{{background-image:url({_svg(PRINT_ICON)});width:30px;height:30px}}"
+    # the print view: the map, its legend open, scale and credits; no buttons
+    "@media print{.leaflet-control-zoom,.leaflet-bar,.leaflet-control-search,.ia-layers,.ia-ranked,"
+    ".leaflet-control-minimap,.leaflet-control-measure{display:none!important}.ia-legend{max-height:none;max-width:45%}}"
     # phones: no mini-map (it would cover the legend), a narrower legend and credits
     "@media (max-width:699px){.leaflet-control-minimap{display:none}.ia-legend{max-width:min(230px,60vw)}"
     ".leaflet-control-attribution{max-width:calc(100vw - 110px);font-size:9px;max-height:3.3em}"
@@ -86,7 +121,9 @@ class AssetLayers(JSCSSMixin, MacroElement):
     def __init__(self, map_name: str):
         super().__init__()
         self._name = "AssetLayers"
-        self.code = MAP_SCRIPT.read_text(encoding="utf-8").replace("MAP_VARIABLE", map_name)
+        parts = "\n".join(path.read_text(encoding="utf-8") for path in MAP_SCRIPTS)
+        self.code = (f'(function (map, D) {{\n  "use strict";\n{parts}}})({map_name}, '
+                     'JSON.parse(document.getElementById("idle-assets-data").textContent));')
 
 
 def build_map(view: Published, profiles: list[Profile], title: str) -> folium.Map:
@@ -107,7 +144,7 @@ def build_map(view: Published, profiles: list[Profile], title: str) -> folium.Ma
         max_zoom=19,
     ).add_to(m)
     data = map_data(view, profiles, title)
-    data["note"] = view.coverage
+    data["note"], data["note_el"] = view.coverage, view.coverage_el
     root = m.get_root()
     assert isinstance(root, Figure)  # a folium Map's root is its page
     root.html.add_child(RawHtml(
@@ -115,6 +152,12 @@ def build_map(view: Published, profiles: list[Profile], title: str) -> folium.Ma
     AssetLayers(m.get_name()).add_to(m)
     plugins.Fullscreen(position="topleft").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
+    # "locate me" for surveyors; its texts in the page's first language (the page retitles it on a switch)
+    lang = "en" if data["language"] == "en" else "el"
+    plugins.LocateControl(position="topleft", icon="ia-locate", iconLoading="ia-locate", flyTo=False, showPopup=True,
+                          strings={"title": t(lang, "locate"), "metersUnit": t(lang, "metres"),
+                                   "popup": t(lang, "locate_popup"), "outsideMapBoundsMsg": t(lang, "locate_error")},
+                          locateOptions={"enableHighAccuracy": True, "maxZoom": 18}).add_to(m)
     plugins.MiniMap(tile_layer=folium.TileLayer("OpenStreetMap"), toggle_display=True, position="bottomright").add_to(m)
     root.header.add_child(RawHtml(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
     return m

@@ -178,13 +178,20 @@ def exclusion_notes(scored: "ScoreResult") -> list[str]:
         mine = scored.scores[scored.scores["use"] == use]
         if not len(mine) or mine["eligible"].any():
             continue
-        counts: dict[str, int] = {}
-        for mask, say_en, _, _ in ex.exclusions:
-            rule = say_en.replace(" '{v}'", "").replace(" {v}", "")
-            counts[rule] = counts.get(rule, 0) + int(np.count_nonzero(mask))
-        top = sorted(((n, r) for r, n in counts.items() if n), key=lambda x: -x[0])[:3]
-        out.append(f"{use}: no asset is eligible; commonest reasons: {', '.join(f'{r} ({n})' for n, r in top)}")
+        top = commonest_exclusions(ex)[:3]
+        out.append(f"{use}: no asset is eligible; commonest reasons: {', '.join(f'{en} ({n})' for en, _, n in top)}")
     return out
+
+
+def commonest_exclusions(ex: Explanation) -> list[tuple[str, str, int]]:
+    """The rules of a use without their values (``area below the minimum 500 m²``), in English and Greek,
+    with how many assets each excluded, most first (rules that excluded none left out)."""
+    counts: dict[tuple[str, str], int] = {}
+    for mask, say_en, say_el, _ in ex.exclusions:
+        rule = tuple(say.replace(": '{v}'", "").replace(" '{v}'", "").replace(" {v}", "") for say in (say_en, say_el))
+        counts[rule] = counts.get(rule, 0) + int(np.count_nonzero(mask))
+    ranked = sorted(((n, rule) for rule, n in counts.items() if n), key=lambda x: -x[0])
+    return [(en, el, n) for n, (en, el) in ranked]
 
 
 def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: SensitivitySpec | None = None,

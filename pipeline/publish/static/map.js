@@ -1,20 +1,27 @@
-/* idle-assets map page: turns the compact data of pipeline/publish/mapdata.py
-   into Leaflet layers, popups, tooltips, a layer control and a search box.
+/* idle-assets map page, part 1 of 2: turns the compact data of pipeline/publish/mapdata.py
+   into Leaflet layers, popups and tooltips in the reader's language (controls.js, part 2, adds
+   the layer list, legend, ranked list, search, downloads and links). pipeline/publish/maps.py
+   wraps both parts in one function of (map, D), D being the page's data.
 
    Safety: every text from the inputs reaches the page through textContent or
-   a text node, never innerHTML; the only HTML strings handed to Leaflet are
-   layer names, which are escaped first. Links are made only for http(s) URLs.
+   a text node, never innerHTML. Links are made only for http(s) URLs.
    The reasons are written from the parts the pipeline chose, into the
    templates of pipeline/common/i18n.py (LABELS) that pipeline/score/ fills too:
    no wording of a sentence lives here. */
-(function (map, D) {
-  "use strict";
+  /* The page's language (el, en or both), chosen by the reader and remembered; the project's own by default. */
+  const LANGUAGE_KEY = "idle-assets:language";
+  const LANGUAGES = ["el", "en", "both"];
+  let lang = D.language;
+  try { const saved = window.localStorage.getItem(LANGUAGE_KEY); if (LANGUAGES.includes(saved)) lang = saved; } catch (e) { /* storage refused (a sandboxed frame): the default */ }
   const S = D.strings;
   const str = (i) => (i >= 0 ? S[i] : "");
   const LBL = D.labels;
   const COLOURS = D.colours.score, KIND_COLOURS = D.colours.kind, USE_COLOURS = D.colours.use;
-  const both = (key) => LBL.en[key] + " / " + LBL.el[key];
-  const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  /* a text in the page's language; in both, Greek first and the English after it when it differs */
+  const pick = (en, gr) => (lang === "en" ? en : lang === "el" ? gr : !en || en === gr ? gr : !gr ? en : gr + " / " + en);
+  const say = (key) => pick(LBL.en[key], LBL.el[key]);
+  /* the languages a sentence is written in, Greek first */
+  const langs = () => (lang === "both" ? ["el", "en"] : [lang]);
   const renderer = L.canvas({ padding: 0.5, tolerance: 3 });
   /* phones and narrow windows: the layer list folds into its button, the legend starts folded */
   const narrow = map.getContainer().clientWidth < 700;
@@ -78,10 +85,12 @@
     return pts;                                               // LineString
   }
 
-  const A = D.assets;
+  const A = D.assets, T = A.text;
   let shapes = null;
   const assetShape = (i) => { if (!shapes) shapes = decode(A.geometry); return shapes[i]; };
   const assetName = (i) => str(A.name[i]) || str(A.id[i]);
+  const assetText = (key, i) => pick(str(T.en[key][i]), str(T.el[key][i]));
+  const useName = (u) => pick(D.all_uses[u][1], D.all_uses[u][2]);
 
   function el(tag, text, style) {
     const e = document.createElement(tag);
@@ -131,39 +140,43 @@
     const U = D.uses[u];
     const says = U.out.get(i).map((r) => {
       const [en, gr, c] = U.rules[r];
-      const say = str(lang === "en" ? en : gr);
-      return c >= 0 ? say.replace("{v}", rawText(i, c, lang)) : say;
+      const said = str(lang === "en" ? en : gr);
+      return c >= 0 ? said.replace("{v}", rawText(i, c, lang)) : said;
     });
     return fill(LBL[lang].excluded_line, { rules: says.join(LBL[lang].rule_list) });
   }
 
-  function useLabel(name) {
-    const u = D.all_uses.find((x) => x[0] === name);
-    return u ? u[1] : name;
+  /* sentences in each of the page's languages, the second in italics */
+  function sentences(box, write, small) {
+    langs().forEach((l, k) => {
+      if (k) box.append(el("br"));
+      box.append(el(small ? "small" : "span", write(l), k ? "font-style:italic" : ""));
+    });
   }
 
   function scoreBlock(u, i) {
     const U = D.uses[u], box = el("p", null, "margin:4px 0"), k = U.at.get(i);
-    box.append(el("b", U.en), el("br"));
+    box.append(el("b", pick(U.en, U.el)), el("br"));
     if (k === undefined) {
-      box.append(el("span", exclusion("en", u, i)), el("br"), el("i", exclusion("el", u, i)));
+      sentences(box, (l) => exclusion(l, u, i));
       return box;
     }
-    box.append(el("span", reason("en", u, i, k)), el("br"), el("i", reason("el", u, i, k)));
+    sentences(box, (l) => reason(l, u, i, k));
     if (U.p_top_k.length) {
-      const said = (lang) => fill(LBL[lang].stability_line, { k: D.top_k, p: U.p_top_k[k],
-        a: grouped(U.rank_p05[k], lang), b: grouped(U.rank_p95[k], lang), t: grouped(U.rank_topsis[k], lang) });
-      box.append(el("br"), el("small", said("en")), el("br"), el("small", said("el"), "font-style:italic"));
+      box.append(el("br"));
+      sentences(box, (l) => fill(LBL[l].stability_line, { k: D.top_k, p: U.p_top_k[k],
+        a: grouped(U.rank_p05[k], l), b: grouped(U.rank_p95[k], l), t: grouped(U.rank_topsis[k], l) }), true);
     }
     return box;
   }
 
   function planBlock(row) {
-    const [, use, score, figures, orgs, figuresEl] = row, box = el("p", null, "margin:4px 0");
-    box.append(el("b", both("plan_label") + ": " + D.all_uses[use][1] + " / " + D.all_uses[use][2]),
-      el("span", " (" + score + "/100)"), el("br"),
-      el("span", str(figures)), el("br"), el("i", str(figuresEl)), el("br"),
-      el("span", both("candidates") + ": " + str(orgs)));
+    const [, use, score, figures, orgs, figuresEl, routeEn, routeEl] = row, box = el("p", null, "margin:4px 0");
+    box.append(el("b", say("plan_label") + ": " + useName(use)), el("span", " (" + score + "/100)"), el("br"));
+    sentences(box, (l) => str(l === "en" ? figures : figuresEl));
+    box.append(el("br"), el("span", say("candidates") + ": " + (str(orgs) || say("no_candidates"))));
+    const route = pick(str(routeEn), str(routeEl));
+    if (route) box.append(el("br"), el("span", say("legal_route") + ": " + route));
     return box;
   }
 
@@ -172,52 +185,55 @@
     const row = (label, value) => {
       if (!value) return;
       const tr = el("tr");
-      tr.append(el("th", label, "text-align:left;padding-right:6px"));
+      tr.append(el("th", label, "text-align:left;padding-right:6px;vertical-align:top"));
       const td = el("td");
       if (value instanceof Node) td.append(value); else td.textContent = value;
       tr.append(td);
       table.append(tr);
     };
-    row("id", str(A.id[i]));
-    row(both("kind"), str(A.kind[i]));
-    row(both("plan_status"), str(A.status[i]));
+    const link = el("a", str(A.id[i]));
+    link.href = "#site=" + encodeURIComponent(str(A.id[i])); link.title = say("link_here");
+    row(say("id"), link);
+    row(say("kind"), say(str(A.kind[i])) || str(A.kind[i]));
+    row(say("plan_status"), assetText("status", i));
     if ((D.forms || []).length) {
       const span = el("span");
       D.forms.forEach(([base, question, en, gr]) => {
         if (!/^https?:\/\//i.test(base)) return;
-        const a = el("a", gr + " / " + en);
+        const a = el("a", pick(en, gr));
         a.href = base + (base.includes("?") ? "&" : "?") + "d[/data/" + question + "]=" + encodeURIComponent(str(A.id[i]));
         a.target = "_blank"; a.rel = "noopener noreferrer";
         span.append(a, " ");
       });
-      row(both("take_part"), span);
+      row(say("take_part"), span);
     }
-    if (str(A.path[i])) {
-      const steps = el("details");
-      steps.append(el("summary", both("plan_path")));
-      str(A.path[i]).split("\n").forEach((line) => steps.append(el("div", line)));
+    if (str(T.el.path[i])) {
+      const steps = el("details"), en = str(T.en.path[i]).split("\n");
+      steps.append(el("summary", say("plan_path")));
+      str(T.el.path[i]).split("\n").forEach((line, k) => steps.append(el("div", pick(en[k], line))));
       row("", steps);
     }
-    row(both("area"), str(A.area[i]));
-    row(both("sources"), str(A.sources[i]));
-    row(both("evidence"), str(A.evidence[i]) + (str(A.strength[i]) ? " (" + both(str(A.strength[i])) + ")" : ""));
-    if (str(A.confidence[i])) row(both("confidence"), both(str(A.confidence[i])));
-    if (str(A.ownership[i])) row(both("ownership"), both(str(A.ownership[i])) + (str(A.owner_basis[i]) ? ": " + str(A.owner_basis[i]) : ""));
-    row(both("conflicts"), str(A.conflicts[i]));
-    row(both("active_use"), str(A.active_use[i]));
-    row("condition / occupancy", [str(A.condition[i]), str(A.occupancy[i])].filter(Boolean).join(" / "));
-    row("survey notes", str(A.notes[i]));
+    row(say("area"), assetText("area", i));
+    row(say("sources"), assetText("sources", i));
+    const strength = str(A.strength[i]);
+    row(say("evidence"), assetText("evidence", i) + (strength ? " (" + say(strength) + ")" : ""));
+    if (str(A.confidence[i])) row(say("confidence"), say(str(A.confidence[i])));
+    if (str(A.ownership[i])) row(say("ownership"), say(str(A.ownership[i])) + (assetText("owner_basis", i) ? ": " + assetText("owner_basis", i) : ""));
+    row(say("conflicts"), assetText("conflicts", i));
+    row(say("active_use"), assetText("active_use", i));
+    row(say("condition_occupancy"), [assetText("condition", i), assetText("occupancy", i)].filter(Boolean).join(" / "));
+    row(say("survey_notes"), str(A.notes[i]));
     const urls = str(A.photos[i]).split(";").map((s) => s.trim()).filter(Boolean);
     if (urls.length) {
       const span = el("span");
       urls.forEach((url, k) => {
         if (/^https?:\/\//i.test(url)) {
-          const a = el("a", "photo " + (k + 1));
+          const a = el("a", say("photo") + " " + (k + 1));
           a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
           span.append(a, " ");
         } else span.append(url + " ");
       });
-      row(both("photos"), span);
+      row(say("photos"), span);
     }
     return table;
   }
@@ -233,35 +249,37 @@
     return box;
   }
 
-  const overlays = {}, builders = {}, order = [];
-  function overlay(name, build, show, context) {
-    const group = L.featureGroup();
+  /* The layers, by a key that does not change with the language: boundary, roads, landuse, all, plan,
+     use:<name> and use:<name>:excluded; each made when first shown. */
+  const overlays = {}, builders = {}, order = [], names = {}, groups = {};
+  function overlay(key, name, group, build, show, context) {
+    const layer = L.featureGroup();
     let built = false;
-    const ensure = () => { if (!built) { built = true; build(group); } return group; };
+    const ensure = () => { if (!built) { built = true; build(layer); } return layer; };
     // context layers go under the assets whenever they are switched on, so clicks reach the assets
-    group.on("add", () => { ensure(); if (context) group.bringToBack(); });
-    overlays[name] = group; builders[name] = ensure; order.push(name);
-    if (show) group.addTo(map);
-    return group;
+    layer.on("add", () => { ensure(); if (context) layer.bringToBack(); });
+    overlays[key] = layer; builders[key] = ensure; order.push(key); names[key] = name; groups[key] = group;
+    if (show) layer.addTo(map);
+    return layer;
   }
 
-  function addAsset(group, i, style, tip, content) {
+  function addAsset(layer, i, style, tip, content) {
     const shape = L.polygon(assetShape(i), Object.assign({ renderer: renderer, search: assetName(i) === str(A.id[i]) ? str(A.id[i]) : assetName(i) + " (" + str(A.id[i]) + ")" }, style));
     shape.assetIndex = i;
-    shape.bindTooltip(() => document.createTextNode(tip), { sticky: true });
+    shape.bindTooltip(() => document.createTextNode(tip()), { sticky: true });
     shape.bindPopup(() => popup(i, content()), popupOptions);
     shape.on("mouseover", () => shape.setStyle({ weight: 4 })).on("mouseout", () => shape.setStyle({ weight: style.weight }));
-    group.addLayer(shape);
+    layer.addLayer(shape);
   }
 
   const n = A.id.length;
-  overlay(both("boundary"), (g) => {
+  overlay("boundary", () => say("boundary"), "context", (g) => {
     decode(D.boundary).forEach((poly) => g.addLayer(L.polygon(poly, { renderer: renderer, color: "#333333", weight: 2, fill: false, dashArray: "6 4", interactive: false })));
   }, true, true);
-  if (D.context.roads) overlay(both("roads"), (g) => {
+  if (D.context.roads) overlay("roads", () => say("roads"), "context", (g) => {
     decode(D.context.roads.geometry).forEach((line) => g.addLayer(L.polyline(line, { renderer: renderer, color: "#777777", weight: 1, interactive: false })));
   }, false, true);
-  if (D.context.landuse) overlay(both("landuse"), (g) => {
+  if (D.context.landuse) overlay("landuse", () => say("landuse"), "context", (g) => {
     const kinds = D.context.landuse.kind;
     decode(D.context.landuse.geometry).forEach((poly, k) => {
       const shape = L.polygon(poly, { renderer: renderer, color: "#9ab973", weight: 0.5, fillOpacity: 0.15 });
@@ -269,150 +287,27 @@
       g.addLayer(shape);
     });
   }, false, true);
-  const everything = overlay(both("all_assets"), (g) => {
+  const everything = overlay("all", () => say("all_assets"), "plan", (g) => {
     for (let i = 0; i < n; i++) {
       const best = A.best_use[i], u = best >= 0 ? D.uses.findIndex((x) => x.name === D.all_uses[best][0]) : -1;
       addAsset(g, i, { color: D.colours.confidence[str(A.confidence[i])] || "#333333", weight: 2,
         fillColor: KIND_COLOURS[str(A.kind[i])] || "#333333", fillOpacity: 0.2 },
-        assetName(i) + " (" + str(A.kind[i]) + ")",
-        () => (u >= 0 ? scoreBlock(u, i) : best >= 0 ? el("p", both("best_use") + ": " + D.all_uses[best][1] + " / " + D.all_uses[best][2]) : el("p", both("no_use"))));
+        () => assetName(i) + " (" + say(str(A.kind[i])) + ")",
+        () => (u >= 0 ? scoreBlock(u, i) : best >= 0 ? el("p", say("best_use") + ": " + useName(best)) : el("p", say("no_use"))));
     }
   }, n > 0);
   D.uses.forEach((U, u) => {
-    const label = U.en + " / " + U.el;
-    if (U.asset.length) overlay(label, (g) => {
+    const label = () => pick(U.en, U.el);
+    if (U.asset.length) overlay("use:" + U.name, label, "uses", (g) => {
       U.asset.forEach((i, k) => addAsset(g, i, { color: "#222222", weight: 1, fillColor: COLOURS[+U.score_class[k]], fillOpacity: 0.75 },
-        assetName(i) + ": " + U.score[k] + "/100", () => scoreBlock(u, i)));
+        () => assetName(i) + ": " + U.score[k] + "/100", () => scoreBlock(u, i)));
     }, u === 0);
-    if (U.excluded.length) overlay(label + ": " + both("excluded_layer"), (g) => {
+    if (U.excluded.length) overlay("use:" + U.name + ":excluded", () => label() + ": " + say("excluded_layer"), "uses", (g) => {
       U.excluded.forEach(([i]) => addAsset(g, i, { color: "#888888", weight: 1, fillColor: "#bbbbbb", fillOpacity: 0.5, dashArray: "3 3" },
-        assetName(i) + ": " + LBL.en.excluded, () => scoreBlock(u, i)));
+        () => assetName(i) + ": " + say("excluded"), () => scoreBlock(u, i)));
     }, false);
   });
-  if (D.plan.length) overlay(both("plan"), (g) => {
+  if (D.plan.length) overlay("plan", () => say("plan"), "plan", (g) => {
     D.plan.forEach((row) => addAsset(g, row[0], { color: "#000000", weight: 2, fillColor: USE_COLOURS[row[1] % USE_COLOURS.length], fillOpacity: 0.8 },
-      assetName(row[0]) + ": " + D.all_uses[row[1]][1], () => planBlock(row)));
+      () => assetName(row[0]) + ": " + useName(row[1]), () => planBlock(row)));
   }, false);
-
-  const control = {};
-  order.forEach((name) => { control[escapeHtml(name)] = overlays[name]; });
-  L.control.layers(null, control, { collapsed: narrow }).addTo(map);
-  if (n > 0) {
-    const search = new L.Control.Search({
-      layer: everything, propertyName: "search", marker: false, collapsed: false, position: "topleft",
-      textPlaceholder: "Search name or id / Αναζήτηση", initial: false,
-      /* any part of a name or id, without regard to case or accents ("πρωην" finds "Πρώην") */
-      filterData: (text, records) => {
-        const wanted = fold(text), out = {};
-        Object.keys(records).forEach((key) => { if (fold(key).includes(wanted)) out[key] = records[key]; });
-        return out;
-      },
-      buildTip: (text) => { const li = el("li", text); return li; },
-      /* the view settles before the popup opens, so the popup pans into a still map */
-      moveToLocation: (latlng, title, m) => m.fitBounds(latlng.layer.getBounds(), Object.assign({ maxZoom: 18, animate: false }, margins())),
-    });
-    search.on("search:locationfound", (e) => { if (e.layer) e.layer.openPopup(); });
-    map.addControl(search);
-    /* leaflet-search (2.9.7, vendored) reacts to keyup only; text typed through an input method or pasted
-       (Greek on many keyboards) comes as an input event without one */
-    L.DomEvent.on(search._input, "input", (ev) => { if (!ev.isComposing) search._handleKeypress({ keyCode: 0 }); });
-  }
-
-  /* first look: the assets, not the whole municipality; a button for each view */
-  const boundsOf = (nested) => {
-    const box = L.latLngBounds([]);
-    const walk = (x) => { if (typeof x[0] === "number") box.extend(x); else x.forEach(walk); };
-    walk(nested);
-    return box;
-  };
-  const whole = boundsOf(decode(D.boundary));
-  const assetsBounds = boundsOf(Array.from({ length: n }, (_, i) => assetShape(i)));
-  /* room the controls take at the map's edges, so the assets are not fitted under them */
-  const margins = () => {
-    const box = map.getContainer().getBoundingClientRect(), edge = (sel, side) => {
-      const e = map.getContainer().querySelector(sel);
-      if (!e) return 0;
-      const r = e.getBoundingClientRect();
-      return side === "left" ? r.right - box.left : side === "right" ? box.right - r.left : box.bottom - r.top;
-    };
-    const left = Math.min(edge(".leaflet-top.leaflet-left .leaflet-bar", "left"), box.width / 3);
-    const right = Math.min(edge(".leaflet-control-layers", "right"), box.width / 2);
-    const bottom = Math.min(Math.max(edge(".ia-legend", "bottom"), edge(".leaflet-control-minimap", "bottom")), box.height / 2);
-    return { paddingTopLeft: [left + 20, 60], paddingBottomRight: [right + 20, bottom + 20] };
-  };
-  const showAssets = () => {
-    if (assetsBounds.isValid()) map.fitBounds(assetsBounds, Object.assign({ maxZoom: 17 }, margins()));
-    else if (whole.isValid()) map.fitBounds(whole);
-  };
-  const showWhole = () => { if (whole.isValid()) map.fitBounds(whole); };
-  const views = L.control({ position: "topleft" });
-  views.onAdd = () => {
-    const bar = el("div");
-    bar.className = "leaflet-bar ia-views";
-    [[both("view_assets"), "\u25ce", showAssets], [both("view_whole"), "\u2922", showWhole]].forEach(([title, icon, go]) => {
-      const a = el("a", icon);
-      a.href = "#"; a.title = title; a.setAttribute("role", "button"); a.setAttribute("aria-label", title);
-      L.DomEvent.on(a, "click", (ev) => { L.DomEvent.preventDefault(ev); go(); });
-      bar.append(a);
-    });
-    L.DomEvent.disableClickPropagation(bar);
-    return bar;
-  };
-  views.addTo(map);
-
-  /* one legend: title and coverage, score classes, outlines by confidence, the plan's colours */
-  const legend = L.control({ position: "bottomleft" });
-  legend.onAdd = () => {
-    const box = el("details");
-    box.className = "ia-legend";
-    box.open = !narrow;
-    const summary = el("summary");
-    summary.append(el("b", D.title));
-    if (D.note) summary.append(el("br"), el("small", D.note));
-    box.append(summary);
-    const section = (title) => { const s = el("div", null, "margin-top:4px"); s.append(el("b", title)); box.append(s); return s; };
-    const swatch = (fill, border, text) => {
-      const line = el("div");
-      line.append(el("span", "\u00a0", "display:inline-block;width:16px;height:10px;margin-right:5px;vertical-align:middle;" +
-        "background:" + fill + ";border:2px solid " + border), text);
-      return line;
-    };
-    const scores = section(both("legend"));
-    COLOURS.forEach((c, k) => scores.append(swatch(c, "#222222", D.bins[k] + "\u2013" + D.bins[k + 1])));
-    if (n > 0) {
-      const outlines = section(both("confidence"));
-      Object.entries(D.colours.confidence).forEach(([level, colour]) => {
-        const line = swatch("transparent", colour, both("short_" + level));
-        line.title = both(level);
-        outlines.append(line);
-      });
-    }
-    if (D.plan.length) {
-      const planned = section(both("plan"));
-      planned.className = "ia-plan-legend";
-      planned.style.display = "none";
-      [...new Set(D.plan.map((row) => row[1]))].forEach((u) => planned.append(
-        swatch(USE_COLOURS[u % USE_COLOURS.length], "#000000", D.all_uses[u][1] + " / " + D.all_uses[u][2])));
-      map.on("overlayadd overlayremove", (e) => {
-        if (e.layer === overlays[both("plan")]) planned.style.display = e.type === "overlayadd" ? "" : "none";
-      });
-    }
-    L.DomEvent.disableClickPropagation(box);
-    L.DomEvent.disableScrollPropagation(box);
-    return box;
-  };
-  legend.addTo(map);
-  showAssets();
-  window.idleAssets = {
-    map: map, data: D, overlays: overlays,
-    /* the layer called name, with its features created (they are made when first shown) */
-    layer: (name) => builders[name](),
-    count: (name) => builders[name]().getLayers().length,
-    /* the text of the popup of asset id in layer name, as a click would show it */
-    popupText: (name, id) => {
-      const f = builders[name]().getLayers().find((l) => str(A.id[l.assetIndex]) === id);
-      return f ? f.getPopup()._content(f).textContent : null;
-    },
-    assetIndex: (id) => A.id.findIndex((k) => str(k) === id),
-  };
-})(MAP_VARIABLE, JSON.parse(document.getElementById("idle-assets-data").textContent));
