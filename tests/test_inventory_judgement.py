@@ -217,7 +217,7 @@ def test_the_plan_assigns_public_assets_only_unless_told(small_town):
     assert len(school) >= 1
     for _, row in school.iterrows():
         assert row["reason_en"].endswith("; ownership: other public (osm operator: Περιφέρεια Θεσσαλίας)")
-        assert row["reason_el"].endswith("· ιδιοκτησία: άλλη δημόσια (OSM operator: Περιφέρεια Θεσσαλίας)")
+        assert row["reason_el"].endswith("· ιδιοκτησία: άλλη δημόσια (OSM (φορέας λειτουργίας): Περιφέρεια Θεσσαλίας)")
     assert result.features.set_index("asset_id").loc["osm-way-102", "ownership"] == "unknown"
     assert "osm-way-102" not in set(result.plan["asset_id"])
     data["plan"]["ownership"] = "any"

@@ -205,3 +205,190 @@ def test_a_search_result_opens_whole_on_the_screen(browser, volos_map, size):
     assert popup_problems(page, size) == []
     assert "Πρώην διδακτήριο" in page.evaluate("() => document.querySelector('.leaflet-popup-content').textContent")
     page.close()
+
+
+def _data_texts(result) -> set[str]:
+    """The input texts a Greek map may quote as they were written: site and organisation names."""
+    names = set(result.features["name"].dropna())
+    organisations = result.prepared.organisations if getattr(result.prepared, "organisations", None) is not None else None
+    if organisations is not None and len(organisations):
+        names |= set(organisations["name"].dropna())
+    return {str(n) for n in names}
+
+
+GREEK_SIDE = """() => { const A = window.idleAssets, out = [];
+  for (const k of Object.keys(A.overlays)) {
+    if (['boundary', 'roads', 'landuse'].includes(k)) continue;
+    A.map.addLayer(A.overlays[k]);
+    A.layer(k).getLayers().forEach((l) => out.push(A.popupText(k, A.data.strings[A.data.assets.id[l.assetIndex]])));
+  }
+  document.querySelectorAll('.ia-views a')[2].click();  // the ranked list
+  for (const sel of ['.ia-legend', '.ia-layers', '.ia-ranked']) out.push(document.querySelector(sel).textContent);
+  out.push(document.title, document.querySelector('input.search-input').placeholder);
+  document.querySelectorAll('.leaflet-control a[title]').forEach((a) => out.push(a.title));
+  return out; }"""
+
+
+def test_a_greek_project_s_map_is_greek_and_the_reader_s_language_is_remembered(browser, volos_map):
+    from greek_side import ascii_semicolons, english_words
+
+    page = open_map(browser, volos_map[0], SCREENS[2])
+    assert page.evaluate("() => window.idleAssets.language()") == "el"
+    texts = page.evaluate(GREEK_SIDE)
+    data = _data_texts(volos_map[1])
+    assert len(texts) > len(volos_map[1].features)
+    found = {w for text in texts for w in english_words(text, data)}
+    assert found == set(), found
+    assert sum(ascii_semicolons(text, data) for text in texts) == 0, [t for t in texts if ascii_semicolons(t, data)]
+    # the reader picks English: the same popups in English, still after reloading the page
+    page.locator(".ia-lang button").nth(1).click()
+    asset = volos_map[1].plan["asset_id"].iloc[0]
+    text = page.evaluate("([n, id]) => window.idleAssets.popupText(n, id)", ["all", asset])
+    assert "Area" in text and "Εμβαδόν" not in text
+    page.reload()
+    page.wait_for_function("() => window.idleAssets !== undefined")
+    assert page.evaluate("() => window.idleAssets.language()") == "en"
+    assert page.evaluate("() => document.querySelector('.ia-lang button[aria-pressed=true]').textContent") == "EN"
+    page.close()
+
+
+def test_the_layer_list_is_three_short_groups(browser, volos_map):
+    page = open_map(browser, volos_map[0], SCREENS[2])
+    groups = page.evaluate("() => Array.from(document.querySelectorAll('.ia-layers details')).map((d) => "
+                           "[d.querySelector('summary').textContent, d.querySelectorAll('input').length])")
+    assert [g[0] for g in groups] == ["Καταλληλότητα ανά χρήση", "Απογραφή και σχέδιο", "Υπόβαθρο"]
+    keys = page.evaluate("() => Object.keys(window.idleAssets.overlays)")
+    assert sum(g[1] for g in groups) == len(keys)
+    labels = page.evaluate("() => Array.from(document.querySelectorAll('.ia-layers label')).map((l) => l.textContent)")
+    english = [p.label.en for p in volos_map[1].profiles] + ["All idle assets", "Boundary", "Roads", "excluded"]
+    assert not [label for label in labels if any(en in label for en in english)]  # one language, not every label twice
+    page.close()
+
+
+def test_without_a_basemap_the_context_comes_on_and_the_legend_names_its_use(browser, volos_map):
+    page = open_map(browser, volos_map[0], SCREENS[2])  # every tile request is refused
+    page.wait_for_timeout(500)
+    on = page.evaluate("() => ['roads', 'landuse'].filter((k) => window.idleAssets.map.hasLayer(window.idleAssets.overlays[k]))")
+    assert on == ["roads", "landuse"]
+    legend = page.evaluate("() => document.querySelector('.ia-legend').textContent")
+    first = volos_map[1].profiles[0]
+    assert "Χωρίς υπόβαθρο" in legend and f"Βαθμός καταλληλότητας (0-100) για: {first.label.el}" in legend
+    page.close()
+
+
+def test_a_use_map_with_no_eligible_site_says_why(browser, volos_map):
+    out, result = volos_map[0].parent, volos_map[1]
+    scores = result.scored.scores
+    empty = [p for p in result.profiles if not scores[(scores["use"] == p.name)]["eligible"].any()]
+    assert empty, "the Volos project has a use no site is eligible for (recycling centre: too near homes)"
+    from pipeline.score import commonest_exclusions
+
+    for p in empty:
+        page = open_map(browser, out / f"{p.name}.html", SCREENS[0])
+        page.evaluate("() => { document.querySelector('.ia-legend').open = true; }")
+        legend = page.evaluate("() => document.querySelector('.ia-legend').textContent")
+        rule_el, n = commonest_exclusions(result.scored.explanations[p.name])[0][1:]
+        assert f"Κανένα ακίνητο δεν είναι κατάλληλο για {p.label.el}" in legend and f"«{rule_el}»" in legend
+        assert f"({n} από {int((scores['use'] == p.name).sum())})" in legend
+        page.close()
+
+
+def test_a_link_opens_its_site_and_an_open_popup_is_a_link(browser, volos_map):
+    path, result = volos_map
+    asset = result.plan["asset_id"].iloc[-1]
+    page = open_map(browser, path, SCREENS[0])
+    page.goto(path.as_uri() + "#site=" + asset)
+    page.reload()
+    page.wait_for_function("() => window.idleAssets !== undefined")
+    page.wait_for_timeout(600)
+    title = page.evaluate("(id) => { const A = window.idleAssets; return A.data.strings[A.data.assets.name[A.assetIndex(id)]]; }", asset)
+    assert page.evaluate("() => document.querySelector('.leaflet-popup-content b').textContent") == title
+    assert asset in page.evaluate("() => document.querySelector('.leaflet-popup-content').textContent")
+    assert popup_problems(page, SCREENS[0]) == []
+    page.evaluate("() => { window.idleAssets.map.closePopup(); }")
+    assert page.evaluate("() => window.location.hash") == ""
+    other = result.features["asset_id"].iloc[0]
+    page.evaluate(f"""() => {{ const A = window.idleAssets;
+        A.layer('all').getLayers().find((l) => l.assetIndex === A.assetIndex({other!r})).openPopup(); }}""")
+    assert page.evaluate("() => decodeURIComponent(window.location.hash)") == f"#site={other}"
+    page.close()
+
+
+def test_the_ranked_list_follows_the_ranks_and_opens_a_site(browser, volos_map):
+    path, result = volos_map
+    use = result.profiles[0]
+    page = open_map(browser, path, SCREENS[1])
+    page.locator(".ia-views a").nth(2).click()
+    items = page.evaluate("() => Array.from(document.querySelectorAll('.ia-ranked li a')).map((a) => a.title)")
+    scores = result.scored.scores
+    ranked = scores[(scores["use"] == use.name) & scores["eligible"]].sort_values("rank")["asset_id"].tolist()
+    assert items == ranked
+    page.locator(".ia-ranked li a").first.click()
+    page.wait_for_timeout(600)
+    assert "#1 από" in page.evaluate("() => document.querySelector('.leaflet-popup-content').textContent")
+    assert popup_problems(page, SCREENS[1]) == []
+    page.close()
+
+
+def test_the_shown_layers_download_as_csv_and_geojson(browser, volos_map):
+    import io
+    import json
+
+    import pandas as pd
+
+    path, result = volos_map
+    use = result.profiles[0]
+    page = open_map(browser, path, SCREENS[2])
+    page.locator(".ia-views a").nth(3).click()
+    with page.expect_download() as csv_download:
+        page.locator(".ia-menu a").nth(0).click()
+    table = pd.read_csv(io.BytesIO(open(csv_download.value.path(), "rb").read()), encoding="utf-8-sig", dtype=str)
+    shown = result.scored.scores.query("use == @use.name and eligible")
+    # every idle asset (the layer shown with the use), then the use's eligible sites with their scores
+    assert len(table) == len(result.features) + len(shown)
+    mine = table[table["Χρήση"] == use.label.el].set_index("Κωδικός")
+    assert mine["Βαθμός"].astype(int).to_dict() == shown.set_index("asset_id")["score"].round().astype(int).to_dict()
+    page.locator(".ia-views a").nth(3).click()
+    with page.expect_download() as json_download:
+        page.locator(".ia-menu a").nth(1).click()
+    collection = json.loads(open(json_download.value.path(), encoding="utf-8").read())
+    assert len(collection["features"]) == len(table)
+    import shapely.geometry
+
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in collection["features"]]
+    assert all(s.is_valid and s.area > 0 for s in shapes)
+    lon, lat = shapes[0].representative_point().coords[0]
+    assert 22.0 < lon < 23.5 and 39.0 < lat < 39.6  # Volos, longitude first
+    page.close()
+
+
+def test_the_print_view_shows_the_map_and_legend_without_buttons(browser, volos_map):
+    page = open_map(browser, volos_map[0], SCREENS[2])
+    page.emulate_media(media="print")
+    hidden = page.evaluate("() => ['.ia-layers', '.leaflet-control-search', '.leaflet-control-zoom', '.ia-views']"
+                           ".map((s) => getComputedStyle(document.querySelector(s)).display)")
+    assert hidden == ["none"] * 4
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.ia-legend')).display") != "none"
+    page.close()
+
+
+def test_locate_me_shows_where_the_surveyor_stands(browser, volos_map):
+    path, result = volos_map
+    site = result.features.to_crs(4326).representative_point().iloc[0]
+    context = browser.new_context(viewport={"width": 400, "height": 800}, permissions=["geolocation"],
+                                  geolocation={"latitude": site.y, "longitude": site.x, "accuracy": 20})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.idleAssets !== undefined")
+    page.wait_for_timeout(300)
+    assert page.locator(".leaflet-control-locate a").get_attribute("title") == "Η θέση μου"
+    page.evaluate("() => { window.idleAssets.map.setZoom(11); }")
+    page.wait_for_timeout(600)  # the zoom settles first (a zoom while locating is the reader's: the view stays)
+    page.locator(".leaflet-control-locate a").click()
+    page.wait_for_timeout(1500)
+    seen, zoom, active = page.evaluate(f"""() => {{ const m = window.idleAssets.map;
+        return [m.getBounds().contains([{site.y}, {site.x}]), m.getZoom(),
+                document.querySelector('.leaflet-control-locate').classList.contains('active')]; }}""")
+    assert seen and zoom >= 15 and active  # the map came to the surveyor, close up, and follows
+    context.close()

@@ -165,16 +165,40 @@ LABELS: dict[str, dict[str, str]] = {
     "metres": {"en": "metres", "el": "μέτρα"},
     "link_here": {"en": "Link to this site", "el": "Σύνδεσμος σε αυτό το ακίνητο"},
     "score_for": {"en": "Suitability score (0-100) for: {uses}", "el": "Βαθμός καταλληλότητας (0-100) για: {uses}"},
-    "no_use_shown": {"en": "no use shown", "el": "καμία χρήση"},
     "no_eligible": {"en": "No site is eligible for {use}: the commonest reason is \u201c{rule}\u201d ({n} of {total} sites)",
                     "el": "Κανένα ακίνητο δεν είναι κατάλληλο για {use}: ο συχνότερος λόγος είναι «{rule}» ({n} από {total})"},
     "no_sites": {"en": "No idle site was found in this area", "el": "Δεν βρέθηκε αδρανές ακίνητο σε αυτή την περιοχή"},
     "tiles_offline": {"en": "No basemap (offline): the roads and land use from the data are shown instead",
                       "el": "Χωρίς υπόβαθρο (εκτός σύνδεσης): εμφανίζονται οι δρόμοι και οι χρήσεις γης των δεδομένων"},
     "sites": {"en": "sites", "el": "ακίνητα"},
+    "zoom_in": {"en": "Zoom in", "el": "Μεγέθυνση"},
+    "cancel": {"en": "Cancel", "el": "Ακύρωση"},
+    "search_button": {"en": "Search", "el": "Αναζήτηση"},
+    "not_found": {"en": "Not found", "el": "Δεν βρέθηκε"},
+    "zoom_out": {"en": "Zoom out", "el": "Σμίκρυνση"},
+    "fullscreen": {"en": "Full screen", "el": "Πλήρης οθόνη"},
+    "fullscreen_exit": {"en": "Exit full screen", "el": "Έξοδος από την πλήρη οθόνη"},
+    "minimap_hide": {"en": "Hide the overview map", "el": "Απόκρυψη του χάρτη προσανατολισμού"},
+    "minimap_show": {"en": "Show the overview map", "el": "Εμφάνιση του χάρτη προσανατολισμού"},
     "col_layer": {"en": "Layer", "el": "Επίπεδο"},
     "col_use": {"en": "Use", "el": "Χρήση"},
     "col_rank": {"en": "Rank", "el": "Σειρά"},
+}
+
+
+#: The measuring tool's texts (leaflet-measure 2.1.7 has no Greek): the map's script puts these in their place.
+MEASURE_EL: dict[str, str] = {
+    "Measure": "Μέτρηση", "Measure distances and areas": "Μέτρηση αποστάσεων και εμβαδών",
+    "Create a new measurement": "Νέα μέτρηση",
+    "Start creating a measurement by adding points to the map": "Ξεκινήστε τη μέτρηση προσθέτοντας σημεία στον χάρτη",
+    "Finish measurement": "Τέλος μέτρησης", "Last point": "Τελευταίο σημείο", "Area": "Εμβαδόν", "Perimeter": "Περίμετρος",
+    "Point location": "Θέση σημείου", "Area measurement": "Μέτρηση εμβαδού", "Linear measurement": "Μέτρηση μήκους",
+    "Path distance": "Μήκος διαδρομής", "Centre on this area": "Κεντράρισμα στο εμβαδόν",
+    "Centre on this line": "Κεντράρισμα στη γραμμή", "Center on this area": "Κεντράρισμα στο εμβαδόν",
+    "Center on this line": "Κεντράρισμα στη γραμμή", "Center on this location": "Κεντράρισμα στη θέση",
+    "Centre on this location": "Κεντράρισμα στη θέση", "Cancel": "Ακύρωση", "Delete": "Διαγραφή",
+    "Hectares": "Εκτάρια", "Meters": "Μέτρα", "Kilometers": "Χιλιόμετρα", "Kilometres": "Χιλιόμετρα",
+    "Sq Meters": "Τετραγωνικά μέτρα",
 }
 
 
@@ -219,7 +243,8 @@ COLUMNS_EL: dict[str, str] = {
     "attribution": "πηγές δεδομένων", "ownership": "ιδιοκτησία", "ownership_evidence": "τεκμήριο ιδιοκτησίας",
     "confidence": "βεβαιότητα", "usable_area_m2": "αξιοποιήσιμο εμβαδόν (m²)", "kwp": "ισχύς (kWp)",
     "mwh_per_year": "παραγωγή (MWh/έτος)", "cultivable_m2": "καλλιεργήσιμο εμβαδόν (m²)", "jobs": "θέσεις εργασίας",
-    "candidate_organisations": "υποψήφιοι φορείς", "candidate_legal_forms": "νομικές μορφές φορέων",
+    "candidate_organisations": "υποψήφιοι φορείς", "candidate_organisations_el": "υποψήφιοι φορείς (ελληνικά)",
+    "candidate_organisations_en": "υποψήφιοι φορείς (αγγλικά)", "candidate_legal_forms": "νομικές μορφές φορέων",
     "n_candidates": "πλήθος φορέων", "note_en": "σημείωση (αγγλικά)", "note_el": "σημείωση", "sites": "ακίνητα",
     "usable_ha": "αξιοποιήσιμα (ha)", "cultivable_ha": "καλλιεργήσιμα (ha)", "target": "στόχος", "uses": "χρήσεις",
     "unit": "μονάδα", "target_value": "τιμή στόχου", "reached": "επίτευξη", "unmet": "υπολείπεται",
@@ -299,6 +324,9 @@ def _claim_el(key: str, value: str) -> str:
     return f"{said}: {value_name(value, 'el', field)}"
 
 
+#: OpenStreetMap's element types in Greek.
+OSM_ELEMENTS_EL = {"node": "κόμβος", "way": "γραμμή", "relation": "σχέση"}
+_ELEMENT = re.compile(r"^(node|way|relation)/(\d+) (.+)$")
 _TAGGED = re.compile(r"^tagged (.+)$")
 _COVERED = re.compile(r"^(\d+%) covered by (.+)$")
 
@@ -311,9 +339,15 @@ def active_use_text(text, lang: str) -> str:
     if lang != "el":
         return text
 
+    def tag(piece: str) -> str:
+        element = _ELEMENT.match(piece)  # "way/48087305 amenity=school": the covering OSM feature first
+        if element:
+            kind, number, piece = element.groups()
+            return f"OSM {OSM_ELEMENTS_EL[kind]} {number}, {tag(piece)}"
+        return _claim_el(*piece.split("=", 1)) if "=" in piece else value_name(piece, "el")
+
     def tags(part: str) -> str:
-        pieces = [p.strip() for p in re.split(r"[;,]", part) if p.strip()]
-        return ", ".join(_claim_el(*p.split("=", 1)) if "=" in p else value_name(p, "el") for p in pieces)
+        return ", ".join(tag(p.strip()) for p in re.split(r"[;,]", part) if p.strip())
 
     tagged, covered = _TAGGED.match(text), _COVERED.match(text)
     if tagged:

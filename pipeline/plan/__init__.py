@@ -120,12 +120,20 @@ def target_report(chosen: pd.DataFrame, targets: list[Target],
     return pd.DataFrame(rows, columns=["target", "target_el", "uses", "unit", "target_value", "reached", "unmet"])
 
 
-def _candidate(org) -> str:
-    """``Name (ΚοινΣΕπ / KoinSEp, 1.6 km)``: an organisation as the plan names it;
+#: An organisation that asked for the site in the open call, as the plan says it.
+INTERESTED = {"el": "εκδήλωσε ενδιαφέρον", "en": "expressed interest"}
+
+
+def _candidate(org, lang: str | None = None) -> str:
+    """``Name (ΚοινΣΕπ / KoinSEp, 1.6 km)``: an organisation as the plan names it,
+    in both languages (``lang`` None) or in one (``Name (ΚοινΣΕπ, 1,6 km)``);
     one that asked for the site in the open call says so first."""
-    form = f"{legal_form_name(org.legal_form, 'el')} / {legal_form_name(org.legal_form, 'en')}" if org.legal_form else ""
-    where = "" if np.isnan(org.dist_m) else fmt_value(org.dist_m, "m")
-    asked = "εκδήλωσε ενδιαφέρον / expressed interest" if getattr(org, "interested", False) else ""
+    def both(say) -> str:
+        return say(lang) if lang else f"{say('el')} / {say('en')}"
+
+    form = both(lambda lg: legal_form_name(org.legal_form, lg)) if org.legal_form else ""
+    where = "" if np.isnan(org.dist_m) else fmt_value(org.dist_m, "m", lang or "en")
+    asked = both(INTERESTED.get) if getattr(org, "interested", False) else ""
     said = ", ".join(x for x in (asked, form, where) if x)
     return f"{org.name} ({said})" if said else str(org.name)
 
@@ -151,17 +159,20 @@ def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_dista
     location last). An organisation that needs more space than the site has
     is never a candidate for it.
 
-    Returns ``asset_id``, ``use``, ``candidate_organisations`` (text, no
-    contacts), ``candidate_legal_forms`` and ``n_candidates``.
+    Returns ``asset_id``, ``use``, ``candidate_organisations`` (text in both
+    languages, no contacts) and the same in Greek and in English
+    (``candidate_organisations_el``, ``_en``), ``candidate_legal_forms`` and ``n_candidates``.
     """
     out = pd.DataFrame({"asset_id": plan["asset_id"], "use": plan["use"], "candidate_organisations": None,
+                        "candidate_organisations_el": None, "candidate_organisations_en": None,
                         "candidate_legal_forms": None, "n_candidates": 0})
     if organisations is None or organisations.empty or plan.empty:
         return out
     orgs = organisations.reset_index(drop=True)
     wants = orgs["uses"].fillna("").str.split(";")
     geoms = assets.set_index("asset_id").geometry
-    texts, forms, counts = [], [], []
+    texts: dict[str | None, list] = {None: [], "el": [], "en": []}
+    forms, counts = [], []
     for asset_id, use, usable in zip(plan["asset_id"], plan["use"], plan["usable_area_m2"]):
         mine = orgs[wants.map(lambda u, use=use: use in u)]
         if len(mine):
@@ -174,10 +185,12 @@ def organisation_candidates(plan: pd.DataFrame, assets, organisations, max_dista
             near = near | asked  # asking for the site is nearness enough
             mine = (mine.assign(dist_m=dist, interested=asked, later=~asked)[fits & near]
                     .sort_values(["later", "dist_m", "name"], na_position="last"))
-        texts.append("; ".join(_candidate(r) for r in mine.head(limit).itertuples()) or None)
+        for lang, said in texts.items():
+            said.append(("· " if lang == "el" else "; ").join(_candidate(r, lang) for r in mine.head(limit).itertuples()) or None)
         forms.append(";".join(dict.fromkeys(f for f in mine["legal_form"].head(limit) if isinstance(f, str))) or None)
         counts.append(len(mine))
-    out["candidate_organisations"], out["candidate_legal_forms"], out["n_candidates"] = texts, forms, counts
+    out["candidate_organisations"], out["candidate_legal_forms"], out["n_candidates"] = texts[None], forms, counts
+    out["candidate_organisations_el"], out["candidate_organisations_en"] = texts["el"], texts["en"]
     return out
 
 

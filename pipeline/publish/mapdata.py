@@ -22,7 +22,7 @@ import shapely
 
 from ..common import settings
 from ..features import REGISTRY
-from ..common.i18n import (LABELS, active_use_text, conflicts_text, evidence_text, fmt_value, idle_evidence_text,
+from ..common.i18n import (LABELS, MEASURE_EL, active_use_text, conflicts_text, evidence_text, fmt_value, idle_evidence_text,
                            number, sources_text, t, value_name)
 from ..score.profiles import Profile
 from ..ledger.model import STATUSES
@@ -177,6 +177,7 @@ def map_data(view: Published, profiles: list[Profile], title: str) -> dict:
         "bins": SCORE_BINS,
         "forms": _forms(view),
         "labels": {lang: {k: v[lang] for k, v in LABELS.items()} for lang in ("en", "el")},
+        "measure_el": MEASURE_EL,
         "criteria": [[REGISTRY[c].label_en, REGISTRY[c].label_el] for c in used],
         "all_uses": [[p.name, p.label.en, p.label.el] for p in all_profiles],
         "uses": [_use_block(p, scores, explanations[p.name], order, crit_index, strings) for p in profiles],
@@ -279,10 +280,10 @@ def _plan_rows(plan, order, profiles, use_index, strings) -> list[list[int]]:
     rows = []
     at = {a: i for i, a in enumerate(order)}
     for _, p in plan[plan["use"].isin(shown)].iterrows():
-        orgs = p["candidate_organisations"] if isinstance(p["candidate_organisations"], str) else None
+        orgs = [strings.add(p.get(f"candidate_organisations_{lang}")) for lang in ("en", "el")]
         route = [strings.add(p.get(f"legal_route_{lang}")) for lang in ("en", "el")]
         rows.append([at[p["asset_id"]], use_index[p["use"]], int(f"{p['score']:.0f}"),
-                     strings.add(plan_figures(p, "en")), strings.add(orgs), strings.add(plan_figures(p, "el")), *route])
+                     strings.add(plan_figures(p, "en")), *orgs, strings.add(plan_figures(p, "el")), *route])
     return rows
 
 
@@ -297,7 +298,7 @@ def plan_figures(row, lang: str) -> str:
     if pd.notna(row["jobs"]):
         figures.append(t(lang, "about_jobs").format(jobs=number(row["jobs"], 1, lang)) if row["jobs"] >= 0.05
                        else t(lang, "few_jobs"))
-    return "; ".join(figures)
+    return (t(lang, "rule_list")).join(figures)
 
 
 def _context(context, origin, strings: Strings) -> dict:

@@ -126,12 +126,14 @@ class AssetLayers(JSCSSMixin, MacroElement):
                      'JSON.parse(document.getElementById("idle-assets-data").textContent));')
 
 
-def build_map(view: Published, profiles: list[Profile], title: str) -> folium.Map:
+def build_map(view: Published, profiles: list[Profile], title: str, use_page: bool = False) -> folium.Map:
     """The Folium map titled ``title`` (not yet saved): a layer per use in
     ``profiles`` coloured by score class, their excluded assets on a grey
     toggle, the plan, all idle assets, context layers, legend, search,
-    fullscreen, measure and mini-map; the view's coverage goes under the
-    title. The layers are made in the browser from :func:`mapdata.map_data`."""
+    fullscreen, measure, locate and mini-map; the view's coverage goes under the
+    title (the page writes it in the reader's language: the project's title, and
+    the use's name on a ``use_page``). The layers are made in the browser from
+    :func:`mapdata.map_data`."""
     boundary, credits = view.boundary, view.credits
     # map.js opens the view on the assets (or the boundary); this centre is only where it starts
     w, s_, e, n = boundary.to_crs(settings.WGS84).total_bounds
@@ -143,22 +145,25 @@ def build_map(view: Published, profiles: list[Profile], title: str) -> folium.Ma
         attr=f'Map tiles © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> | {credit_html}',
         max_zoom=19,
     ).add_to(m)
-    data = map_data(view, profiles, title)
+    data = map_data(view, profiles, view.title or title)
     data["note"], data["note_el"] = view.coverage, view.coverage_el
+    data["use_page"] = use_page
     root = m.get_root()
     assert isinstance(root, Figure)  # a folium Map's root is its page
     root.html.add_child(RawHtml(
         f'<script type="application/json" id="idle-assets-data">{page_json(data)}</script>'))
     AssetLayers(m.get_name()).add_to(m)
-    plugins.Fullscreen(position="topleft").add_to(m)
-    plugins.MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
-    # "locate me" for surveyors; its texts in the page's first language (the page retitles it on a switch)
+    # the plugins' texts in the page's first language (the page retitles them when the reader switches)
     lang = "en" if data["language"] == "en" else "el"
+    plugins.Fullscreen(position="topleft", title=t(lang, "fullscreen"), title_cancel=t(lang, "fullscreen_exit")).add_to(m)
+    plugins.MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters",
+                           secondary_length_unit="kilometers", secondary_area_unit="hectares").add_to(m)
     plugins.LocateControl(position="topleft", icon="ia-locate", iconLoading="ia-locate", flyTo=False, showPopup=True,
                           strings={"title": t(lang, "locate"), "metersUnit": t(lang, "metres"),
                                    "popup": t(lang, "locate_popup"), "outsideMapBoundsMsg": t(lang, "locate_error")},
                           locateOptions={"enableHighAccuracy": True, "maxZoom": 18}).add_to(m)
-    plugins.MiniMap(tile_layer=folium.TileLayer("OpenStreetMap"), toggle_display=True, position="bottomright").add_to(m)
+    plugins.MiniMap(tile_layer=folium.TileLayer("OpenStreetMap"), toggle_display=True, position="bottomright",
+                    strings={"hideText": t(lang, "minimap_hide"), "showText": t(lang, "minimap_show")}).add_to(m)
     root.header.add_child(RawHtml(f"<title>{esc(title)}</title><style>{MAP_CSS}</style>"))
     return m
 
@@ -197,10 +202,10 @@ def write_maps(view: Published, folder: Path) -> list[Path]:
     title, profiles = view.title, list(view.profiles)
     folder = Path(folder)
     pages = [("index.html", title, profiles)] + [
-        (f"{p.name}.html", f"{title}: {p.label.en} / {p.label.el}", [p]) for p in profiles]
+        (f"{p.name}.html", f"{title}: {p.label.el} / {p.label.en}", [p]) for p in profiles]
     written = []
     for name, page_title, uses in pages:
-        m = build_map(view, uses, page_title)
+        m = build_map(view, uses, page_title, use_page=name != "index.html")
         written.append(write_text(render(m, view.options.self_contained), folder / name))
     snippets = "\n".join(EMBED.format(file=esc(name), title=esc(page_title)) for name, page_title, _ in pages)
     written.append(write_text(snippets, folder / "embed.html"))

@@ -188,7 +188,10 @@ def commonest_exclusions(ex: Explanation) -> list[tuple[str, str, int]]:
     with how many assets each excluded, most first (rules that excluded none left out)."""
     counts: dict[tuple[str, str], int] = {}
     for mask, say_en, say_el, _ in ex.exclusions:
-        rule = tuple(say.replace(": '{v}'", "").replace(" '{v}'", "").replace(" {v}", "") for say in (say_en, say_el))
+        def bare(say: str) -> str:
+            return say.replace(": '{v}'", "").replace(" '{v}'", "").replace(" {v}", "")
+
+        rule = (bare(say_en), bare(say_el))
         counts[rule] = counts.get(rule, 0) + int(np.count_nonzero(mask))
     ranked = sorted(((n, rule) for rule, n in counts.items() if n), key=lambda x: -x[0])
     return [(en, el, n) for n, (en, el) in ranked]

@@ -4,6 +4,8 @@
      site (#site=<id>). Every text goes in with textContent. */
 
   const shown = (key) => map.hasLayer(overlays[key]);
+  /* the page's title in its language: the project's, and the use of a map of one use */
+  const pageTitle = () => D.title + (D.use_page ? ": " + pick(D.uses[0].en, D.uses[0].el) : "");
   const useKeys = () => D.uses.map((U, u) => [U, u, "use:" + U.name]).filter(([, , key]) => overlays[key]);
   const fillIn = (key, values) => pick(fill(LBL.en[key], values("en")), fill(LBL.el[key], values("el")));
   const button = (text, title, go) => {
@@ -74,7 +76,7 @@
   if (n > 0) {
     search = new L.Control.Search({
       layer: everything, propertyName: "search", marker: false, collapsed: false, position: "topleft",
-      textPlaceholder: say("search"), initial: false,
+      textPlaceholder: say("search"), textCancel: say("cancel"), textErr: say("not_found"), initial: false,
       /* any part of a name or id, without regard to case or accents ("πρωην" finds "Πρώην") */
       filterData: (text, records) => {
         const wanted = fold(text), out = {};
@@ -90,7 +92,13 @@
     /* leaflet-search (2.9.7, vendored) reacts to keyup only; text typed through an input method or pasted
        (Greek on many keyboards) comes as an input event without one */
     L.DomEvent.on(search._input, "input", (ev) => { if (!ev.isComposing) search._handleKeypress({ keyCode: 0 }); });
-    rerender.push(() => { search._input.placeholder = say("search"); });
+    rerender.push(() => {
+      search._input.placeholder = say("search");
+      search._cancel.title = say("cancel");
+      search._button.title = say("search_button");
+      search.options.textErr = say("not_found");
+    });
+    search._button.title = say("search_button");
   }
 
   /* first look: the assets, not the whole municipality */
@@ -240,7 +248,38 @@
   renderBar();
   rerender.push(renderBar);
   views.addTo(map);
-  rerender.push(() => map.getContainer().querySelectorAll(".leaflet-control-locate a").forEach((a) => { a.title = say("locate"); }));
+  /* the other controls' texts in the page's language: Leaflet's zoom and credits, the plugins' buttons, and the
+     measuring tool (whose panel is rewritten whenever it changes; leaflet-measure has no Greek of its own) */
+  const TITLED = ["locate", "zoom_in", "zoom_out", "fullscreen", "fullscreen_exit", "minimap_hide", "minimap_show"];
+  function localiseControls() {
+    map.getContainer().querySelectorAll(".leaflet-control [title]").forEach((e) => {
+      const key = TITLED.find((k) => e.title === LBL.en[k] || e.title === LBL.el[k] || e.title === LBL.el[k] + " / " + LBL.en[k]);
+      if (key) { e.title = say(key); e.setAttribute("aria-label", say(key)); }
+    });
+    if (map.attributionControl) map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    translateMeasure();
+  }
+  let measuring = false;
+  function translateMeasure() {
+    const box = map.getContainer().querySelector(".leaflet-control-measure");
+    if (!box || lang === "en" || measuring) return;
+    measuring = true;  // the observer sees its own changes: none of them is translated twice
+    const greek = (text) => { const key = text.trim(); return key in D.measure_el ? text.replace(key, D.measure_el[key]) : text; };
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = greek(node.nodeValue);
+      if (text !== node.nodeValue) node.nodeValue = text;  // only a change: the observer is not woken for nothing
+    }
+    box.querySelectorAll("[title]").forEach((e) => { const text = greek(e.title); if (text !== e.title) e.title = text; });
+    measuring = false;
+  }
+  /* the plugins' controls are added after this script has run: localised once they are there */
+  setTimeout(() => {
+    const measureBox = map.getContainer().querySelector(".leaflet-control-measure");
+    if (measureBox) new MutationObserver(() => translateMeasure()).observe(measureBox, { childList: true, subtree: true, characterData: true });
+    localiseControls();
+  }, 0);
+  rerender.push(localiseControls);
 
   /* with no basemap (offline, or the tile server down) the roads and land use of the data come on */
   let tilesLoaded = false, offline = false;
@@ -261,7 +300,7 @@
   legendBox.open = !narrow;
   function renderLegend() {
     const parts = [], summary = el("summary");
-    summary.append(el("b", D.title));
+    summary.append(el("b", pageTitle()));
     if (D.note) summary.append(el("br"), el("small", pick(D.note, D.note_el || D.note)));
     parts.push(summary);
     const section = (title) => { const s = el("div", null, "margin-top:4px"); s.append(el("b", title)); parts.push(s); return s; };
@@ -276,8 +315,10 @@
     D.uses.forEach((U) => U.none_reason.forEach(([en, gr, k, total]) => parts.push(el("div", fillIn("no_eligible", (l) => ({
       use: l === "en" ? U.en : U.el, rule: str(l === "en" ? en : gr), n: grouped(k, l), total: grouped(total, l) })), "margin-top:4px"))));
     const on = useKeys().filter(([, , key]) => shown(key)).map(([U]) => U);
-    const scores = section(fillIn("score_for", (l) => ({ uses: on.length ? on.map((U) => (l === "en" ? U.en : U.el)).join(", ") : LBL[l].no_use_shown })));
-    COLOURS.forEach((c, k) => scores.append(swatch(c, "#222222", D.bins[k] + "\u2013" + D.bins[k + 1])));
+    if (on.length) {  // the score colours, named by the uses they colour
+      const scores = section(fillIn("score_for", (l) => ({ uses: on.map((U) => (l === "en" ? U.en : U.el)).join(", ") })));
+      COLOURS.forEach((c, k) => scores.append(swatch(c, "#222222", D.bins[k] + "\u2013" + D.bins[k + 1])));
+    }
     if (n > 0) {
       const outlines = section(say("confidence"));
       Object.entries(D.colours.confidence).forEach(([level, colour]) => {
@@ -319,10 +360,12 @@
     lang = code;
     try { window.localStorage.setItem(LANGUAGE_KEY, code); } catch (e) { /* not remembered, still switched */ }
     document.documentElement.lang = code === "en" ? "en" : "el";
+    document.title = pageTitle();
     rerender.forEach((write) => write());
     if (map._popup && map.hasLayer(map._popup)) map._popup.update();
   }
   document.documentElement.lang = lang === "en" ? "en" : "el";
+  document.title = pageTitle();
 
   /* a link to a site: #site=<id> opens its popup, in a use shown that has it, else among all the assets */
   const assetIndex = (id) => A.id.findIndex((k) => str(k) === id);

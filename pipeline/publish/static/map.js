@@ -171,10 +171,10 @@
   }
 
   function planBlock(row) {
-    const [, use, score, figures, orgs, figuresEl, routeEn, routeEl] = row, box = el("p", null, "margin:4px 0");
+    const [, use, score, figures, orgsEn, orgsEl, figuresEl, routeEn, routeEl] = row, box = el("p", null, "margin:4px 0");
     box.append(el("b", say("plan_label") + ": " + useName(use)), el("span", " (" + score + "/100)"), el("br"));
     sentences(box, (l) => str(l === "en" ? figures : figuresEl));
-    box.append(el("br"), el("span", say("candidates") + ": " + (str(orgs) || say("no_candidates"))));
+    box.append(el("br"), el("span", say("candidates") + ": " + (pick(str(orgsEn), str(orgsEl)) || say("no_candidates"))));
     const route = pick(str(routeEn), str(routeEl));
     if (route) box.append(el("br"), el("span", say("legal_route") + ": " + route));
     return box;
