@@ -221,7 +221,7 @@ def analyse(config: ProjectConfig, cache_dir: Path | None = None, force: bool = 
         notes.append(note)
     plan, targets = values["planned"]
     result = RunResult(config, fitted, prepared, values["features"], scored, values["matching"], plan, targets,
-                       coefficient_sources(config.impact_spec(), prepared.context.solar[1]), seconds=seconds,
+                       coefficient_sources(config.impact_spec(), prepared.context.solar[1], {p.name: p.label.el for p in fitted}), seconds=seconds,
                        profile_notes=notes, stage_cache=cache, workshop=workshop, legal=legal)
     if workshop is not None:
         group = scored.scores.loc[scored.scores["eligible"], ["use", "asset_id", "rank"]].rename(columns={"rank": "group_rank"})

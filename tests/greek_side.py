@@ -15,8 +15,8 @@ import re
 #: Names and symbols Greek text keeps in Latin letters.
 KEPT = {"OSM", "OpenStreetMap", "TOPSIS", "AHP", "Kendall", "Saaty", "CSV", "GeoJSON", "XLSX", "PDF", "QR", "GPX",
         "EN", "CR", "W", "ha", "m", "km", "kWp", "kWh", "MWh", "m²", "CC", "BY", "ODbL", "SA", "Leaflet", "Copernicus",
-        "INSPIRE", "WFS", "ESA", "EU", "DEM", "SRTM", "GHS", "JRC", "Kobo", "ODK", "Enketo", "GeoPackage", "QGIS"}
-_ID = re.compile(r"(?:osm-(?:way|node|relation)-\d+|reg-[\w-]+|survey-[\w-]+|report-[\w-]+|https?://\S+|[\w.-]+\.(?:csv|xlsx|pdf|gpx|html|gpkg|geojson))")
+        "INSPIRE", "MW", "Wp", "idle-assets", "pvlib", "Solis", "PVGIS", "WFS", "ESA", "EU", "DEM", "SRTM", "GHS", "JRC", "Kobo", "ODK", "Enketo", "GeoPackage", "QGIS"}
+_ID = re.compile(r"(?:[\w.-]+\.(?:csv|xlsx|pdf|gpx|html|gpkg|geojson)\b|\b[a-z]+(?:_[a-z0-9]+)+\b|[a-z_]+\.[a-z_]+: [a-z_]+|osm-(?:way|node|relation)-\d+|reg-[\w-]+|survey-[\w-]+|report-[\w-]+|https?://\S+|[\w.-]+\.(?:csv|xlsx|pdf|gpx|html|gpkg|geojson))")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 
@@ -36,3 +36,13 @@ def ascii_semicolons(text: str, data: set[str] = frozenset()) -> int:
         if value:
             text = text.replace(value, " ")
     return _ID.sub(" ", text).count(";")
+
+
+def greek_side_of_html(page: str) -> str:
+    """The text of an HTML page without its head and without what is marked as English (``lang="en"``)."""
+    import html as _html
+
+    body = page.split("<body", 1)[-1]
+    body = re.sub(r"<(span|div|p|i|td|th|small)\s[^>]*lang=['\"]en['\"][^>]*>.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"<style.*?</style>|<script.*?</script>", " ", body, flags=re.S)
+    return _html.unescape(re.sub(r"<[^>]+>", " ", body))

@@ -8,6 +8,8 @@ legal_routes.csv."""
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pandas as pd
@@ -170,10 +172,11 @@ def test_a_run_shows_a_route_with_its_source_for_every_planned_asset(tmp_path):
     assert routes[["asset_id", "use"]].values.tolist() == plan[["asset_id", "use"]].values.tolist()
     assert routes["sources"].notna().all()
     sheet = (out / "factsheets" / f"{MEADOW}.html").read_text(encoding="utf-8")
-    assert "Νομική οδός / Legal route" in sheet and "Παραχώρηση κατά τον δημοτικό κανονισμό" in sheet
+    words = re.sub(r"<[^>]+>", "", sheet)  # the sides are marked with their language
+    assert "Νομική οδός / Legal route" in words and "Παραχώρηση κατά τον δημοτικό κανονισμό" in sheet
     assert "href='https://diavgeia.gov.gr/'" in sheet and "θα μπορούσε να συμπράξει με: Σύλλογος Κήπων" in sheet
     annex = (out / "annex.md").read_text(encoding="utf-8")
-    assert "The legal route to each site / Η νομική οδός για κάθε ακίνητο" in annex
+    assert "Η νομική οδός για κάθε ακίνητο / The legal route to each site" in annex
     assert "Απόφαση δημοτικού συμβουλίου 12/2026" in annex and "Ομάδα Επισκευών" in annex
     depot = plan[(plan["asset_id"] == DEPOT) & (plan["use"] == "recycling_centre")]
     assert depot["legal_rule"].tolist() == ["municipal_not_formed"]

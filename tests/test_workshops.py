@@ -108,7 +108,7 @@ def test_a_workshop_s_weights_change_a_rank_and_its_consensus_is_reported(tmp_pa
     assert table["participants"].eq(3).all() and table["kendall_w"].between(0, 1).all()
     ranks = pd.read_csv(tmp_path / "after" / "workshop_ranks.csv", encoding="utf-8-sig")
     assert (ranks["best_rank"] <= ranks["group_rank"]).all() and (ranks["group_rank"] <= ranks["worst_rank"]).all()
-    assert "Workshops' weights / Βάρη των εργαστηρίων" in (tmp_path / "after" / "annex.md").read_text(encoding="utf-8")
+    assert "Βάρη των εργαστηρίων / Workshops' weights" in (tmp_path / "after" / "annex.md").read_text(encoding="utf-8")
     for path in (tmp_path / "after").rglob("*"):
         if path.is_file() and path.suffix in (".csv", ".md", ".html", ".json"):
             assert "ΚΩΔ-" not in path.read_text(encoding="utf-8", errors="ignore"), path

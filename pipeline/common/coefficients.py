@@ -29,6 +29,7 @@ class Coefficient(_Strict):
 
     value: float = Field(ge=0)
     source: str = Field(min_length=3, description="publication, dataset or stated assumption")
+    source_el: str | None = Field(None, description="the source in Greek (the annex's Greek side; else the source as written)")
 
 
 class YieldSpec(_Strict):

@@ -243,6 +243,7 @@ COLUMNS_EL: dict[str, str] = {
     "attribution": "πηγές δεδομένων", "ownership": "ιδιοκτησία", "ownership_evidence": "τεκμήριο ιδιοκτησίας",
     "confidence": "βεβαιότητα", "usable_area_m2": "αξιοποιήσιμο εμβαδόν (m²)", "kwp": "ισχύς (kWp)",
     "mwh_per_year": "παραγωγή (MWh/έτος)", "cultivable_m2": "καλλιεργήσιμο εμβαδόν (m²)", "jobs": "θέσεις εργασίας",
+    "topic_el": "θέμα (ελληνικά)", "coefficient_el": "συντελεστής (ελληνικά)", "source_el": "πηγή (ελληνικά)",
     "candidate_organisations": "υποψήφιοι φορείς", "candidate_organisations_el": "υποψήφιοι φορείς (ελληνικά)",
     "candidate_organisations_en": "υποψήφιοι φορείς (αγγλικά)", "candidate_legal_forms": "νομικές μορφές φορέων",
     "n_candidates": "πλήθος φορέων", "note_en": "σημείωση (αγγλικά)", "note_el": "σημείωση", "sites": "ακίνητα",
@@ -355,6 +356,32 @@ def active_use_text(text, lang: str) -> str:
     if covered:
         return f"καλύπτεται κατά {covered.group(1)} από {tags(covered.group(2))}"
     return text
+
+
+_OSM_REF = re.compile(r"^osm (node|way|relation)/(\d+)$")
+
+
+def source_name(value, lang: str) -> str:
+    """A source as a conflict names it (``register``, ``osm way/123``, ``osm (active use)``, ``register;survey``) in ``lang``."""
+    if not isinstance(value, str) or not value:
+        return ""
+    ref = _OSM_REF.match(value)
+    if ref and lang == "el":
+        return f"OSM {OSM_ELEMENTS_EL[ref.group(1)]} {ref.group(2)}"
+    return sources_text(value, lang) if not ref else value
+
+
+def claim_text(value, lang: str) -> str:
+    """What a source says in a conflict (idle evidence, an active use, an owner, a kind) in ``lang``."""
+    if not isinstance(value, str) or not value or lang != "el":
+        return value if isinstance(value, str) else ""
+    if _TAGGED.match(value) or _COVERED.match(value):
+        return active_use_text(value, lang)
+    if "=" in value:
+        return idle_evidence_text(value, lang)
+    if value in LABELS:
+        return LABELS[value]["el"]
+    return evidence_text(value, lang)
 
 
 def conflicts_text(text, lang: str) -> str:

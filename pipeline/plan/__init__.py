@@ -131,7 +131,7 @@ def _candidate(org, lang: str | None = None) -> str:
     def both(say) -> str:
         return say(lang) if lang else f"{say('el')} / {say('en')}"
 
-    form = both(lambda lg: legal_form_name(org.legal_form, lg)) if org.legal_form else ""
+    form = both(lambda lg: legal_form_name(org.legal_form, lg)) if isinstance(org.legal_form, str) and org.legal_form else ""
     where = "" if np.isnan(org.dist_m) else fmt_value(org.dist_m, "m", lang or "en")
     asked = both(INTERESTED.get) if getattr(org, "interested", False) else ""
     said = ", ".join(x for x in (asked, form, where) if x)

@@ -74,22 +74,43 @@ def potentials(features: gpd.GeoDataFrame, scores: pd.DataFrame, profiles: list[
     })
 
 
-def coefficient_sources(spec: ImpactSpec, yield_kwh_per_kwp: float) -> pd.DataFrame:
-    """Every coefficient used, its value and its source, for the report."""
+#: The coefficients' topics and names in English and Greek.
+TOPICS = {"solar": "φωτοβολταϊκά", "farm": "αγρόκτημα", "jobs": "θέσεις εργασίας"}
+PER_EL = {"ha": "ha", "site": "ακίνητο", "MW": "MW", "100 m²": "100 m²"}
+
+
+def coefficient_sources(spec: ImpactSpec, yield_kwh_per_kwp: float, use_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every coefficient used, its value and its source, for the report: ``topic``, ``coefficient``, ``value``,
+    ``source``, and the Greek ``topic_el``, ``coefficient_el``, ``source_el`` (a project's own coefficient
+    without a Greek source keeps the source as written). ``use_names`` gives the uses' Greek names."""
     s = spec.solar
-    rows: list[tuple[str, str, Coefficient | None]] = [("solar", "module kWp per m²", s.module_kwp_per_m2), ("solar", "ground cover ratio", s.ground_cover_ratio),
-            ("solar", "usable share of a roof", s.roof_usable_share), ("solar", "setback (m)", s.setback_m),
-            ("farm", "cultivable share of open land", spec.farm.cultivable_share)]
+    names = use_names or {}
+    rows: list[tuple[str, tuple[str, str], Coefficient | None]] = [
+        ("solar", ("module kWp per m²", "kWp πλαισίων ανά m²"), s.module_kwp_per_m2),
+        ("solar", ("ground cover ratio", "λόγος κάλυψης εδάφους"), s.ground_cover_ratio),
+        ("solar", ("usable share of a roof", "αξιοποιήσιμο μερίδιο στέγης"), s.roof_usable_share),
+        ("solar", ("setback (m)", "απόσταση από τα άκρα (m)"), s.setback_m),
+        ("farm", ("cultivable share of open land", "καλλιεργήσιμο μερίδιο ακάλυπτης γης"), spec.farm.cultivable_share)]
     y = s.yield_
+    yield_name = ("yield (kWh/kWp/year)", "ενεργειακή απόδοση (kWh/kWp/έτος)")
     if y.method == "fixed":
-        rows.append(("solar", "yield (kWh/kWp/year)", y.kwh_per_kwp))
+        rows.append(("solar", yield_name, y.kwh_per_kwp))
     else:
-        rows += [("solar", "performance ratio", y.performance_ratio), ("solar", "clearness factor", y.clearness)]
-    out = [{"topic": t, "coefficient": n, "value": c.value, "source": c.source} for t, n, c in rows if c is not None]
+        rows += [("solar", ("performance ratio", "λόγος απόδοσης"), y.performance_ratio),
+                 ("solar", ("clearness factor", "συντελεστής διαύγειας"), y.clearness)]
+
+    def row(topic: str, name: tuple[str, str], value: float, source: str, source_el: str | None) -> dict:
+        return {"topic": topic, "coefficient": name[0], "value": value, "source": source, "topic_el": TOPICS[topic],
+                "coefficient_el": name[1], "source_el": source_el or source}
+
+    out = [row(t, n, c.value, c.source, c.source_el) for t, n, c in rows if c is not None]
     if y.method == "pvlib_clearsky":
-        out.append({"topic": "solar", "coefficient": "yield (kWh/kWp/year)", "value": round(yield_kwh_per_kwp, 1),
-                    "source": f"computed with pvlib: clear-sky (simplified Solis) irradiation on a {y.tilt_deg:g}° plane "
-                              f"facing {y.azimuth_deg:g}° at the project's centre, times the two factors above"})
-    out += [{"topic": "jobs", "coefficient": f"{use} (per {c.per})", "value": c.value, "source": c.source}
-            for use, c in spec.jobs.items()]
+        out.append(row("solar", yield_name, round(yield_kwh_per_kwp, 1),
+                       f"computed with pvlib: clear-sky (simplified Solis) irradiation on a {y.tilt_deg:g}° plane "
+                       f"facing {y.azimuth_deg:g}° at the project's centre, times the two factors above",
+                       f"υπολογισμός με το pvlib: ακτινοβολία καθαρού ουρανού (απλοποιημένο μοντέλο Solis) σε επίπεδο "
+                       f"κλίσης {y.tilt_deg:g}° με προσανατολισμό {y.azimuth_deg:g}° στο κέντρο της περιοχής, επί τους "
+                       "δύο συντελεστές παραπάνω"))
+    out += [row("jobs", (f"{use} (per {c.per})", f"{names.get(use, use)} (ανά {PER_EL[c.per]})"), c.value, c.source,
+                c.source_el) for use, c in spec.jobs.items()]
     return pd.DataFrame(out)

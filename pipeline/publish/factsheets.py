@@ -28,7 +28,8 @@ import shapely
 from matplotlib.figure import Figure
 from matplotlib_scalebar.scalebar import ScaleBar
 
-from ..common.i18n import evidence_text, fmt_value, idle_evidence_text, legal_form_name, sources_text, t
+from ..common.i18n import (active_use_text, conflicts_text, evidence_text, fmt_value, idle_evidence_text, legal_form_name,
+                           number, sources_text, t)
 from ..common._progress import steps
 from ..common.io import write_text
 from ..ledger.progress import Progress
@@ -39,6 +40,7 @@ from .view import Published
 from .annex import write_pdf
 from ._canvas import offscreen_figure
 from .mapdata import plan_figures
+from ._bilingual import Bi, html_text
 
 
 #: At most this many sheets (the planned assets first, then by best score):
@@ -135,12 +137,18 @@ def _title(a) -> str:
     return str(a.asset_id)
 
 
-def _rows(pairs: list[tuple[str, str]]) -> str:
-    return "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in pairs if v)
+def _rows(pairs: list[tuple["Bi | str", str]]) -> str:
+    return "".join(f"<tr><th>{html_text(k)}</th><td>{v}</td></tr>" for k, v in pairs if v)
 
 
-def _both(key: str) -> str:
-    return f"{t('el', key)} / {t('en', key)}"
+def _both(key: str) -> Bi:
+    return Bi(t("el", key), t("en", key))
+
+
+def _bi(el, en) -> str:
+    """Greek and English side by side, each marked with its language (nothing when both are missing)."""
+    el, en = (v if isinstance(v, str) else "" for v in (el, en))
+    return html_text(Bi(el, en)) if el or en else ""
 
 
 def _photos(text) -> str:
@@ -150,52 +158,54 @@ def _photos(text) -> str:
 
 
 def _facts(a) -> str:
-    e = lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else html.escape(str(v))
-    strength = f" ({_both(a.evidence_strength)})" if isinstance(a.evidence_strength, str) else ""
-    owner = (f"{html.escape(_both(a.ownership))}: {html.escape(evidence_text(a.ownership_evidence, 'el'))}"
-             f" / {html.escape(evidence_text(a.ownership_evidence, 'en'))}")
-    survey = " / ".join(x for x in (fmt_value(a.condition, "", "el", "condition") if isinstance(a.condition, str) else "",
-                                    fmt_value(a.occupancy, "", "el", "occupancy") if isinstance(a.occupancy, str) else "") if x)
+    e = lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else html.escape(str(v))  # noqa: E731
+    strength = lambda lang: f" ({t(lang, a.evidence_strength)})" if isinstance(a.evidence_strength, str) else ""  # noqa: E731
+    owner = lambda lang: f"{t(lang, a.ownership)}: {evidence_text(a.ownership_evidence, lang)}"  # noqa: E731
+    survey = lambda lang: " / ".join(fmt_value(v, "", lang, f) for v, f in ((a.condition, "condition"),  # noqa: E731
+                                     (a.occupancy, "occupancy")) if isinstance(v, str))
     return _rows([
-        ("Κωδικός / Id", e(a.asset_id)),
-        (_both("kind"), html.escape(_both(a.kind))),
-        (_both("area"), f"{fmt_value(a.area_m2, 'm²', 'el')} / {fmt_value(a.area_m2, 'm²')}"),
-        (_both("sources"), html.escape(f"{sources_text(a.sources, 'el')} / {sources_text(a.sources, 'en')}")
-         if isinstance(a.sources, str) and a.sources else ""),
-        (_both("evidence"), html.escape(" / ".join(dict.fromkeys(x for x in (idle_evidence_text(a.idle_evidence, "el"),
-                                                                                idle_evidence_text(a.idle_evidence, "en"))
-                                                               if x)) + strength)),
-        (_both("ownership"), owner),
-        (_both("confidence"), html.escape(_both(a.confidence))),
-        (_both("conflicts"), e(a.conflicts)),
-        (_both("active_use"), e(a.active_use)),
-        ("ΚΑΕΚ / Parcel", e(a.parcel_code)),
-        ("Αυτοψία / Survey", html.escape(survey)),
-        ("Σημειώσεις αυτοψίας / Survey notes", e(a.survey_notes)),
+        (Bi("Κωδικός", "Id"), e(a.asset_id)),
+        (_both("kind"), _bi(t("el", a.kind), t("en", a.kind))),
+        (_both("area"), _bi(fmt_value(a.area_m2, "m²", "el"), fmt_value(a.area_m2, "m²"))),
+        (_both("sources"), _bi(sources_text(a.sources, "el"), sources_text(a.sources, "en"))),
+        (_both("evidence"), _bi(idle_evidence_text(a.idle_evidence, "el") + strength("el"),
+                                idle_evidence_text(a.idle_evidence, "en") + strength("en"))),
+        (_both("ownership"), _bi(owner("el"), owner("en"))),
+        (_both("confidence"), _bi(t("el", a.confidence), t("en", a.confidence))),
+        (_both("conflicts"), _bi(conflicts_text(a.conflicts, "el"), conflicts_text(a.conflicts, "en"))),
+        (_both("active_use"), _bi(active_use_text(a.active_use, "el"), active_use_text(a.active_use, "en"))),
+        (Bi("ΚΑΕΚ", "Parcel"), e(a.parcel_code)),
+        (Bi("Αυτοψία", "Survey"), _bi(survey("el"), survey("en"))),
+        (Bi("Σημειώσεις αυτοψίας", "Survey notes"), e(a.survey_notes)),
         (_both("photos"), _photos(a.photos)),
     ])
 
 
-def _uses(asset_id: str, scores: pd.DataFrame, names: dict[str, str]) -> str:
+def _name(names: dict[str, Bi], use: str) -> str:
+    return html_text(names.get(use, use))
+
+
+def _uses(asset_id: str, scores: pd.DataFrame, names: dict[str, Bi]) -> str:
     """The uses the asset is eligible for, best first, with their reasons;
     then, in one block, the uses it is excluded from and why."""
     mine = scores[scores["asset_id"] == asset_id].sort_values("score", ascending=False, na_position="last")
-    rows = [f"<tr><td>{html.escape(names.get(r.use, r.use))}</td><td>{r.score:.0f}/100</td>"
-            f"<td>{html.escape(str(r.reason_el))}<br><i>{html.escape(str(r.reason_en))}</i></td></tr>"
+    rows = [f"<tr><td>{_name(names, r.use)}</td><td>{r.score:.0f}/100</td><td>{_two(str(r.reason_el), str(r.reason_en))}</td></tr>"
             for r in mine[mine["eligible"]].itertuples()]
-    table = ("<table><tr><th>χρήση / use</th><th style='width:10%'>βαθμός / score</th>"
-             "<th style='width:60%'>αιτιολόγηση / reason</th></tr>" + "".join(rows) + "</table>") if rows else ""
+    table = ("<table><tr><th>χρήση / <span lang='en'>use</span></th><th style='width:10%'>βαθμός / <span lang='en'>score</span>"
+             "</th><th style='width:60%'>αιτιολόγηση / <span lang='en'>reason</span></th></tr>" + "".join(rows) + "</table>"
+             ) if rows else ""
     out = mine[~mine["eligible"]]
-    excluded = "; ".join(f"<b>{html.escape(names.get(r.use, r.use))}</b>: {html.escape(str(r.reason_el))} / "
-                         f"<i>{html.escape(str(r.reason_en))}</i>" for r in out.itertuples())
+    excluded = " · ".join(f"<b>{_name(names, r.use)}</b>: {html.escape(str(r.reason_el))} / "
+                          f"<i lang='en'>{html.escape(str(r.reason_en))}</i>" for r in out.itertuples())
     return table + (f"<p class='excluded'>{excluded}</p>" if excluded else "")
 
 
 def _two(el: str, en: str) -> str:
-    return f"{html.escape(el)}<br><i>{html.escape(en)}</i>"
+    """Greek, and the English below it in italics (marked as English)."""
+    return f"{html.escape(el)}<br><i lang='en'>{html.escape(en)}</i>"
 
 
-def _route(r, legal) -> list[tuple[str, str]]:
+def _route(r, legal) -> "list[tuple[Bi | str, str]]":
     """The plan row's legal route (instrument, body and law, in one row so the
     sheet stays one page) with its sources' addresses, and the conditions the
     interested organisations do not meet; the documents and the sources'
@@ -205,47 +215,48 @@ def _route(r, legal) -> list[tuple[str, str]]:
     rule = next(x for x in legal.rules if x.id == r["legal_rule"])
     where = [f"<a href='{html.escape(s.url)}'>{html.escape(key)}</a>" if s.url else html.escape(key)
              for key in rule.sources if (s := legal.sources.get(key)) is not None]
-    rows = [("Νομική οδός / Legal route", f"{html.escape(rule.instrument.el)} — {html.escape(rule.body.el)} "
-             f"({html.escape(rule.law.el)}· πηγές / sources: {', '.join(where)})<br><i>"
-             f"{html.escape(rule.instrument.en)} — {html.escape(rule.body.en)}</i>")]
+    rows: list[tuple[Bi | str, str]] = [
+        (Bi("Νομική οδός", "Legal route"), f"{html.escape(rule.instrument.el)} — {html.escape(rule.body.el)} "
+         f"({html.escape(rule.law.el)}· πηγές: {', '.join(where)})<br><i lang='en'>"
+         f"{html.escape(rule.instrument.en)} — {html.escape(rule.body.en)}</i>")]
     if isinstance(r.get("legal_warning_el"), str):
-        rows.append(("Προσοχή / Check", _two(r["legal_warning_el"], r["legal_warning_en"])))
+        rows.append((Bi("Προσοχή", "Check"), _two(r["legal_warning_el"], r["legal_warning_en"])))
     return rows
 
 
-def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, str], legal=None) -> str:
+def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, Bi], legal=None) -> str:
     mine = plan[plan["asset_id"] == asset_id] if plan is not None and len(plan) else pd.DataFrame()
     if mine.empty:
-        return ("<p>Δεν ανατίθεται σε χρήση από το σχέδιο. / Not assigned a use by the plan.</p>")
+        return ("<p>Δεν ανατίθεται σε χρήση από το σχέδιο. / <span lang='en'>Not assigned a use by the plan.</span></p>")
     parts = []
     for _, r in mine.iterrows():
         codes = r["candidate_legal_forms"] if isinstance(r["candidate_legal_forms"], str) else ""
         forms = ", ".join(legal_form_name(c, "el", True) for c in codes.split(";") if c)
-        orgs = r["candidate_organisations"] if isinstance(r["candidate_organisations"], str) else t("el", "no_candidates")
-        note = " / ".join(x for x in (r.get("note_el"), r.get("note_en")) if isinstance(x, str) and x)
+        orgs = {lang: r.get(f"candidate_organisations_{lang}") if isinstance(r.get(f"candidate_organisations_{lang}"), str)
+                else t(lang, "no_candidates") for lang in ("el", "en")}
         parts.append(_rows([
-            ("Χρήση / Use", html.escape(names.get(r["use"], r["use"])) + f" ({r['score']:.0f}/100)"),
-            ("Αποτύπωμα / Impact", html.escape(plan_figures(r, "el")) + "<br><i>" + html.escape(plan_figures(r, "en")) + "</i>"),
-            ("Υποψήφιοι φορείς / Candidates", html.escape(orgs)),
+            (Bi("Χρήση", "Use"), _name(names, r["use"]) + f" ({r['score']:.0f}/100)"),
+            (Bi("Αποτύπωμα", "Impact"), _two(plan_figures(r, "el"), plan_figures(r, "en"))),
+            (Bi("Υποψήφιοι φορείς", "Candidates"), _bi(orgs["el"], orgs["en"])),
             # the candidates name their forms; the forms' laws are shown here only when no route says the law
-            ("Νομικές μορφές / Legal forms", "" if legal is not None else html.escape(forms)),
-            ("Σημείωση / Note", html.escape(note)),
+            (Bi("Νομικές μορφές", "Legal forms"), "" if legal is not None else html.escape(forms)),
+            (Bi("Σημείωση", "Note"), _bi(r.get("note_el"), r.get("note_en"))),
             *_route(r, legal),
         ]))
     return "<table>" + "".join(parts) + "</table>"
 
 
-def _interest(asset_id: str, interest: pd.DataFrame, names: dict[str, str]) -> str:
+def _interest(asset_id: str, interest: pd.DataFrame, names: dict[str, Bi]) -> str:
     """Who asked for the asset in the open call, for what uses (nothing when no one did)."""
     mine = interest[interest["asset_id"] == asset_id]
     if mine.empty:
         return ""
     rows = "".join(f"<tr><td>{html.escape(str(r.organisation))}</td>"
                    f"<td>{html.escape(legal_form_name(r.legal_form, 'el') if r.legal_form else '')}</td>"
-                   f"<td>{html.escape(', '.join(names.get(u, u) for u in str(r.uses or '').split(';') if u))}</td></tr>"
+                   f"<td>{', '.join(_name(names, u) for u in str(r.uses or '').split(';') if u)}</td></tr>"
                    for r in mine.itertuples())
-    return ("<h2>Ενδιαφέρον φορέων / Interest from organisations</h2><table><tr><th>φορέας / organisation</th>"
-            f"<th>νομική μορφή / legal form</th><th>χρήσεις / uses</th></tr>{rows}</table>")
+    return (f"<h2>{_bi('Ενδιαφέρον φορέων', 'Interest from organisations')}</h2><table><tr><th>{_bi('φορέας', 'organisation')}</th>"
+            f"<th>{_bi('νομική μορφή', 'legal form')}</th><th>{_bi('χρήσεις', 'uses')}</th></tr>{rows}</table>")
 
 
 def _links(asset_id: str, config) -> str:
@@ -253,9 +264,9 @@ def _links(asset_id: str, config) -> str:
     links = asset_links(getattr(config, "participation", None), asset_id)
     if not links:
         return ""
-    cells = "".join(f"<div class='qr'>{qr_svg(url)}<br><a href='{html.escape(url)}'>{html.escape(el)} / "
-                    f"{html.escape(en)}</a></div>" for (el, en), url in links)
-    return f"<h2>Συμμετοχή / Take part</h2><div class='links'>{cells}</div>"
+    cells = "".join(f"<div class='qr'>{qr_svg(url)}<br><a href='{html.escape(url)}'>{_bi(el, en)}</a></div>"
+                    for (el, en), url in links)
+    return f"<h2>{_bi('Συμμετοχή', 'Take part')}</h2><div class='links'>{cells}</div>"
 
 
 def _partners(asset_id: str, partners: pd.DataFrame, shown: int = 6) -> str:
@@ -264,10 +275,10 @@ def _partners(asset_id: str, partners: pd.DataFrame, shown: int = 6) -> str:
     mine = partners[partners["asset_id"] == asset_id].sort_values("distance_m", kind="stable")
     if mine.empty:
         return ""
-    items = [f"{html.escape(str(r.partner))} ({html.escape(r.kind_el)}, {html.escape(fmt_value(r.distance_m, 'm'))})"
+    items = [f"{html.escape(str(r.partner))} ({html.escape(r.kind_el)}, {html.escape(fmt_value(r.distance_m, 'm', 'el'))})"
              for r in mine.head(shown).itertuples()]
     more = f" · +{len(mine) - shown} (partners.csv)" if len(mine) > shown else ""
-    return (f"<h2>Εταίροι κοντά (έως {PARTNER_WALK_M:g} m) / Partners within walking distance</h2>"
+    return (f"<h2>{_bi(f'Εταίροι κοντά (έως {PARTNER_WALK_M:g} m)', 'Partners within walking distance')}</h2>"
             f"<p class='partners'>{' · '.join(items)}{more}</p>")
 
 
@@ -279,15 +290,21 @@ def _path(asset_id: str, progress: Progress | None) -> str:
     if not rows:
         return ""
     shown = 6  # the latest steps: the sheet stays one page; all of them are in the ledger
-    earlier = (f"<tr><td colspan='3'>… {len(rows) - shown} προηγούμενα βήματα / earlier steps "
+    earlier = (f"<tr><td colspan='3'>… {len(rows) - shown} {_bi('προηγούμενα βήματα', 'earlier steps')} "
                "(idle-assets status)</td></tr>") if len(rows) > shown else ""
-    body = earlier + "".join(f"<tr><td>{html.escape(d)}</td><td>{html.escape(s)}</td><td>{html.escape(x)}</td></tr>"
+    body = earlier + "".join(f"<tr><td>{html.escape(d)}</td><td>{_split(s)}</td><td>{_split(x)}</td></tr>"
                              for d, s, x in rows[-shown:])
-    return ("<h2>Πορεία / Path</h2><table><tr><th>ημερομηνία / date</th><th>βήμα / step</th>"
-            f"<th>τεκμήριο / evidence</th></tr>{body}</table>")
+    return (f"<h2>{_bi('Πορεία', 'Path')}</h2><table><tr><th>{_bi('ημερομηνία', 'date')}</th><th>{_bi('βήμα', 'step')}</th>"
+            f"<th>{_bi('τεκμήριο', 'evidence')}</th></tr>{body}</table>")
 
 
-def sheet_html(a, picture: str, view: Published, names: dict[str, str]) -> str:
+def _split(text: str) -> str:
+    """A ``Greek / English`` text of the ledger's labels with its English side marked."""
+    el, sep, en = text.partition(" / ")
+    return _bi(el, en) if sep and not any(c.isalpha() and c.isascii() for c in el) else html.escape(text)
+
+
+def sheet_html(a, picture: str, view: Published, names: dict[str, Bi]) -> str:
     """One asset's sheet (a ``<section>``): facts, suitability, plan, the open
     call's interest and, with the plan's ledger, its path."""
     scores, plan, credits, title = view.scores, view.plan, list(view.credits), view.title
@@ -295,14 +312,19 @@ def sheet_html(a, picture: str, view: Published, names: dict[str, str]) -> str:
     return (f"<section class='sheet' id='{html.escape(file_name(a.asset_id)[:-5])}'>"
             f"<h1>{html.escape(str(name))}</h1><p class='sub'>{html.escape(title)} · {html.escape(str(a.asset_id))}</p>"
             f"<div class='map'>{picture}</div>"
-            f"<h2>Στοιχεία / Facts</h2><table>{_facts(a)}</table>"
-            f"<h2>Καταλληλότητα ανά χρήση / Suitability per use</h2>{_uses(a.asset_id, scores, names)}"
-            f"<h2>Σχέδιο / Plan</h2>{_plan(a.asset_id, plan, names, view.legal)}"
+            f"<h2>{_bi('Στοιχεία', 'Facts')}</h2><table>{_facts(a)}</table>"
+            f"<h2>{_bi('Καταλληλότητα ανά χρήση', 'Suitability per use')}</h2>{_uses(a.asset_id, scores, names)}"
+            f"<h2>{_bi('Σχέδιο', 'Plan')}</h2>{_plan(a.asset_id, plan, names, view.legal)}"
             f"{_interest(str(a.asset_id), view.interest, names)}"
             f"{_partners(str(a.asset_id), view.partners)}"
             f"{_path(str(a.asset_id), view.progress)}"
             f"{_links(str(a.asset_id), view.config)}"
-            f"<p class='credits'>{html.escape('Δεδομένα / Data: ' + '; '.join(credits))}</p></section>")
+            f"{_credits(credits)}</section>")
+
+
+def _credits(credits: list[str]) -> str:
+    """The sources as their licences ask, word for word (so marked as English)."""
+    return (f"<p class='credits'>{_bi('Δεδομένα', 'Data')}: <span lang='en'>{html.escape('; '.join(credits))}</span></p>")
 
 
 def _page(title: str, body: str) -> str:
@@ -318,7 +340,7 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
     inventory, plan, profiles = view.inventory, view.plan, list(view.profiles)
     context, credits, title, pdf = view.context, list(view.credits), view.title, view.options.pdf
     folder = Path(folder)
-    names = {p.name: f"{p.label.el} / {p.label.en}" for p in profiles}
+    names = {p.name: Bi(p.label.el, p.label.en) for p in profiles}
     order = sheet_order(inventory, plan)
     by_id = inventory.set_index("asset_id", drop=False)
     geoms = inventory.geometry.to_numpy()
@@ -333,16 +355,18 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
         sheets.append(sheet)
         written.append(write_text(_page(f"{title}: {asset_id}", sheet), folder / "factsheets" / file_name(asset_id)))
         label = _title(a)
-        use = ", ".join(names.get(u, u) for u in plan.loc[plan["asset_id"] == asset_id, "use"]) if plan is not None else ""
+        use = ", ".join(_name(names, u) for u in plan.loc[plan["asset_id"] == asset_id, "use"]) if plan is not None else ""
         contents.append(f"<tr><td>{k}</td><td><a href='#{html.escape(file_name(asset_id)[:-5])}'>{html.escape(str(label))}"
-                        f"</a></td><td>{html.escape(str(asset_id))}</td><td>{html.escape(use)}</td></tr>")
-    more = (f"<p>Τα πρώτα {MAX_SHEETS} από {len(inventory):,} ακίνητα· όλα στο idle_assets.xlsx. / The first "
-            f"{MAX_SHEETS} of {len(inventory):,} assets; all of them are in idle_assets.xlsx.</p>"
+                        f"</a></td><td>{html.escape(str(asset_id))}</td><td>{use}</td></tr>")
+    total_el = number(len(inventory), 0, "el")
+    more = ("<p>" + _bi(f"Τα πρώτα {MAX_SHEETS} από {total_el} ακίνητα· όλα στο idle_assets.xlsx.",
+                        f"The first {MAX_SHEETS} of {len(inventory):,} assets; all of them are in idle_assets.xlsx.") + "</p>"
             if len(inventory) > MAX_SHEETS else "")
-    toc = (f"<section class='sheet toc'><h1>{html.escape(title)}</h1><p class='sub'>Άτλαντας ακινήτων / Atlas of the "
-           f"idle assets: {len(order)}</p>{more}<table><tr><th style='width:6%'>#</th><th>ακίνητο / asset</th>"
-           f"<th>κωδικός / id</th><th>σχέδιο / plan</th></tr>{''.join(contents)}</table>"
-           f"<p class='credits'>{html.escape('Δεδομένα / Data: ' + '; '.join(credits))}</p></section>")
+    toc = (f"<section class='sheet toc'><h1>{html.escape(title)}</h1><p class='sub'>"
+           f"{_bi(f'Άτλαντας αδρανών ακινήτων: {len(order)}', f'Atlas of the idle assets: {len(order)}')}</p>{more}"
+           f"<table><tr><th style='width:6%'>#</th><th>{_bi('ακίνητο', 'asset')}</th>"
+           f"<th>{_bi('κωδικός', 'id')}</th><th>{_bi('σχέδιο', 'plan')}</th></tr>{''.join(contents)}</table>"
+           f"{_credits(credits)}</section>")
     atlas = _page(f"{title}: atlas", toc + "".join(sheets))
     written.append(write_text(atlas, folder / "atlas.html"))
     if pdf:

@@ -17,6 +17,7 @@ import pandas as pd
 from ..common._text import plain_mpl
 from ..common.io import write_csv, write_text
 from ..common.settings import STUCK_YEARS
+from ._bilingual import Bi
 from ..ledger.model import EXIT_REASONS, STATUSES, TENURES
 from ..ledger.progress import Progress
 from ._canvas import offscreen_figure
@@ -193,15 +194,19 @@ def _inline_svg(path: Path) -> str:
     return "<div class='figure'>" + text[text.index("<svg"):] + "</div>"
 
 
-def implementation_section(progress: Progress) -> tuple[str, str, pd.DataFrame]:
+def implementation_section(progress: Progress) -> tuple[Bi, Bi, pd.DataFrame]:
     """The annex's section: counts per step, then the targets against what operates."""
     counts = progress.counts[progress.counts["assets"] > 0]
     stuck = int(progress.current["stuck"].sum())
-    text = (f"Ο φάκελος υλοποίησης στις {progress.as_of}: {len(progress.current)} ακίνητα, {stuck} στάσιμα πάνω από "
-            f"{STUCK_YEARS:g} έτη. / The implementation ledger as of {progress.as_of}: {len(progress.current)} assets, "
-            f"{stuck} stuck for more than {STUCK_YEARS:g} years. "
-            + "; ".join(f"{t.target}: {t.operating:g} {t.unit} σε λειτουργία / operating ({t.target_value:g} στόχος / target)"
-                        for t in progress.targets.itertuples()))
-    table = pd.DataFrame({"βήμα / step": [f"{r.label_el} / {r.label_en}" for r in counts.itertuples()],
-                          "ακίνητα / assets": counts["assets"].astype(str).to_numpy()})
-    return "Υλοποίηση / Implementation", text, table
+    years = f"{STUCK_YEARS:g}"
+    text = Bi(f"Ο φάκελος υλοποίησης στις {progress.as_of}: {len(progress.current)} ακίνητα, {stuck} στάσιμα πάνω από "
+              f"{years.replace('.', ',')} έτη. "
+              + "· ".join(f"{t.target}: {t.operating:g} {t.unit} σε λειτουργία (στόχος {t.target_value:g})"
+                          for t in progress.targets.itertuples()),
+              f"The implementation ledger as of {progress.as_of}: {len(progress.current)} assets, {stuck} stuck for "
+              f"more than {years} years. "
+              + "; ".join(f"{t.target}: {t.operating:g} {t.unit} operating ({t.target_value:g} target)"
+                          for t in progress.targets.itertuples()))
+    table = pd.DataFrame({Bi("βήμα", "step"): [Bi(r.label_el, r.label_en) for r in counts.itertuples()],
+                          Bi("ακίνητα", "assets"): counts["assets"].astype(str).to_numpy()})
+    return Bi("Υλοποίηση", "Implementation"), text, table

@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 from ..common._text import defuse_formula, defuse_frame
 from ..common.io import write_csv, write_geopackage, write_geoparquet, xlsx_writer
 from ..features import REGISTRY
-from ..common.i18n import COLUMNS_EL, legal_form_name, t
+from ..common.i18n import COLUMNS_EL, greek_names, legal_form_name, t
 from ..plan.match import ranking
 from ..plan import plan_totals
 from ..common.labels import site_labels
@@ -77,7 +77,9 @@ def headers(column: str, uses: dict[str, tuple[str, str]]) -> tuple[str, str]:
     if name.startswith("c_") and name[2:] in REGISTRY:
         spec = REGISTRY[name[2:]]
         unit = f" ({spec.unit})" if spec.unit not in ("class", "") else ""
-        return f"{spec.label_el}{unit}", f"{spec.label_en}{unit}"
+        shown = greek_names()["units"].get(spec.unit, spec.unit)
+        unit_el = f" ({'πλήθος' if spec.unit == 'count' else shown})" if unit else ""
+        return f"{spec.label_el}{unit_el}", f"{spec.label_en}{unit}"
     if name.startswith("score_") and name[6:] in uses:
         el, en = uses[name[6:]]
         return f"βαθμός: {el}", f"score: {en}"
@@ -144,18 +146,19 @@ def _number_format(series: pd.Series, decimals: int | None) -> str | None:
     return "#,##0" if decimals == 0 else "#,##0." + "0" * decimals
 
 
-def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: str, credit: str,
+def _xlsx_sheet(writer, df: pd.DataFrame, sheet: str, title: tuple[str, str], credit: str,
                 uses: dict[str, tuple[str, str]] | None = None) -> None:
-    """A sheet: title, credits, a Greek and an English header row (criteria with
-    their units), the table with numbers as Excel numbers in their format, a
-    filter on every column and the header rows and first column frozen."""
+    """A sheet: its Greek title, its English title with the credits, a Greek and
+    an English header row (criteria with their units), the table with numbers as
+    Excel numbers in their format, a filter on every column and the header rows
+    and first column frozen. Rows 1 and 3 are the Greek side, rows 2 and 4 the English."""
     df = defuse_frame(rounded(df))
     names = [headers(c, uses or {}) for c in df.columns]
     df.to_excel(writer, sheet_name=sheet, index=False, startrow=3)
     ws = writer.sheets[sheet]
-    ws["A1"] = defuse_formula(title)
+    ws["A1"] = defuse_formula(title[0])
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = defuse_formula(credit)
+    ws["A2"] = defuse_formula(f"{title[1]}. {credit}")
     ws["A2"].font = Font(italic=True, size=9)
     fill = PatternFill("solid", fgColor="DDE7F0")
     for i, (el, en) in enumerate(names, start=1):
@@ -198,6 +201,10 @@ def write_tables(view: Published, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     credit = "Data: " + "; ".join(credits)
     sheet_credit = f"{credit}. {note}" if note else credit
+
+    def named(el: str, en: str) -> tuple[str, str]:
+        return f"{title}: {el}", f"{title}: {en}"
+
     layers = {"idle_assets": inventory, "boundary": view.boundary}
     if plan is not None and len(plan):
         shapes = inventory.set_index("asset_id").geometry
@@ -229,40 +236,54 @@ def write_tables(view: Published, out_dir: Path) -> list[Path]:
     rankings = {k: labelled(v, uses) for k, v in rankings.items()}
     with xlsx_writer(target) as writer:
         if "plan" in extra:
-            _xlsx_sheet(writer, extra["plan"], "plan", f"{title}: assets assigned to uses, impact and candidate organisations", sheet_credit)
-            _xlsx_sheet(writer, extra["plan_totals"], "plan_totals", f"{title}: impact of the plan per use and in total", sheet_credit)
-            _xlsx_sheet(writer, extra["targets"], "targets", f"{title}: the plan's targets, reached and unmet", sheet_credit)
-        _xlsx_sheet(writer, matching, "matching", f"{title}: best use per asset", sheet_credit)
+            _xlsx_sheet(writer, extra["plan"], "plan", named(
+                "ακίνητα με τις χρήσεις τους, αποτύπωμα και υποψήφιοι φορείς",
+                "assets assigned to uses, impact and candidate organisations"), sheet_credit)
+            _xlsx_sheet(writer, extra["plan_totals"], "plan_totals", named(
+                "το αποτύπωμα του σχεδίου ανά χρήση και συνολικά", "impact of the plan per use and in total"), sheet_credit)
+            _xlsx_sheet(writer, extra["targets"], "targets", named(
+                "οι στόχοι του σχεδίου, τι επιτυγχάνεται και τι υπολείπεται", "the plan's targets, reached and unmet"),
+                sheet_credit)
+        _xlsx_sheet(writer, matching, "matching", named("η καλύτερη χρήση κάθε ακινήτου", "best use per asset"), sheet_credit)
         for p in profiles:
-            _xlsx_sheet(writer, rankings[p.name], sheets[p.name], f"{title}: {p.label.en} / {p.label.el}", sheet_credit)
+            _xlsx_sheet(writer, rankings[p.name], sheets[p.name], named(f"κατάταξη: {p.label.el}", f"ranking: {p.label.en}"),
+                        sheet_credit)
         assets = labelled(pd.DataFrame(inventory.drop(columns="geometry")), uses)
-        _xlsx_sheet(writer, assets, "inventory", f"{title}: idle-asset inventory", sheet_credit,
+        _xlsx_sheet(writer, assets, "inventory", named("απογραφή αδρανών ακινήτων", "idle-asset inventory"), sheet_credit,
                     {p.name: (p.label.el, p.label.en) for p in profiles})
         if "verify_ownership" in extra:
-            _xlsx_sheet(writer, extra["verify_ownership"], "verify_ownership",
-                        f"{title}: assets whose ownership is not public or not known: verify before the plan uses them",
-                        sheet_credit)
+            _xlsx_sheet(writer, extra["verify_ownership"], "verify_ownership", named(
+                "ακίνητα με ιδιοκτησία μη δημόσια ή άγνωστη: επαλήθευση πριν τα χρησιμοποιήσει το σχέδιο",
+                "assets whose ownership is not public or not known: verify before the plan uses them"), sheet_credit)
         if "conflicts" in extra:
-            _xlsx_sheet(writer, extra["conflicts"], "conflicts", f"{title}: where the sources disagree", sheet_credit)
+            _xlsx_sheet(writer, extra["conflicts"], "conflicts", named("διαφωνίες μεταξύ πηγών", "where the sources disagree"),
+                        sheet_credit)
         weights = pd.DataFrame([
             {"use": p.name, "criterion": c.criterion, "weight": round(p.weights()[c.criterion], 4),
              "weights_from": "AHP" if p.ahp else "stated", "ahp_consistency_ratio": p.consistency_ratio(),
              "function": c.function.type, "missing_value": c.missing}
             for p in profiles for c in p.criteria
         ])
-        method = f"{title}: criteria and weights (score = 100 x weighted sum; TOPSIS as an alternative ranking"
+        method = "criteria and weights (score = 100 x weighted sum; TOPSIS as an alternative ranking"
+        method_el = "κριτήρια και βάρη (βαθμός = 100 × σταθμισμένο άθροισμα· TOPSIS ως εναλλακτική κατάταξη"
         if sensitivity is not None:
             method += (f"; sensitivity: {sensitivity.draws} weight draws, spread {sensitivity.spread:g}, "
-                       f"seed {sensitivity.seed}, top {sensitivity.top_k})")
-        _xlsx_sheet(writer, weights, "method_weights", method + ")" * (sensitivity is None), sheet_credit)
+                       f"seed {sensitivity.seed}, top {sensitivity.top_k}")
+            method_el += (f"· ευαισθησία: {sensitivity.draws} τυχαίες σταθμίσεις, διασπορά "
+                          f"{str(sensitivity.spread).replace('.', ',')}, σπόρος {sensitivity.seed}, "
+                          f"{sensitivity.top_k} πρώτες θέσεις")
+        _xlsx_sheet(writer, weights, "method_weights", named(method_el + ")", method + ")"), sheet_credit)
         criteria = pd.DataFrame([{"criterion": c.name, "unit": c.unit, "direction": c.direction, "label_en": c.label_en,
                                   "label_el": c.label_el, "needs": c.needs or ""} for c in REGISTRY.values()])
-        _xlsx_sheet(writer, criteria, "criteria", f"{title}: the criteria library", sheet_credit)
+        _xlsx_sheet(writer, criteria, "criteria", named("η βιβλιοθήκη κριτηρίων", "the criteria library"), sheet_credit)
         if "impact_sources" in extra:
-            _xlsx_sheet(writer, extra["impact_sources"], "impact_sources", f"{title}: impact coefficients and their sources", sheet_credit)
-        _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources", "Data sources", sheet_credit)
-        _xlsx_sheet(writer, view.report[["source", "action", "count", "detail"]], "inputs_report",
-                    f"{title}: what happened to every input (records to locate, dropped or skipped, corridor "
-                    "candidates and every count)", sheet_credit)
+            _xlsx_sheet(writer, extra["impact_sources"], "impact_sources", named(
+                "συντελεστές αποτυπώματος και πηγές τους", "impact coefficients and their sources"), sheet_credit)
+        _xlsx_sheet(writer, pd.DataFrame({"source and licence": credits}), "sources",
+                    ("Πηγές δεδομένων και άδειες", "Data sources and licences"), sheet_credit)
+        _xlsx_sheet(writer, view.report[["source", "action", "count", "detail"]], "inputs_report", named(
+            "τι έγινε με κάθε εισροή (σημεία προς εντοπισμό, απορρίψεις, υποψήφιοι διάδρομοι και κάθε πλήθος· στα αγγλικά)",
+            "what happened to every input (records to locate, dropped or skipped, corridor candidates and every count)"),
+            sheet_credit)
     written.append(target)
     return written
