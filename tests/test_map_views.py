@@ -260,6 +260,10 @@ def test_the_layer_list_is_three_short_groups(browser, volos_map):
     keys = page.evaluate("() => Object.keys(window.idleAssets.overlays)")
     assert sum(g[1] for g in groups) == len(keys)
     labels = page.evaluate("() => Array.from(document.querySelectorAll('.ia-layers label')).map((l) => l.textContent)")
+    # a use no site is eligible for keeps its name beside its excluded sites (not under another use)
+    alone = [label for label in labels if "αποκλεισμένα" in label and ":" in label]
+    scores = volos_map[1].scored.scores
+    assert len(alone) == sum(not scores[scores["use"] == p.name]["eligible"].any() for p in volos_map[1].profiles)
     english = [p.label.en for p in volos_map[1].profiles] + ["All idle assets", "Boundary", "Roads", "excluded"]
     assert not [label for label in labels if any(en in label for en in english)]  # one language, not every label twice
     page.close()
@@ -323,6 +327,7 @@ def test_the_ranked_list_follows_the_ranks_and_opens_a_site(browser, volos_map):
     scores = result.scored.scores
     ranked = scores[(scores["use"] == use.name) & scores["eligible"]].sort_values("rank")["asset_id"].tolist()
     assert items == ranked
+    assert not overlap(page.evaluate(RECT, ".ia-ranked"), page.evaluate(RECT, ".leaflet-control-minimap"))
     page.locator(".ia-ranked li a").first.click()
     page.wait_for_timeout(600)
     assert "#1 από" in page.evaluate("() => document.querySelector('.leaflet-popup-content').textContent")

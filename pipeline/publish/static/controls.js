@@ -50,7 +50,8 @@
       box.addEventListener("toggle", () => { openGroups[group] = box.open; });
       box.append(el("summary", say(title)));
       keys.forEach((key) => {
-        const sub = key.endsWith(":excluded"), label = el("label");
+        // a use's excluded sites under the use; alone (no site eligible) with the use's name
+        const sub = key.endsWith(":excluded") && Boolean(overlays[key.slice(0, -":excluded".length)]), label = el("label");
         if (sub) label.className = "ia-sub";
         const tick = el("input");
         tick.type = "checkbox"; tick.checked = shown(key); tick.dataset.layer = key;
@@ -167,7 +168,15 @@
   }
   function toggleRanked() {
     rankedBox.style.display = rankedBox.style.display === "none" ? "" : "none";
-    if (rankedBox.style.display === "") renderRanked();
+    if (rankedBox.style.display === "") { renderRanked(); fitRanked(); }
+  }
+  /* the list keeps above the controls at the bottom right (the mini-map), scrolling inside */
+  function fitRanked() {
+    const box = map.getContainer().getBoundingClientRect(), top = rankedBox.getBoundingClientRect().top;
+    const below = Array.from(map.getContainer().querySelectorAll(".leaflet-bottom.leaflet-right .leaflet-control"))
+      .filter((e) => !e.classList.contains("leaflet-control-attribution") && e.offsetParent !== null)
+      .map((e) => box.bottom - e.getBoundingClientRect().top);
+    rankedBox.style.maxHeight = Math.max(120, box.bottom - top - Math.max(30, ...below) - 10) + "px";
   }
   const ranked = L.control({ position: "topright" });
   ranked.onAdd = () => {

@@ -185,7 +185,7 @@
     const row = (label, value) => {
       if (!value) return;
       const tr = el("tr");
-      tr.append(el("th", label, "text-align:left;padding-right:6px;vertical-align:top"));
+      tr.append(el("th", label, "text-align:left;padding-right:6px;vertical-align:top;overflow-wrap:normal"));
       const td = el("td");
       if (value instanceof Node) td.append(value); else td.textContent = value;
       tr.append(td);
