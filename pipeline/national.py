@@ -24,6 +24,7 @@ from .init_config import slug
 from .common.io import read_vector
 from .common.io import write_csv
 from .common._progress import steps
+from .transform.completeness import osm_completeness
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,10 @@ def _run_one(config: ProjectConfig, out: Path, force: bool) -> dict:
                    **{f"eligible_{u}": int(n) for u, n in s[s["eligible"]].groupby("use").size().items()},
                    assigned=int(total["sites"]), usable_ha=float(total["usable_ha"]), kwp=float(total["kwp"]),
                    mwh_per_year=float(total["mwh_per_year"]), jobs=float(total["jobs"]))
+        context = result.prepared.context  # how far an empty map can be trusted here (see transform.completeness)
+        mapped = osm_completeness(context.buildings, context.landuse, context.roads)
+        row.update(buildings_mapped_share=round(mapped.built_share, 3) if mapped else None,
+                   buildings_per_km2=round(mapped.per_km2) if mapped and mapped.per_km2 is not None else None)
     row["seconds"] = round(time.perf_counter() - start, 2)
     return row
 

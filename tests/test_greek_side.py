@@ -92,3 +92,20 @@ def test_every_atlas_page_keeps_inside_its_margins(volos):
     document = weasyprint.HTML(string=page).render()
     assert len(document.pages) == len(list((out / "factsheets").glob("*.html"))) + 1  # contents, then a page each
     assert pages_past_their_margin(document) == []
+
+
+def test_how_completely_osm_maps_the_buildings_is_said_wherever_the_coverage_is(volos):
+    """Issue 31, item 3: beside the coverage, in the annex, the map, every sheet of the workbook and the inputs report."""
+    import json
+    import re
+
+    out, _ = volos
+    english, greek = "OSM maps few buildings here", "το OSM χαρτογραφεί λίγα κτίρια εδώ"
+    annex = (out / "annex.md").read_text(encoding="utf-8")
+    assert english in annex and greek in annex
+    page = (out / "maps" / "index.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="idle-assets-data">(.*?)</script>', page, re.S).group(1))
+    assert english in data["note"] and greek in data["note_el"]
+    for sheet in load_workbook(out / "idle_assets.xlsx").worksheets:
+        assert english in str(sheet["A2"].value), sheet.title
+    assert "completeness: buildings mapped on 78% of built-up land" in (out / "inputs_report.md").read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ from pipeline.common.errors import ConfigError, CoverageError
 from pipeline.common.evidence import rules
 from pipeline.extract import extract
 from pipeline.runner import analyse, prepare
+from pipeline.transform.completeness import osm_completeness
 
 #: runs the pipeline (make test-fast leaves it out)
 pytestmark = pytest.mark.slow
@@ -55,6 +56,10 @@ def test_real_volos_centre_offers_no_idle_site(shared):
     assert corridors["action"].tolist() == ["corridor candidate: railway=abandoned, 248 m in all",
                                             "corridor candidate: railway=disused, 15 m in all"]
     assert corridors["detail"].str.startswith(("way/559915336 Triple gauge railway", "way/559915338")).all()
+    # 88 buildings in 3.3 km² of residential land: OSM (2020) maps few of central Volos' buildings, and says so
+    c = osm_completeness(p.context.buildings, p.context.landuse, p.context.roads)
+    assert (round(c.built_share, 2), round(c.per_km2), round(c.residential_km2, 1)) == (0.78, 23, 3.3)
+    assert not c.well_mapped and "empty map is not evidence" in report_rows(p, "completeness")["action"].iloc[0]
 
 
 def test_real_athens_extract_offers_no_idle_site_and_its_coverage_is_measured(shared):
@@ -68,6 +73,10 @@ def test_real_athens_extract_offers_no_idle_site_and_its_coverage_is_measured(sh
     assert report_rows(p, "not idle: land in active works")["detail"].tolist() == ["way/1213636303"]
     # the extract: about 0.6 x 0.35 km (92 % of its buildings touch the box of its free nodes) of 9 km²
     assert 0.015 < p.coverage < 0.035
+    # Ilisia (2025) is mapped building by building: every built-up area holds buildings, 1,706 per km²
+    c = osm_completeness(p.context.buildings, p.context.landuse, p.context.roads)
+    assert (c.built_share, round(c.per_km2), round(c.residential_km2, 2)) == (1.0, 1706, 0.34)
+    assert c.well_mapped and "empty map" not in report_rows(p, "completeness")["action"].iloc[0]
 
 
 def test_a_ruin_has_no_roof_or_floor_and_no_building_use(shared, volos_idle_pbf):

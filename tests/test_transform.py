@@ -170,3 +170,25 @@ def test_invalid_and_mixed_geometries_are_repaired_or_dropped_and_counted(tmp_pa
     assert "| parcels | repaired: invalid geometry (make_valid) | 1 |" in report
     assert "| parcels | repaired: kept the polygon parts of mixed geometries |" in report
     assert "| parcels | dropped: not a polygon | 1 | Point |" in report
+
+
+def test_osm_completeness_measures_buildings_on_built_up_land():
+    """Two residential blocks of 1 km² (one with 300 buildings, one empty) and a park: half the built-up land
+    holds buildings, 150 per km² of residential land; the park is not built-up land."""
+    import geopandas as gpd
+    import shapely
+
+    from pipeline.common.i18n import completeness_note
+    from pipeline.transform.completeness import osm_completeness
+
+    blocks = [shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000), shapely.box(0, 1000, 1000, 2000)]
+    landuse = gpd.GeoDataFrame({"tags": [{"landuse": "residential"}, {"landuse": "residential"}, {"leisure": "park"}]},
+                               geometry=blocks, crs=2100)
+    houses = [shapely.box(x, y, x + 10, y + 10) for x in range(20, 980, 50) for y in range(20, 980, 50)][:300]
+    buildings = gpd.GeoDataFrame({"tags": [{"building": "house"}] * len(houses)}, geometry=houses, crs=2100)
+    c = osm_completeness(buildings, landuse)
+    assert (c.built_share, c.per_km2, c.built_km2) == (0.5, 150.0, 2.0) and not c.well_mapped
+    assert completeness_note(c) == ("buildings mapped on 50% of built-up land (150 per km² of residential land): OSM maps "
+                                    "few buildings here, so an empty map is not evidence that nothing is idle")
+    assert "ένας άδειος χάρτης δεν σημαίνει" in completeness_note(c, "el")
+    assert osm_completeness(buildings, landuse.iloc[[2]]) is None  # no built-up land: nothing to measure

@@ -484,3 +484,22 @@ def coverage_note(coverage: float, basis: str = "declared", lang: str = "en") ->
     partial = " (partial)" if coverage < settings.MIN_COVERAGE else ""
     how = " (measured from its nodes on no way: the extract declares no bounds)" if basis == "nodes" else ""
     return f"OSM coverage {figure}{partial}{how}"
+
+def completeness_note(completeness, lang: str = "en") -> str:
+    """How completely OSM maps the buildings (:class:`pipeline.transform.completeness.Completeness`),
+    in a few words, with what it means for the inventory where they are few; "" when not measured."""
+    if completeness is None:
+        return ""
+    share = coverage_figure(completeness.built_share)
+    density = completeness.per_km2
+    if lang == "el":
+        text = f"κτίρια χαρτογραφημένα στο {share.replace('.', ',')} της δομημένης γης"
+        if density is not None:
+            text += f" ({number(density, 0, 'el')} ανά km² οικιστικής γης)"
+        return text if completeness.well_mapped else (
+            text + ": το OSM χαρτογραφεί λίγα κτίρια εδώ, ένας άδειος χάρτης δεν σημαίνει ότι τίποτα δεν είναι αδρανές")
+    text = f"buildings mapped on {share} of built-up land"
+    if density is not None:
+        text += f" ({number(density, 0)} per km² of residential land)"
+    return text if completeness.well_mapped else (
+        text + ": OSM maps few buildings here, so an empty map is not evidence that nothing is idle")

@@ -32,6 +32,14 @@ SURVEY_ATTACH_DISTANCE_M : float
 SURVEY_MAX_PRECISION_M : float
     Default limit on a survey point's GPS precision (metres, as phones report
     it); a point less precise than this could describe the wrong building.
+WELL_MAPPED_SHARE : float
+    OSM maps the buildings of a place well when at least this share of its
+    built-up land lies in land-use areas holding mapped buildings ...
+WELL_MAPPED_DENSITY : float
+    ... and its residential land holds at least this many mapped buildings per
+    km² (see :mod:`pipeline.transform.completeness`); below either, every output
+    that states the coverage says that an empty map is not evidence that nothing
+    is idle.
 MIN_COVERAGE : float
     A run stops when the OSM extract covers less than this share of the
     boundary (an extract of another place, or of a part only), unless the
@@ -113,6 +121,8 @@ SURVEY_ATTACH_DISTANCE_M = 50.0
 SURVEY_MAX_PRECISION_M = 50.0
 
 MIN_COVERAGE = 0.95
+WELL_MAPPED_SHARE = 0.9
+WELL_MAPPED_DENSITY = 500.0
 CONTEXT_BUFFER_M = 1000.0
 DENSITY_RADIUS_M = 250.0
 NEAREST_SEARCH_M = 5000.0

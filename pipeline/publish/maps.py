@@ -146,7 +146,7 @@ def build_map(view: Published, profiles: list[Profile], title: str, use_page: bo
         max_zoom=19,
     ).add_to(m)
     data = map_data(view, profiles, view.title or title)
-    data["note"], data["note_el"] = view.coverage, view.coverage_el
+    data["note"], data["note_el"] = view.coverage_text, view.coverage_text_el
     data["use_page"] = use_page
     root = m.get_root()
     assert isinstance(root, Figure)  # a folium Map's root is its page

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ..common.changes import COLUMNS as CHANGE_COLUMNS
 from ..extract.registry import attributions, input_files, private_fields, source_files
-from ..common.i18n import coverage_note
+from ..common.i18n import completeness_note, coverage_note
+from ..transform.completeness import osm_completeness
 from ..common.i18n import legal_form_name
 from ..common.io import shown_paths, write_csv, write_text
 from ..manifest import config_folder
@@ -79,6 +80,8 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
     notes = pd.DataFrame({"source": "profiles", "action": "note", "count": 0, "detail": result.profile_notes})
     report = pd.concat([result.prepared.report.frame(), notes], ignore_index=True)
     report["detail"] = report["detail"].map(lambda d: shown_paths(d, base, known))
+    context = result.prepared.context
+    completeness = osm_completeness(context.buildings, context.landuse, context.roads)
     return Published(
         inventory=public, scores=privacy.frame(result.scored.scores),
         contributions=privacy.frame(result.scored.contributions),
@@ -92,6 +95,7 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
         credits=tuple(attributions(config)),
         coverage=coverage_note(result.prepared.coverage, result.prepared.coverage_basis),
         coverage_el=coverage_note(result.prepared.coverage, result.prepared.coverage_basis, "el"),
+        completeness=completeness_note(completeness, "en"), completeness_el=completeness_note(completeness, "el"),
         title=config.project.title or config.project.name, sensitivity=config.sensitivity, config=config,
         options=options, progress=result.progress, interest=interest_register(result.prepared.organisations),
         partners=partners_nearby(public, result.prepared.context.pois, result.prepared.organisations),

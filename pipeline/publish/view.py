@@ -135,15 +135,21 @@ class Published:
     partners: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
         columns=["asset_id", "partner", "kind_el", "kind_en", "distance_m", "source"]))
 
+    completeness: str = ""
+    completeness_el: str = ""
+
     @property
     def coverage_text(self) -> str:
-        """The coverage as outputs state it (``OSM coverage 0.6% ... of the boundary``), empty when unknown."""
-        return f"{self.coverage} of the boundary" if self.coverage else ""
+        """The coverage as outputs state it (``OSM coverage 0.6% ... of the boundary``) with how completely
+        OSM maps the buildings, empty when unknown."""
+        text = f"{self.coverage} of the boundary" if self.coverage else ""
+        return "; ".join(x for x in (text, self.completeness) if x)
 
     @property
     def coverage_text_el(self) -> str:
-        """The coverage in Greek (``κάλυψη OSM 0,6% (μερική) του ορίου``), empty when unknown."""
-        return f"{self.coverage_el} του ορίου" if self.coverage_el else ""
+        """The coverage in Greek (``κάλυψη OSM 0,6% (μερική) του ορίου``) with the completeness, empty when unknown."""
+        text = f"{self.coverage_el} του ορίου" if self.coverage_el else ""
+        return "· ".join(x for x in (text, self.completeness_el) if x)
 
 
 

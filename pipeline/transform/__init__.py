@@ -25,7 +25,8 @@ from ..common import evidence, settings
 from ..common.columns import SURVEY_ANSWERS
 from ..extract import RasterLayer, RawSources
 from ..extract.osm import extent_coverage
-from ..common.i18n import coverage_note
+from ..common.i18n import completeness_note, coverage_note
+from .completeness import osm_completeness
 from .claims import asset_ids, claims_from_osm, claims_from_register, claims_from_survey, merge_claims, survey_summary
 from .geometry import clip_to_boundary, prepare_layer, repair_geometries
 from .judgement import CONFLICT_COLUMNS, judge
@@ -238,6 +239,9 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     report.add("osm", f"coverage: {coverage_note(coverage, basis)} of the boundary", round(coverage * 100))
     idle_tagged, active_tagged = osm_signals(raw.osm.features, rules)
     context = _context(raw, crs, boundary, report, {"idle": len(idle_tagged), "active": len(active_tagged)}, solar)
+    completeness = osm_completeness(context.buildings, context.landuse, context.roads)
+    report.add("osm", f"completeness: {completeness_note(completeness) or 'no built-up land mapped'}",
+               round(100 * completeness.built_share) if completeness else 0)
     near = shapely.buffer(area, settings.CONTEXT_BUFFER_M)
     idle = prepare_layer(idle_tagged, crs, near, "osm idle features", report)
     active = prepare_layer(active_tagged, crs, near, "osm active-use areas", report, polygons_only=True)
