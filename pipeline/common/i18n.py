@@ -170,7 +170,6 @@ LABELS: dict[str, dict[str, str]] = {
     "no_sites": {"en": "No idle site was found in this area", "el": "Δεν βρέθηκε αδρανές ακίνητο σε αυτή την περιοχή"},
     "tiles_offline": {"en": "No basemap (offline): the roads and land use from the data are shown instead",
                       "el": "Χωρίς υπόβαθρο (εκτός σύνδεσης): εμφανίζονται οι δρόμοι και οι χρήσεις γης των δεδομένων"},
-    "sites": {"en": "sites", "el": "ακίνητα"},
     "zoom_in": {"en": "Zoom in", "el": "Μεγέθυνση"},
     "cancel": {"en": "Cancel", "el": "Ακύρωση"},
     "search_button": {"en": "Search", "el": "Αναζήτηση"},

@@ -51,12 +51,3 @@ def sources_table(table: LegalTable, used: pd.DataFrame) -> pd.DataFrame:
                              + [c.source for c in table.legal_forms.values()]))
     return pd.DataFrame([{"source": k, "title": table.sources[k].title, "url": table.sources[k].url or "",
                           "read": table.sources[k].read} for k in ids], columns=["source", "title", "url", "read"])
-
-
-def conditions_table(table: LegalTable) -> pd.DataFrame:
-    """Each legal form's conditions with their source."""
-    return pd.DataFrame([{"legal_form": f"{legal_form_name(form, 'el')} / {legal_form_name(form, 'en')}",
-                          "min_members": c.min_members if c.min_members is not None else "",
-                          "conditions": f"{c.note.el} / {c.note.en}", "source": c.source}
-                         for form, c in table.legal_forms.items()],
-                        columns=["legal_form", "min_members", "conditions", "source"])
