@@ -93,15 +93,15 @@ def run_summary(result, top: int = 3) -> str:
     ownership, coverage, the top assets per use, and the plan."""
     from .common.evidence import CONFIDENCE, PUBLIC
     from .plan import plan_totals
-    from .common.i18n import completeness_note, coverage_note
-    from .transform.completeness import osm_completeness
+    from .common.i18n import completeness_text, coverage_note
+    from .transform.completeness import completeness_of
 
     inv, ctx = result.features, result.prepared.context
     confidence = inv["confidence"].value_counts()
     lines = [f"{len(inv)} idle assets ({(inv['kind'] == 'land').sum()} land, "
              f"{(inv['kind'] == 'building').sum()} buildings) in {result.config.project.title or result.config.project.name}"
              f"; {coverage_note(result.prepared.coverage, result.prepared.coverage_basis)}",
-             "  " + (completeness_note(osm_completeness(ctx.buildings, ctx.landuse, ctx.roads))
+             "  " + (completeness_text(*completeness_of(ctx))
                      or "no built-up land mapped in OSM here: how completely OSM maps the buildings is not known"),
              "  confidence: " + ", ".join(f"{confidence.get(c, 0)} {c}" for c in CONFIDENCE)
              + f"; {int(result.features['ownership'].isin(PUBLIC).sum())} public, "

@@ -133,6 +133,10 @@ sources:
   # parcels:
   #   path: ../data/raw/{slug(name)}/parcels.gpkg
   #   owner_field: OWNER                  # gives assets their ownership
+  # Copernicus Urban Atlas of the Functional Urban Area (land without current use,
+  # green urban areas, urban fabric), from land.copernicus.eu.
+  # urban_atlas:
+  #   path: ../data/raw/{slug(name)}/urban_atlas_2018.gpkg
   # Rasters summarised per asset: dem (elevation; slope from it), irradiance, landcover.
   # rasters:
   #   - {{path: ../data/raw/{slug(name)}/dem.tif, kind: dem}}

@@ -16,7 +16,7 @@ Confidence per asset:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,6 +57,11 @@ class Rules:
     active_tags: tuple[tuple[str, str], ...]
     active_share: float
     ownership: dict[str, tuple[str, ...]]
+    words: tuple[tuple[str, ...], tuple[re.Pattern, ...], tuple[str, ...]] = ((), (), ())
+    partly_vacant: tuple[tuple[str, ...], str] = ((), "weak")
+    urban_atlas: dict[str, str] = field(default_factory=dict)
+    built_up_osm: tuple[tuple[str, str], ...] = ()
+    built_up_urban_atlas: tuple[str, ...] = ()
 
     @classmethod
     def from_table(cls, table: dict) -> "Rules":
@@ -68,7 +73,13 @@ class Rules:
                    corridors=tuple(_tag_rule(r) for r in table["corridors"]),
                    active_tags=tuple(_tag_rule(r) for r in table["active_use"]["tags"]),
                    active_share=float(table["active_use"]["share"]),
-                   ownership={k: tuple(fold(w) for w in v) for k, v in table["ownership"].items()})
+                   ownership={k: tuple(fold(w) for w in v) for k, v in table["ownership"].items()},
+                   words=_words(table.get("words", {})),
+                   partly_vacant=(tuple(table.get("partly_vacant", {}).get("keys", ())),
+                                  table.get("partly_vacant", {}).get("strength", "weak")),
+                   urban_atlas={str(k): v for k, v in table.get("urban_atlas", {}).items()},
+                   built_up_osm=tuple(_tag_rule(r) for r in table.get("built_up", {}).get("osm", ())),
+                   built_up_urban_atlas=tuple(str(c) for c in table.get("built_up", {}).get("urban_atlas", ())))
 
     # ---- OSM tags
 
@@ -81,12 +92,31 @@ class Rules:
                     or (self.osm.get(f"{k.split(':', 1)[0]}:*") if ":" in k else None))
             if rule:
                 hits[f"{k}={v}"] = rule
+        said = self.words_said(tags)
+        if said:
+            hits[said] = "weak"
         if not hits:
             return None, []
         ranked = [s for s in hits.values() if s in _RANK]
         if "not_idle" in hits.values() and "strong" not in ranked:
             return "not_idle", sorted(hits)
         return max(ranked, key=_RANK.__getitem__), sorted(k for k, s in hits.items() if s != "not_idle")
+
+    def words_said(self, tags: dict) -> str | None:
+        """``key=text`` of the first note or description whose words say the
+        site may be idle (``words`` in the table), the text cut to 80 characters."""
+        keys, patterns, exceptions = self.words
+        for key in keys:
+            text = tags.get(key)
+            if not isinstance(text, str) or not text:
+                continue
+            folded = fold(text)
+            for phrase in exceptions:
+                folded = folded.replace(phrase, " ")
+            if any(p.search(folded) for p in patterns):
+                short = " ".join(text.split()).replace(";", ",").replace("|", "/")  # our separators
+                return f"{key}={short[:77] + '…' if len(short) > 80 else short}"
+        return None
 
     def is_infrastructure(self, tags: dict) -> bool:
         """A network piece (crossing, switch, pole, ...): its only idle signal is
@@ -123,12 +153,20 @@ class Rules:
             return None
         folded = fold(text)
         for klass in ("municipal", "other_public", "private"):
-            for word in self.ownership.get(klass, ()):
-                stem = word[:-1] if word.endswith("*") else word
-                end = "" if word.endswith("*") else r"(?!\w)"
-                if re.search(r"(?:^|(?<=[^\w]))" + re.escape(stem) + end, folded):
-                    return klass
+            if any(_word_pattern(word).search(folded) for word in self.ownership.get(klass, ())):
+                return klass
         return None
+
+
+def _word_pattern(word: str) -> re.Pattern:
+    """A word of the tables as a pattern: whole words, or a word's start for ``stem*``."""
+    stem = word[:-1] if word.endswith("*") else word
+    return re.compile(r"(?:^|(?<=[^\w]))" + re.escape(stem) + ("" if word.endswith("*") else r"(?!\w)"))
+
+
+def _words(block: dict) -> tuple[tuple[str, ...], tuple[re.Pattern, ...], tuple[str, ...]]:
+    return (tuple(block.get("keys", ())), tuple(_word_pattern(fold(w)) for w in block.get("weak", ())),
+            tuple(fold(p) for p in block.get("except", ())))
 
 
 def merge_table(base: dict, override: dict | None) -> dict:
@@ -190,3 +228,15 @@ def confidence(record_says_idle: pd.Series, strength: pd.Series, ownership: pd.S
     verify |= ~record_says_idle.to_numpy(bool) & (strength.to_numpy(object) != "strong")
     out = np.where(verify, "to verify", np.where(record_says_idle.to_numpy(bool), "confirmed", "probable"))
     return pd.Series(out, index=strength.index, dtype=object)
+
+
+#: Sources whose claim is a record of the site: a register entry, a survey visit, a citizen's report.
+RECORDS = ("register", "survey", "reports")
+
+
+def unrecorded(assets: pd.DataFrame) -> pd.Series:
+    """True where an asset rests on weak evidence alone (a vacant plot by the
+    parcel rule, an empty block, a note, a past use) and no record backs it:
+    never planned on, and surveyed first."""
+    recorded = assets["sources"].map(lambda s: isinstance(s, str) and any(r in s.split(";") for r in RECORDS))
+    return (assets["evidence_strength"] == "weak") & ~recorded.astype(bool)

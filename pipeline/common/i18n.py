@@ -23,6 +23,8 @@ LABELS: dict[str, dict[str, str]] = {
     # survey priority (pipeline/survey/priority.py)
     "prio_planned_unverified": {"en": "the plan gives it {uses} on evidence still to verify",
                                 "el": "το σχέδιο του αναθέτει {uses} με στοιχεία που μένει να επαληθευτούν"},
+    "prio_unrecorded": {"en": "weak evidence alone and no record: only a visit says whether it is idle at all",
+                        "el": "μόνο ασθενής ένδειξη και καμία καταγραφή: μόνο η αυτοψία δείχνει αν είναι πράγματι αδρανές"},
     "prio_to_verify": {"en": "idle status or owner to verify", "el": "προς επαλήθευση η αδράνεια ή ο ιδιοκτήτης"},
     "prio_conflicts": {"en": "sources disagree on {what}", "el": "οι πηγές διαφωνούν για: {what}"},
     "prio_owner_unknown": {"en": "owner unknown", "el": "άγνωστος ιδιοκτήτης"},
@@ -293,7 +295,10 @@ _CLAIM = re.compile(r"^(?:(osm|register|survey|parcels|reports) )?([a-z_:]+)=(.+
 CLAIM_KEYS_EL = {"status": "κατάσταση", "occupancy": "χρήση", "landuse": "χρήση γης", "building": "κτίριο",
                  "disused": "εκτός χρήσης", "abandoned": "εγκαταλελειμμένο", "amenity": "εγκατάσταση",
                  "condition": "κατάσταση", "shop": "κατάστημα", "leisure": "αναψυχή", "office": "γραφείο",
-                 "tourism": "τουρισμός", "craft": "βιοτεχνία", "sport": "άθλημα", "healthcare": "υγεία"}
+                 "tourism": "τουρισμός", "craft": "βιοτεχνία", "sport": "άθλημα", "healthcare": "υγεία",
+                 "note": "σημείωση", "description": "περιγραφή", "fixme": "προς διόρθωση", "end_date": "έληξε",
+                 "was": "πρώην", "roof": "στέγη", "shape": "σχήμα", "urban_atlas": "Urban Atlas"}
+_URBAN_ATLAS = re.compile(r"^Urban Atlas (\d{4}) class (\d{5})(?: \((.*)\))?$")
 
 
 def idle_evidence_text(text, lang: str) -> str:
@@ -307,6 +312,12 @@ def idle_evidence_text(text, lang: str) -> str:
     out = []
     for piece in text.split(" | "):
         match = _CLAIM.match(piece.strip())
+        ua = _URBAN_ATLAS.match(piece.strip())
+        if ua:
+            year, code, name = ua.groups()
+            greek = value_name(code, "el", "urban_atlas")
+            out.append(f"Urban Atlas {year}, κατηγορία {code}" + (f" ({greek})" if greek != code else ""))
+            continue
         if match is None:
             out.append(evidence_text(piece, "el"))
             continue
@@ -483,6 +494,28 @@ def coverage_note(coverage: float, basis: str = "declared", lang: str = "en") ->
     partial = " (partial)" if coverage < settings.MIN_COVERAGE else ""
     how = " (measured from its nodes on no way: the extract declares no bounds)" if basis == "nodes" else ""
     return f"OSM coverage {figure}{partial}{how}"
+
+def districts_note(parts, lang: str = "en") -> str:
+    """How completely OSM maps the buildings per district (``[(name, Completeness), ...]``):
+    ``by district, buildings mapped on: Νέα Ιωνία 95%, Αγριά 40% (few)``; "" without districts."""
+    if not parts:
+        return ""
+    few = " (λίγα)" if lang == "el" else " (few)"
+    shown = []
+    for name, c in parts:
+        if c is None:
+            shown.append(f"{name} " + ("χωρίς δομημένη γη στο OSM" if lang == "el" else "no built-up land in OSM"))
+            continue
+        share = coverage_figure(c.built_share)
+        shown.append(f"{name} {share.replace('.', ',') if lang == 'el' else share}{'' if c.well_mapped else few}")
+    head = "ανά διαμέρισμα, κτίρια χαρτογραφημένα: " if lang == "el" else "by district, buildings mapped on: "
+    return head + ", ".join(shown)
+
+
+def completeness_text(whole, parts, lang: str = "en") -> str:
+    """:func:`completeness_note` of the whole, then :func:`districts_note`, in ``lang``."""
+    return ("· " if lang == "el" else "; ").join(x for x in (completeness_note(whole, lang), districts_note(parts, lang)) if x)
+
 
 def completeness_note(completeness, lang: str = "en") -> str:
     """How completely OSM maps the buildings (:class:`pipeline.transform.completeness.Completeness`),

@@ -40,6 +40,19 @@ WELL_MAPPED_DENSITY : float
     km² (see :mod:`pipeline.transform.completeness`); below either, every output
     that states the coverage says that an empty map is not evidence that nothing
     is idle.
+VACANT_PLOT_MIN_AREA_M2 : float
+    A cadastral parcel (or an OSM urban block) in built-up land with no
+    building is a vacant-plot candidate only from this area up: smaller
+    pieces are slivers, passages and light wells.
+VACANT_PLOT_MAX_BUILT_SHARE : float
+    ... and only while mapped buildings cover at most this share of it (a
+    neighbour's footprint drawn a little over the line does not fill a plot).
+EMPTY_BLOCK_MIN_AREA_M2 : float
+    An OSM urban block with no building is offered from this area up; a
+    smaller one between three streets is a traffic island.
+EMPTY_BLOCK_MAX_ACTIVE_SHARE : float
+    ... and while land in active use (a park, a playground, a square) covers
+    at most this share of it: beyond, the block is part of that.
 MIN_COVERAGE : float
     A run stops when the OSM extract covers less than this share of the
     boundary (an extract of another place, or of a part only), unless the
@@ -123,6 +136,10 @@ SURVEY_MAX_PRECISION_M = 50.0
 MIN_COVERAGE = 0.95
 WELL_MAPPED_SHARE = 0.9
 WELL_MAPPED_DENSITY = 500.0
+VACANT_PLOT_MIN_AREA_M2 = 100.0
+VACANT_PLOT_MAX_BUILT_SHARE = 0.05
+EMPTY_BLOCK_MIN_AREA_M2 = 500.0
+EMPTY_BLOCK_MAX_ACTIVE_SHARE = 0.25
 CONTEXT_BUFFER_M = 1000.0
 DENSITY_RADIUS_M = 250.0
 NEAREST_SEARCH_M = 5000.0

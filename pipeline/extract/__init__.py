@@ -23,7 +23,8 @@ from .registry import SOURCES, Reading, Source, register_source
 
 #: The built-in sources' modules, in the order reports list the sources (each
 #: registers its source on import, as a plugin's module does).
-BUILT_IN = ("osm", "boundary", "register", "survey", "reports", "organisations", "parcels", "raster", "zones")
+BUILT_IN = ("osm", "boundary", "register", "survey", "reports", "organisations", "parcels", "urban_atlas", "raster",
+            "zones", "districts")
 for _module in BUILT_IN:
     import_module(f"{__name__}.{_module}")
 

@@ -20,7 +20,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, vstack
 
 from ..common.config import PlanSpec, Target
-from ..common.evidence import PUBLIC
+from ..common.evidence import PUBLIC, unrecorded
 from ..common.i18n import evidence_text, fmt_value, legal_form_name
 from ..common.i18n import t as label
 
@@ -224,7 +224,10 @@ def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisati
     confidence, impact, candidate organisations, and a note where an asset
     did not get its best use) and the target report. With
     ``spec.ownership == "public"`` only municipal and other public assets are
-    assigned (see :func:`verify_ownership` for the others). ``labels`` names
+    assigned (see :func:`verify_ownership` for the others); an asset resting
+    on weak evidence alone (:func:`~pipeline.common.evidence.unrecorded`: a
+    vacant plot, an empty block) never is, until a record or a survey backs
+    it. ``labels`` names
     each use in English and Greek for the notes; ``sharing`` which uses may
     share an asset (see :func:`assign`). ``committed`` are the assets the
     plan's ledger has assigned, in preparation or operating (``asset_id``,
@@ -239,6 +242,8 @@ def make_plan(scores: pd.DataFrame, potentials: pd.DataFrame, assets, organisati
     if spec.ownership == "public":
         public = assets.loc[assets["ownership"].isin(PUBLIC), "asset_id"]
         pairs = pairs[pairs["asset_id"].isin(public)]
+    if "evidence_strength" in assets and "sources" in assets:  # weak evidence alone waits for a record or a survey
+        pairs = pairs[~pairs["asset_id"].isin(assets.loc[unrecorded(assets), "asset_id"])]
     chosen = assign(pairs, [_less(t, fixed) for t in spec.targets], spec.min_score, sharing)
     if len(fixed):
         chosen = pd.concat([fixed[chosen.columns], chosen], ignore_index=True)

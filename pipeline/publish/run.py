@@ -16,8 +16,8 @@ import pandas as pd
 
 from ..common.changes import COLUMNS as CHANGE_COLUMNS
 from ..extract.registry import attributions, input_files, private_fields, source_files
-from ..common.i18n import completeness_note, coverage_note
-from ..transform.completeness import osm_completeness
+from ..common.i18n import completeness_text, coverage_note
+from ..transform.completeness import completeness_of
 from ..common.i18n import legal_form_name
 from ..common.io import shown_paths, write_csv, write_text
 from ..manifest import config_folder
@@ -81,7 +81,7 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
     report = pd.concat([result.prepared.report.frame(), notes], ignore_index=True)
     report["detail"] = report["detail"].map(lambda d: shown_paths(d, base, known))
     context = result.prepared.context
-    completeness = osm_completeness(context.buildings, context.landuse, context.roads)
+    completeness, by_district = completeness_of(context)
     return Published(
         inventory=public, scores=privacy.frame(result.scored.scores),
         contributions=privacy.frame(result.scored.contributions),
@@ -95,7 +95,8 @@ def published_view(result, options: PublishOptions | None = None) -> Published:
         credits=tuple(attributions(config)),
         coverage=coverage_note(result.prepared.coverage, result.prepared.coverage_basis),
         coverage_el=coverage_note(result.prepared.coverage, result.prepared.coverage_basis, "el"),
-        completeness=completeness_note(completeness, "en"), completeness_el=completeness_note(completeness, "el"),
+        completeness=completeness_text(completeness, by_district, "en"),
+        completeness_el=completeness_text(completeness, by_district, "el"),
         title=config.project.title or config.project.name, sensitivity=config.sensitivity, config=config,
         options=options, progress=result.progress, interest=interest_register(result.prepared.organisations),
         partners=partners_nearby(public, result.prepared.context.pois, result.prepared.organisations),

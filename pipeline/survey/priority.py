@@ -8,7 +8,10 @@ the plan (the asset holds that use in the plan, or could overtake the
 lowest-scored asset holding it) and next where it is enough to change the
 asset's rank (it is larger than the gap to the nearest score of that use).
 Doubts about the asset itself come on top: confidence "to verify" (more when
-the plan already rests on it), sources that disagree, an unknown owner.
+the plan already rests on it), sources that disagree, an unknown owner. An
+asset resting on weak evidence alone, with no record (a vacant plot by the
+parcel rule, an empty block, a mapper's note) comes first of all: only a
+visit can say whether it is idle at all, and the plan waits for it.
 
 ``priority`` = Σ over uses of swing × stake (:data:`STAKE`) + the doubts'
 points (:data:`DOUBT_POINTS`), in score points; every row says why in Greek
@@ -21,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..features import REGISTRY
+from ..common.evidence import unrecorded
 from ..common.i18n import number, t, value_name
 
 #: How much a use's swing counts: enough to change the plan, enough to change
@@ -28,7 +32,8 @@ from ..common.i18n import number, t, value_name
 STAKE = {"plan": 2.0, "rank": 1.0, "none": 0.25}
 
 #: Points added for doubts a visit settles (in the same unit as the swing).
-DOUBT_POINTS = {"to_verify": 50.0, "planned_unverified": 50.0, "conflicts": 25.0, "owner_unknown": 25.0}
+DOUBT_POINTS = {"to_verify": 50.0, "planned_unverified": 50.0, "conflicts": 25.0, "owner_unknown": 25.0,
+                "unrecorded": 50.0}
 
 COLUMNS = ["priority_rank", "asset_id", "name", "kind", "confidence", "ownership", "planned_uses", "priority",
            "points_unknown", "unknown_criteria", "reason_en", "reason_el"]
@@ -91,30 +96,33 @@ def survey_priority(inventory: pd.DataFrame, scores: pd.DataFrame, contributions
     Returns
     -------
     DataFrame
-        :data:`COLUMNS`, sorted by ``priority`` (ties by asset id).
+        :data:`COLUMNS`, the assets resting on weak evidence alone first, then by ``priority`` (ties by asset id).
     """
     pairs = stakes(scores, swings(contributions), plan)
     pairs = pairs.assign(counted=pairs["swing"] * pairs["stake"].map(STAKE))
     planned = plan.groupby("asset_id")["use"].agg(list) if len(plan) else pd.Series(dtype=object)
+    first = unrecorded(inventory) if {"evidence_strength", "sources"} <= set(inventory) else \
+        pd.Series(False, index=inventory.index)
     by_asset = {k: g.sort_values("counted", ascending=False) for k, g in pairs.groupby("asset_id", sort=False)}
     none = pairs.iloc[:0]
     rows = []
-    for a in inventory.itertuples(index=False):
+    for a, alone in zip(inventory.itertuples(index=False), first):
         mine = by_asset.get(a.asset_id, none)
         uses = planned.get(a.asset_id, [])
         doubts = {"to_verify": a.confidence == "to verify",
                   "planned_unverified": a.confidence == "to verify" and bool(uses),
                   "conflicts": isinstance(a.conflicts, str) and a.conflicts != "",
-                  "owner_unknown": a.ownership == "unknown"}
+                  "owner_unknown": a.ownership == "unknown", "unrecorded": bool(alone)}
         priority = mine["counted"].sum() + sum(DOUBT_POINTS[k] for k, on in doubts.items() if on)
         reasons = {lang: _reason(lang, mine, doubts, a, uses, use_labels) for lang in ("en", "el")}
         unknown = ";".join(dict.fromkeys(c for u in mine["unknown"] for c in u.split(";")))
-        rows.append({"asset_id": a.asset_id, "name": a.name, "kind": a.kind, "confidence": a.confidence,
+        rows.append({"unrecorded": bool(alone), "asset_id": a.asset_id, "name": a.name, "kind": a.kind, "confidence": a.confidence,
                      "ownership": a.ownership, "planned_uses": ";".join(uses), "priority": round(float(priority), 1),
                      "points_unknown": round(float(mine["swing"].max()) if len(mine) else 0.0, 1),
                      "unknown_criteria": unknown, "reason_en": reasons["en"], "reason_el": reasons["el"]})
-    out = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "priority_rank"])
-    out = out.sort_values(["priority", "asset_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = pd.DataFrame(rows, columns=["unrecorded", *(c for c in COLUMNS if c != "priority_rank")])
+    out = out.sort_values(["unrecorded", "priority", "asset_id"], ascending=[False, False, True], kind="stable")
+    out = out.drop(columns="unrecorded").reset_index(drop=True)
     out.insert(0, "priority_rank", np.arange(1, len(out) + 1))
     return out
 
@@ -124,6 +132,8 @@ def _reason(lang: str, mine: pd.DataFrame, doubts: dict[str, bool], asset, uses:
     """Why a visit to this asset matters, in ``lang``, most important first."""
     label = lambda use: use_labels.get(use, (use, use))[0 if lang == "en" else 1]
     parts = []
+    if doubts["unrecorded"]:
+        parts.append(t(lang, "prio_unrecorded"))
     if doubts["planned_unverified"]:
         parts.append(t(lang, "prio_planned_unverified").format(uses=", ".join(label(u) for u in uses)))
     elif doubts["to_verify"]:

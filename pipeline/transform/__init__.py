@@ -26,9 +26,11 @@ from ..common.columns import SURVEY_ANSWERS
 from ..extract import RasterLayer, RawSources
 from ..extract.osm import extent_coverage
 from ..common.i18n import completeness_note, coverage_note
-from .completeness import osm_completeness
+from .completeness import completeness_of
 from .claims import asset_ids, claims_from_osm, claims_from_register, claims_from_survey, merge_claims, survey_summary
 from .geometry import clip_to_boundary, prepare_layer, repair_geometries
+from .inferred import (built_up_land, claims_from_urban_atlas, drop_covered, empty_block_claims, known_sites, urban_atlas_active,
+                       vacant_parcel_claims)
 from .judgement import CONFLICT_COLUMNS, judge
 from .report import Report
 from .signals import osm_signals
@@ -206,6 +208,28 @@ def report_claims(reports: gpd.GeoDataFrame, claims: gpd.GeoDataFrame, footprint
     return gpd.GeoDataFrame(pd.concat([new, support], ignore_index=True), crs=crs)
 
 
+def _inferred_claims(claims: gpd.GeoDataFrame, context: Context, completeness, active: gpd.GeoDataFrame,
+                     rules: evidence.Rules, report: Report) -> gpd.GeoDataFrame:
+    """``claims`` with what the sources imply (:mod:`.inferred`): Urban Atlas
+    classes, vacant parcels in built-up land, empty urban blocks where OSM maps
+    the buildings well. A vacant plot or block lying mostly on a site already
+    claimed is part of that site, not a second one."""
+    crs = claims.crs
+    ua = context.layers.get("urban_atlas")
+    if ua is not None:
+        claims = gpd.GeoDataFrame(pd.concat([claims, claims_from_urban_atlas(ua, known_sites(claims), rules, report)],
+                                            ignore_index=True), crs=crs)
+    built_up, basis = built_up_land(context.landuse, ua, rules)
+    osm_built_up, _ = built_up_land(context.landuse, None, rules)
+    inferred = [vacant_parcel_claims(context.parcels, built_up, basis, context.buildings, report),
+                empty_block_claims(context.roads, osm_built_up, context.buildings, active, completeness, report)]
+    sites = known_sites(claims)
+    for new in inferred:
+        if len(new):
+            claims = gpd.GeoDataFrame(pd.concat([claims, drop_covered(new, sites, report)], ignore_index=True), crs=crs)
+    return claims
+
+
 def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = settings.SURVEY_ATTACH_DISTANCE_M,
               max_precision_m: float | None = None, inventory_rules: dict | None = None,
               solar: tuple | None = None, reports_distance: float = settings.SURVEY_ATTACH_DISTANCE_M) -> Prepared:
@@ -239,9 +263,12 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
     report.add("osm", f"coverage: {coverage_note(coverage, basis)} of the boundary", round(coverage * 100))
     idle_tagged, active_tagged = osm_signals(raw.osm.features, rules)
     context = _context(raw, crs, boundary, report, {"idle": len(idle_tagged), "active": len(active_tagged)}, solar)
-    completeness = osm_completeness(context.buildings, context.landuse, context.roads)
+    completeness, by_district = completeness_of(context)
     report.add("osm", f"completeness: {completeness_note(completeness) or 'no built-up land mapped'}",
                round(100 * completeness.built_share) if completeness else 0)
+    for district, part in by_district:
+        report.add("osm", f"completeness in {district}: {completeness_note(part) or 'no built-up land mapped'}",
+                   round(100 * part.built_share) if part else 0)
     near = shapely.buffer(area, settings.CONTEXT_BUFFER_M)
     idle = prepare_layer(idle_tagged, crs, near, "osm idle features", report)
     active = prepare_layer(active_tagged, crs, near, "osm active-use areas", report, polygons_only=True)
@@ -259,6 +286,10 @@ def transform(raw: RawSources, crs_setting: str, attach_distance_m: float = sett
         claims.append(claims_from_register(raw.register, footprints, context.parcels, crs, area, rules, report))
         report.add("register", "idle sites located", len(claims[-1]))
     claims = gpd.GeoDataFrame(pd.concat(claims, ignore_index=True), crs=crs)
+    ua_active = urban_atlas_active(context.layers.get("urban_atlas"), rules)
+    if ua_active is not None and len(ua_active):
+        active = gpd.GeoDataFrame(pd.concat([active, ua_active], ignore_index=True), crs=crs)
+    claims = _inferred_claims(claims, context, completeness, active, rules, report)
     survey = None
     if raw.survey is not None:
         report.add("survey", "read: rows", len(raw.survey))

@@ -72,6 +72,24 @@ def host_sites(points: gpd.GeoSeries, footprints: gpd.GeoDataFrame, parcels: gpd
                          "geometry_source": source}, index=points.index), hosted
 
 
+def active_neighbours(keys: np.ndarray, features: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame,
+                      rules: evidence.Rules) -> list[list[str]]:
+    """For each site key, the active uses (``shop=bakery``) of the points in
+    the same site that carry no idle signal (keys from ``partly_vacant``)."""
+    wanted, _ = rules.partly_vacant
+    points = features[(features.geom_type == "Point").to_numpy()]
+    use = [next((f"{k}={t[k]}" for k in wanted if k in t), None) if rules.osm_match(t)[0] is None else None
+           for t in points["tags"]]
+    active = points[[u is not None for u in use]]
+    if active.empty:
+        return [[] for _ in keys]
+    host, hosted = host_footprints(active.geometry, footprints)
+    by_site: dict[str, list[str]] = {}
+    for ref, u in zip(host["osm_ref"][hosted], np.array(use, dtype=object)[[u is not None for u in use]][hosted]):
+        by_site.setdefault(ref, []).append(u)
+    return [by_site.get(k, []) if isinstance(k, str) else [] for k in keys]
+
+
 def claims_from_osm(features: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
                     rules: evidence.Rules, report: Report) -> gpd.GeoDataFrame:
     """OSM features judged by the evidence table.
@@ -118,8 +136,17 @@ def claims_from_osm(features: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, pa
             report.add("osm", "to locate: idle-tagged point with no building, land-use area or parcel around it",
                        (~hosted).sum(), _refs(points[~hosted]))
         points, host = points[hosted], host[hosted]
+        sharing = active_neighbours(host["key"].to_numpy(), features, footprints, rules)
+        partly = np.array([bool(s) for s in sharing], dtype=bool) & points["strength"].isin(["strong", "medium"]).to_numpy(bool)
+        if partly.any():
+            report.add("osm", "partly vacant: an idle-tagged point in a building whose other points are in use "
+                              f"(claim lowered to {rules.partly_vacant[1]})", int(partly.sum()),
+                       ", ".join(f"{r} in {k}" for r, k in zip(points["osm_ref"][partly], host["key"][partly])))
+        note = np.array([f"; partly vacant building: {len(s)} other points in use ({', '.join(s[:3])})" if p else ""
+                         for s, p in zip(sharing, partly)], dtype=object)
+        points = points.assign(strength=np.where(partly, rules.partly_vacant[1], points["strength"].to_numpy()))
         points = points.assign(
-            key=host["key"].to_numpy(), evidence=points["osm_ref"] + " " + points["evidence"],
+            key=host["key"].to_numpy(), evidence=points["osm_ref"] + " " + points["evidence"] + note,
             geometry_source=host["geometry_source"].to_numpy(), osm_ref=host["osm_ref"].to_numpy(),
             tags=list(host["tags"]),
         ).set_geometry(host["geometry"].to_numpy())
@@ -336,7 +363,7 @@ def merge_claims(claims: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     The register's name and kind win over OSM's; the geometry is that of the
     first claim with one (claims on one key share the footprint or parcel).
     """
-    order = {"register": 0, "osm": 1, "survey": 2, "reports": 3}
+    order = {"register": 0, "osm": 1, "survey": 2, "reports": 3, "urban_atlas": 4, "parcels": 5}
     claims = claims.assign(_o=claims["source"].map(order)).sort_values(["key", "_o"], kind="stable")
     g = claims.groupby("key", sort=True)
     columns = {c: g[c].agg(_join if c == "register_id" else _first)
@@ -352,9 +379,11 @@ def merge_claims(claims: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def asset_ids(keys) -> pd.Series:
     """Stable, readable ids from site keys: ``way/123 -> osm-way-123``,
-    ``parcel/0102… -> cad-0102…``, ``register/R7 -> reg-R7``, ``survey/55 -> srv-55``, ``reports/12 -> rpt-12``."""
+    ``parcel/0102… -> cad-0102…``, ``register/R7 -> reg-R7``, ``survey/55 -> srv-55``, ``reports/12 -> rpt-12``,
+    ``urban_atlas/2018-4512 -> ua-2018-4512``, ``block/394512-4357121 -> osm-block-394512-4357121``."""
     s = pd.Series(list(keys), index=keys, dtype=object).astype(str)
     s = s.str.replace(r"^(node|way|relation)/", r"osm-\1-", regex=True)
-    for prefix, short in (("parcel/", "cad-"), ("register/", "reg-"), ("survey/", "srv-"), ("reports/", "rpt-")):
+    for prefix, short in (("parcel/", "cad-"), ("register/", "reg-"), ("survey/", "srv-"), ("reports/", "rpt-"),
+                          ("urban_atlas/", "ua-"), ("block/", "osm-block-")):
         s = s.str.replace(f"^{prefix}", short, regex=True)
     return s

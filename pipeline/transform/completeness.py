@@ -81,3 +81,28 @@ def osm_completeness(buildings: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame,
         per_km2 = len(np.unique(inside[0])) / (residential_m2 / 1e6)
     return Completeness(built_share=float(areas[holds].sum() / areas.sum()), per_km2=per_km2,
                         built_km2=float(areas.sum() / 1e6), residential_km2=residential_m2 / 1e6)
+
+
+def district_completeness(buildings: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None,
+                          districts: gpd.GeoDataFrame) -> list[tuple[str, Completeness | None]]:
+    """Per district (``district`` name and polygon, in the layers' CRS), the
+    completeness of the buildings within it: land use cut to the district,
+    buildings by the point on their surface."""
+    shapes = buildings.geometry.to_numpy()
+    points = shapely.point_on_surface(shapes)
+    out = []
+    for name, area in zip(districts["district"], districts.geometry.to_numpy()):
+        near = landuse[shapely.intersects(landuse.geometry.to_numpy(), area)]
+        near = near.set_geometry(shapely.intersection(near.geometry.to_numpy(), area))
+        out.append((str(name), osm_completeness(buildings[shapely.within(points, area)], near, roads)))
+    return out
+
+
+def completeness_of(context) -> tuple[Completeness | None, list[tuple[str, Completeness | None]]]:
+    """The completeness of a run's context layers, and per district when the
+    project gives its districts (``sources.districts``)."""
+    whole = osm_completeness(context.buildings, context.landuse, context.roads)
+    districts = context.layers.get("districts")
+    if districts is None or len(districts) == 0:
+        return whole, []
+    return whole, district_completeness(context.buildings, context.landuse, context.roads, districts)

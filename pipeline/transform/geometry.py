@@ -44,6 +44,10 @@ def repair_geometries(gdf: gpd.GeoDataFrame, source: str, report: Report,
             kinds = ", ".join(sorted(set(gdf.geom_type[bad].dropna())))
             report.add(source, "dropped: not a polygon", bad.sum(), kinds)
             gdf = gdf[~bad]
+        flat = (gdf.geometry.area == 0).to_numpy()  # valid, yet its area underflows: no land to measure
+        if flat.any():
+            report.add(source, "dropped: polygon without area", int(flat.sum()))
+            gdf = gdf[~flat]
     return gdf
 
 

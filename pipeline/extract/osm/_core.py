@@ -26,7 +26,7 @@ _LAYER_KEYS = ("building", "landuse", "highway", *settings.POI_TAGS)
 #: Keys read from every source; the layer rules below decide what each feature is.
 TAG_FILTER: dict[str, bool | str | list[str]] = {
     **{k: True for k in (*_LAYER_KEYS, "leisure")},
-    **{f"{p}{k}": True for p in ("disused:", "abandoned:") for k in _LIFECYCLE_KEYS},
+    **{f"{p}{k}": True for p in ("disused:", "abandoned:", "was:") for k in _LIFECYCLE_KEYS},
     **{k: True for k in ("disused", "abandoned", "vacant", "ruins", "building:use")},
 }
 _META = {"id", "timestamp", "version", "visible", "changeset", "osm_type", "geometry", "lon", "lat", "tags",
