@@ -16,7 +16,7 @@ import re
 KEPT = {"OSM", "OpenStreetMap", "TOPSIS", "AHP", "Kendall", "Saaty", "CSV", "GeoJSON", "XLSX", "PDF", "QR", "GPX",
         "EN", "CR", "W", "ha", "m", "km", "kWp", "kWh", "MWh", "m²", "CC", "BY", "ODbL", "SA", "Leaflet", "Copernicus",
         "INSPIRE", "Urban", "Atlas", "MW", "Wp", "idle-assets", "pvlib", "Solis", "PVGIS", "WFS", "ESA", "EU", "DEM", "SRTM", "GHS", "JRC", "Kobo", "ODK", "Enketo", "GeoPackage", "QGIS"}
-_ID = re.compile(r"(?:[\w.-]+\.(?:csv|xlsx|pdf|gpx|html|gpkg|geojson)\b|\b[a-z]+(?:_[a-z0-9]+)+\b|[a-z_]+\.[a-z_]+: [a-z_]+|osm-(?:way|node|relation)-\d+|reg-[\w-]+|survey-[\w-]+|report-[\w-]+|https?://\S+|[\w.-]+\.(?:csv|xlsx|pdf|gpx|html|gpkg|geojson))")
+_ID = re.compile(r"(?:[\w.-]+\.(?:csv|xlsx|pdf|gpx|html|gpkg|geojson)\b|\b[a-z]+(?:_[a-z0-9]+)+\b|[a-z_]+\.[a-z_]+: [a-z_]+|osm-(?:way|node|relation|block)-[\d-]+|reg-[\w-]+|cad-\d+|ua-\d{4}-[\w.-]+|srv-[\w-]+|rpt-[\w-]+|survey-[\w-]+|report-[\w-]+|https?://\S+|[\w.-]+\.(?:csv|xlsx|pdf|gpx|html|gpkg|geojson))")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 

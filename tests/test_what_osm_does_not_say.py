@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from greek_side import english_words
+from greek_side import ascii_semicolons, english_words, greek_side_of_html
 from pipeline.common.errors import InputError
 from pipeline.common.evidence import rules, unrecorded
 from pipeline.common.i18n import idle_evidence_text
@@ -212,6 +212,11 @@ def test_volos_offers_the_empty_parcels_and_the_land_without_use_to_verify_and_f
     first = priority["asset_id"].iloc[:4].tolist()
     assert set(first) == {*empty, *atlas}
     assert priority["reason_el"].iloc[0].startswith("μόνο ασθενής ένδειξη και καμία καταγραφή")
+    # the annex, the atlas and the new sites' fact sheets say it all in Greek on their Greek side
+    partners = set(pd.read_csv(out / "partners.csv", dtype=str)["partner"].dropna())
+    for page in [out / "annex.html", out / "atlas.html", *(out / "factsheets" / f"{a}.html" for a in [*empty, *atlas])]:
+        text = greek_side_of_html(page.read_text(encoding="utf-8"))
+        assert not english_words(text, partners) and not ascii_semicolons(text, partners), page.name
     # the Urban Atlas credit, with its year, on the annex and the maps
     assert "© European Union, Copernicus Land Monitoring Service 2018" in (out / "annex.html").read_text(encoding="utf-8")
     credit = "Urban Atlas 2018: \\u00a9 European Union, Copernicus Land Monitoring Service 2018"  # as the page's JSON
