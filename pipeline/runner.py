@@ -356,8 +356,10 @@ def run_project(config: ProjectConfig, out: Path | None = None, force: bool = Fa
             stage_tables = staged.staged(tables_dir)
             options = PublishOptions(self_contained=config.output.self_contained and not cdn, pdf=config.output.pdf)
             try:
-                files = publish(result, (stage_tables, staged.staged(maps_dir)), options)
+                per_output: dict[str, float] = {}
+                files = publish(result, (stage_tables, staged.staged(maps_dir)), options, per_output)
                 result.seconds["publish"] = time.perf_counter() - start
+                result.seconds.update({f"publish {name}": s for name, s in per_output.items()})
                 facts = RunFacts(started, counts(result), result.seconds, result.stage_cache, capture.messages)
                 files.append(write_manifest(stage_tables / "manifest.json", config, inputs, facts, files,
                                             shown=staged.final))

@@ -60,6 +60,7 @@ def test_real_volos_centre_offers_no_idle_site(shared):
     c = osm_completeness(p.context.buildings, p.context.landuse, p.context.roads)
     assert (round(c.built_share, 2), round(c.per_km2), round(c.residential_km2, 1)) == (0.78, 23, 3.3)
     assert not c.well_mapped and "empty map is not evidence" in report_rows(p, "completeness")["action"].iloc[0]
+    assert report_rows(p, "empty urban blocks: not looked for (OSM maps buildings on 78%")["count"].tolist() == [0]
 
 
 def test_real_athens_extract_offers_no_idle_site_and_its_coverage_is_measured(shared):
@@ -77,6 +78,13 @@ def test_real_athens_extract_offers_no_idle_site_and_its_coverage_is_measured(sh
     c = osm_completeness(p.context.buildings, p.context.landuse, p.context.roads)
     assert (c.built_share, round(c.per_km2), round(c.residential_km2, 2)) == (1.0, 1706, 0.34)
     assert c.well_mapped and "empty map" not in report_rows(p, "completeness")["action"].iloc[0]
+    # well mapped, so empty urban blocks are looked for: four blocks between streets hold no building, and none is
+    # idle land (read on the map: a 205 m² triangle between Ταξίλου, Βεργή and Νείλου, and three blocks a quarter
+    # or more park or playground, whose rest OSM leaves unmapped)
+    small = report_rows(p, "empty urban blocks left out: smaller than")
+    assert small["detail"].tolist() == ["block/479606-4202435"]
+    parks = report_rows(p, "empty urban blocks left out: over 25% in active use")
+    assert parks["detail"].tolist() == ["block/479723-4202244, block/479553-4202327, block/479988-4202277"]
 
 
 def test_a_ruin_has_no_roof_or_floor_and_no_building_use(shared, volos_idle_pbf):

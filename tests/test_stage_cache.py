@@ -91,6 +91,12 @@ def test_manifest_records_inputs_versions_counts_and_outputs(tmp_path):
     assert manifest["config"]["project"]["name"] == "demo" and isinstance(manifest["warnings"], list)
     outputs = {Path(o["path"]).name: o["sha256"] for o in manifest["outputs"]}
     assert outputs["matching.csv"] == hashlib.sha256((tmp_path / "matching.csv").read_bytes()).hexdigest()
+    # publishing's time, output by output, within the whole publish time
+    from pipeline.publish import OUTPUTS
+
+    each = {k: v for k, v in manifest["seconds"].items() if k.startswith("publish ")}
+    assert set(each) == {f"publish {name}" for name in ("view", *OUTPUTS)}
+    assert all(v >= 0 for v in each.values()) and sum(each.values()) <= manifest["seconds"]["publish"] + 0.01
 
 
 @pytest.mark.slow

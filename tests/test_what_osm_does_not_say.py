@@ -241,3 +241,37 @@ def test_completeness_is_stated_per_district_beside_the_whole(volos_with_parcels
         if page.name != "embed.html":
             assert "by district, buildings mapped on: Δυτικά 65% (few), Ανατολικά 84% (few)" in \
                 page.read_text(encoding="utf-8"), page.name
+
+
+# ------------------------------------------------------------------ empty urban blocks
+
+def _grid_roads() -> gpd.GeoDataFrame:
+    """Streets on a 100 m grid (three blocks in a row) and a driveway across the middle block."""
+    lines = [shapely.LineString([(x, 0), (x, 100)]) for x in (0, 100, 200, 300)]
+    lines += [shapely.LineString([(0, y), (300, y)]) for y in (0, 100)]
+    lines.append(shapely.LineString([(100, 50), (200, 50)]))
+    tags = [{"highway": "residential"}] * 6 + [{"highway": "service"}]
+    return gpd.GeoDataFrame({"tags": tags}, geometry=lines, crs=2100)
+
+
+def test_an_empty_block_is_offered_only_where_osm_maps_the_buildings_well():
+    from pipeline.transform.completeness import Completeness
+    from pipeline.transform.inferred import empty_block_claims
+
+    built_up = shapely.box(-10, -10, 310, 110)
+    buildings = gpd.GeoDataFrame({"tags": [{"building": "yes"}]}, geometry=[shapely.box(20, 20, 60, 60)], crs=2100)
+    park = gpd.GeoDataFrame({"tags": [{"leisure": "park"}]}, geometry=[shapely.box(200, 0, 300, 100)], crs=2100)
+    well = Completeness(built_share=0.97, per_km2=1500.0, built_km2=0.03, residential_km2=0.03)
+    report = Report()
+    claims = empty_block_claims(_grid_roads(), built_up, buildings, park, well, report)
+    # the middle block is one block (its driveway runs inside it), empty; the first holds a building, the third is a park
+    assert claims["key"].tolist() == ["block/150-50"]
+    assert shapely.equals(claims.geometry.iloc[0], shapely.box(100, 0, 200, 100))
+    assert claims["strength"].tolist() == ["weak"]
+    assert claims["evidence"].iloc[0].endswith("(OSM maps buildings on 97% of built-up land here)")
+    rows = report.frame()
+    assert rows.loc[rows["action"].str.contains("active use"), "count"].tolist() == [1]
+    few = Completeness(built_share=0.78, per_km2=23.0, built_km2=3.0, residential_km2=3.3)
+    report = Report()
+    assert empty_block_claims(_grid_roads(), built_up, buildings, park, few, report).empty
+    assert "not looked for (OSM maps buildings on 78% of built-up land here, below 90%" in report.frame()["action"].iloc[0]

@@ -26,11 +26,16 @@ def built_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
 
 
 def _built_area(assets: gpd.GeoDataFrame, context: Context) -> np.ndarray:
-    """Building assets: their footprint; land assets: the footprint of buildings on them."""
+    """Building assets: their footprint; land assets: the footprint of buildings
+    on them (the buildings' cover is measured for land assets only: a building
+    asset's own footprint is its answer, and in a town most assets are buildings)."""
     g = assets.geometry.to_numpy()
-    is_building = (assets["kind"] == "building").to_numpy()
-    others = _not_self(context, "buildings", assets).geometry.to_numpy()
-    return np.where(is_building, shapely.area(g), covered_area(g, others))
+    land = (assets["kind"] != "building").to_numpy()
+    out = shapely.area(g)
+    if land.any():
+        others = _not_self(context, "buildings", assets).geometry.to_numpy()
+        out[land] = covered_area(g[land], others)
+    return out
 
 
 @criterion("footprint_share", "0-1", "share covered by buildings", "κάλυψη από κτίρια", direction="depends on the use",

@@ -195,11 +195,18 @@ def vacant_parcel_claims(parcels: gpd.GeoDataFrame | None, built_up, basis: str,
                    geometry_source=np.full(n, "cadastral parcel"))
 
 
+#: ``highway=`` values that run inside a block rather than around it (driveways,
+#: parking aisles, alleys): left out when the streets cut the land into blocks.
+INSIDE_BLOCKS = {"service"}
+
+
 def urban_blocks(roads: gpd.GeoDataFrame) -> np.ndarray:
-    """The polygons the roads enclose (blocks), from the noded road lines."""
-    if roads.empty:
+    """The polygons the streets enclose (blocks), from the noded street lines
+    (:data:`INSIDE_BLOCKS` left out)."""
+    streets = roads[[t.get("highway") not in INSIDE_BLOCKS for t in roads["tags"]]] if len(roads) else roads
+    if streets.empty:
         return np.array([], dtype=object)
-    noded = shapely.union_all(roads.geometry.to_numpy())
+    noded = shapely.union_all(streets.geometry.to_numpy())
     return shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
 
 
