@@ -5,6 +5,7 @@ survey and organisations)."""
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -179,8 +180,11 @@ def test_fact_sheets_one_a4_page_per_asset_with_an_atlas_and_contents(volos):
         page = (out / "factsheets" / file_name(row.asset_id)).read_text(encoding="utf-8")
         words = re.sub(r"<[^>]+>", "", page)  # the Greek and English sides are marked with their language
         assert row.asset_id in page and "Καταλληλότητα ανά χρήση / Suitability per use" in words
-        assert "data:image/png;base64," in page  # the map of the asset and its surroundings
-        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+        # the map of the asset and its surroundings: an SVG drawn from the geometries, scale bar and north arrow
+        drawn = re.search(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)
+        svg = base64.b64decode(drawn.group(1)).decode("utf-8")
+        assert svg.count("<path d=\"M") >= 3 and re.search(r">\d+ k?m</text>", svg) and ">N</text>" in svg
+        text = re.sub(r"data:image/svg\+xml;base64,[A-Za-z0-9+/=]+", "", page)
         assert not re.search(r"\b(None|nan|NaN)\b", text), row.asset_id
         assert ("Υποψήφιοι φορείς / Candidates" in words) == (row.asset_id in planned)
     # a site with no name is called by what it is and its street (from OSM), its id beside

@@ -21,7 +21,6 @@ import unicodedata
 from pathlib import Path
 from types import SimpleNamespace
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -29,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib_scalebar.scalebar import ScaleBar
 
 from ..common.i18n import (active_use_text, conflicts_text, evidence_text, fmt_value, idle_evidence_text, legal_form_name,
-                           number, sources_text, t)
+                           sources_text, t)
 from ..common._progress import steps
 from ..common.io import write_text
 from ..ledger.progress import Progress
@@ -38,14 +37,11 @@ from ..participation.links import asset_links, qr_svg
 from .implementation import history_rows
 from .view import Published
 from .annex import write_pdf
-from ._canvas import offscreen_figure
+from ._svgmap import site_map_svg, svg_image
 from .mapdata import plan_figures
 from ._bilingual import Bi, html_text
 
 
-#: At most this many sheets (the planned assets first, then by best score):
-#: an atlas is for a workshop, not for a register of 100k rows.
-MAX_SHEETS = 60
 #: Ground shown around an asset on its map, beyond its own extent (m).
 SURROUNDINGS_M = 120.0
 
@@ -64,12 +60,12 @@ PRINT_CSS = ("@page{size:A4;margin:9mm}body{font-size:9px}.sheet{padding:0;max-w
 
 
 def sheet_order(inventory: pd.DataFrame, plan: pd.DataFrame | None) -> list[str]:
-    """Asset ids in atlas order: planned assets by score, then the others by
-    their best score, then those eligible for no use; at most :data:`MAX_SHEETS`."""
+    """Every asset id in atlas order: planned assets by score, then the others
+    by their best score, then those eligible for no use."""
     planned = list(dict.fromkeys(plan.sort_values("score", ascending=False)["asset_id"])) if plan is not None and len(plan) else []
     rest = inventory[~inventory["asset_id"].isin(planned)].sort_values(["best_score", "asset_id"],
                                                                        ascending=[False, True], na_position="last")
-    return (planned + rest["asset_id"].tolist())[:MAX_SHEETS]
+    return planned + rest["asset_id"].tolist()
 
 
 #: Characters of an asset's file name before ``.html``: Greek letters take two
@@ -91,28 +87,8 @@ def file_name(asset_id: str) -> str:
 
 def asset_map(geom, context, others: np.ndarray) -> str:
     """A map of ``geom`` and what lies around it (project CRS, metres), as an
-    ``<img>`` holding a PNG (150 dpi: sharp on A4, quick to print)."""
-    x0, y0, x1, y1 = shapely.bounds(geom)
-    pad = max(SURROUNDINGS_M, 0.25 * max(x1 - x0, y1 - y0))
-    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) / 2 + pad
-    frame = shapely.box(cx - half * 1.4, cy - half, cx + half * 1.4, cy + half)
-    fig = offscreen_figure((6.6, 4.7), 150)
-    ax = fig.add_axes((0, 0, 1, 1))
-    layers = [("landuse", {"color": "#e8efdc", "edgecolor": "#c9d6b5", "linewidth": 0.3}),
-              ("buildings", {"color": "#d6d0c8", "edgecolor": "#a89f94", "linewidth": 0.3}),
-              ("roads", {"color": "#8f8f8f", "linewidth": 0.8})]
-    for name, style in layers:
-        layer = getattr(context, name, None) if context is not None else None
-        if layer is not None and len(layer):
-            near = layer.geometry.to_numpy()[layer.sindex.query(frame, predicate="intersects")]
-            if len(near):
-                gpd.GeoSeries(near).plot(ax=ax, zorder=1, **style)
-    if len(others):
-        gpd.GeoSeries(others).plot(ax=ax, color="none", edgecolor="#d4a017", linewidth=1, zorder=2)
-    gpd.GeoSeries([geom]).plot(ax=ax, color="#1a9641", alpha=0.35, edgecolor="#0b5d1e", linewidth=2, zorder=3)
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.82), xycoords="axes fraction", ha="center", va="center",
-                fontsize=10, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
-    return map_image(fig, ax, frame.bounds, "map / χάρτης")
+    ``<img>`` holding an SVG drawn from the geometries (:mod:`._svgmap`)."""
+    return svg_image(site_map_svg(geom, context, others, SURROUNDINGS_M), "map / χάρτης")
 
 
 def map_image(fig: Figure, ax, bounds, alt: str) -> str:
@@ -358,12 +334,8 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
         use = ", ".join(_name(names, u) for u in plan.loc[plan["asset_id"] == asset_id, "use"]) if plan is not None else ""
         contents.append(f"<tr><td>{k}</td><td><a href='#{html.escape(file_name(asset_id)[:-5])}'>{html.escape(str(label))}"
                         f"</a></td><td>{html.escape(str(asset_id))}</td><td>{use}</td></tr>")
-    total_el = number(len(inventory), 0, "el")
-    more = ("<p>" + _bi(f"Τα πρώτα {MAX_SHEETS} από {total_el} ακίνητα· όλα στο idle_assets.xlsx.",
-                        f"The first {MAX_SHEETS} of {len(inventory):,} assets; all of them are in idle_assets.xlsx.") + "</p>"
-            if len(inventory) > MAX_SHEETS else "")
     toc = (f"<section class='sheet toc'><h1>{html.escape(title)}</h1><p class='sub'>"
-           f"{_bi(f'Άτλαντας αδρανών ακινήτων: {len(order)}', f'Atlas of the idle assets: {len(order)}')}</p>{more}"
+           f"{_bi(f'Άτλαντας αδρανών ακινήτων: {len(order)}', f'Atlas of the idle assets: {len(order)}')}</p>"
            f"<table><tr><th style='width:6%'>#</th><th>{_bi('ακίνητο', 'asset')}</th>"
            f"<th>{_bi('κωδικός', 'id')}</th><th>{_bi('σχέδιο', 'plan')}</th></tr>{''.join(contents)}</table>"
            f"{_credits(credits)}</section>")
