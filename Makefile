@@ -66,6 +66,7 @@ lint: $(VENV)/.installed-lint
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/publish_bench.py
 
 notebooks: $(VENV)/.installed-notebooks
 	$(BIN)/python scripts/run_notebooks.py

@@ -115,14 +115,14 @@ def _box(d: float) -> str:
     return f"ST_MakeEnvelope(ST_XMin(a.geom) - {d}, ST_YMin(a.geom) - {d}, ST_XMax(a.geom) + {d}, ST_YMax(a.geom) + {d})"
 
 
-def _nearest_tier(name: str, reach: float, before: list[str], last: bool = False) -> str:
+def _nearest_tier(name: str, reach: float, before: list[str]) -> str:
     """Distance to the nearest road for the assets the tiers ``before`` left,
     from the roads within a box grown by ``reach``; exact where the minimum is
     within ``reach`` (any road farther than that is outside the box), which the
-    HAVING keeps; the last tier keeps every minimum."""
+    HAVING keeps; the last tier (reaching ``NEAREST_SEARCH_M``) keeps every minimum."""
     left = "assets" if not before else (
         "(SELECT * FROM assets WHERE asset_id NOT IN (" + " UNION ALL ".join(f"SELECT asset_id FROM {t}" for t in before) + "))")
-    having = "" if last else f" HAVING min(ST_Distance(a.geom, r.geom)) <= {reach}"
+    having = "" if reach >= settings.NEAREST_SEARCH_M else f" HAVING min(ST_Distance(a.geom, r.geom)) <= {reach}"
     return (f"{name} AS MATERIALIZED (\n  SELECT a.asset_id, min(ST_Distance(a.geom, r.geom)) AS d\n"
             f"  FROM {left} a JOIN roads r ON ST_Intersects({_box(reach)}, r.geom) GROUP BY a.asset_id{having})")
 
@@ -130,13 +130,8 @@ def _nearest_tier(name: str, reach: float, before: list[str], last: bool = False
 #: the tiers' reaches: most assets in a town have a road within 100 m, the rest within 1 km, a few farther
 ROAD_TIERS = (100.0, 1000.0, settings.NEAREST_SEARCH_M)
 
-DUCKDB_BOX_QUERY = "WITH " + ",\n".join(
-    _nearest_tier(f"near{i}", reach, [f"near{j}" for j in range(i)], last=i == len(ROAD_TIERS) - 1)
-    for i, reach in enumerate(ROAD_TIERS)) + f""",
-svc AS (  -- conditions on both tables go in the aggregate: in WHERE they stop the spatial join
-  SELECT a.asset_id, count(*) FILTER (WHERE ST_Distance(a.geom, p.geom) <= {settings.SERVICES_RADIUS_M}) AS n
-  FROM assets a JOIN pois p ON ST_Intersects({_box(settings.SERVICES_RADIUS_M)}, p.geom) GROUP BY a.asset_id),
-cov AS (
+#: what both formulations compute alike: the cover by buildings, and the criteria and score per asset
+_DUCKDB_TAIL = f"""cov AS (
   SELECT a.asset_id,
          sum(CASE WHEN NOT b.is_asset THEN ST_Area(ST_Intersection(a.geom, b.geom)) ELSE 0 END) AS m2
   FROM assets a JOIN buildings b ON ST_Intersects(a.geom, b.geom) GROUP BY a.asset_id),
@@ -160,26 +155,23 @@ def _nearest_within(name: str, reach: float, before: list[str]) -> str:
             f"  FROM {left} a JOIN roads r ON ST_DWithin(a.geom, r.geom, {reach}) GROUP BY a.asset_id)")
 
 
+def _duckdb_query(nearest, services: str) -> str:
+    """The query with the nearest-road tiers built by ``nearest`` and the ``svc`` table by ``services``."""
+    tiers = [nearest(f"near{i}", reach, [f"near{j}" for j in range(i)]) for i, reach in enumerate(ROAD_TIERS)]
+    return "WITH " + ",\n".join(tiers) + ",\n" + services + ",\n" + _DUCKDB_TAIL
+
+
+#: DuckDB's first formulation here: box joins (``ST_Intersects`` with a grown box), then the distance tested
+DUCKDB_BOX_QUERY = _duckdb_query(_nearest_tier, f"""svc AS (  -- conditions on both tables go in the aggregate: in WHERE they stop the spatial join
+  SELECT a.asset_id, count(*) FILTER (WHERE ST_Distance(a.geom, p.geom) <= {settings.SERVICES_RADIUS_M}) AS n
+  FROM assets a JOIN pois p ON ST_Intersects({_box(settings.SERVICES_RADIUS_M)}, p.geom) GROUP BY a.asset_id)""")
+
 #: DuckDB at its best: every distance join an ``ST_DWithin`` join, which
 #: DuckDB 1.4.4 plans as a SPATIAL_JOIN on the R-tree (``EXPLAIN`` shows it);
 #: the nearest road in the same tiers as the box query, without its HAVING.
-DUCKDB_QUERY = "WITH " + ",\n".join(
-    _nearest_within(f"near{i}", reach, [f"near{j}" for j in range(i)]) for i, reach in enumerate(ROAD_TIERS)) + f""",
-svc AS (
+DUCKDB_QUERY = _duckdb_query(_nearest_within, f"""svc AS (
   SELECT a.asset_id, count(*) AS n
-  FROM assets a JOIN pois p ON ST_DWithin(a.geom, p.geom, {settings.SERVICES_RADIUS_M}) GROUP BY a.asset_id),
-cov AS (
-  SELECT a.asset_id,
-         sum(CASE WHEN NOT b.is_asset THEN ST_Area(ST_Intersection(a.geom, b.geom)) ELSE 0 END) AS m2
-  FROM assets a JOIN buildings b ON ST_Intersects(a.geom, b.geom) GROUP BY a.asset_id),
-f AS (
-  SELECT a.asset_id, LEAST(COALESCE(near0.d, near1.d, near2.d, {settings.NEAREST_SEARCH_M}), {settings.NEAREST_SEARCH_M}) AS road_m,
-         COALESCE(svc.n, 0) AS services,
-         CASE WHEN a.kind = 'building' THEN 1.0 ELSE LEAST(1.0, COALESCE(cov.m2, 0) / ST_Area(a.geom)) END AS footprint
-  FROM assets a LEFT JOIN near0 USING (asset_id) LEFT JOIN near1 USING (asset_id) LEFT JOIN near2 USING (asset_id)
-  LEFT JOIN svc USING (asset_id) LEFT JOIN cov USING (asset_id))
-SELECT asset_id, road_m, services, footprint, {SQL_SCORE} AS score FROM f
-"""
+  FROM assets a JOIN pois p ON ST_DWithin(a.geom, p.geom, {settings.SERVICES_RADIUS_M}) GROUP BY a.asset_id)""")
 #: the formulations ``duckdb_run`` knows, by name
 DUCKDB_QUERIES = {"dwithin": DUCKDB_QUERY, "box": DUCKDB_BOX_QUERY}
 

@@ -275,3 +275,21 @@ def test_an_empty_block_is_offered_only_where_osm_maps_the_buildings_well():
     report = Report()
     assert empty_block_claims(_grid_roads(), built_up, buildings, park, few, report).empty
     assert "not looked for (OSM maps buildings on 78% of built-up land here, below 90%" in report.frame()["action"].iloc[0]
+
+
+def test_a_districts_file_without_a_name_or_a_crs_is_a_clear_error(tmp_path):
+    from pipeline.extract.districts import DistrictSource, read_districts
+
+    shapes = [shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)]
+    named = tmp_path / "named.gpkg"
+    gpd.GeoDataFrame({"ΟΝΟΜΑ": ["Αγριά", " Νέα Ιωνία "]}, geometry=shapes, crs=2100).to_file(named)
+    assert read_districts(DistrictSource(path=named))["district"].tolist() == ["Αγριά", "Νέα Ιωνία"]
+    nameless = tmp_path / "nameless.gpkg"
+    gpd.GeoDataFrame({"code": ["1", "2"]}, geometry=shapes, crs=2100).to_file(nameless)
+    with pytest.raises(InputError) as err:
+        read_districts(DistrictSource(path=nameless))
+    assert str(nameless) in str(err.value) and "set sources.districts.name_field (fields: code)" in str(err.value)
+    bare = tmp_path / "bare.geojson"
+    bare.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "A"}, '
+                    '"geometry": {"type": "Point", "coordinates": [1, 2]}}]}', encoding="utf-8")
+    assert read_districts(DistrictSource(path=bare)).crs.to_epsg() == 4326  # GeoJSON is lon/lat by definition

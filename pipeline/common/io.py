@@ -216,9 +216,12 @@ def _sqlite_wal_mode(path: Path) -> bool:
     return len(header) == 20 and header[:16] == b"SQLite format 3\x00" and header[18] == header[19] == 2
 
 
-def read_vector(path: Path, what: str, layer: str | None = None) -> gpd.GeoDataFrame:
+def read_vector(path: Path, what: str, layer: str | None = None, crs=None,
+                setting: str | None = None) -> gpd.GeoDataFrame:
     """Read a vector file (GeoPackage, GeoJSON, Shapefile, ...) with pyogrio,
-    writing nothing beside it (:func:`read_options`)."""
+    writing nothing beside it (:func:`read_options`). With ``setting`` (the
+    config key of the CRS to assume, e.g. ``sources.districts.crs``), a file
+    without a CRS takes ``crs``, or is an error naming that key."""
     problems = check_readable(path, what)
     if problems:
         raise InputError(what, problems)
@@ -226,9 +229,14 @@ def read_vector(path: Path, what: str, layer: str | None = None) -> gpd.GeoDataF
     if "WRITE_GFS" in options:
         check_xml(path, what)
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio", **options)
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio", **options)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
         raise InputError(what, [f"{path}: cannot be read as a vector file ({exc})"]) from None
+    if setting is not None and gdf.crs is None:
+        if crs is None:
+            raise InputError(what, [f"the file has no CRS; set {setting} in the config"])
+        gdf = gdf.set_crs(crs)
+    return gdf
 
 
 def read_table(path: Path, what: str, sheet: str | int | None = None, encoding: str | None = None) -> pd.DataFrame:

@@ -31,11 +31,7 @@ def read_districts(src: DistrictSource, reading: Reading | None = None) -> gpd.G
     """``district`` (the name, as text) and geometry, in the file's CRS; only
     districts within the boundary's box when the boundary is known."""
     what = f"districts {src.path}"
-    gdf = read_vector(src.path, what, layer=src.layer)
-    if gdf.crs is None:
-        if src.crs is None:
-            raise InputError(what, ["the file has no CRS; set sources.districts.crs"])
-        gdf = gdf.set_crs(src.crs)
+    gdf = read_vector(src.path, what, layer=src.layer, crs=src.crs, setting="sources.districts.crs")
     field = src.name_field or next((f for f in NAME_FIELDS if f in gdf.columns), None)
     if field is None or field not in gdf.columns:
         raise InputError(what, [f"no name field {src.name_field or NAME_FIELDS}; set sources.districts.name_field "

@@ -8,7 +8,6 @@ import geopandas as gpd
 import pandas as pd
 from pydantic import Field
 
-from ..common.errors import InputError
 from ..common.io import read_vector
 from ..common.schema import FilePath, OptionalCrs, Strict
 from .registry import Source, register_source
@@ -29,11 +28,7 @@ class ZoneSource(Strict):
 def read_zone(src: ZoneSource) -> gpd.GeoDataFrame:
     """A zone layer as read, with its CRS (``src.crs`` when the file has none)."""
     what = f"{src.kind} zones {src.path}"
-    gdf = read_vector(src.path, what, layer=src.layer)
-    if gdf.crs is None:
-        if src.crs is None:
-            raise InputError(what, ["the file has no CRS; set 'crs' for it in the config"])
-        gdf = gdf.set_crs(src.crs)
+    gdf = read_vector(src.path, what, layer=src.layer, crs=src.crs, setting=f"'crs' of the {src.kind} zones")
     return gdf[["geometry"]]
 
 
