@@ -170,6 +170,10 @@ def volos_with_parcels(shared, tmp_path_factory):
     assert far.within(boundary)
     atlas_file(tmp / "ua.gpkg", [("11100", shapely.box(x0, y0, x1, y1)), ("13400", far),
                                  ("14100", shapely.buffer(park, 5))])
+    seen = gpd.GeoSeries([parcels[2].centroid], crs=2100).to_crs(4326).iloc[0]  # a surveyor found the third one vacant
+    pd.DataFrame({"_id": [701], "_submission_time": ["2026-11-20T10:00:00"], "_geolocation": [f"[{seen.y}, {seen.x}]"],
+                  "occupancy": ["vacant"], "condition": ["poor"], "notes": ["περιφραγμένο, χόρτα"]}).to_csv(tmp / "survey.csv",
+                                                                                                   index=False)
     mid = (ox0 + ox1) / 2
     halves = [shapely.box(ox0 - 500, oy1 - 6000, mid, oy1 + 500), shapely.box(mid, oy1 - 6000, ox1 + 500, oy1 + 500)]
     gpd.GeoDataFrame({"ΟΝΟΜΑ": ["Δυτικά", "Ανατολικά"]}, geometry=halves, crs=2100).to_file(tmp / "districts.gpkg")
@@ -178,7 +182,8 @@ def volos_with_parcels(shared, tmp_path_factory):
             "sources": {"osm": {"path": str(shared / "osm" / "volos_center_2020.osm.pbf"), "partial": True},
                         "parcels": {"path": str(tmp / "parcels.gpkg"), "owner_field": "owner"},
                         "urban_atlas": {"path": str(tmp / "ua.gpkg")},
-                        "districts": {"path": str(tmp / "districts.gpkg")}}}
+                        "districts": {"path": str(tmp / "districts.gpkg")},
+                        "survey": {"path": str(tmp / "survey.csv"), "attach_distance_m": 5}}}
     result = run_project(config_from_dict(data, tmp, "case"), tmp / "out", cache=False)
     return result, codes, tmp / "out"
 
@@ -189,10 +194,10 @@ def test_volos_offers_the_empty_parcels_and_the_land_without_use_to_verify_and_f
 
     result, codes, out = volos_with_parcels
     inv = result.features.set_index("asset_id")
-    empty = [f"cad-{c}" for c in codes[:3]]
+    empty, seen = [f"cad-{c}" for c in codes[:2]], f"cad-{codes[2]}"
     park, built = f"cad-{codes[3]}", [f"cad-{c}" for c in codes[4:]]
     atlas = [a for a in inv.index if a.startswith("ua-2018-")]
-    assert set(empty) <= set(inv.index) and len(atlas) == 1
+    assert {*empty, seen} <= set(inv.index) and len(atlas) == 1
     assert park not in inv.index and not set(built) & set(inv.index)
     report = (out / "inputs_report.md").read_text(encoding="utf-8")
     assert f"{park} (100% covered by urban_atlas/2018-3-EL007L1 urban_atlas=14100)" in report
@@ -209,8 +214,11 @@ def test_volos_offers_the_empty_parcels_and_the_land_without_use_to_verify_and_f
     assert not set(result.plan["asset_id"]) & {*empty, *atlas}
     labels = {p.name: (p.label.en, p.label.el) for p in result.profiles}
     priority = survey_priority(result.features, result.scored.scores, result.scored.contributions, result.plan, labels)
-    first = priority["asset_id"].iloc[:4].tolist()
+    first = priority["asset_id"].iloc[:3].tolist()
     assert set(first) == {*empty, *atlas}
+    # the plot a surveyor found vacant is recorded now: confirmed, municipal, and open to the plan like any other
+    assert inv.loc[seen, "sources"] == "survey;parcels" and inv.loc[seen, "confidence"] == "confirmed"
+    assert seen not in first
     assert priority["reason_el"].iloc[0].startswith("μόνο ασθενής ένδειξη και καμία καταγραφή")
     # the annex, the atlas and the new sites' fact sheets say it all in Greek on their Greek side
     partners = set(pd.read_csv(out / "partners.csv", dtype=str)["partner"].dropna())
