@@ -131,10 +131,10 @@ def _nearest_tier(name: str, reach: float, before: list[str]) -> str:
 ROAD_TIERS = (100.0, 1000.0, settings.NEAREST_SEARCH_M)
 
 #: what both formulations compute alike: the cover by buildings, and the criteria and score per asset
-_DUCKDB_TAIL = f"""cov AS (
-  SELECT a.asset_id,
-         sum(CASE WHEN NOT b.is_asset THEN ST_Area(ST_Intersection(a.geom, b.geom)) ELSE 0 END) AS m2
-  FROM assets a JOIN buildings b ON ST_Intersects(a.geom, b.geom) GROUP BY a.asset_id),
+_DUCKDB_TAIL = f"""cov AS (  -- land assets only, against buildings that are not assets: both filtered before the join
+  SELECT a.asset_id, sum(ST_Area(ST_Intersection(a.geom, b.geom))) AS m2
+  FROM (SELECT * FROM assets WHERE kind <> 'building') a
+  JOIN (SELECT * FROM buildings WHERE NOT is_asset) b ON ST_Intersects(a.geom, b.geom) GROUP BY a.asset_id),
 f AS (
   SELECT a.asset_id, LEAST(COALESCE(near0.d, near1.d, near2.d, {settings.NEAREST_SEARCH_M}), {settings.NEAREST_SEARCH_M}) AS road_m,
          COALESCE(svc.n, 0) AS services,

@@ -176,18 +176,22 @@ def test_zonal_holes_edges_nodata_and_flipped_grids():
         zonal(sites, RasterLayer("dem", values, Affine(10, 1, 0, 0, -10, 100), CRS.from_epsg(2100), None), "mean")
 
 
-def test_auto_takes_the_grid_only_where_assets_have_many_candidates(monkeypatch):
+def test_auto_takes_the_grid_only_where_there_are_many_pairs(monkeypatch):
     rng = np.random.default_rng(3)
     sites = shapely.buffer(shapely.points(rng.uniform(0, 5000, 300), rng.uniform(0, 5000, 300)), 20)
     calls = []
     real = _proximity._count_pairs
     monkeypatch.setattr(_proximity, "_count_pairs", lambda *a: calls.append(len(a[1])) or real(*a))
-    sparse = shapely.points(rng.uniform(0, 5000, 500), rng.uniform(0, 5000, 500))  # ~15 within 500 m
-    dense = shapely.points(rng.uniform(0, 5000, 30000), rng.uniform(0, 5000, 30000))  # ~900
+    sparse = shapely.points(rng.uniform(0, 5000, 500), rng.uniform(0, 5000, 500))  # ~15 within 500 m: 4,500 pairs
+    dense = shapely.points(rng.uniform(0, 5000, 30000), rng.uniform(0, 5000, 30000))  # ~900: 270,000 pairs
     _proximity.count_within(sites, sparse, 500.0)
     got = _proximity.count_within(sites, dense, 500.0)
     assert calls == [500]
     np.testing.assert_array_equal(got, pairwise_count(sites, dense, 500.0))
+    many = shapely.buffer(shapely.points(rng.uniform(0, 5000, 6000), rng.uniform(0, 5000, 6000)), 20)
+    got = _proximity.count_within(many, sparse, 500.0)  # ~15 each, 90,000 pairs in all: the grid
+    assert calls == [500]
+    np.testing.assert_array_equal(got, pairwise_count(many, sparse, 500.0))
 
 
 def every_pair_nearest(geoms: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -251,3 +255,80 @@ def test_arrow_allocates_with_the_system_malloc_after_the_entry_point(monkeypatc
     assert pa.default_memory_pool().backend_name == "system"
     _memory.release_freed_memory()
     _memory.release_freed_memory()
+
+
+def awkward_sites() -> np.ndarray:
+    """Shapes where a nearest-distance search is easy to get wrong."""
+    square = shapely.box(0, 0, 100, 100)
+    return np.array([
+        square,                                                     # a road crosses it
+        square.difference(shapely.box(40, 40, 60, 60)),            # a road lies wholly in its hole
+        shapely.MultiPolygon([shapely.box(300, 0, 310, 10), shapely.box(500, 500, 520, 530)]),
+        shapely.Point(-50, -50), shapely.LineString([(700, 0), (700, 90)]),
+        shapely.box(48, 48, 52, 52),                               # inside the hole, a road inside it
+        shapely.box(90_000, 90_000, 90_010, 90_010),              # far outside the targets' grid
+        shapely.Polygon(), None,
+    ], dtype=object)
+
+
+def test_nearest_to_points_and_lines_equals_geos_to_the_bit(volos_layers, shared):
+    """The compiled segment search gives GEOS's own distance for roads, stops
+    and lines on real Volos and Ilisia data and on awkward shapes: inside a
+    hole, wholly inside, multi-part, points, lines, far away, empty."""
+    from pipeline.common import _segments
+
+    ilisia = read_osm_file(shared / "osm" / "athens_ilisia_2025.osm.pbf")
+    for layers in (volos_layers, {n: getattr(ilisia, n).to_crs("EPSG:2100") for n in ("buildings", "landuse", "pois", "roads")}):
+        sites = np.concatenate([layers[n].geometry.to_numpy() for n in ("buildings", "landuse", "pois")])
+        pois = layers["pois"].geometry.to_numpy()
+        for targets in (layers["roads"].geometry.to_numpy(), pois[shapely.get_type_id(pois) == 0],
+                        shapely.boundary(layers["landuse"].geometry.to_numpy())):
+            assert _segments.handles(targets)
+            got = np.minimum(_segments.nearest(sites, targets, settings.NEAREST_SEARCH_M), settings.NEAREST_SEARCH_M)
+            np.testing.assert_array_equal(got, every_pair_nearest(sites, targets))
+    assert not _segments.handles(layers["pois"].geometry.to_numpy())  # polygons among them: left to GEOS
+    sites = awkward_sites()
+    roads = np.array([shapely.LineString([(-20, 50), (120, 50)]), shapely.LineString([(45, 50), (55, 50)]),
+                      shapely.MultiLineString([[(305, 20), (305, 40)], [(600, 600), (600, 600.5)]]),
+                      shapely.Point(-60, -50), shapely.LineString([(50, 49), (50, 51)])], dtype=object)
+    got = _segments.nearest(sites, roads, settings.NEAREST_SEARCH_M)
+    live = ~(shapely.is_missing(sites) | shapely.is_empty(sites))
+    expected = shapely.distance(sites[live][:, None], roads[None, :]).min(axis=1)
+    np.testing.assert_array_equal(got[live], np.where(expected <= settings.NEAREST_SEARCH_M, expected, np.inf))
+    assert got[1] == 0.0 and got[5] == 0.0 and np.isinf(got[~live]).all()
+    # a road wholly in the hole is 5 m from the polygon: inside the hole is outside the polygon
+    alone = _segments.nearest(sites[1:2], roads[1:2], settings.NEAREST_SEARCH_M)
+    assert alone[0] == shapely.distance(sites[1], roads[1]) == 5.0
+
+
+def test_covered_area_equals_geos_intersections(volos_layers, shared, monkeypatch):
+    """Clipped by the kernel (a convex ring on either side), prepared (a
+    crowded neighbourhood) or intersected by GEOS (two concave shapes): the
+    covered area equals the sum of GEOS's intersections, holes and
+    multipolygons included."""
+    from pipeline.features import covered_area
+    from pipeline.features import _common
+
+    def reference(areas, cover):
+        a, c = shapely.STRtree(cover).query(areas, predicate="intersects")
+        out = np.zeros(len(areas))
+        np.add.at(out, a, shapely.area(shapely.intersection(areas[a], cover[c])))
+        return out
+
+    used = {"prepared": 0, "clipped": 0}
+    for way in used:
+        real = getattr(_common, f"_{way}_overlap")
+        monkeypatch.setattr(_common, f"_{way}_overlap",
+                            lambda *a, way=way, real=real: (used.__setitem__(way, used[way] + len(a[2])), real(*a))[1])
+    ilisia = read_osm_file(shared / "osm" / "athens_ilisia_2025.osm.pbf")
+    for layers in (volos_layers, {n: getattr(ilisia, n).to_crs("EPSG:2100") for n in ("buildings", "landuse")}):
+        b = layers["buildings"].geometry.to_numpy()
+        boxes = shapely.box(*shapely.bounds(b[::7]).T)
+        holed = shapely.difference(shapely.buffer(b[::9], 30.0), shapely.buffer(b[::9], 5.0))
+        for areas in (layers["landuse"].geometry.to_numpy(), b, boxes, holed, shapely.buffer(b[::5], 100.0)):
+            np.testing.assert_allclose(covered_area(areas, b), reference(areas, b), rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(covered_area(b, holed), reference(b, holed), rtol=1e-9, atol=1e-6)
+    assert used["prepared"] > 1000 and used["clipped"] > 1000  # both ways were taken
+    multi = np.array([shapely.MultiPolygon([shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10)]),
+                      shapely.Polygon([(0, 0), (30, 0), (30, 30), (15, 5), (0, 30)])], dtype=object)
+    np.testing.assert_allclose(covered_area(multi, multi[::-1]), reference(multi, multi[::-1]), rtol=1e-12)

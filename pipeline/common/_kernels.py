@@ -1,6 +1,9 @@
 """Compiled kernels for the criteria's inner loops over numbers (never over
-geometry objects): the grid walk of :func:`pipeline.common._proximity.count_within`
-and the exact cell coverage of :func:`pipeline.transform._raster.zonal`.
+geometry objects): the grid walk of :func:`pipeline.common._proximity.count_within`,
+the exact cell coverage of :func:`pipeline.transform._raster.zonal`, the
+nearest segment of :func:`pipeline.common._segments.nearest` (GEOS's distance
+formulas, so that its minimum is GEOS's to the bit) and the clipping to a
+convex ring of :func:`pipeline.features.covered_area`.
 
 Compiled by numba (cached on disk after the first run); they release the
 interpreter lock, so the thread pool runs them on every core.
@@ -180,4 +183,229 @@ def cell_coverage(xs, ys, ring_start, ring_sign, asset_ring, pair_asset, pair_ro
                 j = k - 1 if k > 0 else n - 1
                 area += (ax[j] - cx0) * (ay[k] - cy1) - (ax[k] - cx0) * (ay[j] - cy1)
             total += ring_sign[r] * abs(area) / 2
+        out[p] = total
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _point_point(px, py, qx, qy):  # pragma: no cover - compiled
+    dx, dy = px - qx, py - qy
+    return math.sqrt(dx * dx + dy * dy)
+
+
+@numba.njit(nogil=True, cache=True)
+def point_to_segment(px, py, ax, ay, bx, by):  # pragma: no cover - compiled
+    """Distance from p to segment ab, in GEOS's arithmetic (``Distance::pointToSegment``),
+    so that a minimum of these is GEOS's own distance to the bit."""
+    if ax == bx and ay == by:
+        return _point_point(px, py, ax, ay)
+    len2 = (bx - ax) * (bx - ax) + (by - ay) * (by - ay)
+    r = ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / len2
+    if r <= 0.0:
+        return _point_point(px, py, ax, ay)
+    if r >= 1.0:
+        return _point_point(px, py, bx, by)
+    s = ((ay - py) * (bx - ax) - (ax - px) * (by - ay)) / len2
+    return abs(s) * math.sqrt(len2)
+
+
+@numba.njit(nogil=True, cache=True)
+def segment_to_segment(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - compiled
+    """Distance between segments ab and cd, in GEOS's arithmetic (``Distance::segmentToSegment``)."""
+    if ax == bx and ay == by:
+        return point_to_segment(ax, ay, cx, cy, dx, dy)
+    if cx == dx and cy == dy:
+        return point_to_segment(dx, dy, ax, ay, bx, by)
+    apart = (max(ax, bx) < min(cx, dx) or min(ax, bx) > max(cx, dx)
+             or max(ay, by) < min(cy, dy) or min(ay, by) > max(cy, dy))
+    if not apart:
+        denom = (bx - ax) * (dy - cy) - (by - ay) * (dx - cx)
+        if denom == 0:
+            apart = True
+        else:
+            r = ((ay - cy) * (dx - cx) - (ax - cx) * (dy - cy)) / denom
+            s = ((ay - cy) * (bx - ax) - (ax - cx) * (by - ay)) / denom
+            apart = r < 0 or r > 1 or s < 0 or s > 1
+    if not apart:
+        return 0.0
+    return min(point_to_segment(ax, ay, cx, cy, dx, dy), min(point_to_segment(bx, by, cx, cy, dx, dy),
+               min(point_to_segment(cx, cy, ax, ay, bx, by), point_to_segment(dx, dy, ax, ay, bx, by))))
+
+
+@numba.njit(nogil=True, cache=True)
+def _inside_rings(px, py, xs, ys, path_start, p0, p1, is_ring):  # pragma: no cover - compiled
+    """Whether (px, py) is inside the rings among paths ``p0`` to ``p1`` (even-odd rule:
+    holes and the parts of a multipolygon alike); a point on an edge may go either way."""
+    inside = False
+    for p in range(p0, p1):
+        if is_ring[p] == 0:
+            continue
+        for k in range(path_start[p], path_start[p + 1] - 1):
+            ax, ay, bx, by = xs[k], ys[k], xs[k + 1], ys[k + 1]
+            if (ay > py) != (by > py) and px < ax + (py - ay) * (bx - ax) / (by - ay):
+                inside = not inside
+    return inside
+
+
+@numba.njit(nogil=True, cache=True)
+def _to_segment(i, j, xs, ys, path_start, asset_path, is_ring, abox, sx0, sy0, sx1, sy1, best):  # pragma: no cover
+    """Least distance from asset ``i`` to target segment ``j`` if under ``best``, else ``best``."""
+    cx, cy, dx, dy = sx0[j], sy0[j], sx1[j], sy1[j]
+    for end in range(2):
+        px, py = (cx, cy) if end == 0 else (dx, dy)
+        if abox[i, 0] <= px <= abox[i, 2] and abox[i, 1] <= py <= abox[i, 3]:
+            if _inside_rings(px, py, xs, ys, path_start, asset_path[i], asset_path[i + 1], is_ring):
+                return 0.0
+    for p in range(asset_path[i], asset_path[i + 1]):
+        s, e = path_start[p], path_start[p + 1]
+        if e - s == 1:  # a point
+            best = min(best, segment_to_segment(xs[s], ys[s], xs[s], ys[s], cx, cy, dx, dy))
+            continue
+        for k in range(s, e - 1):
+            ax, ay, bx, by = xs[k], ys[k], xs[k + 1], ys[k + 1]
+            gx = max(min(ax, bx) - max(cx, dx), min(cx, dx) - max(ax, bx), 0.0)
+            gy = max(min(ay, by) - max(cy, dy), min(cy, dy) - max(ay, by), 0.0)
+            if gx * gx + gy * gy > best * best:
+                continue
+            best = min(best, segment_to_segment(ax, ay, bx, by, cx, cy, dx, dy))
+    return best
+
+
+@numba.njit(nogil=True, cache=True)
+def nearest_segment(xs, ys, path_start, asset_path, is_ring, abox, x0, y0, side, cols, rows, cell_start, cell_seg,
+                    sx0, sy0, sx1, sy1, cap, start, stop, out):  # pragma: no cover - compiled
+    """For assets ``start`` to ``stop``: the least distance to the target
+    segments binned in the grid (``cell_seg[cell_start[c]:cell_start[c + 1]]``
+    are the segments whose box meets cell ``c``), written to ``out``; rings
+    of cells around the asset's box are searched outwards until the next
+    ring lies farther than the least distance found or than ``cap``.
+
+    Asset ``i``'s paths (rings, lines, single points) are ``asset_path[i]``
+    to ``asset_path[i + 1]``, path ``p``'s vertices ``xs/ys[path_start[p]:path_start[p + 1]]``."""
+    for i in range(start, stop):
+        c0 = int(math.floor((abox[i, 0] - x0) / side))
+        c1 = int(math.floor((abox[i, 2] - x0) / side))
+        r0 = int(math.floor((abox[i, 1] - y0) / side))
+        r1 = int(math.floor((abox[i, 3] - y0) / side))
+        best = math.inf
+        k = 0
+        while True:
+            if k > 0 and (k - 1) * side > min(best, cap):
+                break
+            lo_c, hi_c, lo_r, hi_r = c0 - k, c1 + k, r0 - k, r1 + k
+            for row in range(max(lo_r, 0), min(hi_r, rows - 1) + 1):
+                edge_row = k == 0 or row == lo_r or row == hi_r
+                step = 1 if edge_row else max(hi_c - lo_c, 1)
+                for col in range(lo_c, hi_c + 1, step):
+                    if col < 0 or col >= cols:
+                        continue
+                    cell = row * cols + col
+                    for q in range(cell_start[cell], cell_start[cell + 1]):
+                        j = cell_seg[q]
+                        gx = max(abox[i, 0] - max(sx0[j], sx1[j]), min(sx0[j], sx1[j]) - abox[i, 2], 0.0)
+                        gy = max(abox[i, 1] - max(sy0[j], sy1[j]), min(sy0[j], sy1[j]) - abox[i, 3], 0.0)
+                        if gx * gx + gy * gy > best * best:
+                            continue
+                        best = _to_segment(i, j, xs, ys, path_start, asset_path, is_ring, abox, sx0, sy0, sx1, sy1, best)
+                if best == 0.0:
+                    break
+            if best == 0.0 or (lo_c <= 0 and hi_c >= cols - 1 and lo_r <= 0 and hi_r >= rows - 1):
+                break
+            k += 1
+        out[i] = best
+
+
+@numba.njit(nogil=True, cache=True)
+def convex_rings(xs, ys, path_start, geom_path, ring):  # pragma: no cover - compiled
+    """+1 or -1 (the turning sense) for each geometry that is one convex ring
+    (a polygon without holes that turns one way and goes round once), else 0."""
+    n = len(geom_path) - 1
+    out = np.zeros(n, np.int8)
+    for g in range(n):
+        if geom_path[g + 1] - geom_path[g] != 1 or ring[geom_path[g]] != 1:
+            continue
+        p = geom_path[g]
+        s, e = path_start[p], path_start[p + 1] - 1  # the closing repeat dropped
+        if e - s < 3:
+            continue
+        sense, flips_x, flips_y, last_dx, last_dy, ok = 0, 0, 0, 0.0, 0.0, True
+        for k in range(s, e):
+            k1, k2 = (k + 1 - s) % (e - s) + s, (k + 2 - s) % (e - s) + s
+            ax, ay = xs[k1] - xs[k], ys[k1] - ys[k]
+            bx, by = xs[k2] - xs[k1], ys[k2] - ys[k1]
+            cross = ax * by - ay * bx
+            turn = 1 if cross > 0 else (-1 if cross < 0 else 0)
+            if turn != 0:
+                if sense == 0:
+                    sense = turn
+                elif turn != sense:
+                    ok = False
+                    break
+            if ax != 0:
+                if last_dx != 0 and (ax > 0) != (last_dx > 0):
+                    flips_x += 1
+                last_dx = ax
+            if ay != 0:
+                if last_dy != 0 and (ay > 0) != (last_dy > 0):
+                    flips_y += 1
+                last_dy = ay
+        if ok and sense != 0 and flips_x <= 2 and flips_y <= 2:
+            out[g] = sense
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _clip_half(xs, ys, n, out_x, out_y, ax, ay, bx, by, sense):  # pragma: no cover - compiled
+    """One Sutherland-Hodgman step: the polygon ``xs/ys[:n]`` cut by the line
+    through a and b, keeping the side where a convex ring of turning ``sense`` lies."""
+    m = 0
+    for i in range(n):
+        j = i - 1 if i > 0 else n - 1
+        si = sense * ((bx - ax) * (ys[i] - ay) - (by - ay) * (xs[i] - ax))
+        sj = sense * ((bx - ax) * (ys[j] - ay) - (by - ay) * (xs[j] - ax))
+        if (si >= 0) != (sj >= 0):
+            t = sj / (sj - si)
+            out_x[m], out_y[m] = xs[j] + t * (xs[i] - xs[j]), ys[j] + t * (ys[i] - ys[j])
+            m += 1
+        if si >= 0:
+            out_x[m], out_y[m] = xs[i], ys[i]
+            m += 1
+    return m
+
+
+@numba.njit(nogil=True, cache=True)
+def convex_overlap(sx, sy, s_start, s_geom, s_ring, cx, cy, c_start, c_geom, c_sense, pair_s, pair_c, out):  # pragma: no cover
+    """Area of each pair's overlap: the polygon ``pair_s[p]`` of the subject
+    paths (rings with +1 exterior, -1 hole) clipped to the convex ring
+    ``pair_c[p]`` of the clip paths (turning ``c_sense``), ring by ring."""
+    longest = 0
+    for p in range(len(s_start) - 1):
+        longest = max(longest, s_start[p + 1] - s_start[p])
+    longest_c = 0
+    for p in range(len(c_start) - 1):
+        longest_c = max(longest_c, c_start[p + 1] - c_start[p])
+    size = 2 * (longest + longest_c) + 8
+    ax, ay = np.empty(size), np.empty(size)
+    bx, by = np.empty(size), np.empty(size)
+    for p in range(len(pair_s)):
+        g, c = pair_s[p], pair_c[p]
+        q = c_geom[c]
+        c0, c1 = c_start[q], c_start[q + 1] - 1
+        total = 0.0
+        for r in range(s_geom[g], s_geom[g + 1]):
+            if s_ring[r] == 0:
+                continue
+            n = s_start[r + 1] - s_start[r] - 1
+            for k in range(n):
+                ax[k], ay[k] = sx[s_start[r] + k], sy[s_start[r] + k]
+            for k in range(c0, c1):
+                n = _clip_half(ax, ay, n, bx, by, cx[k], cy[k], cx[k + 1], cy[k + 1], c_sense[c])
+                for m in range(n):
+                    ax[m], ay[m] = bx[m], by[m]
+                if n == 0:
+                    break
+            area = 0.0
+            for k in range(n):
+                j = k - 1 if k > 0 else n - 1
+                area += (ax[j] - ax[0]) * (ay[k] - ay[0]) - (ax[k] - ax[0]) * (ay[j] - ay[0])
+            total += s_ring[r] * abs(area) / 2
         out[p] = total

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..common import _proximity, settings
+from ..common import _proximity, _segments, settings
 from ..transform import Context
 from ._registry import SELF_LAYERS, log
 
@@ -29,6 +29,11 @@ def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) 
     Capped at ``NEAREST_SEARCH_M``. With no targets at all the distance is
     unknown (NaN) and a warning says so.
 
+    Points and lines (roads, stops) are searched by a compiled kernel over
+    their segments in a grid (:mod:`pipeline.common._segments`), with GEOS's
+    formulas. Targets with polygons, whose inside is at distance 0, go by
+    GEOS:
+
     Exact, in passes: the candidates whose boxes meet the asset's box grown by
     about the targets' typical spacing (any target within that distance is
     among them, so a minimum under it is the nearest), of which only those
@@ -43,6 +48,9 @@ def nearest_distance(assets: gpd.GeoDataFrame, targets: np.ndarray, label: str) 
             log.warning("no %s in the data: that distance is unknown for every asset", label)
         return pd.Series(np.nan, index=assets.index)
     geoms = assets.geometry.to_numpy()
+    if _segments.handles(targets):  # points and lines: the compiled grid search, GEOS's distances to the bit
+        return pd.Series(np.minimum(_segments.nearest(geoms, targets, settings.NEAREST_SEARCH_M),
+                                    settings.NEAREST_SEARCH_M), index=assets.index)
     tree = shapely.STRtree(targets)
     x0, y0, x1, y1 = shapely.total_bounds(targets)
     spacing = np.sqrt(max((x1 - x0) * (y1 - y0), 1.0) / len(targets))
@@ -112,16 +120,26 @@ def _nearest_among(geoms: np.ndarray, targets: np.ndarray, a_idx: np.ndarray, t_
     return best
 
 
+#: an area with more candidate cover polygons than this (a neighbourhood of a
+#: town) has them tested against it prepared, most wholly inside; fewer
+#: (a plot, a building) go to the compiled clipping
+CROWDED_PAIRS = 16
+
+
 def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
     """Area of each polygon in ``areas`` covered by the polygons in ``cover``
     (overlaps between cover polygons are counted once per pair).
 
-    A cover polygon wholly inside its area (``contains_properly``) adds its
-    own area; only those crossing the edge are intersected, the costly part.
-    The test runs on the pairs whose box lies inside the area's box, on
-    prepared areas where they are many (in a 250 m neighbourhood of a town
-    most buildings are wholly inside); either way each pair's value is the
-    same, so partitioned runs give identical results.
+    Each pair whose boxes meet is measured one of two ways. An area with few
+    candidates (a plot, a building): by a compiled kernel when one of the two
+    is a convex ring (most buildings and plots), the other clipped to it edge
+    by edge (:func:`pipeline.common._kernels.convex_overlap`), else by GEOS's
+    intersection. An area with many (more than :data:`CROWDED_PAIRS`, a
+    neighbourhood): prepared, a cover polygon wholly inside
+    (``contains_properly``) adds its own area and only those crossing the edge
+    are intersected. A pair's value depends only on the pair and the area's
+    candidates, and the pieces are added in a fixed order, so partitioned runs
+    give identical results.
     """
     out = np.zeros(len(areas))
     if len(cover) == 0 or len(areas) == 0:
@@ -133,22 +151,14 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
     expected = len(cover) / float(np.prod(span)) * (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
 
     def work(start: int, stop: int) -> None:
-        part, box = areas[start:stop], b[start:stop]
-        a_idx, c_idx = tree.query(part, predicate="intersects")
-        cb = cover_box[c_idx]
-        maybe = np.flatnonzero((cb[:, 0] > box[a_idx, 0]) & (cb[:, 1] > box[a_idx, 1])
-                               & (cb[:, 2] < box[a_idx, 2]) & (cb[:, 3] < box[a_idx, 3]))
-        hosts = np.unique(a_idx[maybe])
-        many = len(maybe) > 4 * len(hosts)  # preparing pays for itself over a few tests
-        if many:
-            shapely.prepare(part[hosts])
-        inside = np.zeros(len(a_idx), bool)
-        inside[maybe] = shapely.contains_properly(part[a_idx[maybe]], cover[c_idx[maybe]])
-        if many:
-            shapely.destroy_prepared(part[hosts])
-        piece = cover_area[c_idx].copy()
-        edge = ~inside
-        piece[edge] = shapely.area(shapely.intersection(part[a_idx[edge]], cover[c_idx[edge]]))
+        part = areas[start:stop]
+        a_idx, c_idx = tree.query(part)
+        piece = np.zeros(len(a_idx))
+        crowded = np.bincount(a_idx, minlength=stop - start)[a_idx] > CROWDED_PAIRS
+        k = np.flatnonzero(crowded)
+        piece[k] = _prepared_overlap(part, cover, a_idx[k], c_idx[k], b[start:stop], cover_box, cover_area)
+        k = np.flatnonzero(~crowded)
+        piece[k] = _clipped_overlap(part, cover, a_idx[k], c_idx[k])
         # added in a fixed order (by asset, then piece size) so that the sum does not
         # depend on the cover's row order: partitioned runs give identical results
         order = np.lexsort((piece, a_idx))
@@ -160,23 +170,80 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
     return out
 
 
+def _prepared_overlap(part, cover, a_idx, c_idx, box, cover_box, cover_area) -> np.ndarray:
+    """Overlap of each pair by GEOS: a cover polygon wholly inside its area
+    (tested on the prepared area) is its own area, the others are intersected."""
+    cb = cover_box[c_idx]
+    maybe = np.flatnonzero((cb[:, 0] > box[a_idx, 0]) & (cb[:, 1] > box[a_idx, 1])
+                           & (cb[:, 2] < box[a_idx, 2]) & (cb[:, 3] < box[a_idx, 3]))
+    hosts = np.unique(a_idx[maybe])
+    shapely.prepare(part[hosts])
+    inside = np.zeros(len(a_idx), bool)
+    inside[maybe] = shapely.contains_properly(part[a_idx[maybe]], cover[c_idx[maybe]])
+    shapely.destroy_prepared(part[hosts])
+    piece = cover_area[c_idx].copy()
+    edge = ~inside
+    piece[edge] = shapely.area(shapely.intersection(part[a_idx[edge]], cover[c_idx[edge]]))
+    return piece
+
+
+def _clipped_overlap(part, cover, a_idx, c_idx) -> np.ndarray:
+    """Overlap of each pair, clipped by the compiled kernel to whichever of
+    the two is a convex ring; by GEOS where neither is."""
+    from ..common._kernels import convex_overlap, convex_rings
+
+    piece = np.zeros(len(a_idx))
+    if not len(a_idx):
+        return piece
+    hosts, a_local = np.unique(a_idx, return_inverse=True)
+    used, c_local = np.unique(c_idx, return_inverse=True)
+    a_paths, c_paths = _segments.paths(part[hosts]), _segments.paths(cover[used])
+    a_convex = convex_rings(a_paths[0], a_paths[1], a_paths[2], a_paths[4], a_paths[3])
+    c_convex = convex_rings(c_paths[0], c_paths[1], c_paths[2], c_paths[4], c_paths[3])
+    by_cover = c_convex[c_local] != 0
+    by_area = ~by_cover & (a_convex[a_local] != 0)
+    for mine, subject, s_pick, clip, c_pick, sense in ((by_cover, a_paths, a_local, c_paths, c_local, c_convex),
+                                                       (by_area, c_paths, c_local, a_paths, a_local, a_convex)):
+        k = np.flatnonzero(mine)
+        if len(k):
+            found = np.empty(len(k))
+            convex_overlap(subject[0], subject[1], subject[2], subject[4], subject[3], clip[0], clip[1], clip[2],
+                           clip[4], sense, s_pick[k], c_pick[k], found)
+            piece[k] = found
+    rest = np.flatnonzero(~by_cover & ~by_area)
+    piece[rest] = shapely.area(shapely.intersection(part[a_idx[rest]], cover[c_idx[rest]]))
+    return piece
+
+
 def _not_self(context: Context, layer: str, assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The context ``layer``'s features other than the assets themselves (all
     the project's assets, when ``context.asset_refs`` names them); ``layer``
     is one of ``SELF_LAYERS``."""
+    frame = getattr(context, layer)
+    others = _others(context, layer, assets)
+    return frame if others is None else frame[others]
+
+
+def _not_self_geometry(context: Context, layer: str, assets: gpd.GeoDataFrame) -> np.ndarray:
+    """The geometries of :func:`_not_self`, without copying the layer's other columns."""
+    geoms = getattr(context, layer).geometry.to_numpy()
+    others = _others(context, layer, assets)
+    return geoms if others is None else geoms[others]
+
+
+def _others(context: Context, layer: str, assets: gpd.GeoDataFrame) -> np.ndarray | None:
+    """Which of the layer's features are not assets; None when all are not."""
     if layer not in SELF_LAYERS:
         raise ValueError(f"{layer} is not among the layers that hold assets {SELF_LAYERS}")
     frame = getattr(context, layer)
     refs = context.asset_refs if context.asset_refs is not None else assets["osm_ref"]
     own = pd.Series(refs, dtype=object).dropna()
     if own.empty or frame.empty:
-        return frame
+        return None
     import pyarrow as pa
     import pyarrow.compute as pc
 
     # Arrow's hash set is ~10x faster than pandas' isin on a million object strings
     mine = pc.is_in(pa.array(frame["osm_ref"].astype(object), type=pa.string()),
                     value_set=pa.array(own.astype(object), type=pa.string()))
-    return frame[~mine.fill_null(False).to_numpy(zero_copy_only=False)]
-
-
+    return ~mine.fill_null(False).to_numpy(zero_copy_only=False)

@@ -12,7 +12,7 @@ import shapely
 from ..common import settings
 from ..transform import Context
 from ._registry import criterion
-from ._common import _not_self, covered_area
+from ._common import _not_self_geometry, covered_area
 
 
 @criterion("built_share", "0-1", f"built-up share within {settings.DENSITY_RADIUS_M:g} m",
@@ -25,16 +25,16 @@ def built_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     return pd.Series(np.clip(covered / shapely.area(hood), 0, 1), index=assets.index)
 
 
-def _built_area(assets: gpd.GeoDataFrame, context: Context) -> np.ndarray:
+def _built_area(assets: gpd.GeoDataFrame, context: Context, area: np.ndarray | None = None) -> np.ndarray:
     """Building assets: their footprint; land assets: the footprint of buildings
     on them (the buildings' cover is measured for land assets only: a building
-    asset's own footprint is its answer, and in a town most assets are buildings)."""
+    asset's own footprint is its answer, and in a town most assets are buildings).
+    ``area``: the assets' own areas, when the caller has them."""
     g = assets.geometry.to_numpy()
     land = (assets["kind"] != "building").to_numpy()
-    out = shapely.area(g)
+    out = shapely.area(g) if area is None else area.copy()
     if land.any():
-        others = _not_self(context, "buildings", assets).geometry.to_numpy()
-        out[land] = covered_area(g[land], others)
+        out[land] = covered_area(g[land], _not_self_geometry(context, "buildings", assets))
     return out
 
 
@@ -42,8 +42,9 @@ def _built_area(assets: gpd.GeoDataFrame, context: Context) -> np.ndarray:
            reads={"buildings": 0.0}, tags={"building": None})
 def footprint_share(assets: gpd.GeoDataFrame, context: Context) -> pd.Series:
     """Share of the asset covered by buildings (ruins included); 1 for a building asset."""
+    area = shapely.area(assets.geometry.to_numpy())
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = _built_area(assets, context) / shapely.area(assets.geometry.to_numpy())
+        share = _built_area(assets, context, area) / area
     return pd.Series(np.clip(np.nan_to_num(share), 0, 1), index=assets.index)
 
 

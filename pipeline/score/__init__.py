@@ -197,6 +197,18 @@ def commonest_exclusions(ex: Explanation) -> list[tuple[str, str, int]]:
     return [(en, el, n) for n, (en, el) in ranked]
 
 
+def rank_descending(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Rank 1 for the highest value, equal values sharing the best rank of
+    their group (pandas' ``rank(ascending=False, method="min")``), NaN
+    unranked; by one sort instead of pandas' ranking, a third of its time."""
+    values = np.asarray(values, dtype=float)
+    known = ~np.isnan(values)
+    ordered = np.sort(-values[known])
+    rank = np.zeros(len(values), np.int64)
+    rank[known] = np.searchsorted(ordered, -values[known], side="left") + 1
+    return pd.arrays.IntegerArray(rank, ~known)
+
+
 def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: SensitivitySpec | None = None,
                   explain: bool = True) -> ScoreResult:
     """Score every asset for one use: weighted sum (the score), TOPSIS as an
@@ -227,7 +239,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     strong, weak = reason_parts(points, max_points, missing)
     ex = Explanation(names, raw_values, points, max_points, missing, strong, weak, exclusions)
     score = np.where(eligible, points.sum(axis=1), np.nan)
-    rank = pd.Series(score).rank(ascending=False, method="min").astype("Int64").to_numpy()
+    rank = rank_descending(score)
     scores = pd.DataFrame({"asset_id": ids, "use": profile.name, "eligible": eligible})
     if explain:
         n_eligible = int(eligible.sum())
@@ -248,7 +260,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     closeness = np.full(n, np.nan)
     closeness[eligible] = topsis(matrix[eligible], w)
     scores["topsis"] = closeness
-    scores["rank_topsis"] = pd.Series(closeness).rank(ascending=False, method="min").astype("Int64").to_numpy()
+    scores["rank_topsis"] = rank_descending(closeness)
     for col in ("p_top_k", "rank_p05", "rank_p95"):
         scores[col] = np.nan
     if sensitivity is not None and sensitivity.draws > 0 and eligible.any():
