@@ -82,6 +82,12 @@ TILE_BYTES_PER_ASSET : float
     What an asset costs in memory with its share of the context layers, to
     size those tiles: about 3,400 bytes on the dense benchmark (a downtown's
     buildings, roads and amenities per asset), measured by ``make bench``.
+CRITERIA_TOGETHER_MAX_ASSETS : int
+    Up to this many assets the features stage runs its criteria side by side
+    on the threads (each one's serial parts overlap another's compiled
+    loops: about a quarter off the sparse benchmark's features at 100k);
+    above it one after another, so that the working memory stays within
+    ``WORK_MEMORY_MB`` per criterion at a million assets.
 THREADS : int or None
     Threads the criteria run their chunks on; ``None``: as many as the cores
     this process may use. Shapely and numpy release the interpreter lock in
@@ -146,6 +152,7 @@ NEAREST_SEARCH_M = 5000.0
 SERVICES_RADIUS_M = 500.0
 WORK_MEMORY_MB = 256.0
 THREADS: int | None = None
+CRITERIA_TOGETHER_MAX_ASSETS = 250_000
 TILE_MEMORY_MB = 512.0
 TILE_BYTES_PER_ASSET = 3400.0
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import pandas as pd
 
-from ..common import contracts
+from ..common import _proximity, contracts, settings
 from ..transform import Context
 from ._common import NEAREST_PASSES, NEAREST_ROUNDS, covered_area, nearest_distance
 from ._registry import (CONTEXT_LAYERS, REGISTRY, SELF_LAYERS, Criterion, CriterionFn, criteria_markdown, criterion,
@@ -55,19 +56,30 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
         (if it needs one) the project has.
     timings : dict, optional
         Filled with each criterion's wall and CPU seconds (``{name: (wall, cpu)}``;
-        CPU is the process's, every thread of the pool included).
+        CPU is the process's, every thread of the pool included). Up to
+        ``CRITERIA_TOGETHER_MAX_ASSETS`` assets the criteria run side by side
+        on the threads, so their seconds overlap.
     """
     names = list(dict.fromkeys(names)) if names is not None else available_criteria(context.sources())
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise KeyError(f"unknown criteria {unknown}; known: {sorted(REGISTRY)}")
-    values = {}
-    for name in names:
+    def one(name: str) -> pd.Series:
         wall, cpu = time.perf_counter(), time.process_time()
-        values[f"c_{name}"] = REGISTRY[name].func(inventory, context).reindex(inventory.index)
+        value = REGISTRY[name].func(inventory, context).reindex(inventory.index)
         if timings is not None:
             timings[name] = (time.perf_counter() - wall, time.process_time() - cpu)
-    added = pd.DataFrame(values, index=inventory.index)
+        return value
+
+    together = _proximity.threads() if len(inventory) <= settings.CRITERIA_TOGETHER_MAX_ASSETS else 1
+    if together > 1 and len(names) > 1:
+        # each criterion's serial parts (extracting coordinates, building its index) overlap
+        # another's compiled loops; the values do not depend on it
+        with ThreadPoolExecutor(max_workers=together) as pool:
+            computed = list(pool.map(one, names))
+    else:
+        computed = [one(name) for name in names]
+    added = pd.DataFrame({f"c_{name}": value for name, value in zip(names, computed)}, index=inventory.index)
     return gpd.GeoDataFrame(pd.concat([inventory, added], axis=1), geometry=inventory.geometry.name, crs=inventory.crs)
 
 
