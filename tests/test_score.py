@@ -177,3 +177,18 @@ def test_a_profile_that_excludes_every_asset_is_reported(tmp_path):
     kinds = result.features["kind"].value_counts()
     assert f"area below the minimum 100.00 ha ({kinds['land']})" in line and f"the use needs land ({kinds['building']})" in line
     assert not result.scored.scores.query("use == 'stadium'")["eligible"].any()
+
+
+def test_rank_descending_is_pandas_min_rank():
+    """Ties share the best place of their group, NaN stays unranked, -0 ties with 0."""
+    from pipeline.score import rank_descending
+
+    rng = np.random.default_rng(5)
+    values = np.round(rng.normal(size=5000), 1)
+    values[rng.random(5000) < 0.1] = np.nan
+    values[:5] = [2.0, np.nan, 2.0, -0.0, 0.0]
+    got = rank_descending(values)
+    expected = pd.Series(values).rank(ascending=False, method="min").astype("Int64").array
+    assert got.equals(expected)
+    assert list(got[:5]) == [got[0], pd.NA, got[0], got[3], got[3]]
+    assert len(rank_descending(np.array([]))) == 0

@@ -200,12 +200,19 @@ def commonest_exclusions(ex: Explanation) -> list[tuple[str, str, int]]:
 def rank_descending(values: np.ndarray) -> pd.arrays.IntegerArray:
     """Rank 1 for the highest value, equal values sharing the best rank of
     their group (pandas' ``rank(ascending=False, method="min")``), NaN
-    unranked; by one sort instead of pandas' ranking, a third of its time."""
+    unranked; by one sort instead of pandas' ranking."""
     values = np.asarray(values, dtype=float)
     known = ~np.isnan(values)
-    ordered = np.sort(-values[known])
+    descending = -values[known]
+    order = np.argsort(descending, kind="stable")
+    ordered = descending[order]
+    # each place takes the place where its group of equal values starts
+    first = np.where(np.r_[True, ordered[1:] != ordered[:-1]], np.arange(len(ordered)), 0)
+    np.maximum.accumulate(first, out=first)
+    among_known = np.empty(len(ordered), np.int64)
+    among_known[order] = first + 1
     rank = np.zeros(len(values), np.int64)
-    rank[known] = np.searchsorted(ordered, -values[known], side="left") + 1
+    rank[known] = among_known
     return pd.arrays.IntegerArray(rank, ~known)
 
 
