@@ -118,15 +118,18 @@ def nearest(geoms: np.ndarray, targets: np.ndarray, cap: float) -> np.ndarray:
 
     g = geoms[usable]
     grid = SegmentGrid(segments(live))
-    xs, ys, path_start, ring, geom_path = paths(g)
-    box = shapely.bounds(g)
     s = grid.seg
     sx0, sy0, sx1, sy1 = (np.ascontiguousarray(s[:, k]) for k in range(4))
     found = np.full(len(g), np.inf)
 
     def work(start: int, stop: int) -> None:
-        nearest_segment(xs, ys, path_start, geom_path, ring, box, grid.x0, grid.y0, grid.side, grid.cols, grid.rows,
-                        grid.cell_start, grid.cell_seg, sx0, sy0, sx1, sy1, float(cap), start, stop, found)
+        # each chunk takes its own coordinates: on the pool's threads, and small
+        # arrays that the allocator reuses (fresh memory costs page faults)
+        part = g[start:stop]
+        xs, ys, path_start, ring, geom_path = paths(part)
+        nearest_segment(xs, ys, path_start, geom_path, ring, shapely.bounds(part), grid.x0, grid.y0, grid.side,
+                        grid.cols, grid.rows, grid.cell_start, grid.cell_seg, sx0, sy0, sx1, sy1, float(cap), 0,
+                        stop - start, found[start:stop])
 
     _proximity.run_chunks(work, _proximity.chunks(np.ones(len(g)), _proximity.ASSET_BYTES,
                                                   parts=8 * _proximity.threads()))
