@@ -332,3 +332,21 @@ def test_covered_area_equals_geos_intersections(volos_layers, shared, monkeypatc
     multi = np.array([shapely.MultiPolygon([shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10)]),
                       shapely.Polygon([(0, 0), (30, 0), (30, 30), (15, 5), (0, 30)])], dtype=object)
     np.testing.assert_allclose(covered_area(multi, multi[::-1]), reference(multi, multi[::-1]), rtol=1e-12)
+
+
+def test_covered_area_never_prepares_the_callers_geometries(monkeypatch):
+    """Criteria run side by side on the same assets: preparing (and then
+    unpreparing) the caller's own geometry objects in one thread while another
+    tests them crashed GEOS, so only copies the call owns are prepared."""
+    from pipeline.features import covered_area
+
+    x, y = np.meshgrid(np.arange(10) * 20.0, np.arange(10) * 20.0)
+    b = shapely.box(x.ravel(), y.ravel(), x.ravel() + 10, y.ravel() + 10)
+    areas = np.array([shapely.box(-5, -5, 195, 195), shapely.box(50, 50, 300, 300)])  # 100 and 42 candidates: crowded
+    prepared = []
+    real = shapely.prepare
+    monkeypatch.setattr(shapely, "prepare", lambda g, **kw: (prepared.extend(np.atleast_1d(g)), real(g, **kw))[1])
+    covered_area(areas, b)
+    assert prepared
+    assert not {id(g) for g in prepared} & {id(g) for g in areas}
+    assert not shapely.is_prepared(areas).any()

@@ -192,7 +192,7 @@ def count_within(geoms: np.ndarray, targets: np.ndarray, radius: float, method: 
     docstring leave open; ``pairs`` tests every pair whose boxes meet with
     GEOS; ``auto`` takes the grid where there are more than
     :data:`GRID_ABOVE_PAIRS` candidate pairs in all (on the sparse benchmark
-    at 100k, 9 services an asset, the grid takes a third of the pairs' time),
+    at 100k, 9 services an asset, the grid took 0.12-0.17 s against the pairs' 0.65 s),
     the pairs for a small run. Both give the same counts.
     """
     out = np.zeros(len(geoms))

@@ -176,11 +176,13 @@ def _prepared_overlap(part, cover, a_idx, c_idx, box, cover_box, cover_area) -> 
     cb = cover_box[c_idx]
     maybe = np.flatnonzero((cb[:, 0] > box[a_idx, 0]) & (cb[:, 1] > box[a_idx, 1])
                            & (cb[:, 2] < box[a_idx, 2]) & (cb[:, 3] < box[a_idx, 3]))
-    hosts = np.unique(a_idx[maybe])
-    shapely.prepare(part[hosts])
+    hosts, host_of = np.unique(a_idx[maybe], return_inverse=True)
+    # prepared copies this call owns: the criteria run side by side on the same assets, and a
+    # geometry one thread prepares another must not unprepare while it is in use (a crash in GEOS)
+    own = shapely.transform(part[hosts], lambda xy: xy)
+    shapely.prepare(own)
     inside = np.zeros(len(a_idx), bool)
-    inside[maybe] = shapely.contains_properly(part[a_idx[maybe]], cover[c_idx[maybe]])
-    shapely.destroy_prepared(part[hosts])
+    inside[maybe] = shapely.contains_properly(own[host_of], cover[c_idx[maybe]])
     piece = cover_area[c_idx].copy()
     edge = ~inside
     piece[edge] = shapely.area(shapely.intersection(part[a_idx[edge]], cover[c_idx[edge]]))
