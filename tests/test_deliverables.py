@@ -223,7 +223,7 @@ def test_a_pdf_printed_twice_is_the_same_bytes(tmp_path, monkeypatch):
     import os
     import time
 
-    from pipeline.publish.annex import write_pdf
+    from pipeline.common.pdf import write_pdf
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     page = "<html><head><style></style></head><body><h1>Δήμος Βόλου</h1><p>Plot 12, 1,200 m²</p></body></html>"
@@ -279,3 +279,44 @@ def test_no_ascii_semicolon_in_the_greek_texts_of_the_tables(volos):
         for column in columns:
             found = [v for v in frame[column].dropna() if ";" in str(v)]
             assert not found, (table, column, found[:1])
+
+
+def test_the_atlas_printed_in_parts_is_the_atlas_printed_whole(volos, tmp_path, monkeypatch):
+    """The atlas PDF printed on several processes and joined (issue 32) has the
+    pages, text, contents links, anchors, bookmarks and title of the same page
+    printed whole, and two prints are the same bytes."""
+    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install -e '.[pdf]')")
+    pypdf = pytest.importorskip("pypdf")
+    from pipeline.common import pdf
+    from pipeline.publish import published_view
+    from pipeline.publish.factsheets import PRINT_CSS, write_factsheets
+
+    result, _ = volos
+    monkeypatch.setattr(pdf, "SECTIONS_PER_PART", 2)
+    monkeypatch.setattr(pdf, "PROCESSES", 3)  # 8 sections (contents + 7 sheets): this process and two workers
+    write_factsheets(published_view(result), tmp_path / "first")
+    write_factsheets(published_view(result), tmp_path / "second")
+    whole = pdf.write_pdf((tmp_path / "first" / "atlas.html").read_text(encoding="utf-8"), tmp_path / "whole.pdf", PRINT_CSS)
+    parts = tmp_path / "first" / "atlas.pdf"
+    assert parts.read_bytes() == (tmp_path / "second" / "atlas.pdf").read_bytes()
+
+    def bookmarks(reader, outline) -> list:  # nested: a sheet's headings under its title
+        return [bookmarks(reader, o) if isinstance(o, list) else (o.title, reader.get_destination_page_number(o))
+                for o in outline]
+
+    def printed(path: Path) -> dict:
+        reader = pypdf.PdfReader(path)
+        return {"text": [p.extract_text() for p in reader.pages],
+                "links": [[(str(a.get_object().get("/Dest") or a.get_object()["/A"]["/URI"]),
+                            [round(float(v), 3) for v in a.get_object()["/Rect"]]) for a in p.get("/Annots") or []]
+                          for p in reader.pages],
+                "anchors": {k: (reader.get_destination_page_number(d), round(float(d.left), 3), round(float(d.top), 3))
+                            for k, d in reader.named_destinations.items()},
+                "bookmarks": bookmarks(reader, reader.outline),
+                "title": reader.metadata.title}
+
+    joined, single = printed(parts), printed(whole)
+    assert len(joined["text"]) == len(result.features) + 1
+    assert len(joined["anchors"]) == len(result.features)
+    assert sorted(target for target, _ in joined["links"][0]) == sorted(joined["anchors"])  # the contents page
+    assert joined == single

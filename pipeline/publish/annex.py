@@ -5,12 +5,8 @@ and English from one table; every text from the inputs is escaped in HTML."""
 
 from __future__ import annotations
 
-import calendar
-import contextlib
 import html
-import logging
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +17,8 @@ from ..common.changes import summary as change_summary
 from ..common.evidence import CONFIDENCE
 from ..common.i18n import (LEGAL_FORMS, claim_text, conflicts_text, source_name, evidence_text, idle_evidence_text, legal_form_name, number,
                            sources_text, t)
-from ..common.io import FIXED_DATE, atomic_path, write_text
+from ..common.io import write_text
+from ..common.pdf import write_pdf
 from ..plan import plan_totals
 from ..score.profiles import Profile
 from ..participation.workshops import workshop_table
@@ -33,7 +30,6 @@ from .view import Published
 from .mapdata import plan_figures
 from ._bilingual import Bi, html_text, md_text
 
-log = logging.getLogger(__name__)
 
 HEADINGS = {
     "summary": ("Inventory of idle assets", "Απογραφή αδρανών ακινήτων"),
@@ -520,7 +516,7 @@ def write_annex(folder: Path, title: str, sections, pdf: bool = True) -> list[Pa
             f"<h1>{html_text(heading)}</h1>"
             + "\n".join(body) + "</body></html>\n")
     written = [write_text("\n".join(md), folder / "annex.md"), write_text(page, folder / "annex.html")]
-    printed = write_pdf(page, folder / "annex.pdf") if pdf else None
+    printed = write_pdf(page, folder / "annex.pdf", PRINT_CSS) if pdf else None
     return written + ([printed] if printed else [])
 
 
@@ -532,34 +528,3 @@ PRINT_CSS = ("@page{size:A4 landscape;margin:12mm 10mm;@bottom-right{content:cou
              "table.t td{overflow-wrap:anywhere}table.t th{overflow-wrap:normal;hyphens:manual}"
              "table.t td:first-child{min-width:24mm}"
              "table.t thead{display:table-header-group}table.t tr{break-inside:avoid}h2{break-after:avoid}")
-
-
-def write_pdf(page: str, target: Path, print_css: str = PRINT_CSS) -> Path | None:
-    """An HTML page printed as PDF by WeasyPrint with ``print_css`` added
-    (by default the annex's A4 landscape pages), when WeasyPrint is installed
-    (the ``pdf`` extra and the Pango library); otherwise nothing, and the log says why."""
-    try:
-        import weasyprint
-    except (ImportError, OSError) as exc:  # OSError: Pango missing
-        log.info("%s not written: WeasyPrint unavailable (%s); pip install -e '.[pdf]'", Path(target).name, exc)
-        return None
-    printable = page.replace("</style>", print_css + "</style>", 1)
-    with atomic_path(target) as tmp, _fonts_dated_fixed():
-        weasyprint.HTML(string=printable).write_pdf(tmp)
-    return target
-
-
-@contextlib.contextmanager
-def _fonts_dated_fixed():
-    """Run with ``SOURCE_DATE_EPOCH`` at :data:`pipeline.common.io.FIXED_DATE`
-    (unless the user set it): fontTools dates the fonts WeasyPrint embeds
-    with it (their ``head.modified``), else with the time of writing, and
-    two runs on the same inputs would give different PDFs."""
-    if "SOURCE_DATE_EPOCH" in os.environ:
-        yield
-        return
-    os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(FIXED_DATE))
-    try:
-        yield
-    finally:
-        os.environ.pop("SOURCE_DATE_EPOCH", None)

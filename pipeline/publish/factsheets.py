@@ -36,7 +36,7 @@ from ..common.settings import PARTNER_WALK_M
 from ..participation.links import asset_links, qr_svg
 from .implementation import history_rows
 from .view import Published
-from .annex import write_pdf
+from ..common.pdf import write_pdf_sections
 from ._svgmap import site_map_svg, svg_image
 from .mapdata import plan_figures
 from ._bilingual import Bi, html_text
@@ -303,9 +303,16 @@ def _credits(credits: list[str]) -> str:
     return (f"<p class='credits'>{_bi('Δεδομένα', 'Data')}: <span lang='en'>{html.escape('; '.join(credits))}</span></p>")
 
 
-def _page(title: str, body: str) -> str:
+def _head(title: str) -> str:
     return (f"<!DOCTYPE html><html lang='el'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style></head><body>{body}</body></html>\n")
+            f"<style>{CSS}</style></head><body>")
+
+
+_TAIL = "</body></html>\n"
+
+
+def _page(title: str, body: str) -> str:
+    return _head(title) + body + _TAIL
 
 
 def write_factsheets(view: Published, folder: Path) -> list[Path]:
@@ -339,9 +346,9 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
            f"<table><tr><th style='width:6%'>#</th><th>{_bi('ακίνητο', 'asset')}</th>"
            f"<th>{_bi('κωδικός', 'id')}</th><th>{_bi('σχέδιο', 'plan')}</th></tr>{''.join(contents)}</table>"
            f"{_credits(credits)}</section>")
-    atlas = _page(f"{title}: atlas", toc + "".join(sheets))
-    written.append(write_text(atlas, folder / "atlas.html"))
-    if pdf:
-        printed = write_pdf(atlas, folder / "atlas.pdf", PRINT_CSS)
+    head = _head(f"{title}: atlas")
+    written.append(write_text(head + toc + "".join(sheets) + _TAIL, folder / "atlas.html"))
+    if pdf:  # a sheet per page: printed in parts on every core, joined with its links
+        printed = write_pdf_sections(head, [toc, *sheets], _TAIL, folder / "atlas.pdf", PRINT_CSS)
         written += [printed] if printed else []
     return written

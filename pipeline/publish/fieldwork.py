@@ -25,7 +25,7 @@ from ..common.io import write_csv, write_text
 from ..survey.form import EL, EN, KIND_QUESTIONS, SurveyForm
 from ..survey.route import Route
 from ._canvas import offscreen_figure
-from .annex import write_pdf
+from ..common.pdf import write_pdf
 from .factsheets import asset_map, map_image
 
 CSS = ("body{font:11px/1.35 sans-serif;margin:0}.stop{max-width:180mm;margin:0 auto;padding:6mm 0;"

@@ -26,7 +26,7 @@ from ..common._progress import steps
 from ..common.i18n import fmt_value, t
 from ..common.io import write_csv, write_text
 from ._canvas import offscreen_figure
-from .annex import write_pdf
+from ..common.pdf import write_pdf
 from .factsheets import asset_map, map_image
 
 log = logging.getLogger(__name__)

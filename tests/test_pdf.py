@@ -1,0 +1,37 @@
+"""Printing a long page in parts (pipeline.common.pdf): how the sections are
+shared out, and a link no part can resolve dropped as WeasyPrint drops it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from pipeline.common.pdf import _balanced_runs, write_pdf_sections
+
+
+@pytest.mark.parametrize("sizes, parts", [([5] * 10, 2), ([100, 1, 1, 1, 1], 2), ([1, 2, 3, 4, 5, 6, 7], 3),
+                                          ([3, 3], 2), ([7], 3), ([1] * 5, 5)])
+def test_the_parts_are_consecutive_whole_runs_as_even_as_cuts_allow(sizes, parts):
+    runs = _balanced_runs(sizes, parts)
+    assert runs[0][0] == 0 and runs[-1][1] == len(sizes)
+    assert all(a < b for a, b in runs) and all(b == c for (_, b), (c, _) in zip(runs, runs[1:]))
+    assert len(runs) == min(parts, len(sizes))
+    if sizes == [5] * 10:
+        assert runs == [(0, 5), (5, 10)]
+    if sizes[0] == 100:  # the long contents alone in the first part
+        assert runs[0] == (0, 1)
+
+
+def test_a_link_to_no_anchor_is_dropped_and_said(tmp_path, caplog):
+    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install -e '.[pdf]')")
+    pypdf = pytest.importorskip("pypdf")
+    contents = "<section><a href='#s1'>one</a> <a href='#s2'>two</a> <a href='#gone'>gone</a></section>"
+    sheets = [f"<section id='s{i}' style='break-before:page'><h1>Sheet {i}</h1></section>" for i in (1, 2)]
+    with caplog.at_level(logging.ERROR):
+        path = write_pdf_sections("<html><head><style></style></head><body>", [contents, *sheets], "</body></html>",
+                                  tmp_path / "a.pdf", parts=2)
+    reader = pypdf.PdfReader(path)
+    assert [str(a.get_object()["/Dest"]) for a in reader.pages[0]["/Annots"]] == ["s1", "s2"]
+    assert {k: reader.get_destination_page_number(d) for k, d in reader.named_destinations.items()} == {"s1": 1, "s2": 2}
+    assert "No anchor #gone" in caplog.text
