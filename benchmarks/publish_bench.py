@@ -54,12 +54,13 @@ def project(n: int, folder: Path) -> dict:
             "output": {"pdf": True}}
 
 
-def measure(n: int) -> dict:
-    from pipeline.common import _memory
+def measure(n: int, pdf_processes: int | None = None) -> dict:
+    from pipeline.common import _memory, pdf as printing
     from pipeline.common.config import config_from_dict
     from pipeline.runner import run_project
 
     _memory.use_system_allocator()
+    printing.PROCESSES = pdf_processes
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         config = config_from_dict(project(n, folder), folder, "bench")
@@ -74,7 +75,8 @@ def measure(n: int) -> dict:
                 "publish_s": seconds["publish"], "per_output_s": {k[len("publish "):]: v for k, v in seconds.items()
                                                                 if k.startswith("publish ")},
                 "factsheets_per_sheet_s": seconds["publish factsheets"] / max(sheets, 1),
-                "atlas_pdf_bytes": pdf.stat().st_size if pdf.exists() else 0, "cores": os.cpu_count()}
+                "atlas_pdf_bytes": pdf.stat().st_size if pdf.exists() else 0, "cores": os.cpu_count(),
+                "pdf_processes": pdf_processes or os.cpu_count()}
 
 
 def markdown(rows: list[dict]) -> str:
@@ -87,14 +89,17 @@ def markdown(rows: list[dict]) -> str:
               "| assets | fact sheets | per sheet (s) | target per sheet | atlas PDF |", "|---|---|---|---|---|"]
     lines += [f"| {r['assets']:,} | {r['sheets']:,} | {r['factsheets_per_sheet_s']:.3f} | {SHEET_TARGET_S} | "
               f"{r['atlas_pdf_bytes'] / 2**20:.1f} MB |" for r in rows]
+    lines += ["", f"Cores: {rows[0]['cores']}; the atlas PDF printed by {rows[0]['pdf_processes']} process(es)."]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100, 500])
+    parser.add_argument("--pdf-processes", type=int, default=None,
+                        help="processes printing the atlas PDF (default: one per core; 1 prints it whole)")
     args = parser.parse_args()
-    rows = [measure(n) for n in args.sizes]
+    rows = [measure(n, args.pdf_processes) for n in args.sizes]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "publish.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     text = markdown(rows)

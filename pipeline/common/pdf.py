@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,7 @@ def write_pdf_sections(head: str, sections: Sequence[str], tail: str, target: Pa
         return write_pdf(whole, target, print_css)
     from .io import atomic_path
 
-    runs = _balanced_runs([len(s) for s in sections], parts)
+    runs = _balanced_runs([_print_cost(s) for s in sections], parts)
     with tempfile.TemporaryDirectory(prefix="pdf-parts-") as tmp, _fonts_dated_fixed():
         folder = Path(tmp)
         pages = [folder / f"part{i}.html" for i in range(len(runs))]
@@ -114,10 +115,24 @@ def _pypdf_available() -> bool:
     return True
 
 
-def _balanced_runs(sizes: list[int], parts: int) -> list[tuple[int, int]]:
+#: Embedded pictures (``data:`` URIs, the maps' SVG) in a page: each of their
+#: characters costs WeasyPrint about a tenth of a character of text to lay out
+#: and draw (measured on the atlas: 20-30 µs a character of tables and text,
+#: 2 µs a character of a map).
+_DATA_URI = re.compile(r"data:[^'\"\s)]+")
+DATA_URI_COST = 0.1
+
+
+def _print_cost(section: str) -> float:
+    """What printing ``section`` costs, in characters of text (parts are cut to even costs)."""
+    pictures = sum(len(m) for m in _DATA_URI.findall(section))
+    return len(section) - pictures + DATA_URI_COST * pictures
+
+
+def _balanced_runs(sizes: list[float], parts: int) -> list[tuple[int, int]]:
     """``parts`` runs ``(start, stop)`` of consecutive items, none empty, whose
     summed sizes are as even as a cut at the cumulative quantiles makes them."""
-    total, cuts, running, k = sum(sizes), [0], 0, 1
+    total, cuts, running, k = sum(sizes), [0], 0.0, 1
     for i, size in enumerate(sizes[:-1], start=1):
         running += size
         while k < parts and running >= total * k / parts and i > cuts[-1]:
@@ -149,7 +164,7 @@ def _join(parts: list[Path], defined: list[list[str]], target: Path) -> None:
     anchor no part defines dropped as WeasyPrint drops them, bookmarks in
     order, the first part's title and dates."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+    from pypdf.generic import ArrayObject, NameObject, TextStringObject
 
     writer = PdfWriter()
     readers = [PdfReader(p) for p in parts]
@@ -164,14 +179,10 @@ def _join(parts: list[Path], defined: list[list[str]], target: Path) -> None:
             name, dest = str(name), dest.get_object()
             if name in own and name not in dests:
                 dests[name] = ArrayObject([_ref(writer.pages[start + index[dest[0].idnum]]), *dest[1:]])
-    catalog: Any = writer.root_object
-    if dests:
-        flat = ArrayObject()
-        for name in sorted(dests):
-            flat += [TextStringObject(name), dests[name]]
-        catalog[NameObject("/Names")] = DictionaryObject({NameObject("/Dests"): DictionaryObject({NameObject("/Names"): flat})})
-    elif "/Names" in catalog:
-        del catalog["/Names"]
+    tree = writer.get_named_dest_root()  # the parts' anchors, stand-ins included: rewritten in place
+    del tree[:]
+    for name in sorted(dests):
+        tree += [TextStringObject(name), dests[name]]
     for page in writer.pages:
         if "/Annots" in page:
             kept = ArrayObject()
@@ -183,7 +194,6 @@ def _join(parts: list[Path], defined: list[list[str]], target: Path) -> None:
                     kept.append(annotation)
             page[NameObject("/Annots")] = kept
     writer.add_metadata({k: v for k, v in (readers[0].metadata or {}).items()})
-    writer.compress_identical_objects()  # drops the stand-in anchors (and repeated objects)
     writer.write(target)
 
 
