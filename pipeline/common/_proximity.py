@@ -220,7 +220,10 @@ def count_within(geoms: np.ndarray, targets: np.ndarray, radius: float, method: 
 
     def work(start: int, stop: int) -> None:
         part = g[start:stop]
-        corners, edges = spread_corners(part), polygon_rings(part)
+        from ._segments import paths
+
+        shape = paths(part)  # read once for the corners and the rings
+        corners, edges = spread_corners(part, of_paths=shape), polygon_rings(part, of_paths=shape)
         counted[start:stop] = sum(grid.count(part, box[start:stop], corners, edges, radius) for grid in grids)
         if listed is not None:
             counted[start:stop] += listed.count(part, box[start:stop], corners, radius)
@@ -304,27 +307,30 @@ class _Binned:
         return counted
 
 
-def spread_corners(geoms: np.ndarray, k: int = CORNERS) -> np.ndarray:
-    """``k`` vertices of each geometry spread along its coordinates ``(n, k, 2)``
-    (all of a small polygon's corners, a sample of a large one's): points of
-    the geometry, so the distance to the nearest of them bounds the distance
-    to the geometry from above."""
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
-    first = np.searchsorted(owner, np.arange(len(geoms)))
-    count = np.diff(np.append(first, len(owner)))
+def spread_corners(geoms: np.ndarray, k: int = CORNERS, of_paths: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+    """``k`` vertices of each (non-empty) geometry spread along its coordinates
+    ``(n, k, 2)`` (all of a small polygon's corners, a sample of a large
+    one's): points of the geometry, so the distance to the nearest of them
+    bounds the distance to the geometry from above. ``of_paths``: the
+    geometries' :func:`pipeline.common._segments.paths`, when the caller has them."""
+    from ._segments import paths
+
+    xs, ys, start, _, geom_path = of_paths if of_paths is not None else paths(geoms)
+    first = start[geom_path[:-1]]
+    count = start[geom_path[1:]] - first
     pick = first[:, None] + (np.arange(k)[None, :] * count[:, None]) // k
-    return coords[pick]
+    return np.stack([xs[pick], ys[pick]], axis=-1)
 
 
-def polygon_rings(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
+def polygon_rings(geoms: np.ndarray, of_paths: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, ...]:
     """The rings of the polygonal parts of ``geoms``, for the compiled kernels:
     ``x, y`` of every ring's vertices (the closing repeat dropped), where
     each ring starts (``rings + 1`` offsets), +1 for an exterior and -1 for
     a hole, and where each geometry's rings start (``n + 1`` offsets; points
-    and lines have none)."""
+    and lines have none). ``of_paths`` as for :func:`spread_corners`."""
     from ._segments import paths
 
-    xs, ys, start, ring, geom_path = paths(geoms)
+    xs, ys, start, ring, geom_path = of_paths if of_paths is not None else paths(geoms)
     count = np.diff(start)
     is_ring = ring != 0
     keep = np.repeat(is_ring, count)

@@ -124,6 +124,8 @@ def _nearest_among(geoms: np.ndarray, targets: np.ndarray, a_idx: np.ndarray, t_
 #: town) has them tested against it prepared, most wholly inside; fewer
 #: (a plot, a building) go to the compiled clipping
 CROWDED_PAIRS = 16
+#: cover polygons whose extent estimates the cover's density (chunk sizes only)
+SPREAD_SAMPLE = 1000
 
 
 def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
@@ -145,9 +147,10 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
     if len(cover) == 0 or len(areas) == 0:
         return out
     tree = shapely.STRtree(cover)
-    cover_area, cover_box = shapely.area(cover), shapely.bounds(cover)
     b = shapely.bounds(areas)
-    span = np.ptp(cover_box[:, [0, 1]], axis=0) + 1.0
+    # the cover's density, only to size the chunks: from a sample's extent
+    sample = shapely.bounds(cover[:: max(1, len(cover) // SPREAD_SAMPLE)])
+    span = np.nan_to_num(np.nanmax(sample[:, 2:], axis=0) - np.nanmin(sample[:, :2], axis=0)) + 1.0
     expected = len(cover) / float(np.prod(span)) * (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
 
     def work(start: int, stop: int) -> None:
@@ -156,7 +159,7 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
         piece = np.zeros(len(a_idx))
         crowded = np.bincount(a_idx, minlength=stop - start)[a_idx] > CROWDED_PAIRS
         k = np.flatnonzero(crowded)
-        piece[k] = _prepared_overlap(part, cover, a_idx[k], c_idx[k], b[start:stop], cover_box, cover_area)
+        piece[k] = _prepared_overlap(part, cover, a_idx[k], c_idx[k], b[start:stop])
         k = np.flatnonzero(~crowded)
         piece[k] = _clipped_overlap(part, cover, a_idx[k], c_idx[k])
         # added in a fixed order (by asset, then piece size) so that the sum does not
@@ -170,10 +173,10 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
     return out
 
 
-def _prepared_overlap(part, cover, a_idx, c_idx, box, cover_box, cover_area) -> np.ndarray:
+def _prepared_overlap(part, cover, a_idx, c_idx, box) -> np.ndarray:
     """Overlap of each pair by GEOS: a cover polygon wholly inside its area
     (tested on the prepared area) is its own area, the others are intersected."""
-    cb = cover_box[c_idx]
+    cb = shapely.bounds(cover[c_idx])
     maybe = np.flatnonzero((cb[:, 0] > box[a_idx, 0]) & (cb[:, 1] > box[a_idx, 1])
                            & (cb[:, 2] < box[a_idx, 2]) & (cb[:, 3] < box[a_idx, 3]))
     hosts, host_of = np.unique(a_idx[maybe], return_inverse=True)
@@ -183,7 +186,8 @@ def _prepared_overlap(part, cover, a_idx, c_idx, box, cover_box, cover_area) -> 
     shapely.prepare(own)
     inside = np.zeros(len(a_idx), bool)
     inside[maybe] = shapely.contains_properly(own[host_of], cover[c_idx[maybe]])
-    piece = cover_area[c_idx].copy()
+    piece = np.zeros(len(a_idx))
+    piece[inside] = shapely.area(cover[c_idx[inside]])
     edge = ~inside
     piece[edge] = shapely.area(shapely.intersection(part[a_idx[edge]], cover[c_idx[edge]]))
     return piece
@@ -239,13 +243,25 @@ def _others(context: Context, layer: str, assets: gpd.GeoDataFrame) -> np.ndarra
         raise ValueError(f"{layer} is not among the layers that hold assets {SELF_LAYERS}")
     frame = getattr(context, layer)
     refs = context.asset_refs if context.asset_refs is not None else assets["osm_ref"]
-    own = pd.Series(refs, dtype=object).dropna()
-    if own.empty or frame.empty:
+    if frame.empty:
         return None
-    import pyarrow as pa
     import pyarrow.compute as pc
 
+    own = pc.drop_null(_arrow_strings(refs))
+    if len(own) == 0:
+        return None
     # Arrow's hash set is ~10x faster than pandas' isin on a million object strings
-    mine = pc.is_in(pa.array(frame["osm_ref"].astype(object), type=pa.string()),
-                    value_set=pa.array(own.astype(object), type=pa.string()))
+    mine = pc.is_in(_arrow_strings(frame["osm_ref"]), value_set=own)
     return ~mine.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _arrow_strings(values):
+    """``values`` (a pandas string or object column, or a sequence) as an Arrow
+    string array: an Arrow-backed column as it is, without a copy."""
+    import pyarrow as pa
+
+    values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in an object column
+        return pa.array(values.map(lambda v: None if pd.isna(v) else str(v)), type=pa.string())

@@ -11,6 +11,7 @@ profile does not apply to, get no score and the reason names the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -36,7 +37,8 @@ class Explanation:
     missing : (n, k) the criterion was unknown and took the profile's default.
     strong : (n, 2) up to two criteria that earned the most (at least half of
         their maximum), -1 where none; ``weak`` (n,) the criterion with the
-        smallest share under half, -1 where none.
+        smallest share under half, -1 where none (both worked out on first
+        use: a run that writes no reasons never needs them).
     exclusions : ``(mask, sentence_en, sentence_el, criterion)`` per rule an
         asset can break, in the order they are reported; ``{v}`` in a sentence
         stands for the asset's raw value of ``criterion``.
@@ -47,10 +49,20 @@ class Explanation:
     points: np.ndarray
     max_points: np.ndarray
     missing: np.ndarray
-    strong: np.ndarray
-    weak: np.ndarray
     exclusions: list[tuple[np.ndarray, str, str, str | None]]
     _text: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def _reasons(self) -> tuple[np.ndarray, np.ndarray]:
+        return reason_parts(self.points, self.max_points, self.missing)
+
+    @property
+    def strong(self) -> np.ndarray:
+        return self._reasons[0]
+
+    @property
+    def weak(self) -> np.ndarray:
+        return self._reasons[1]
 
     def text(self, lang: str = "en") -> dict[str, list[str]]:
         """The raw values as text in ``lang`` (numbers, units and class names), per criterion."""
@@ -204,7 +216,7 @@ def rank_descending(values: np.ndarray) -> pd.arrays.IntegerArray:
     values = np.asarray(values, dtype=float)
     known = ~np.isnan(values)
     descending = -values[known]
-    order = np.argsort(descending, kind="stable")
+    order = np.argsort(descending)  # ties need no order: each takes its group's first place
     ordered = descending[order]
     # each place takes the place where its group of equal values starts
     first = np.where(np.r_[True, ordered[1:] != ordered[:-1]], np.arange(len(ordered)), 0)
@@ -243,8 +255,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     w = np.array([weights[c] for c in names])
     points = 100 * w * matrix
     max_points = 100 * w
-    strong, weak = reason_parts(points, max_points, missing)
-    ex = Explanation(names, raw_values, points, max_points, missing, strong, weak, exclusions)
+    ex = Explanation(names, raw_values, points, max_points, missing, exclusions)
     score = np.where(eligible, points.sum(axis=1), np.nan)
     rank = rank_descending(score)
     scores = pd.DataFrame({"asset_id": ids, "use": profile.name, "eligible": eligible})
