@@ -35,3 +35,17 @@ def test_a_link_to_no_anchor_is_dropped_and_said(tmp_path, caplog):
     assert [str(a.get_object()["/Dest"]) for a in reader.pages[0]["/Annots"]] == ["s1", "s2"]
     assert {k: reader.get_destination_page_number(d) for k, d in reader.named_destinations.items()} == {"s1": 1, "s2": 2}
     assert "No anchor #gone" in caplog.text
+
+
+def test_a_part_that_fails_names_itself_and_leaves_no_pdf(tmp_path, monkeypatch):
+    import shutil
+    import sys
+
+    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install -e '.[pdf]')")
+    pytest.importorskip("pypdf")
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))  # every worker exits with 1
+    sheets = [f"<section id='s{i}'><h1>Sheet {i}</h1></section>" for i in range(4)]
+    with pytest.raises(RuntimeError, match=r"printing part1 of atlas\.pdf failed"):
+        write_pdf_sections("<html><head><style></style></head><body>", sheets, "</body></html>",
+                           tmp_path / "atlas.pdf", parts=2)
+    assert list(tmp_path.iterdir()) == []

@@ -79,15 +79,26 @@ def write_pdf_sections(head: str, sections: Sequence[str], tail: str, target: Pa
         pages = [folder / f"part{i}.html" for i in range(len(runs))]
         for path, (start, stop) in zip(pages, runs):
             path.write_text(_printable(head + "".join(sections[start:stop]) + tail, print_css), encoding="utf-8")
-        workers = [subprocess.Popen([sys.executable, "-m", __name__, str(path), str(path.with_suffix(".pdf"))],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                   for path in pages[1:]]
-        defined = [_print_part(pages[0].read_text(encoding="utf-8"), pages[0].with_suffix(".pdf"))]
-        for path, worker in zip(pages[1:], workers):
-            out, err = worker.communicate()
-            if worker.returncode != 0:
-                raise RuntimeError(f"printing part {path.stem} of {Path(target).name} failed: {err.strip()[-2000:]}")
-            defined.append(json.loads(out))
+        workers = []
+        try:
+            for path in pages[1:]:  # what a worker says goes to files: a full pipe would stall it
+                with open(path.with_suffix(".log"), "w", encoding="utf-8") as log_file:
+                    workers.append(subprocess.Popen([sys.executable, "-m", __name__, str(path), str(path.with_suffix(".pdf")),
+                                                     str(path.with_suffix(".json"))], stdout=log_file, stderr=log_file))
+            defined = [_print_part(pages[0].read_text(encoding="utf-8"), pages[0].with_suffix(".pdf"))]
+            for path, worker in zip(pages[1:], workers):
+                worker.wait()
+                said = path.with_suffix(".log").read_text(encoding="utf-8").strip()
+                if worker.returncode != 0:
+                    raise RuntimeError(f"printing {path.stem} of {Path(target).name} failed: {said[-2000:]}")
+                for line in filter(None, said.splitlines()):
+                    log.warning("%s, %s: %s", Path(target).name, path.stem, line)  # WeasyPrint's warnings
+                defined.append(json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.kill()
+                    worker.wait()
         with atomic_path(target) as joined:
             _join([p.with_suffix(".pdf") for p in pages], defined, joined)
     return Path(target)
@@ -221,5 +232,6 @@ def _fonts_dated_fixed() -> Iterator[None]:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-if __name__ == "__main__":  # a worker of write_pdf_sections: python -m pipeline.common.pdf PAGE.html PART.pdf
-    print(json.dumps(_print_part(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]))))
+if __name__ == "__main__":  # a worker of write_pdf_sections: python -m pipeline.common.pdf PAGE.html PART.pdf ANCHORS.json
+    anchors = _print_part(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]))
+    Path(sys.argv[3]).write_text(json.dumps(anchors), encoding="utf-8")
