@@ -10,6 +10,9 @@ profile does not apply to, get no score and the reason names the rule.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -17,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..common import contracts
+from ..common import _proximity, contracts
 from ..features import REGISTRY
 from ..common.i18n import fmt_value, number, t, value_name
 from ..common.config import SensitivitySpec
@@ -228,6 +231,23 @@ def rank_descending(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(rank, ~known)
 
 
+#: assets from which a profile's rank is sorted on a thread beside its TOPSIS
+ALONGSIDE_FROM = 50_000
+
+
+@contextlib.contextmanager
+def _alongside(fn, values: np.ndarray) -> Iterator[Future]:
+    """``fn(values)`` run on a thread while the block runs (in the block's
+    thread for a small run or a single core); its future once the block ends."""
+    if len(values) < ALONGSIDE_FROM or _proximity.threads() < 2:
+        done: Future = Future()
+        yield done
+        done.set_result(fn(values))
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(fn, values)
+
+
 def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: SensitivitySpec | None = None,
                   explain: bool = True) -> ScoreResult:
     """Score every asset for one use: weighted sum (the score), TOPSIS as an
@@ -257,7 +277,10 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     max_points = 100 * w
     ex = Explanation(names, raw_values, points, max_points, missing, exclusions)
     score = np.where(eligible, points.sum(axis=1), np.nan)
-    rank = rank_descending(score)
+    closeness = np.full(n, np.nan)
+    with _alongside(rank_descending, score) as ranked:  # the sort beside TOPSIS: both release the GIL
+        closeness[eligible] = topsis(matrix[eligible], w)
+    rank = ranked.result()
     scores = pd.DataFrame({"asset_id": ids, "use": profile.name, "eligible": eligible})
     if explain:
         n_eligible = int(eligible.sum())
@@ -275,8 +298,6 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     if explain:
         scores["reason_en"] = reasons["en"]
         scores["reason_el"] = reasons["el"]
-    closeness = np.full(n, np.nan)
-    closeness[eligible] = topsis(matrix[eligible], w)
     scores["topsis"] = closeness
     scores["rank_topsis"] = rank_descending(closeness)
     for col in ("p_top_k", "rank_p05", "rank_p95"):

@@ -55,15 +55,16 @@ def topsis(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.zeros(0)
     if len(values) == 1:
         return np.ones(1)
-    constant = np.ptp(values, axis=0) == 0  # TOPSIS cannot separate on a constant column
+    lo, hi = values.min(axis=0), values.max(axis=0)
+    constant = hi == lo  # TOPSIS cannot separate on a constant column
     if constant.all():
         return np.full(len(values), 0.5)
-    v, w = values[:, ~constant], np.asarray(weights, dtype=float)[~constant]
+    v, w = (values[:, ~constant], np.asarray(weights, dtype=float)[~constant]) if constant.any() else (values, np.asarray(weights, dtype=float))
     # pymcdm's TOPSIS min-max normalises each column and takes the ideal points
     # from the rows it is given; with each column's minimum and maximum as two
     # extra rows, a block of rows gets the same values as the whole matrix, so
     # blocks keep the working copies small (about 130 MB at 1M rows otherwise)
-    anchors = np.vstack([v.min(axis=0), v.max(axis=0)]) + 1e-12
+    anchors = np.vstack([lo[~constant], hi[~constant]]) + 1e-12
     method, types = TOPSIS(), np.ones(v.shape[1])
     out = np.empty(len(v))
     for start in range(0, len(v), TOPSIS_BLOCK):
