@@ -23,6 +23,7 @@ def test_the_parts_are_consecutive_whole_runs_as_even_as_cuts_allow(sizes, parts
         assert runs[0] == (0, 1)
 
 
+@pytest.mark.slow  # a worker process
 def test_a_link_to_no_anchor_is_dropped_and_said(tmp_path, caplog):
     pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install -e '.[pdf]')")
     pypdf = pytest.importorskip("pypdf")
@@ -37,6 +38,7 @@ def test_a_link_to_no_anchor_is_dropped_and_said(tmp_path, caplog):
     assert "No anchor #gone" in caplog.text
 
 
+@pytest.mark.slow  # a worker process
 def test_a_part_that_fails_names_itself_and_leaves_no_pdf(tmp_path, monkeypatch):
     import shutil
     import sys
