@@ -161,10 +161,11 @@ def _name(names: dict[str, Bi], use: str) -> str:
     return html_text(names.get(use, use))
 
 
-def _uses(asset_id: str, scores: pd.DataFrame, names: dict[str, Bi]) -> str:
+def _uses(scores: pd.DataFrame, names: dict[str, Bi]) -> str:
     """The uses the asset is eligible for, best first, with their reasons;
-    then, in one block, the uses it is excluded from and why."""
-    mine = scores[scores["asset_id"] == asset_id].sort_values("score", ascending=False, na_position="last")
+    then, in one block, the uses it is excluded from and why (``scores``: the asset's rows)."""
+    mine = scores[["use", "score", "eligible", "reason_el", "reason_en"]].sort_values("score", ascending=False,
+                                                                                  na_position="last")
     rows = [f"<tr><td>{_name(names, r.use)}</td><td>{r.score:.0f}/100</td><td>{_two(str(r.reason_el), str(r.reason_en))}</td></tr>"
             for r in mine[mine["eligible"]].itertuples()]
     table = ("<table><tr><th>χρήση / <span lang='en'>use</span></th><th style='width:10%'>βαθμός / <span lang='en'>score</span>"
@@ -200,8 +201,8 @@ def _route(r, legal) -> "list[tuple[Bi | str, str]]":
     return rows
 
 
-def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, Bi], legal=None) -> str:
-    mine = plan[plan["asset_id"] == asset_id] if plan is not None and len(plan) else pd.DataFrame()
+def _plan(mine: pd.DataFrame, names: dict[str, Bi], legal=None) -> str:
+    """What the plan gives the asset (``mine``: its rows of the plan)."""
     if mine.empty:
         return ("<p>Δεν ανατίθεται σε χρήση από το σχέδιο. / <span lang='en'>Not assigned a use by the plan.</span></p>")
     parts = []
@@ -222,9 +223,9 @@ def _plan(asset_id: str, plan: pd.DataFrame | None, names: dict[str, Bi], legal=
     return "<table>" + "".join(parts) + "</table>"
 
 
-def _interest(asset_id: str, interest: pd.DataFrame, names: dict[str, Bi]) -> str:
-    """Who asked for the asset in the open call, for what uses (nothing when no one did)."""
-    mine = interest[interest["asset_id"] == asset_id]
+def _interest(mine: pd.DataFrame, names: dict[str, Bi]) -> str:
+    """Who asked for the asset in the open call, for what uses (nothing when no
+    one did; ``mine``: its rows of the interest register)."""
     if mine.empty:
         return ""
     rows = "".join(f"<tr><td>{html.escape(str(r.organisation))}</td>"
@@ -245,10 +246,11 @@ def _links(asset_id: str, config) -> str:
     return f"<h2>{_bi('Συμμετοχή', 'Take part')}</h2><div class='links'>{cells}</div>"
 
 
-def _partners(asset_id: str, partners: pd.DataFrame, shown: int = 6) -> str:
+def _partners(partners: pd.DataFrame, shown: int = 6) -> str:
     """Facilities and organisations within walking distance, nearest first, in
-    one paragraph so the sheet stays one page (all of them are in partners.csv)."""
-    mine = partners[partners["asset_id"] == asset_id].sort_values("distance_m", kind="stable")
+    one paragraph so the sheet stays one page (all of them are in partners.csv;
+    ``partners``: the asset's rows)."""
+    mine = partners.sort_values("distance_m", kind="stable")
     if mine.empty:
         return ""
     items = [f"{html.escape(str(r.partner))} ({html.escape(r.kind_el)}, {html.escape(fmt_value(r.distance_m, 'm', 'el'))})"
@@ -280,19 +282,41 @@ def _split(text: str) -> str:
     return _bi(el, en) if sep and not any(c.isalpha() and c.isascii() for c in el) else html.escape(text)
 
 
-def sheet_html(a, picture: str, view: Published, names: dict[str, Bi]) -> str:
+class AssetRows:
+    """Each asset's rows of the view's per-asset tables (scores, plan, interest,
+    partners), grouped once: a sheet per asset picking its rows out of the
+    whole tables would cost the square of the inventory."""
+
+    def __init__(self, view: Published):
+        self._groups = {name: self._grouped(getattr(view, name)) for name in ("scores", "plan", "interest", "partners")}
+
+    @staticmethod
+    def _grouped(frame: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+        if frame is None or "asset_id" not in frame.columns:
+            return pd.DataFrame(columns=["asset_id"]), {}
+        return frame.iloc[:0], {str(k): g for k, g in frame.groupby("asset_id", sort=False)}
+
+    def of(self, table: str, asset_id) -> pd.DataFrame:
+        """``table``'s rows of ``asset_id``, in the table's order (none: an empty frame with its columns)."""
+        empty, groups = self._groups[table]
+        return groups.get(str(asset_id), empty)
+
+
+def sheet_html(a, picture: str, view: Published, names: dict[str, Bi], rows: AssetRows | None = None) -> str:
     """One asset's sheet (a ``<section>``): facts, suitability, plan, the open
-    call's interest and, with the plan's ledger, its path."""
-    scores, plan, credits, title = view.scores, view.plan, list(view.credits), view.title
+    call's interest and, with the plan's ledger, its path. ``rows``: the
+    view's :class:`AssetRows`, when the caller writes many sheets."""
+    rows = rows if rows is not None else AssetRows(view)
+    credits, title = list(view.credits), view.title
     name = _title(a)
     return (f"<section class='sheet' id='{html.escape(file_name(a.asset_id)[:-5])}'>"
             f"<h1>{html.escape(str(name))}</h1><p class='sub'>{html.escape(title)} · {html.escape(str(a.asset_id))}</p>"
             f"<div class='map'>{picture}</div>"
             f"<h2>{_bi('Στοιχεία', 'Facts')}</h2><table>{_facts(a)}</table>"
-            f"<h2>{_bi('Καταλληλότητα ανά χρήση', 'Suitability per use')}</h2>{_uses(a.asset_id, scores, names)}"
-            f"<h2>{_bi('Σχέδιο', 'Plan')}</h2>{_plan(a.asset_id, plan, names, view.legal)}"
-            f"{_interest(str(a.asset_id), view.interest, names)}"
-            f"{_partners(str(a.asset_id), view.partners)}"
+            f"<h2>{_bi('Καταλληλότητα ανά χρήση', 'Suitability per use')}</h2>{_uses(rows.of('scores', a.asset_id), names)}"
+            f"<h2>{_bi('Σχέδιο', 'Plan')}</h2>{_plan(rows.of('plan', a.asset_id), names, view.legal)}"
+            f"{_interest(rows.of('interest', a.asset_id), names)}"
+            f"{_partners(rows.of('partners', a.asset_id))}"
             f"{_path(str(a.asset_id), view.progress)}"
             f"{_links(str(a.asset_id), view.config)}"
             f"{_credits(credits)}</section>")
@@ -330,15 +354,16 @@ def write_factsheets(view: Published, folder: Path) -> list[Path]:
     tree = shapely.STRtree(geoms)
     written, sheets, contents = [], [], []
     position = {a: i for i, a in enumerate(inventory["asset_id"])}
+    rows = AssetRows(view)
     for k, asset_id in enumerate(steps(order, len(order), "fact sheets", log, "sheet"), start=1):
         a = SimpleNamespace(**by_id.loc[asset_id].to_dict())  # attribute access without a Series' own .name
         near = tree.query(shapely.buffer(a.geometry, SURROUNDINGS_M * 2), predicate="intersects")
         others = geoms[near[near != position[asset_id]]]
-        sheet = sheet_html(a, asset_map(a.geometry, context, others), view, names)
+        sheet = sheet_html(a, asset_map(a.geometry, context, others), view, names, rows)
         sheets.append(sheet)
         written.append(write_text(_page(f"{title}: {asset_id}", sheet), folder / "factsheets" / file_name(asset_id)))
         label = _title(a)
-        use = ", ".join(_name(names, u) for u in plan.loc[plan["asset_id"] == asset_id, "use"]) if plan is not None else ""
+        use = ", ".join(_name(names, u) for u in rows.of("plan", asset_id).get("use", []))
         contents.append(f"<tr><td>{k}</td><td><a href='#{html.escape(file_name(asset_id)[:-5])}'>{html.escape(str(label))}"
                         f"</a></td><td>{html.escape(str(asset_id))}</td><td>{use}</td></tr>")
     toc = (f"<section class='sheet toc'><h1>{html.escape(title)}</h1><p class='sub'>"
