@@ -260,11 +260,12 @@ def _partners(partners: pd.DataFrame, shown: int = 6) -> str:
             f"<p class='partners'>{' · '.join(items)}{more}</p>")
 
 
-def _path(asset_id: str, progress: Progress | None) -> str:
-    """The asset's steps in the plan's ledger (nothing without a ledger)."""
+def _path(asset_id: str, progress: Progress | None, events: pd.DataFrame | None = None) -> str:
+    """The asset's steps in the plan's ledger (nothing without a ledger;
+    ``events``: its rows of the ledger's history, when the caller has them)."""
     if progress is None:
         return ""
-    rows = history_rows(progress, asset_id)
+    rows = history_rows(progress, asset_id, events)
     if not rows:
         return ""
     shown = 6  # the latest steps: the sheet stays one page; all of them are in the ledger
@@ -284,17 +285,19 @@ def _split(text: str) -> str:
 
 class AssetRows:
     """Each asset's rows of the view's per-asset tables (scores, plan, interest,
-    partners), grouped once: a sheet per asset picking its rows out of the
-    whole tables would cost the square of the inventory."""
+    partners, and the ledger's history), grouped once: a sheet per asset
+    picking its rows out of the whole tables would cost the square of the inventory."""
 
     def __init__(self, view: Published):
-        self._groups = {name: self._grouped(getattr(view, name)) for name in ("scores", "plan", "interest", "partners")}
+        self._groups = {name: self._grouped(getattr(view, name), "asset_id")
+                        for name in ("scores", "plan", "interest", "partners")}
+        self._groups["history"] = self._grouped(view.progress.history if view.progress is not None else None, "ledger_id")
 
     @staticmethod
-    def _grouped(frame: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-        if frame is None or "asset_id" not in frame.columns:
-            return pd.DataFrame(columns=["asset_id"]), {}
-        return frame.iloc[:0], {str(k): g for k, g in frame.groupby("asset_id", sort=False)}
+    def _grouped(frame: pd.DataFrame | None, key: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+        if frame is None or key not in frame.columns:
+            return pd.DataFrame(columns=[key]), {}
+        return frame.iloc[:0], {str(k): g for k, g in frame.groupby(key, sort=False)}
 
     def of(self, table: str, asset_id) -> pd.DataFrame:
         """``table``'s rows of ``asset_id``, in the table's order (none: an empty frame with its columns)."""
@@ -317,7 +320,7 @@ def sheet_html(a, picture: str, view: Published, names: dict[str, Bi], rows: Ass
             f"<h2>{_bi('Σχέδιο', 'Plan')}</h2>{_plan(rows.of('plan', a.asset_id), names, view.legal)}"
             f"{_interest(rows.of('interest', a.asset_id), names)}"
             f"{_partners(rows.of('partners', a.asset_id))}"
-            f"{_path(str(a.asset_id), view.progress)}"
+            f"{_path(str(a.asset_id), view.progress, rows.of('history', a.asset_id))}"
             f"{_links(str(a.asset_id), view.config)}"
             f"{_credits(credits)}</section>")
 

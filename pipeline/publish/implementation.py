@@ -50,9 +50,10 @@ def ledger_table(progress: Progress, use_names: dict[str, str] | None = None) ->
     })
 
 
-def history_rows(progress: Progress, asset_id: str) -> list[tuple[str, str, str]]:
-    """An asset's events as (date, step, detail) texts, oldest first."""
-    events = progress.history[progress.history["ledger_id"] == asset_id]
+def history_rows(progress: Progress, asset_id: str, events: pd.DataFrame | None = None) -> list[tuple[str, str, str]]:
+    """An asset's events as (date, step, detail) texts, oldest first
+    (``events``: its rows of ``progress.history``, when the caller has them)."""
+    events = progress.history[progress.history["ledger_id"] == asset_id] if events is None else events
     rows = []
     for e in events.itertuples():
         detail = [str(v) for v in (getattr(e, "evidence", None), getattr(e, "note", None)) if isinstance(v, str) and v]
