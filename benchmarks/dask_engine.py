@@ -1,7 +1,7 @@
 """The benchmark's computations tile by tile from the workload's GeoParquet
 files (:func:`pipeline.distributed.compute_features_from_files`): on the Dask
 engine with 1 or 2 worker processes, each worker reading its tiles, or in
-this process alone, tiles sized by the memory budget."""
+this process alone within a memory budget (whole, or in tiles sized by it)."""
 
 from __future__ import annotations
 
@@ -43,10 +43,23 @@ def result(feats, scored):
                                 scored.scores["score"].to_numpy())
 
 
-def features_and_score_tiled(folder: Path):
-    """Scores of workload ``folder`` computed in this process tile by tile
-    (``settings.TILE_MEMORY_MB``), and the ``perf_counter`` at which they were ready."""
-    return scored_frame(compute_features_from_files(paths_of(folder), None, engines.CRITERIA, prepare=prepare))
+#: the issue's bound on a dense million's peak (2.5 GB), as the run's memory budget
+BUDGET_MB = 2.5e9 / 2**20
+
+
+def features_and_score_tiled(folder: Path, budget_mb: float = BUDGET_MB):
+    """Scores of workload ``folder`` computed in this process from the files
+    within a memory budget of ``budget_mb`` (read whole if the layers fit,
+    otherwise tile by tile), the ``perf_counter`` at which they were ready,
+    and the plan the run chose (:class:`pipeline.distributed.MemoryPlan`)."""
+    from pipeline.common import settings
+    from pipeline.distributed import memory_plan
+
+    settings.MEMORY_BUDGET_MB = budget_mb
+    paths = paths_of(folder)
+    plan = memory_plan(paths)
+    frame, ready = scored_frame(compute_features_from_files(paths, None, engines.CRITERIA, prepare=prepare))
+    return frame, ready, plan
 
 
 def features_and_score(folder: Path, workers: int) -> tuple:

@@ -20,10 +20,12 @@ import json
 import logging
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import shapely
 
 from .common import _memory
@@ -137,7 +139,6 @@ def _refs_within(path, box) -> np.ndarray:
     meets ``box``, without decoding a geometry (the same rows as
     ``read_parquet(bbox=box)``, which needs the covering too)."""
     import pyarrow.dataset as ds
-    import pyarrow.parquet as pq
 
     meta = json.loads(pq.read_schema(path).metadata[b"geo"])
     covering = meta["columns"][meta["primary_column"]].get("covering", {}).get("bbox")
@@ -149,16 +150,72 @@ def _refs_within(path, box) -> np.ndarray:
     return refs.to_numpy().astype(object)
 
 
-def tile_size(bounds, assets: int, memory_mb: float) -> float:
-    """Side (m) of square tiles over ``bounds`` that hold about as many of
-    ``assets`` (spread evenly) as ``memory_mb`` fits at
-    ``settings.TILE_BYTES_PER_ASSET`` each (at least a thousand a tile)."""
+@dataclass(frozen=True)
+class MemoryPlan:
+    """How a run from files fits its memory budget: ``whole_bytes`` is the
+    estimated peak of reading every layer at once, ``budget_bytes`` the
+    budget, ``grid`` the columns and rows of tiles over the assets' extent
+    (``(1, 1)``: whole, one read)."""
+
+    whole_bytes: float
+    budget_bytes: float
+    grid: tuple[int, int]
+
+    @property
+    def whole(self) -> bool:
+        return self.grid == (1, 1)
+
+    def describe(self) -> str:
+        way = "whole" if self.whole else f"tile by tile ({self.grid[0]} x {self.grid[1]} tiles)"
+        return f"estimated {self.whole_bytes / 1e9:.2f} GB read whole, budget {self.budget_bytes / 1e9:.2f} GB: {way}"
+
+
+def file_bounds(path) -> tuple[float, float, float, float]:
+    """The extent of GeoParquet ``path``: its metadata's bbox, or read."""
+    meta = json.loads(pq.read_schema(path).metadata[b"geo"])
+    bounds = meta["columns"][meta["primary_column"]].get("bbox")
+    if bounds is None:
+        bounds = gpd.read_parquet(path, columns=["geometry"]).total_bounds
+    return tuple(float(v) for v in bounds)  # type: ignore[return-value]
+
+
+def memory_plan(paths: dict, budget_mb: float | None = None) -> MemoryPlan:
+    """Whether the layers in ``paths`` fit ``budget_mb`` (default
+    ``settings.MEMORY_BUDGET_MB``) read whole, and if not the tiles that do.
+
+    A tile holds its assets, the context within its halo and its working
+    memory while the features of every tile done so far wait for the score:
+    tiles get half of what the budget leaves after the process, the working
+    memory and every asset's outputs, at the layers' estimated bytes per asset.
+    """
     from .common import settings
 
-    per_tile = max(memory_mb * 2**20 / settings.TILE_BYTES_PER_ASSET, 1000.0)
+    budget_mb = settings.MEMORY_BUDGET_MB if budget_mb is None else budget_mb
+    machine = _memory.machine_bytes()
+    budget = budget_mb * 2**20 if budget_mb is not None else 0.6 * (machine or 8e9)
+    assets = pq.read_metadata(paths["assets"]).num_rows
+    layers = sum(_memory.geoparquet_bytes(p) for p in paths.values())
+    work = settings.WORK_MEMORY_MB * 2**20
+    whole = _memory.run_bytes(layers, assets, work)
+    if whole <= budget:
+        return MemoryPlan(whole, budget, (1, 1))
+    left = (budget - _memory.run_bytes(0.0, assets, work)) / 2
+    if left < 1000 * layers / max(assets, 1):
+        log.warning("a memory budget of %.0f MiB leaves no room for tiles beside the outputs of %d assets "
+                    "(%.0f MiB): tiles of a thousand assets, the run will peak above it",
+                    budget / 2**20, assets, _memory.run_bytes(0.0, assets, work) / 2**20)
+    count = math.ceil(assets / max(left / (layers / max(assets, 1)), 1000.0))
+    x0, y0, x1, y1 = file_bounds(paths["assets"])
+    columns = max(round(math.sqrt(count * max(x1 - x0, 1.0) / max(y1 - y0, 1.0))), 1)
+    return MemoryPlan(whole, budget, (columns, math.ceil(count / columns)))
+
+
+def grid_tiles(bounds, columns: int, rows: int) -> list[tuple[float, float, float, float]]:
+    """``columns`` x ``rows`` equal tiles over ``bounds``, the last ones a
+    metre wider so that an asset on the far edge lies in one of them."""
     x0, y0, x1, y1 = bounds
-    area = max((x1 - x0) * (y1 - y0), 1.0)
-    return float(math.sqrt(area * min(per_tile / max(assets, 1), 1.0))) + 1.0
+    xs, ys = np.linspace(x0, x1 + 1.0, columns + 1), np.linspace(y0, y1 + 1.0, rows + 1)
+    return [(float(xs[i]), float(ys[j]), float(xs[i + 1]), float(ys[j + 1])) for i in range(columns) for j in range(rows)]
 
 
 def compute_features_from_files(paths: dict, client, names: list[str], tile_m: float | None = None,
@@ -174,32 +231,31 @@ def compute_features_from_files(paths: dict, client, names: list[str], tile_m: f
 
     With a Dask ``client`` the workers behind it take the tiles (only tile
     bounds travel). With ``client=None`` this process takes them one after
-    the other, tiles sized by ``settings.TILE_MEMORY_MB``: a million assets
-    on one machine in bounded memory, each tile's criteria on the thread pool.
+    the other: read whole when the layers fit ``settings.MEMORY_BUDGET_MB``
+    (estimated from the files' metadata, :func:`memory_plan`), otherwise in
+    tiles sized to stay within it (a million downtown assets on one machine
+    in bounded memory), each tile's criteria on the thread pool.
     """
-    import pyarrow.parquet as pq
-
-    from .common import settings
-
-    meta = json.loads(pq.read_schema(paths["assets"]).metadata[b"geo"])
-    bounds = meta["columns"][meta["primary_column"]].get("bbox")
-    if bounds is None:
-        bounds = gpd.read_parquet(paths["assets"], columns=["geometry"]).total_bounds
+    bounds = file_bounds(paths["assets"])
     halos = layer_halos(names)
-    if tile_m is None and client is None:
-        tile_m = tile_size(bounds, pq.read_metadata(paths["assets"]).num_rows, settings.TILE_MEMORY_MB)
-    elif tile_m is None:  # about two tiles per worker: each tile pays for its halo and its trees
+    if tile_m is not None:
+        boxes = tiles(bounds, tile_m)
+    elif client is None:
+        plan = memory_plan(paths)
+        log.info("features from files: %s", plan.describe())
+        boxes = grid_tiles(bounds, *plan.grid)
+    else:  # about two tiles per worker: each tile pays for its halo and its trees
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        tile_m = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / math.ceil(math.sqrt(2 * workers))
+        boxes = tiles(bounds, max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / math.ceil(math.sqrt(2 * workers)))
     if client is None:
         done = []
-        for i, tile in enumerate(tiles(bounds, tile_m)):
+        for i, tile in enumerate(boxes):
             done.append(_tile_features(tile, paths, names, halos, prepare, tuple(keep)))
             _memory.release_freed_memory()
             log.debug("tile %d: %d assets", i + 1, len(done[-1]))
     else:
         futures = [client.submit(_tile_features, t, paths, names, halos, prepare, tuple(keep), pure=False)
-                   for t in tiles(bounds, tile_m)]
+                   for t in boxes]
         done = client.gather(futures)
     parts = [p for p in done if len(p)]
     columns = list(keep) + [f"c_{n}" for n in names]

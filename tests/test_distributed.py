@@ -141,25 +141,38 @@ def test_a_national_config_needs_a_file_of_municipalities(tmp_path):
                           "sources": {"osm": {"path": "x.pbf"}}, "national": {}}, tmp_path)
 
 
-def test_tiles_from_files_in_this_process_follow_the_memory_budget(workload, tmp_path, monkeypatch):
-    """Without a cluster the tiles run here, one after the other, as many as
-    the memory budget needs; the features are the same as in memory."""
+def test_from_files_in_this_process_the_memory_budget_chooses_whole_or_tiles(workload, tmp_path, monkeypatch):
+    """Without a cluster the run reads the layers whole when they fit the
+    memory budget, and otherwise works in as many tiles as the budget needs
+    (each within it); the features are the same either way, and the same as
+    in memory."""
     from pipeline import distributed
-    from pipeline.common import settings
+    from pipeline.common import _memory, settings
 
     assets, context = workload
     write_workload(6000, tmp_path, seed=5)
     paths = {name: str(tmp_path / f"{name}.parquet") for name in ("assets", "buildings", "roads", "pois")}
-    monkeypatch.setattr(settings, "TILE_MEMORY_MB", 1000 * settings.TILE_BYTES_PER_ASSET / 2**20)  # a thousand assets a tile
-    seen = []
+    seen: list = []
     real = distributed._tile_features
     monkeypatch.setattr(distributed, "_tile_features", lambda *a, **k: seen.append(a[0]) or real(*a, **k))
-    got = compute_features_from_files(paths, None, engines.CRITERIA, prepare=dask_engine.prepare)
-    assert len(seen) >= 6
     want = compute_features(assets, context, engines.CRITERIA)
-    got = got.set_index("asset_id").loc[want["asset_id"]]
-    for c in engines.CRITERIA:
-        np.testing.assert_array_equal(got[f"c_{c}"].to_numpy(), want[f"c_{c}"].to_numpy(), err_msg=c)
+
+    def run(budget_mb):
+        monkeypatch.setattr(settings, "MEMORY_BUDGET_MB", budget_mb)
+        seen.clear()
+        got = compute_features_from_files(paths, None, engines.CRITERIA, prepare=dask_engine.prepare)
+        got = got.set_index("asset_id").loc[want["asset_id"]]
+        for c in engines.CRITERIA:
+            np.testing.assert_array_equal(got[f"c_{c}"].to_numpy(), want[f"c_{c}"].to_numpy(), err_msg=c)
+        return distributed.memory_plan(paths)
+
+    plan = run(None)  # 60 % of this machine: a few thousand assets fit
+    assert plan.whole and len(seen) == 1
+    layers = sum(_memory.geoparquet_bytes(p) for p in paths.values())
+    fixed = _memory.run_bytes(0.0, len(assets), settings.WORK_MEMORY_MB * 2**20)
+    plan = run((fixed + 2 * 1000 * layers / len(assets)) / 2**20)  # room for tiles of a thousand assets
+    assert not plan.whole and len(seen) == plan.grid[0] * plan.grid[1] >= 6
+    assert plan.whole_bytes > plan.budget_bytes
 
 
 def test_the_assets_near_a_tile_are_found_from_the_bbox_covering_alone(workload, tmp_path):

@@ -74,14 +74,13 @@ WORK_MEMORY_MB : float
     many assets each chunk holds (a million downtown assets have about 800
     million asset-amenity pairs within 500 m, which are never all listed).
     The loaded layers themselves are not counted.
-TILE_MEMORY_MB : float
-    Memory (MiB) one tile's assets and context may take when features are
-    computed from GeoParquet files tile by tile in one process
-    (``distributed.compute_features_from_files`` without a cluster).
-TILE_BYTES_PER_ASSET : float
-    What an asset costs in memory with its share of the context layers, to
-    size those tiles: about 3,400 bytes on the dense benchmark (a downtown's
-    buildings, roads and amenities per asset), measured by ``make bench``.
+MEMORY_BUDGET_MB : float or None
+    Memory (MiB) a run of the features and score from GeoParquet files
+    (``distributed.compute_features_from_files`` without a cluster) may
+    peak at. The run estimates from the files' metadata what holding every
+    layer would take (``common._memory``); within the budget it reads them
+    whole, beyond it it works tile by tile, tiles sized to stay within it,
+    with the same results. ``None``: 60 % of the machine's memory.
 CRITERIA_TOGETHER_MAX_ASSETS : int
     Up to this many assets the features stage runs its criteria side by side
     on the threads (each one's serial parts overlap another's compiled
@@ -153,8 +152,7 @@ SERVICES_RADIUS_M = 500.0
 WORK_MEMORY_MB = 256.0
 THREADS: int | None = None
 CRITERIA_TOGETHER_MAX_ASSETS = 250_000
-TILE_MEMORY_MB = 512.0
-TILE_BYTES_PER_ASSET = 3400.0
+MEMORY_BUDGET_MB: float | None = None
 
 POI_TAGS: dict[str, set[str] | None] = {
     "amenity": None, "shop": None, "public_transport": None,
