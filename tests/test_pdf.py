@@ -51,3 +51,24 @@ def test_a_part_that_fails_names_itself_and_leaves_no_pdf(tmp_path, monkeypatch)
         write_pdf_sections("<html><head><style></style></head><body>", sheets, "</body></html>",
                            tmp_path / "atlas.pdf", parts=2)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bilingual_text_in_a_narrow_cell_breaks_between_its_sides(tmp_path):
+    """The fact sheets' Greek side is the page's own text and the English side
+    a span: WeasyPrint misses the break opportunity of a space just before an
+    inline box and broke the Greek side after its first word; with the space
+    inside the English span the Greek side fills its line and the English
+    starts the next, as when both sides were spans."""
+    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install -e '.[pdf]')")
+    pypdf = pytest.importorskip("pypdf")
+    from pipeline.common.pdf import write_pdf
+    from pipeline.publish._bilingual import Bi, html_text
+    from pipeline.publish.factsheets import CSS, PRINT_CSS, _head, _TAIL
+
+    cell = html_text(Bi("Ενεργειακή κοινότητα - φωτοβολταϊκό στέγης", "Energy community solar (rooftop)"))
+    table = (f"<table><tr><th>χρήση</th><th style='width:10%'>βαθμός</th><th style='width:60%'>αιτιολόγηση</th></tr>"
+             f"<tr><td>{cell}</td><td>67/100</td><td>-</td></tr></table>")
+    assert CSS in _head("t")
+    path = write_pdf(_head("t") + table + _TAIL, tmp_path / "cell.pdf", PRINT_CSS)
+    lines = [line.strip() for line in pypdf.PdfReader(path).pages[0].extract_text().splitlines()]
+    assert lines[1:3] == ["Ενεργειακή κοινότητα - φωτοβολταϊκό στέγης /", "Energy community solar (rooftop)"], lines

@@ -1,7 +1,11 @@
 """Texts in Greek and English side by side (:class:`Bi`), and how the annex
-prints them: ``Greek / English`` in Markdown, and in HTML each side in an
-element that names its language (``<span lang="el">`` and ``<span lang="en">``),
-so a reader, a screen reader or a test can tell the Greek side from the English.
+prints them: ``Greek / English`` in Markdown, and in HTML the English side in
+an element that names its language (``<span lang="en">``) on a page whose
+language is Greek (``<html lang="el">``), so a reader, a screen reader or a
+test can tell the Greek side (everything not marked English) from the English.
+The Greek side is not wrapped too: it is the page's own language, and each
+wrapper is an inline box that WeasyPrint lays out on its own (the atlas PDF of
+104 sheets printed in 16.7 s without them, 22.4 s with them).
 Anything else is a value of the inputs (a name, an id, a number): neither side."""
 
 from __future__ import annotations
@@ -47,11 +51,14 @@ def join(el: str, en: str) -> str:
 
 
 def html_text(value) -> str:
-    """``value`` as escaped HTML; a :class:`Bi` with each side marked with its language."""
+    """``value`` as escaped HTML for a Greek page; a :class:`Bi` with its English side marked as such."""
     if isinstance(value, Bi):
-        el = f'<span lang="el">{html.escape(value.el)}</span>' if value.el else ""
-        en = f'<span lang="en">{html.escape(value.en)}</span>' if value.en and value.en != value.el else ""
-        return " / ".join(x for x in (el, en) if x)
+        el, en = html.escape(value.el), html.escape(value.en)
+        if not value.en or value.en == value.el:
+            return el
+        # the space before the English side inside its span: WeasyPrint misses the break opportunity of a
+        # space just before an inline box, and broke the Greek side after its first word instead
+        return f'{el} /<span lang="en"> {en}</span>' if el else f'<span lang="en">{en}</span>'
     return html.escape(str(value))
 
 

@@ -135,7 +135,7 @@ def _html_table(df: pd.DataFrame) -> str:
     layout: a printer need not measure every cell's narrowest width); Greek and
     English texts marked with their language, every text escaped."""
     if df.empty:
-        return "<p><i><span lang='el'>κανένα</span> / <span lang='en'>none</span></i></p>"
+        return "<p><i>κανένα / <span lang='en'>none</span></i></p>"
     text = df.astype(str)
     need = [max(6.0, min(80.0, max([len(str(c)) / 2, *text[c].str.len().head(200).tolist()]))) ** 0.6 for c in df.columns]
     cols = "".join(f"<col style='width:{100 * n / sum(need):.1f}%'>" for n in need)
