@@ -164,16 +164,17 @@ def _name(names: dict[str, Bi], use: str) -> str:
 def _uses(scores: pd.DataFrame, names: dict[str, Bi]) -> str:
     """The uses the asset is eligible for, best first, with their reasons;
     then, in one block, the uses it is excluded from and why (``scores``: the asset's rows)."""
-    mine = scores[["use", "score", "eligible", "reason_el", "reason_en"]].sort_values("score", ascending=False,
-                                                                                  na_position="last")
-    rows = [f"<tr><td>{_name(names, r.use)}</td><td>{r.score:.0f}/100</td><td>{_two(str(r.reason_el), str(r.reason_en))}</td></tr>"
-            for r in mine[mine["eligible"]].itertuples()]
+    # plain lists: a sheet has a few rows, and pandas' sorting and masks cost more than the rows themselves
+    records = list(zip(*(scores[c].tolist() for c in ("use", "score", "eligible", "reason_el", "reason_en"))))
+    known = [r for r in records if r[1] == r[1]]  # best first, ties in table order, unknown scores last (as pandas sorts)
+    mine = sorted(known, key=lambda r: -r[1]) + [r for r in records if r[1] != r[1]]
+    rows = [f"<tr><td>{_name(names, use)}</td><td>{value:.0f}/100</td><td>{_two(str(el), str(en))}</td></tr>"
+            for use, value, eligible, el, en in mine if eligible]
     table = ("<table><tr><th>χρήση / <span lang='en'>use</span></th><th style='width:10%'>βαθμός / <span lang='en'>score</span>"
              "</th><th style='width:60%'>αιτιολόγηση / <span lang='en'>reason</span></th></tr>" + "".join(rows) + "</table>"
              ) if rows else ""
-    out = mine[~mine["eligible"]]
-    excluded = " · ".join(f"<b>{_name(names, r.use)}</b>: {html.escape(str(r.reason_el))} / "
-                          f"<i lang='en'>{html.escape(str(r.reason_en))}</i>" for r in out.itertuples())
+    excluded = " · ".join(f"<b>{_name(names, use)}</b>: {html.escape(str(el))} / <i lang='en'>{html.escape(str(en))}</i>"
+                          for use, _, eligible, el, en in mine if not eligible)
     return table + (f"<p class='excluded'>{excluded}</p>" if excluded else "")
 
 
@@ -250,11 +251,11 @@ def _partners(partners: pd.DataFrame, shown: int = 6) -> str:
     """Facilities and organisations within walking distance, nearest first, in
     one paragraph so the sheet stays one page (all of them are in partners.csv;
     ``partners``: the asset's rows)."""
-    mine = partners.sort_values("distance_m", kind="stable")
-    if mine.empty:
+    if partners.empty:
         return ""
-    items = [f"{html.escape(str(r.partner))} ({html.escape(r.kind_el)}, {html.escape(fmt_value(r.distance_m, 'm', 'el'))})"
-             for r in mine.head(shown).itertuples()]
+    mine = partners.sort_values("distance_m", kind="stable")
+    items = [f"{html.escape(str(partner))} ({html.escape(kind)}, {html.escape(fmt_value(distance, 'm', 'el'))})"
+             for partner, kind, distance in zip(*(mine[c].head(shown).tolist() for c in ("partner", "kind_el", "distance_m")))]
     more = f" · +{len(mine) - shown} (partners.csv)" if len(mine) > shown else ""
     return (f"<h2>{_bi(f'Εταίροι κοντά (έως {PARTNER_WALK_M:g} m)', 'Partners within walking distance')}</h2>"
             f"<p class='partners'>{' · '.join(items)}{more}</p>")
