@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from pipeline.common.pdf import _balanced_runs, write_pdf_sections
+from pipeline.common.pdf import _balanced_runs, _printable, write_pdf_sections
 
 
 @pytest.mark.parametrize("sizes, parts", [([5] * 10, 2), ([100, 1, 1, 1, 1], 2), ([1, 2, 3, 4, 5, 6, 7], 3),
@@ -55,10 +55,11 @@ def test_a_part_that_fails_names_itself_and_leaves_no_pdf(tmp_path, monkeypatch)
 
 def test_a_bilingual_text_in_a_narrow_cell_breaks_between_its_sides(tmp_path):
     """The fact sheets' Greek side is the page's own text and the English side
-    a span: WeasyPrint misses the break opportunity of a space just before an
-    inline box and broke the Greek side after its first word; with the space
-    inside the English span the Greek side fills its line and the English
-    starts the next, as when both sides were spans."""
+    a span (unwrapped for printing, :func:`_printable`): the Greek side fills
+    its line and the English starts the next. (With the span printed,
+    WeasyPrint misses the break opportunity of a space just before an inline
+    box and broke the Greek side after its first word, unless the space sat
+    inside the span.)"""
     pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install -e '.[pdf]')")
     pypdf = pytest.importorskip("pypdf")
     from pipeline.common.pdf import write_pdf
@@ -72,3 +73,41 @@ def test_a_bilingual_text_in_a_narrow_cell_breaks_between_its_sides(tmp_path):
     path = write_pdf(_head("t") + table + _TAIL, tmp_path / "cell.pdf", PRINT_CSS)
     lines = [line.strip() for line in pypdf.PdfReader(path).pages[0].extract_text().splitlines()]
     assert lines[1:3] == ["Ενεργειακή κοινότητα - φωτοβολταϊκό στέγης /", "Energy community solar (rooftop)"], lines
+
+
+def test_printing_unwraps_only_the_spans_that_only_name_a_language():
+    head = "<html><head><style>td{color:red}</style></head><body>"
+    page = (head + 'Δρόμος /<span lang="en"> Road</span>, <span lang="en" class="x">kept</span> '
+            '<span lang="en"><b>kept</b></span> &lt;span lang="en"&gt;text&lt;/span&gt;</body></html>')
+    printed = _printable(page, "p{margin:0}")
+    assert printed == (head.replace("</style>", "p{margin:0}</style>") + 'Δρόμος / Road, <span lang="en" class="x">kept</span> '
+                       '<span lang="en"><b>kept</b></span> &lt;span lang="en"&gt;text&lt;/span&gt;</body></html>')
+    for selecting in ("span:lang(en){font-style:italic}", "[lang=en]{color:blue}", "p{hyphens: auto}"):
+        assert _printable(page, selecting) == page.replace("</style>", selecting + "</style>")
+
+
+@pytest.mark.slow  # WeasyPrint twice
+def test_unwrapped_language_spans_print_the_same_lines(tmp_path, monkeypatch):
+    """Every criterion's bilingual label in a narrow column, printed as the
+    fact sheets are (spans unwrapped) and with its spans: the same lines."""
+    import re
+
+    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install -e '.[pdf]')")
+    pypdf = pytest.importorskip("pypdf")
+    from pipeline.common import pdf
+    from pipeline.features import REGISTRY
+    from pipeline.publish._bilingual import Bi, html_text
+    from pipeline.publish.factsheets import PRINT_CSS, _head, _TAIL
+
+    rows = "".join(f"<tr><td>{html_text(Bi(c.label_el, c.label_en))}</td><td>{html_text(Bi(c.unit, c.unit))}</td>"
+                   f"<td>-</td></tr>" for c in REGISTRY.values())
+    page = _head("t") + f"<table><tr><th style='width:30%'>a</th><th>b</th><th>c</th></tr>{rows}</table>" + _TAIL
+    assert page.count('<span lang="en">') >= len(REGISTRY)
+
+    def lines(path):
+        return [line.rstrip() for p in pypdf.PdfReader(path).pages for line in p.extract_text().splitlines()]
+
+    unwrapped = lines(pdf.write_pdf(page, tmp_path / "unwrapped.pdf", PRINT_CSS))
+    monkeypatch.setattr(pdf, "_LANGUAGE_SPAN", re.compile("(?!)()"))  # matches nothing: the spans printed
+    assert lines(pdf.write_pdf(page, tmp_path / "spans.pdf", PRINT_CSS)) == unwrapped
+    assert len(unwrapped) > len(REGISTRY)
