@@ -111,7 +111,7 @@ def measure(engine: str, n: int, kind: str = "sparse") -> dict:
         out["rss_after_extract"] = current_rss_bytes()
         out["kernel_load"] = warm_up(assets, context)
         frame, seconds, feats, scored = engines.ours(assets, context, explain=False)
-        out["peak_rss_features+score"] = peak_rss_bytes()
+        out["peak_rss_features+score"] = seconds.pop("peak_rss_bytes")
         out.update(seconds)
         out["mean_services"] = float(frame["services"].mean())
         out["cpu_features+score"] = seconds["cpu"]
@@ -151,7 +151,7 @@ def measure(engine: str, n: int, kind: str = "sparse") -> dict:
         frame, seconds, _, _ = engines.ours(assets, context, explain=False)
         out["features+score"] = seconds["features"] + seconds["score"]
         out["extract+features+score"] = out["extract"] + out["features+score"]
-        out["peak_rss_features+score"] = peak_rss_bytes()
+        out["peak_rss_features+score"] = seconds["peak_rss_bytes"]
         frame.to_parquet(folder / f"result_{engine}.parquet")
     elif engine == "dem":  # elevation from the DEM, not in the baselines' work
         assets, _ = load_context(folder)

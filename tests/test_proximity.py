@@ -116,6 +116,40 @@ def test_chunks_cover_every_item_once_within_the_budget(monkeypatch):
     assert all(weights[s:e].sum() * 100.0 <= share or e - s == 1 for s, e in bounds)
 
 
+def test_criteria_running_side_by_side_share_the_working_memory(monkeypatch):
+    """Two criteria computed together each cut their chunks to half of
+    ``WORK_MEMORY_MB`` while both run (a barrier holds them together), and
+    a criterion alone has all of it."""
+    import threading
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from pipeline.features import REGISTRY, Criterion, compute_features
+    from pipeline.transform import Context
+
+    monkeypatch.setattr(settings, "WORK_MEMORY_MB", 64.0)
+    monkeypatch.setattr(settings, "THREADS", 2)
+    both_running, seen = threading.Barrier(2, timeout=10), {}
+
+    def recording(name):
+        def func(assets, context):
+            both_running.wait()
+            seen[name] = _proximity.budget_bytes()
+            both_running.wait()  # neither ends before the other has looked
+            return pd.Series(1.0, index=assets.index)
+        return func
+
+    for name in ("test_a", "test_b"):
+        monkeypatch.setitem(REGISTRY, name, Criterion(name, "-", name, name, "number", recording(name)))
+    assets = gpd.GeoDataFrame({"asset_id": ["x"], "kind": ["land"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=2100)
+    empty = gpd.GeoDataFrame(geometry=[], crs=2100)
+    context = Context(boundary=empty, buildings=empty, landuse=empty, roads=empty, pois=empty)
+    compute_features(assets, context, ["test_a", "test_b"])
+    assert seen == {"test_a": 32 * 2**20, "test_b": 32 * 2**20}
+    assert _proximity.budget_bytes() == 64 * 2**20
+
+
 # ---------------------------------------------------------------- zonal statistics
 
 @pytest.fixture(scope="module")

@@ -31,9 +31,11 @@ the few wide ones (a park tagged as an amenity) are paired by a tree.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -90,8 +92,29 @@ def _dask_worker():
         return None
 
 
+_SIDE_BY_SIDE_LOCK = threading.Lock()
+_side_by_side = 0
+
+
+@contextlib.contextmanager
+def sharing_the_budget() -> Iterator[None]:
+    """Run the block as one of the computations that share
+    ``WORK_MEMORY_MB`` at once (the criteria run side by side): while ``k``
+    such blocks run in this process, each chunk they cut gets a ``k``-th of
+    the budget, so that together they stay within it."""
+    global _side_by_side
+    with _SIDE_BY_SIDE_LOCK:
+        _side_by_side += 1
+    try:
+        yield
+    finally:
+        with _SIDE_BY_SIDE_LOCK:
+            _side_by_side -= 1
+
+
 def budget_bytes() -> int:
-    return int(settings.WORK_MEMORY_MB * 2**20)
+    """This computation's share of ``WORK_MEMORY_MB`` (see :func:`sharing_the_budget`)."""
+    return int(settings.WORK_MEMORY_MB * 2**20 / max(_side_by_side, 1))
 
 
 def chunks(weights: np.ndarray, bytes_each: float, parts: int | None = None) -> list[tuple[int, int]]:

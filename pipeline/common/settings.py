@@ -73,7 +73,10 @@ WORK_MEMORY_MB : float
     pairs and intermediate arrays, shared between the threads; it sets how
     many assets each chunk holds (a million downtown assets have about 800
     million asset-amenity pairs within 500 m, which are never all listed).
-    The loaded layers themselves are not counted.
+    The criteria run side by side on the threads (each one's serial parts
+    overlap another's compiled loops) and share it: while ``k`` run, each
+    cuts its chunks to a ``k``-th of it. The loaded layers themselves are
+    not counted.
 MEMORY_BUDGET_MB : float or None
     Memory (MiB) a run of the features and score from GeoParquet files
     (``distributed.compute_features_from_files`` without a cluster) may
@@ -81,12 +84,6 @@ MEMORY_BUDGET_MB : float or None
     layer would take (``common._memory``); within the budget it reads them
     whole, beyond it it works tile by tile, tiles sized to stay within it,
     with the same results. ``None``: 60 % of the machine's memory.
-CRITERIA_TOGETHER_MAX_ASSETS : int
-    Up to this many assets the features stage runs its criteria side by side
-    on the threads (each one's serial parts overlap another's compiled
-    loops: about a quarter off the sparse benchmark's features at 100k);
-    above it one after another, so that the working memory stays within
-    ``WORK_MEMORY_MB`` per criterion at a million assets.
 THREADS : int or None
     Threads the criteria run their chunks on; ``None``: as many as the cores
     this process may use. Shapely and numpy release the interpreter lock in
@@ -151,7 +148,6 @@ NEAREST_SEARCH_M = 5000.0
 SERVICES_RADIUS_M = 500.0
 WORK_MEMORY_MB = 256.0
 THREADS: int | None = None
-CRITERIA_TOGETHER_MAX_ASSETS = 250_000
 MEMORY_BUDGET_MB: float | None = None
 
 POI_TAGS: dict[str, set[str] | None] = {

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import geopandas as gpd
 import pandas as pd
 
-from ..common import _proximity, contracts, settings
+from ..common import _proximity, contracts
 from ..transform import Context
 from ._common import NEAREST_PASSES, NEAREST_ROUNDS, covered_area, nearest_distance
 from ._registry import (CONTEXT_LAYERS, REGISTRY, SELF_LAYERS, Criterion, CriterionFn, criteria_markdown, criterion,
@@ -56,9 +56,8 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
         (if it needs one) the project has.
     timings : dict, optional
         Filled with each criterion's wall and CPU seconds (``{name: (wall, cpu)}``;
-        CPU is the process's, every thread of the pool included). Up to
-        ``CRITERIA_TOGETHER_MAX_ASSETS`` assets the criteria run side by side
-        on the threads, so their seconds overlap.
+        CPU is the process's, every thread of the pool included). The
+        criteria run side by side on the threads, so their seconds overlap.
     """
     names = list(dict.fromkeys(names)) if names is not None else available_criteria(context.sources())
     unknown = [n for n in names if n not in REGISTRY]
@@ -66,15 +65,17 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
         raise KeyError(f"unknown criteria {unknown}; known: {sorted(REGISTRY)}")
     def one(name: str) -> pd.Series:
         wall, cpu = time.perf_counter(), time.process_time()
-        value = REGISTRY[name].func(inventory, context).reindex(inventory.index)
+        with _proximity.sharing_the_budget():
+            value = REGISTRY[name].func(inventory, context).reindex(inventory.index)
         if timings is not None:
             timings[name] = (time.perf_counter() - wall, time.process_time() - cpu)
         return value
 
-    together = _proximity.threads() if len(inventory) <= settings.CRITERIA_TOGETHER_MAX_ASSETS else 1
+    together = _proximity.threads()
     if together > 1 and len(names) > 1:
         # each criterion's serial parts (extracting coordinates, building its index) overlap
-        # another's compiled loops; the values do not depend on it
+        # another's compiled loops; the values do not depend on it, and the criteria running
+        # share the working memory budget (_proximity.sharing_the_budget)
         with ThreadPoolExecutor(max_workers=together) as pool:
             computed = list(pool.map(one, names))
     else:
