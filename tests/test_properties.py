@@ -5,7 +5,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
@@ -82,6 +82,8 @@ coords = st.tuples(st.floats(-50, 50, allow_nan=False), st.floats(-50, 50, allow
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(coords, min_size=3, max_size=9))
+# GEOS cannot triangulate what this repairs to ("Unable to find a convex corner"): covered_area intersects it instead
+@example(points=[(0.0, 0.0), (0.0, 1.0), (0.0, -1.0), (9.084541796588729e-189, 3.774725442801282e-247), (-1.0, 0.0)])
 def test_repair_always_yields_valid_polygons_and_bounded_measures(points):
     raw = Polygon(points)  # often self-intersecting or degenerate
     gdf = gpd.GeoDataFrame({"v": [1]}, geometry=[raw], crs="EPSG:2100")

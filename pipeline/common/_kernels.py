@@ -373,6 +373,15 @@ def _clip_half(xs, ys, n, out_x, out_y, ax, ay, bx, by, sense):  # pragma: no co
 
 
 @numba.njit(nogil=True, cache=True)
+def _clip_room(n, k):  # pragma: no cover - compiled
+    """Room for a ring of ``n`` vertices clipped by ``k`` half-planes: its
+    vertices inside, the points where its edges cross the convex region's
+    edge (two an edge at most), the region's corners and the bridges along
+    its edges that Sutherland-Hodgman leaves between the pieces."""
+    return 4 * n + 2 * k + 16
+
+
+@numba.njit(nogil=True, cache=True)
 def convex_overlap(sx, sy, s_start, s_geom, s_ring, cx, cy, c_start, c_geom, c_sense, pair_s, pair_c, out):  # pragma: no cover
     """Area of each pair's overlap: the polygon ``pair_s[p]`` of the subject
     paths (rings with +1 exterior, -1 hole) clipped to the convex ring
@@ -383,7 +392,7 @@ def convex_overlap(sx, sy, s_start, s_geom, s_ring, cx, cy, c_start, c_geom, c_s
     longest_c = 0
     for p in range(len(c_start) - 1):
         longest_c = max(longest_c, c_start[p + 1] - c_start[p])
-    size = 2 * (longest + longest_c) + 8
+    size = _clip_room(longest, longest_c)
     ax, ay = np.empty(size), np.empty(size)
     bx, by = np.empty(size), np.empty(size)
     for p in range(len(pair_s)):
@@ -409,3 +418,96 @@ def convex_overlap(sx, sy, s_start, s_geom, s_ring, cx, cy, c_start, c_geom, c_s
                 area += (ax[j] - ax[0]) * (ay[k] - ay[0]) - (ax[k] - ax[0]) * (ay[j] - ay[0])
             total += s_ring[r] * abs(area) / 2
         out[p] = total
+
+
+@numba.njit(nogil=True, cache=True)
+def _clip_to_box(ax, ay, n, bx, by, x0, y0, x1, y1):  # pragma: no cover - compiled
+    """The polygon ``ax/ay[:n]`` cut to the box (in place; returns its new length)."""
+    for e in range(4):  # the box's edges, counter-clockwise
+        if e == 0:
+            n = _clip_half(ax, ay, n, bx, by, x0, y0, x1, y0, 1)
+        elif e == 1:
+            n = _clip_half(ax, ay, n, bx, by, x1, y0, x1, y1, 1)
+        elif e == 2:
+            n = _clip_half(ax, ay, n, bx, by, x1, y1, x0, y1, 1)
+        else:
+            n = _clip_half(ax, ay, n, bx, by, x0, y1, x0, y0, 1)
+        for m in range(n):
+            ax[m], ay[m] = bx[m], by[m]
+        if n == 0:
+            break
+    return n
+
+
+@numba.njit(nogil=True, cache=True)
+def _triangle_piece(rx, ry, kept, ax, ay, bx, by, tx, ty, q, sense):  # pragma: no cover - compiled
+    """Area of the polygon ``rx/ry[:kept]`` clipped to the triangle whose
+    vertices are ``tx/ty[q:q + 4]`` (closed), turning ``sense``."""
+    n = kept
+    for m in range(n):
+        ax[m], ay[m] = rx[m], ry[m]
+    for k in range(q, q + 3):
+        n = _clip_half(ax, ay, n, bx, by, tx[k], ty[k], tx[k + 1], ty[k + 1], sense)
+        for m in range(n):
+            ax[m], ay[m] = bx[m], by[m]
+        if n == 0:
+            return 0.0
+    area = 0.0
+    for k in range(n):
+        j = k - 1 if k > 0 else n - 1
+        area += (ax[j] - ax[0]) * (ay[k] - ay[0]) - (ax[k] - ax[0]) * (ay[j] - ay[0])
+    return abs(area) / 2
+
+
+@numba.njit(nogil=True, cache=True)
+def triangulated_overlap(sx, sy, s_start, s_geom, s_ring, tx, ty, t_start, t_sense, first, box, pair_s, pair_u,
+                         out):  # pragma: no cover - compiled
+    """Area of each pair's overlap where the cover polygon ``pair_u[p]`` is
+    given as triangles (paths ``first[u]`` to ``first[u + 1]`` of ``tx/ty``,
+    turning ``t_sense``; 0, a degenerate one, is skipped): each ring of the
+    subject polygon ``pair_s[p]`` (+1 exterior, -1 hole) is cut to the cover
+    polygon's box ``box[u]`` once, then clipped to each triangle, and the
+    pieces added."""
+    longest = 0
+    for p in range(len(s_start) - 1):
+        longest = max(longest, s_start[p + 1] - s_start[p])
+    size = _clip_room(longest, 7)
+    ax, ay = np.empty(size), np.empty(size)
+    bx, by = np.empty(size), np.empty(size)
+    rx, ry = np.empty(size), np.empty(size)
+    for p in range(len(pair_s)):
+        g, u = pair_s[p], pair_u[p]
+        total = 0.0
+        for r in range(s_geom[g], s_geom[g + 1]):
+            if s_ring[r] == 0:
+                continue
+            n = s_start[r + 1] - s_start[r] - 1
+            for k in range(n):
+                ax[k], ay[k] = sx[s_start[r] + k], sy[s_start[r] + k]
+            kept = _clip_to_box(ax, ay, n, bx, by, box[u, 0], box[u, 1], box[u, 2], box[u, 3])
+            for m in range(kept):
+                rx[m], ry[m] = ax[m], ay[m]
+            for t in range(first[u], first[u + 1]):
+                if kept and t_sense[t] != 0:
+                    total += s_ring[r] * _triangle_piece(rx, ry, kept, ax, ay, bx, by, tx, ty, t_start[t], t_sense[t])
+        out[p] = total
+
+
+@numba.njit(nogil=True, cache=True)
+def reach_settled(corners, box, host, cx, cy, h, inner, outer, inside, outside):  # pragma: no cover - compiled
+    """For each pair, a circle (centre ``cx, cy``, radius ``h``) against the
+    geometry ``host[p]`` (its ``corners`` and ``box``): wholly within
+    ``inner`` of one corner (``inside``) or wholly beyond ``outer`` of the box
+    (``outside``)."""
+    for p in range(len(host)):
+        i = host[p]
+        gx = max(box[i, 0] - cx[p], cx[p] - box[i, 2], 0.0)
+        gy = max(box[i, 1] - cy[p], cy[p] - box[i, 3], 0.0)
+        if math.sqrt(gx * gx + gy * gy) - h[p] > outer:
+            outside[p] = True
+            continue
+        near = math.inf
+        for k in range(corners.shape[1]):
+            dx, dy = corners[i, k, 0] - cx[p], corners[i, k, 1] - cy[p]
+            near = min(near, dx * dx + dy * dy)
+        inside[p] = math.sqrt(near) + h[p] <= inner

@@ -126,22 +126,35 @@ def _nearest_among(geoms: np.ndarray, targets: np.ndarray, a_idx: np.ndarray, t_
 CROWDED_PAIRS = 16
 #: cover polygons whose extent estimates the cover's density (chunk sizes only)
 SPREAD_SAMPLE = 1000
+#: overlaps under this share of the cover polygon's area are the rounding of clipping two polygons
+#: that only touch: GEOS finds none, and neither do we
+SLIVER = 1e-9
 
 
-def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
+def covered_area(areas: np.ndarray, cover: np.ndarray,
+                 grown: tuple[np.ndarray, float, float] | None = None) -> np.ndarray:
     """Area of each polygon in ``areas`` covered by the polygons in ``cover``
     (overlaps between cover polygons are counted once per pair).
 
-    Each pair whose boxes meet is measured one of two ways. An area with few
-    candidates (a plot, a building): by a compiled kernel when one of the two
-    is a convex ring (most buildings and plots), the other clipped to it edge
-    by edge (:func:`pipeline.common._kernels.convex_overlap`), else by GEOS's
-    intersection. An area with many (more than :data:`CROWDED_PAIRS`, a
-    neighbourhood): prepared, a cover polygon wholly inside
-    (``contains_properly``) adds its own area and only those crossing the edge
-    are intersected. A pair's value depends only on the pair and the area's
-    candidates, and the pieces are added in a fixed order, so partitioned runs
-    give identical results.
+    ``grown``: ``(geoms, inner, outer)`` when each area is ``geoms[i]`` grown
+    (a buffer): it holds every point within ``inner`` of ``geoms[i]`` and
+    none farther than ``outer``. Then the pairs these bounds settle are not
+    tested at all (:func:`_settled_by_reach`): a cover polygon whose box's
+    circle lies within ``inner`` of a vertex of ``geoms[i]`` adds its own
+    area, one whose circle lies beyond ``outer`` of ``geoms[i]``'s box adds
+    nothing, and only those left, near the edge, are clipped.
+
+    Otherwise each pair whose boxes meet is measured one of two ways. An
+    area with few candidates (a plot, a building): clipped
+    (:func:`_clipped_overlap`), by a compiled kernel when one of the two is a
+    convex ring (most buildings and plots), the other clipped to it edge by
+    edge (:func:`pipeline.common._kernels.convex_overlap`), else to each
+    triangle of the cover polygon (:func:`_triangulated_overlap`). An area
+    with many (more than :data:`CROWDED_PAIRS`): prepared, a cover polygon
+    wholly inside (``contains_properly``) adds its own area and only those
+    crossing the edge are clipped. A pair's value depends only on the pair
+    and the area's candidates, and the pieces are added in a fixed order, so
+    partitioned runs give identical results.
     """
     out = np.zeros(len(areas))
     if len(cover) == 0 or len(areas) == 0:
@@ -157,11 +170,17 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
         part = areas[start:stop]
         a_idx, c_idx = tree.query(part)
         piece = np.zeros(len(a_idx))
-        crowded = np.bincount(a_idx, minlength=stop - start)[a_idx] > CROWDED_PAIRS
-        k = np.flatnonzero(crowded)
-        piece[k] = _prepared_overlap(part, cover, a_idx[k], c_idx[k], b[start:stop])
-        k = np.flatnonzero(~crowded)
-        piece[k] = _clipped_overlap(part, cover, a_idx[k], c_idx[k])
+        if grown is not None:
+            inside, outside = _settled_by_reach(grown[0][start:stop], grown[1], grown[2], a_idx, cover[c_idx])
+            piece[inside] = shapely.area(cover[c_idx[inside]])
+            k = np.flatnonzero(~(inside | outside))
+            piece[k] = _clipped_overlap(part, cover, a_idx[k], c_idx[k])
+        else:
+            crowded = np.bincount(a_idx, minlength=stop - start)[a_idx] > CROWDED_PAIRS
+            k = np.flatnonzero(crowded)
+            piece[k] = _prepared_overlap(part, cover, a_idx[k], c_idx[k], b[start:stop])
+            k = np.flatnonzero(~crowded)
+            piece[k] = _clipped_overlap(part, cover, a_idx[k], c_idx[k])
         # added in a fixed order (by asset, then piece size) so that the sum does not
         # depend on the cover's row order: partitioned runs give identical results
         order = np.lexsort((piece, a_idx))
@@ -173,9 +192,31 @@ def covered_area(areas: np.ndarray, cover: np.ndarray) -> np.ndarray:
     return out
 
 
+def _settled_by_reach(geoms: np.ndarray, inner: float, outer: float, a_idx: np.ndarray,
+                      pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which pairs ``(geoms[a_idx[p]], pieces[p])`` the bounds settle without
+    a test: ``pieces[p]`` wholly within ``inner`` of its geometry, or wholly
+    beyond ``outer``. A piece lies in the circle around its box's centre
+    through the box's corners (radius ``h``); a point of it is then within
+    ``|c - v| + h`` of the geometry for any vertex ``v`` (up to
+    :data:`~pipeline.common._proximity.CORNERS` spread along it) and at
+    least ``dist(c, box) - h`` from it."""
+    from ..common._kernels import reach_settled
+
+    inside, outside = np.zeros(len(a_idx), bool), np.zeros(len(a_idx), bool)
+    if not len(a_idx):
+        return inside, outside
+    hosts, host_of = np.unique(a_idx, return_inverse=True)
+    pb = shapely.bounds(pieces)
+    reach_settled(_proximity.spread_corners(geoms[hosts]), shapely.bounds(geoms[hosts]), host_of,
+                  (pb[:, 0] + pb[:, 2]) / 2, (pb[:, 1] + pb[:, 3]) / 2,
+                  np.hypot(pb[:, 2] - pb[:, 0], pb[:, 3] - pb[:, 1]) / 2, inner, outer, inside, outside)
+    return inside, outside
+
+
 def _prepared_overlap(part, cover, a_idx, c_idx, box) -> np.ndarray:
-    """Overlap of each pair by GEOS: a cover polygon wholly inside its area
-    (tested on the prepared area) is its own area, the others are intersected."""
+    """Overlap of each pair: a cover polygon wholly inside its area (tested
+    by GEOS on the prepared area) is its own area, the others are clipped."""
     cb = shapely.bounds(cover[c_idx])
     maybe = np.flatnonzero((cb[:, 0] > box[a_idx, 0]) & (cb[:, 1] > box[a_idx, 1])
                            & (cb[:, 2] < box[a_idx, 2]) & (cb[:, 3] < box[a_idx, 3]))
@@ -188,14 +229,15 @@ def _prepared_overlap(part, cover, a_idx, c_idx, box) -> np.ndarray:
     inside[maybe] = shapely.contains_properly(own[host_of], cover[c_idx[maybe]])
     piece = np.zeros(len(a_idx))
     piece[inside] = shapely.area(cover[c_idx[inside]])
-    edge = ~inside
-    piece[edge] = shapely.area(shapely.intersection(part[a_idx[edge]], cover[c_idx[edge]]))
+    edge = np.flatnonzero(~inside)
+    piece[edge] = _clipped_overlap(part, cover, a_idx[edge], c_idx[edge])
     return piece
 
 
 def _clipped_overlap(part, cover, a_idx, c_idx) -> np.ndarray:
     """Overlap of each pair, clipped by the compiled kernel to whichever of
-    the two is a convex ring; by GEOS where neither is."""
+    the two is a convex ring, or to the cover polygon's triangles where
+    neither is; a piece under :data:`SLIVER` of the cover polygon is none."""
     from ..common._kernels import convex_overlap, convex_rings
 
     piece = np.zeros(len(a_idx))
@@ -217,8 +259,66 @@ def _clipped_overlap(part, cover, a_idx, c_idx) -> np.ndarray:
                            clip[4], sense, s_pick[k], c_pick[k], found)
             piece[k] = found
     rest = np.flatnonzero(~by_cover & ~by_area)
-    piece[rest] = shapely.area(shapely.intersection(part[a_idx[rest]], cover[c_idx[rest]]))
+    if len(rest):
+        piece[rest] = _triangulated_overlap(a_paths, a_local[rest], part[hosts], cover, c_idx[rest])
+    # two polygons that only touch leave a sliver of rounding (of either sign) where GEOS finds nothing
+    piece[np.abs(piece) <= SLIVER * _path_areas(c_paths)[c_local]] = 0.0
     return piece
+
+
+def _path_areas(of_paths: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Each geometry's area from its :func:`pipeline.common._segments.paths`
+    (exterior rings less holes; lines and points none), by the shoelace."""
+    xs, ys, start, ring, geom_path = of_paths
+    counts = np.diff(start)  # each path from its first vertex: products of metres, not of millions of metres
+    x, y = xs - np.repeat(xs[start[:-1]], counts), ys - np.repeat(ys[start[:-1]], counts)
+    cross = np.zeros(len(xs) + 1)  # one zero more: every path and geometry below starts within the array
+    cross[:len(xs) - 1] = x[:-1] * y[1:] - x[1:] * y[:-1]
+    cross[start[1:] - 1] = 0.0  # a path's last vertex starts no edge
+    per_path = np.zeros(len(start))
+    per_path[:-1] = np.abs(np.add.reduceat(cross, start[:-1])) * ring if len(start) > 1 else 0.0
+    summed = np.add.reduceat(per_path, geom_path[:-1]) if len(geom_path) > 1 else np.zeros(0)
+    return np.where(np.diff(geom_path) > 0, summed, 0.0) / 2
+
+
+def _triangulated_overlap(subject: tuple[np.ndarray, ...], s_pick: np.ndarray, subject_geoms: np.ndarray,
+                          cover: np.ndarray, c_idx: np.ndarray) -> np.ndarray:
+    """Overlap of pairs where neither polygon is one convex ring (a concave
+    building on a concave plot or neighbourhood): the cover polygon cut into
+    triangles by GEOS's constrained Delaunay triangulation (which partitions
+    it exactly, holes left out), the subject polygon ``s_pick[p]`` of
+    ``subject`` (:func:`pipeline.common._segments.paths` of ``subject_geoms``) cut to the cover
+    polygon's box and clipped to each triangle by the compiled kernel
+    (:func:`pipeline.common._kernels.triangulated_overlap`). A polygon GEOS
+    cannot triangulate (a near-degenerate one) is intersected by GEOS."""
+    from ..common._kernels import convex_rings, triangulated_overlap
+
+    used, local = np.unique(c_idx, return_inverse=True)
+    try:
+        whole = shapely.constrained_delaunay_triangles(cover[used])
+    except shapely.errors.GEOSException:  # a near-degenerate polygon GEOS cannot triangulate: each on its own
+        whole = np.array([_triangles_or_none(p) for p in cover[used]], dtype=object)
+    triangles, owner = shapely.get_parts(whole, return_index=True)
+    xs, ys, t_start, ring, geom_path = _segments.paths(triangles)  # one path a triangle
+    sense = convex_rings(xs, ys, t_start, geom_path, ring)  # 0: a degenerate triangle
+    first = np.zeros(len(used) + 1, np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(used)), out=first[1:])
+    piece = np.empty(len(c_idx))
+    triangulated_overlap(subject[0], subject[1], subject[2], subject[4], subject[3], xs, ys, t_start, sense, first,
+                         shapely.bounds(cover[used]), s_pick, local, piece)
+    untriangulated = np.flatnonzero(shapely.is_missing(whole)[local])
+    if len(untriangulated):  # by GEOS's intersection, as all such pairs once were
+        piece[untriangulated] = shapely.area(shapely.intersection(subject_geoms[s_pick[untriangulated]],
+                                                                  cover[c_idx[untriangulated]]))
+    return piece
+
+
+def _triangles_or_none(polygon):
+    """GEOS's constrained Delaunay triangles of one polygon, or None where it cannot make them."""
+    try:
+        return shapely.constrained_delaunay_triangles(polygon)
+    except shapely.errors.GEOSException:
+        return None
 
 
 def _not_self(context: Context, layer: str, assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
