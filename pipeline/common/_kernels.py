@@ -382,6 +382,25 @@ def _clip_room(n, k):  # pragma: no cover - compiled
 
 
 @numba.njit(nogil=True, cache=True)
+def _load_ring(ax, ay, sx, sy, s_start, r):  # pragma: no cover - compiled
+    """Path ``r``'s vertices (the closing repeat dropped) copied into ``ax/ay``; returns how many."""
+    n = s_start[r + 1] - s_start[r] - 1
+    for k in range(n):
+        ax[k], ay[k] = sx[s_start[r] + k], sy[s_start[r] + k]
+    return n
+
+
+@numba.njit(nogil=True, cache=True)
+def _ring_area(ax, ay, n):  # pragma: no cover - compiled
+    """Area of the ring ``ax/ay[:n]`` (either turning), from its first vertex."""
+    area = 0.0
+    for k in range(n):
+        j = k - 1 if k > 0 else n - 1
+        area += (ax[j] - ax[0]) * (ay[k] - ay[0]) - (ax[k] - ax[0]) * (ay[j] - ay[0])
+    return abs(area) / 2
+
+
+@numba.njit(nogil=True, cache=True)
 def convex_overlap(sx, sy, s_start, s_geom, s_ring, cx, cy, c_start, c_geom, c_sense, pair_s, pair_c, out):  # pragma: no cover
     """Area of each pair's overlap: the polygon ``pair_s[p]`` of the subject
     paths (rings with +1 exterior, -1 hole) clipped to the convex ring
@@ -403,20 +422,14 @@ def convex_overlap(sx, sy, s_start, s_geom, s_ring, cx, cy, c_start, c_geom, c_s
         for r in range(s_geom[g], s_geom[g + 1]):
             if s_ring[r] == 0:
                 continue
-            n = s_start[r + 1] - s_start[r] - 1
-            for k in range(n):
-                ax[k], ay[k] = sx[s_start[r] + k], sy[s_start[r] + k]
+            n = _load_ring(ax, ay, sx, sy, s_start, r)
             for k in range(c0, c1):
                 n = _clip_half(ax, ay, n, bx, by, cx[k], cy[k], cx[k + 1], cy[k + 1], c_sense[c])
                 for m in range(n):
                     ax[m], ay[m] = bx[m], by[m]
                 if n == 0:
                     break
-            area = 0.0
-            for k in range(n):
-                j = k - 1 if k > 0 else n - 1
-                area += (ax[j] - ax[0]) * (ay[k] - ay[0]) - (ax[k] - ax[0]) * (ay[j] - ay[0])
-            total += s_ring[r] * abs(area) / 2
+            total += s_ring[r] * _ring_area(ax, ay, n)
         out[p] = total
 
 
@@ -452,11 +465,7 @@ def _triangle_piece(rx, ry, kept, ax, ay, bx, by, tx, ty, q, sense):  # pragma: 
             ax[m], ay[m] = bx[m], by[m]
         if n == 0:
             return 0.0
-    area = 0.0
-    for k in range(n):
-        j = k - 1 if k > 0 else n - 1
-        area += (ax[j] - ax[0]) * (ay[k] - ay[0]) - (ax[k] - ax[0]) * (ay[j] - ay[0])
-    return abs(area) / 2
+    return _ring_area(ax, ay, n)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -481,9 +490,7 @@ def triangulated_overlap(sx, sy, s_start, s_geom, s_ring, tx, ty, t_start, t_sen
         for r in range(s_geom[g], s_geom[g + 1]):
             if s_ring[r] == 0:
                 continue
-            n = s_start[r + 1] - s_start[r] - 1
-            for k in range(n):
-                ax[k], ay[k] = sx[s_start[r] + k], sy[s_start[r] + k]
+            n = _load_ring(ax, ay, sx, sy, s_start, r)
             kept = _clip_to_box(ax, ay, n, bx, by, box[u, 0], box[u, 1], box[u, 2], box[u, 3])
             for m in range(kept):
                 rx[m], ry[m] = ax[m], ay[m]
