@@ -153,6 +153,14 @@ def measure(engine: str, n: int, kind: str = "sparse") -> dict:
         out["extract+features+score"] = out["extract"] + out["features+score"]
         out["peak_rss_features+score"] = seconds["peak_rss_bytes"]
         frame.to_parquet(folder / f"result_{engine}.parquet")
+    elif engine == "built":  # built_share, buildings over 250 m neighbourhoods: not in the baselines' work
+        from pipeline.features import compute_features
+
+        assets, context = load_context(folder)
+        compute_features(assets.iloc[:1000], context, ["built_share"])  # loads the compiled kernels, untimed
+        t = time.perf_counter()
+        compute_features(assets, context, ["built_share"])
+        out["features_built_share"] = time.perf_counter() - t
     elif engine == "dem":  # elevation from the DEM, not in the baselines' work
         assets, _ = load_context(folder)
         out.update(dem_seconds(folder, assets, reference=n <= 100_000))
@@ -299,7 +307,7 @@ def sparse_plan(n: int, repeats: int, skip: list[str], workers: tuple[int, ...] 
 
 def dense_plan(n: int, repeats: int, skip: list[str]) -> list[tuple[str, int]]:
     """Engines (and runs of each) on the dense workload of ``n`` assets."""
-    plan = [("ours", repeats), ("tiled", 1)]
+    plan = [("ours", repeats), ("tiled", 1)] + ([("built", 1)] if n <= 100_000 else [])
     if "duckdb" not in skip:  # a baseline at a million runs once: each run takes minutes
         plan += [("duckdb-2", 1 if n > 100_000 else repeats), ("duckdb-box-2", 1 if n > 100_000 else repeats),
                  ("duckdb-1", 1 if n > 100_000 else repeats)]
@@ -327,7 +335,7 @@ def run_alternated(kind: str, n: int, plan: list[tuple[str, int]]) -> list[dict]
     rows = []
     for engine, _ in plan:
         row = median_of(runs[engine])
-        if engine not in ("ours", "extract_gpkg", "dem") and "error" not in row:  # every other engine against ours
+        if engine not in ("ours", "extract_gpkg", "dem", "built") and "error" not in row:  # every other engine against ours
             row["max_difference"] = agreement(n, engine, kind)
         rows.append(row)
         shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
@@ -385,7 +393,7 @@ def summarise(rows: list[dict]) -> dict:
     out: dict = {"ratios": [], "targets": []}
     for kind in ("sparse", "dense"):
         for n in sorted({r["n"] for r in rows if r.get("workload", "sparse") == kind}):
-            for engine in sorted({r["engine"] for r in rows} - {"ours", "extract_gpkg", "dem", "tiled", "ours-1thread"}):
+            for engine in sorted({r["engine"] for r in rows} - {"ours", "extract_gpkg", "dem", "built", "tiled", "ours-1thread"}):
                 # the Dask workers read their own tiles, so they are compared from the files on
                 key = "extract+features+score" if engine.startswith("dask") else "features+score"
                 ours, other = _get(rows, "ours", n, key, kind), _get(rows, engine, n, key, kind)
@@ -454,7 +462,7 @@ def dask_curve(rows: list[dict]) -> list[dict]:
 def markdown(rows: list[dict], report: dict) -> str:
     from engines import CRITERIA
 
-    keys = ["workload", "engine", "n", "runs", "extract", "load", "features", "features_dem", "score", "features+score", "extract+features+score",
+    keys = ["workload", "engine", "n", "runs", "extract", "load", "features", "features_dem", "features_built_share", "score", "features+score", "extract+features+score",
             "cpu_features+score", *(f"{c}{suffix}" for c in CRITERIA for suffix in ("_s", "_cpu_s")), "mean_services", "score_with_reasons", "cluster_start",
             "sensitivity", "match", "publish", "total", "rss_after_extract", "peak_rss_features+score", "peak_rss",
             "max_difference", "error"]
