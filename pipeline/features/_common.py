@@ -291,18 +291,22 @@ def _triangulated_overlap(subject: tuple[np.ndarray, ...], s_pick: np.ndarray, s
     polygon's box and clipped to each triangle by the compiled kernel
     (:func:`pipeline.common._kernels.triangulated_overlap`). A polygon GEOS
     cannot triangulate (a near-degenerate one) is intersected by GEOS."""
-    from ..common._kernels import convex_rings, triangulated_overlap
+    from ..common._kernels import triangulated_overlap
 
     used, local = np.unique(c_idx, return_inverse=True)
     try:
         whole = shapely.constrained_delaunay_triangles(cover[used])
     except shapely.errors.GEOSException:  # a near-degenerate polygon GEOS cannot triangulate: each on its own
         whole = np.array([_triangles_or_none(p) for p in cover[used]], dtype=object)
-    triangles, owner = shapely.get_parts(whole, return_index=True)
-    xs, ys, t_start, ring, geom_path = _segments.paths(triangles)  # one path a triangle
-    sense = convex_rings(xs, ys, t_start, geom_path, ring)  # 0: a degenerate triangle
+    # each triangle a closed ring of 4 coordinates, read without making an object of it
+    coords, coord_owner = shapely.get_coordinates(whole, return_index=True)
+    xs, ys = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    t_start = np.arange(0, len(xs) + 1, 4)
+    a = t_start[:-1]
+    turn = (xs[a + 1] - xs[a]) * (ys[a + 2] - ys[a]) - (xs[a + 2] - xs[a]) * (ys[a + 1] - ys[a])
+    sense = np.sign(turn).astype(np.int8)  # 0: a degenerate triangle
     first = np.zeros(len(used) + 1, np.int64)
-    np.cumsum(np.bincount(owner, minlength=len(used)), out=first[1:])
+    np.cumsum(np.bincount(coord_owner[a], minlength=len(used)), out=first[1:])
     piece = np.empty(len(c_idx))
     triangulated_overlap(subject[0], subject[1], subject[2], subject[4], subject[3], xs, ys, t_start, sense, first,
                          shapely.bounds(cover[used]), s_pick, local, piece)
