@@ -12,6 +12,6 @@
   folders and the user's files), ``privacy`` (what may be published),
   ``changes`` (what changed since the last run), ``sharing`` with
   ``compatible_uses.yaml`` (which uses may share an asset);
-- ``_proximity``, ``_kernels`` and ``_memory``: the compiled distance and
-  coverage kernels and the memory budget the criteria use.
+- ``_proximity``, ``_kernels``, ``_clipping`` and ``_memory``: the compiled
+  distance, coverage and clipping kernels and the memory budget the criteria use.
 """

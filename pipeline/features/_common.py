@@ -148,7 +148,7 @@ def covered_area(areas: np.ndarray, cover: np.ndarray,
     area with few candidates (a plot, a building): clipped
     (:func:`_clipped_overlap`), by a compiled kernel when one of the two is a
     convex ring (most buildings and plots), the other clipped to it edge by
-    edge (:func:`pipeline.common._kernels.convex_overlap`), else to each
+    edge (:func:`pipeline.common._clipping.convex_overlap`), else to each
     triangle of the cover polygon (:func:`_triangulated_overlap`). An area
     with many (more than :data:`CROWDED_PAIRS`): prepared, a cover polygon
     wholly inside (``contains_properly``) adds its own area and only those
@@ -238,7 +238,7 @@ def _clipped_overlap(part, cover, a_idx, c_idx) -> np.ndarray:
     """Overlap of each pair, clipped by the compiled kernel to whichever of
     the two is a convex ring, or to the cover polygon's triangles where
     neither is; a piece under :data:`SLIVER` of the cover polygon is none."""
-    from ..common._kernels import convex_overlap, convex_rings
+    from ..common._clipping import convex_overlap, convex_rings
 
     piece = np.zeros(len(a_idx))
     if not len(a_idx):
@@ -289,9 +289,9 @@ def _triangulated_overlap(subject: tuple[np.ndarray, ...], s_pick: np.ndarray, s
     it exactly, holes left out), the subject polygon ``s_pick[p]`` of
     ``subject`` (:func:`pipeline.common._segments.paths` of ``subject_geoms``) cut to the cover
     polygon's box and clipped to each triangle by the compiled kernel
-    (:func:`pipeline.common._kernels.triangulated_overlap`). A polygon GEOS
+    (:func:`pipeline.common._clipping.triangulated_overlap`). A polygon GEOS
     cannot triangulate (a near-degenerate one) is intersected by GEOS."""
-    from ..common._kernels import triangulated_overlap
+    from ..common._clipping import triangulated_overlap
 
     used, local = np.unique(c_idx, return_inverse=True)
     try:
