@@ -64,6 +64,31 @@ def test_every_criterion_returns_a_series_on_the_assets_index(toy_osm, toy_bound
         assert crit.unit and crit.label_en and crit.label_el
 
 
+def test_criteria_start_longest_first_and_keep_their_columns_order(toy_osm, toy_boundary, monkeypatch):
+    """The pool starts the criteria reading the most context rows first (an
+    undeclared one reads every layer), ties in the order asked; the columns
+    stay in the order asked, whatever order they ran in."""
+    from pipeline.common import settings
+    from pipeline.features import longest_first
+
+    prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
+    context = dataclasses.replace(prepared.context, buildings=pd.concat([prepared.context.buildings] * 5),
+                                  pois=pd.concat([prepared.context.pois] * 3))
+    rows = {layer: len(getattr(context, layer)) for layer in ("buildings", "roads", "pois")}
+    assert len(set(rows.values())) == 3 and min(rows.values()) > 0
+    asked = ["area_m2", "services_nearby", "road_distance_m", "footprint_share", "compactness", "undeclared"]
+    monkeypatch.setitem(REGISTRY, "undeclared", dataclasses.replace(REGISTRY["area_m2"], name="undeclared", reads=None))
+    order = longest_first(asked, context)
+    assert order[0] == "undeclared" and order[-2:] == ["area_m2", "compactness"]
+    by_rows = {"footprint_share": rows["buildings"], "road_distance_m": rows["roads"], "services_nearby": rows["pois"]}
+    assert order[1:4] == sorted(by_rows, key=by_rows.get, reverse=True)
+    monkeypatch.setattr(settings, "THREADS", 2)
+    together = compute_features(prepared.inventory, prepared.context, asked[:5])
+    assert list(together.columns[-5:]) == [f"c_{n}" for n in asked[:5]]
+    monkeypatch.setattr(settings, "THREADS", 1)
+    assert_frame_equal(together, compute_features(prepared.inventory, prepared.context, asked[:5]))
+
+
 def test_unknown_criterion_is_refused(toy_osm, toy_boundary):
     prepared = transform(RawSources(toy_boundary, toy_osm), "EPSG:2100")
     with pytest.raises(KeyError, match="unknown criteria"):

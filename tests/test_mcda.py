@@ -114,6 +114,7 @@ def test_topsis_in_blocks_equals_topsis_at_once(monkeypatch):
     for block in (1, 7, 1000, 65_536):
         monkeypatch.setattr("pipeline.score.mcda.TOPSIS_BLOCK", block)
         np.testing.assert_array_equal(topsis(values, weights), whole)
+        np.testing.assert_array_equal(topsis(values, weights, threads=3), whole)  # blocks on threads
 
 
 def test_rank_stability_equals_ranking_each_draw_by_a_stable_sort():

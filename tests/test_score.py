@@ -192,3 +192,16 @@ def test_rank_descending_is_pandas_min_rank():
     assert got.equals(expected)
     assert list(got[:5]) == [got[0], pd.NA, got[0], got[3], got[3]]
     assert len(rank_descending(np.array([]))) == 0
+
+
+def test_two_rankings_side_by_side_are_each_ranking(monkeypatch):
+    """Above ``THREADS_FROM`` assets the score's two rankings run on threads: each is its column's ranking."""
+    from pipeline.common import settings
+    from pipeline.score import THREADS_FROM, _ranks, rank_descending
+
+    monkeypatch.setattr(settings, "THREADS", 2)
+    rng = np.random.default_rng(9)
+    a, b = np.round(rng.random(THREADS_FROM + 7) * 100, 2), rng.random(THREADS_FROM + 7)
+    b[rng.random(len(b)) < 0.3] = np.nan
+    got = _ranks(a, b)
+    assert got[0].equals(rank_descending(a)) and got[1].equals(rank_descending(b))

@@ -77,11 +77,32 @@ def compute_features(inventory: gpd.GeoDataFrame, context: Context,
         # another's compiled loops; the values do not depend on it, and the criteria running
         # share the working memory budget (_proximity.sharing_the_budget)
         with ThreadPoolExecutor(max_workers=together) as pool:
-            computed = list(pool.map(one, names))
+            started = {name: pool.submit(one, name) for name in longest_first(names, context)}
+            computed = [started[name].result() for name in names]
     else:
         computed = [one(name) for name in names]
     added = pd.DataFrame({f"c_{name}": value for name, value in zip(names, computed)}, index=inventory.index)
     return gpd.GeoDataFrame(pd.concat([inventory, added], axis=1), geometry=inventory.geometry.name, crs=inventory.crs)
+
+
+def longest_first(names: Iterable[str], context: Context) -> list[str]:
+    """The criteria in the order they start on the pool: those reading the
+    most rows of context layers first (their ``reads``; one that does not
+    declare them reads every layer), ties in the given order.
+
+    Longest first: a criterion's work grows with the rows it reads, and the
+    one that starts last should be short, so that no core waits while a long
+    one finishes alone. It matters most for a criterion that begins with a
+    serial part (building an index over a whole layer, as ``footprint_share``
+    does over the buildings): started first, that part overlaps the others'
+    chunks. On the sparse benchmark at 1M (footprint_share, road_distance_m and
+    services_nearby on two threads) the features took 2.03-2.35 s against
+    2.17-2.70 s in registration order (three runs each, alternated)."""
+    def rows(name: str) -> int:
+        reads = REGISTRY[name].reads
+        return sum(len(getattr(context, layer)) for layer in (CONTEXT_LAYERS if reads is None else reads))
+
+    return sorted(names, key=rows, reverse=True)
 
 
 def available_criteria(sources) -> list[str]:
@@ -104,6 +125,6 @@ __all__ = ["CONTEXT_LAYERS", "NEAREST_PASSES", "NEAREST_ROUNDS", "REGISTRY", "RE
            "Criterion", "CriterionFn", "area", "available_criteria", "built_share", "compactness", "compute_features",
            "condition", "covered_area", "criteria_markdown", "criterion", "elevation", "features_contract",
            "flood_share", "floor_area", "footprint_share", "irradiance", "landcover", "landuse_class", "layer_halos",
-           "nearest_distance", "occupancy", "protected_share", "registry_fingerprint", "residential_distance",
+           "longest_first", "nearest_distance", "occupancy", "protected_share", "registry_fingerprint", "residential_distance",
            "road_distance", "roof_area", "school_distance", "services_nearby", "slope", "solar_yield",
            "transit_distance", "widest_reach"]

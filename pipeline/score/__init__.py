@@ -10,9 +10,7 @@ profile does not apply to, get no score and the reason names the rule.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -231,21 +229,22 @@ def rank_descending(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(rank, ~known)
 
 
-#: assets from which a profile's rank is sorted on a thread beside its TOPSIS
-ALONGSIDE_FROM = 50_000
+#: assets from which a profile's TOPSIS blocks and its two rankings run on threads
+THREADS_FROM = 50_000
 
 
-@contextlib.contextmanager
-def _alongside(fn, values: np.ndarray) -> Iterator[Future]:
-    """``fn(values)`` run on a thread while the block runs (in the block's
-    thread for a small run or a single core); its future once the block ends."""
-    if len(values) < ALONGSIDE_FROM or _proximity.threads() < 2:
-        done: Future = Future()
-        yield done
-        done.set_result(fn(values))
-        return
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        yield pool.submit(fn, values)
+def _threads_for(n: int) -> int:
+    return _proximity.threads() if n >= THREADS_FROM else 1
+
+
+def _ranks(*columns: np.ndarray) -> list[pd.arrays.IntegerArray]:
+    """:func:`rank_descending` of each column, side by side on threads for a
+    large run (NumPy's sort releases the GIL)."""
+    threads = min(_threads_for(len(columns[0])), len(columns))
+    if threads < 2:
+        return [rank_descending(c) for c in columns]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(rank_descending, columns))
 
 
 def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: SensitivitySpec | None = None,
@@ -278,9 +277,8 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
     ex = Explanation(names, raw_values, points, max_points, missing, exclusions)
     score = np.where(eligible, points.sum(axis=1), np.nan)
     closeness = np.full(n, np.nan)
-    with _alongside(rank_descending, score) as ranked:  # the sort beside TOPSIS: both release the GIL
-        closeness[eligible] = topsis(matrix[eligible], w)
-    rank = ranked.result()
+    closeness[eligible] = topsis(matrix[eligible], w, threads=_threads_for(n))
+    rank, rank_topsis = _ranks(score, closeness)
     scores = pd.DataFrame({"asset_id": ids, "use": profile.name, "eligible": eligible})
     if explain:
         n_eligible = int(eligible.sum())
@@ -299,7 +297,7 @@ def score_profile(features: gpd.GeoDataFrame, profile: Profile, sensitivity: Sen
         scores["reason_en"] = reasons["en"]
         scores["reason_el"] = reasons["el"]
     scores["topsis"] = closeness
-    scores["rank_topsis"] = rank_descending(closeness)
+    scores["rank_topsis"] = rank_topsis
     for col in ("p_top_k", "rank_p05", "rank_p95"):
         scores[col] = np.nan
     if sensitivity is not None and sensitivity.draws > 0 and eligible.any():
