@@ -102,3 +102,25 @@ def test_greek_formatted_numbers_read_back(value):
     greek = f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")  # 1.234.567,89
     assert parse_number(greek) == value
     assert parse_number(f"{value:.2f}") == value
+
+
+near_equal = st.builds(lambda base, steps: [base * (1 + k * 2.0**-52) for k in steps],
+                       st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+                       st.lists(st.integers(0, 40), min_size=2, max_size=60))
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=False), st.sampled_from([0.0, -0.0, 1.0, 5e-324, -5e-324])),
+                max_size=300), near_equal, st.randoms(use_true_random=False))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+def test_ascending_order_sorts_as_argsort_does(values, close, rnd):
+    """Keys of the top bits and the position sort every value where argsort
+    would (ties apart), near-equal values that share their top bits included
+    (they are put right run by run), infinities, -0.0 and subnormals too."""
+    from pipeline.score.mcda import ascending_order
+
+    mixed = values + close
+    rnd.shuffle(mixed)
+    x = np.array(mixed, dtype=float)
+    order = ascending_order(x)
+    assert sorted(order.tolist()) == list(range(len(x)))
+    np.testing.assert_array_equal(x[order], np.sort(x))

@@ -22,7 +22,7 @@ from ..common import _proximity, contracts
 from ..features import REGISTRY
 from ..common.i18n import fmt_value, number, t, value_name
 from ..common.config import SensitivitySpec
-from .mcda import rank_stability, topsis
+from .mcda import ascending_order, rank_stability, topsis
 from .profiles import Constraint, Profile
 
 
@@ -217,7 +217,7 @@ def rank_descending(values: np.ndarray) -> pd.arrays.IntegerArray:
     values = np.asarray(values, dtype=float)
     known = ~np.isnan(values)
     descending = -values[known]
-    order = np.argsort(descending)  # ties need no order: each takes its group's first place
+    order = ascending_order(descending)  # ties need no order: each takes its group's first place
     ordered = descending[order]
     # each place takes the place where its group of equal values starts
     first = np.where(np.r_[True, ordered[1:] != ordered[:-1]], np.arange(len(ordered)), 0)

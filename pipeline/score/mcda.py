@@ -173,11 +173,50 @@ def _descending_order(scores: np.ndarray, index: np.ndarray) -> np.ndarray:
     order: what a stable argsort of ``-scores`` gives, two to three times
     faster. ``scores`` float32 (rows, n), ``index`` ``arange(n)`` as uint64.
 
-    Each score becomes an unsigned key that sorts as the float does (the
-    sign bit flipped for positives, every bit for negatives), shifted above
-    the position, so the keys are unique and any sort is stable."""
-    bits = (np.negative(scores) + np.float32(0)).view(np.uint32)        # + 0 turns -0.0 into 0.0
-    bits = np.where(bits >> np.uint32(31), ~bits, bits | np.uint32(1 << 31))
+    Each score becomes an unsigned key that sorts as the float does
+    (:func:`_sortable`), shifted above the position, so the keys are unique
+    and any sort is stable."""
+    bits = _sortable((np.negative(scores) + np.float32(0)).view(np.uint32))  # + 0 turns -0.0 into 0.0
     keys = (bits.astype(np.uint64) << np.uint64(32)) | index
     keys.sort(axis=1)
     return (keys & np.uint64(0xFFFFFFFF)).astype(np.intp)
+
+
+def _sortable(bits: np.ndarray) -> np.ndarray:
+    """Floats' bits (as unsigned integers) made into keys that sort as the
+    floats do: the sign bit flipped for positives, every bit for negatives
+    (-0.0 sorts below 0.0: callers add 0 first)."""
+    top = bits.dtype.type(8 * bits.itemsize - 1)
+    return np.where(bits >> top, ~bits, bits | (bits.dtype.type(1) << top))
+
+
+def ascending_order(x: np.ndarray) -> np.ndarray:
+    """Positions that sort ``x`` (float64, no NaN) ascending, equal values in
+    any order: ``np.argsort(x)`` up to the order of equal values, in one sort
+    of 64-bit integers, which NumPy does with SIMD where ``argsort`` cannot
+    (0.07-0.09 s against 0.12 s for a million scores here).
+
+    Each key holds the value's top ``64 - b`` bits (:func:`_sortable`) above
+    its position's ``b`` bits (``b`` enough for ``len(x)``), so the keys are
+    unique; values that differ only below those bits (relatively, by less
+    than about ``2 ** (b - 52)``) come out in position order, and each such run
+    that is out of order is sorted again on the full values."""
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    if n < 2:
+        return np.arange(n, dtype=np.intp)
+    b = np.uint64((n - 1).bit_length())
+    full = _sortable((x + 0.0).view(np.uint64))  # + 0 turns -0.0 into 0.0
+    keys = (full >> b << b) | np.arange(n, dtype=np.uint64)
+    keys.sort()
+    order = (keys & ((np.uint64(1) << b) - np.uint64(1))).astype(np.intp)
+    ordered = full[order]
+    descents = np.flatnonzero(ordered[1:] < ordered[:-1])  # only inside runs of equal top bits
+    if len(descents):
+        top = keys >> b
+        run = np.cumsum(np.r_[True, top[1:] != top[:-1]]) - 1
+        unsorted = np.zeros(run[-1] + 1, bool)
+        unsorted[run[descents]] = True
+        fix = np.flatnonzero(unsorted[run])
+        order[fix] = order[fix][np.lexsort((ordered[fix], run[fix]))]
+    return order
