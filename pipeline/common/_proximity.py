@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
-from . import _memory, settings
+from . import settings
 
 #: margin (m) kept by the bounds' tests so that rounding never decides a pair;
 #: coordinates of ~10^6 m carry ~10^-9 m of rounding
@@ -141,18 +141,22 @@ def chunks(weights: np.ndarray, bytes_each: float, parts: int | None = None) -> 
 
 def run_chunks(work: Callable[[int, int], None], bounds: list[tuple[int, int]]) -> None:
     """Call ``work(start, stop)`` for every range, on the thread pool (shapely
-    and numpy release the GIL in their loops); the first error is raised."""
+    and numpy release the GIL in their loops); the first error is raised.
+
+    What the chunks free stays with the process for the next chunks and the
+    next step to reuse; the stage gives it back when it ends. Given back
+    after every pool, it cost page faults to take again (on a virtual machine
+    that hands freed pages to its host, about 14 us a page): sparse 1M
+    features and score 2.77 s against 2.97 (medians of four, alternated), the
+    peak no higher (1.94 GiB), as on the dense 100k (0.81 GiB) and the dense
+    million in tiles (1.79 GiB)."""
     if len(bounds) <= 1 or threads() == 1:
         for start, stop in bounds:
             work(start, stop)
         return
-    try:
-        with ThreadPoolExecutor(max_workers=threads()) as pool:
-            for future in [pool.submit(work, start, stop) for start, stop in bounds]:
-                future.result()
-    finally:
-        _memory.release_freed_memory()
-
+    with ThreadPoolExecutor(max_workers=threads()) as pool:
+        for future in [pool.submit(work, start, stop) for start, stop in bounds]:
+            future.result()
 
 
 def box_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
