@@ -82,6 +82,9 @@ def test_criteria_start_longest_first_and_keep_their_columns_order(toy_osm, toy_
     assert order[0] == "undeclared" and order[-2:] == ["area_m2", "compactness"]
     by_rows = {"footprint_share": rows["buildings"], "road_distance_m": rows["roads"], "services_nearby": rows["pois"]}
     assert order[1:4] == sorted(by_rows, key=by_rows.get, reverse=True)
+    # a layer the project lacks reads no rows
+    assert longest_first(["area_m2", "footprint_share"], dataclasses.replace(context, buildings=None)) == \
+        ["area_m2", "footprint_share"]
     monkeypatch.setattr(settings, "THREADS", 2)
     together = compute_features(prepared.inventory, prepared.context, asked[:5])
     assert list(together.columns[-5:]) == [f"c_{n}" for n in asked[:5]]

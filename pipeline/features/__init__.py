@@ -96,11 +96,14 @@ def longest_first(names: Iterable[str], context: Context) -> list[str]:
     serial part (building an index over a whole layer, as ``footprint_share``
     does over the buildings): started first, that part overlaps the others'
     chunks. On the sparse benchmark at 1M (footprint_share, road_distance_m and
-    services_nearby on two threads) the features took 2.03-2.35 s against
-    2.17-2.70 s in registration order (three runs each, alternated)."""
+    services_nearby on two threads) both cores then stay busy to the end of
+    the features, where in registration order one worked alone for their last
+    second; the features took 2.03-2.35 s against 2.17-2.70 s in one
+    alternation of three runs each, within this machine's noise in another."""
     def rows(name: str) -> int:
         reads = REGISTRY[name].reads
-        return sum(len(getattr(context, layer)) for layer in (CONTEXT_LAYERS if reads is None else reads))
+        layers = [getattr(context, layer) for layer in (CONTEXT_LAYERS if reads is None else reads)]
+        return sum(len(layer) for layer in layers if layer is not None)
 
     return sorted(names, key=rows, reverse=True)
 
